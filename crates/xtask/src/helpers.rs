@@ -1,0 +1,274 @@
+//! Pure helpers (no I/O), unit-tested below.
+
+use std::ffi::{OsStr, OsString};
+use std::path::PathBuf;
+
+/// Returns the single version that `Cargo.lock` (its text) pins for `package`.
+///
+/// Errors when the package is absent or locked at more than one version.
+pub fn locked_version(lock: &str, package: &str) -> Result<String, String> {
+    let mut versions: Vec<String> = Vec::new();
+    let mut name: Option<String> = None;
+    let mut version: Option<String> = None;
+    let mut in_package = false;
+
+    let mut finish = |name: &mut Option<String>, version: &mut Option<String>| {
+        if let (Some(n), Some(v)) = (name.take(), version.take()) {
+            if n == package && !versions.contains(&v) {
+                versions.push(v);
+            }
+        }
+    };
+
+    for line in lock.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            finish(&mut name, &mut version);
+            in_package = line == "[[package]]";
+            continue;
+        }
+        if !in_package {
+            continue;
+        }
+        if let Some(value) = toml_string_value(line, "name") {
+            name = Some(value);
+        } else if let Some(value) = toml_string_value(line, "version") {
+            version = Some(value);
+        }
+    }
+    finish(&mut name, &mut version);
+
+    match versions.len() {
+        0 => Err(format!("Cargo.lock has no `{package}` package")),
+        1 => Ok(versions.remove(0)),
+        _ => Err(format!(
+            "Cargo.lock pins `{package}` at several versions ({}); expected exactly one",
+            versions.join(", ")
+        )),
+    }
+}
+
+/// Parses a `key = "value"` TOML line; `None` for any other line.
+fn toml_string_value(line: &str, key: &str) -> Option<String> {
+    let rest = line.strip_prefix(key)?.trim_start();
+    let rest = rest.strip_prefix('=')?.trim();
+    let inner = rest.strip_prefix('"')?.strip_suffix('"')?;
+    Some(inner.to_string())
+}
+
+/// True when some line of a `--version` output reads `<tool> <version>` (an
+/// optional leading `v` on the version and trailing words are allowed), e.g.
+/// `trunk 0.21.14` or `wasm-bindgen 0.2.130 (abc123)`.
+pub fn version_line_matches(output: &str, tool: &str, version: &str) -> bool {
+    output.lines().any(|line| {
+        let mut words = line.split_whitespace();
+        words.next() == Some(tool)
+            && words
+                .next()
+                .map(|v| v.strip_prefix('v').unwrap_or(v) == version)
+                .unwrap_or(false)
+    })
+}
+
+/// Extracts the first `"version": "..."` string from a package.json text.
+pub fn json_version(text: &str) -> Option<String> {
+    let start = text.find("\"version\"")? + "\"version\"".len();
+    let rest = text[start..].trim_start().strip_prefix(':')?.trim_start();
+    let rest = rest.strip_prefix('"')?;
+    let end = rest.find('"')?;
+    Some(rest[..end].to_string())
+}
+
+/// Parses `wasm-opt --version` output (`wasm-opt version 132 (version_132)`)
+/// into the number trunk compares against `[tools] wasm_opt = "version_N"`.
+pub fn wasm_opt_version(output: &str) -> Option<u32> {
+    let idx = output.find("version_")? + "version_".len();
+    let digits: String = output[idx..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    digits.parse().ok()
+}
+
+/// Builds a PATH value with `dirs` (in order) in front of `old`.
+pub fn prepend_path(dirs: &[PathBuf], old: Option<&OsStr>) -> Result<OsString, String> {
+    let mut all: Vec<PathBuf> = dirs.to_vec();
+    if let Some(old) = old {
+        all.extend(std::env::split_paths(old).filter(|p| !dirs.contains(p)));
+    }
+    std::env::join_paths(all).map_err(|e| format!("cannot build PATH: {e}"))
+}
+
+/// True when `args` already sets the long option `--<name>` (as `--name v` or `--name=v`).
+pub fn has_option(args: &[String], name: &str) -> bool {
+    let flag = format!("--{name}");
+    let with_eq = format!("{flag}=");
+    args.iter().any(|a| *a == flag || a.starts_with(&with_eq))
+}
+
+/// Formats the end-of-run table: one row per step with its outcome and seconds.
+pub fn summary_table(rows: &[(String, String, f64)]) -> String {
+    let width = rows
+        .iter()
+        .map(|(name, _, _)| name.len())
+        .max()
+        .unwrap_or(0)
+        .max("step".len());
+    let mut out = format!("{:<width$}  {:<7}  {:>8}\n", "step", "result", "seconds");
+    out.push_str(&format!(
+        "{}  {}  {}\n",
+        "-".repeat(width),
+        "-".repeat(7),
+        "-".repeat(8)
+    ));
+    let mut total = 0.0;
+    for (name, result, secs) in rows {
+        total += secs;
+        out.push_str(&format!("{name:<width$}  {result:<7}  {secs:>8.1}\n"));
+    }
+    out.push_str(&format!("{:<width$}  {:<7}  {total:>8.1}\n", "total", ""));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LOCK: &str = r#"# This file is automatically @generated by Cargo.
+version = 4
+
+[[package]]
+name = "wasm-bindgen"
+version = "0.2.130"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+dependencies = [
+ "cfg-if",
+ "wasm-bindgen-macro",
+]
+
+[[package]]
+name = "wasm-bindgen-macro"
+version = "0.2.130"
+
+[[package]]
+name = "xtask"
+version = "0.0.0"
+"#;
+
+    #[test]
+    fn lock_finds_exact_package_not_prefix() {
+        assert_eq!(locked_version(LOCK, "wasm-bindgen").unwrap(), "0.2.130");
+        assert_eq!(locked_version(LOCK, "xtask").unwrap(), "0.0.0");
+    }
+
+    #[test]
+    fn lock_ignores_top_level_version_key() {
+        // `version = 4` of the lock format must not be taken for a package version.
+        let lock = "version = 4\n\n[[package]]\nname = \"a\"\nversion = \"1.0.0\"\n";
+        assert_eq!(locked_version(lock, "a").unwrap(), "1.0.0");
+    }
+
+    #[test]
+    fn lock_missing_package_is_an_error() {
+        let err = locked_version(LOCK, "trunk").unwrap_err();
+        assert!(err.contains("no `trunk`"), "{err}");
+    }
+
+    #[test]
+    fn lock_with_two_versions_is_an_error() {
+        let lock = format!("{LOCK}\n[[package]]\nname = \"wasm-bindgen\"\nversion = \"0.2.99\"\n");
+        let err = locked_version(&lock, "wasm-bindgen").unwrap_err();
+        assert!(err.contains("0.2.130, 0.2.99"), "{err}");
+    }
+
+    #[test]
+    fn lock_same_version_twice_is_fine() {
+        let lock = format!("{LOCK}\n[[package]]\nname = \"wasm-bindgen\"\nversion = \"0.2.130\"\n");
+        assert_eq!(locked_version(&lock, "wasm-bindgen").unwrap(), "0.2.130");
+    }
+
+    #[test]
+    fn version_lines() {
+        assert!(version_line_matches("trunk 0.21.14\n", "trunk", "0.21.14"));
+        assert!(version_line_matches(
+            "wasm-bindgen 0.2.130 (3a3b5b1)\n",
+            "wasm-bindgen",
+            "0.2.130"
+        ));
+        assert!(version_line_matches(
+            "noise\ntrunk v0.21.14",
+            "trunk",
+            "0.21.14"
+        ));
+        assert!(!version_line_matches("trunk 0.21.1\n", "trunk", "0.21.14"));
+        assert!(!version_line_matches(
+            "trunk 0.21.140\n",
+            "trunk",
+            "0.21.14"
+        ));
+        assert!(!version_line_matches(
+            "trunk-ng 0.21.14\n",
+            "trunk",
+            "0.21.14"
+        ));
+        assert!(!version_line_matches(
+            "wasm-bindgen-test-runner 0.2.130",
+            "wasm-bindgen",
+            "0.2.130"
+        ));
+        assert!(!version_line_matches("", "trunk", "0.21.14"));
+        assert!(!version_line_matches("trunk\n", "trunk", "0.21.14"));
+    }
+
+    #[test]
+    fn package_json_version() {
+        let text = "{\n  \"name\": \"binaryen\",\n  \"version\" : \"132.0.0\",\n  \"x\": {\"version\": \"1\"}\n}";
+        assert_eq!(json_version(text).as_deref(), Some("132.0.0"));
+        assert_eq!(json_version("{\"name\": \"x\"}"), None);
+    }
+
+    #[test]
+    fn wasm_opt_versions() {
+        assert_eq!(
+            wasm_opt_version("wasm-opt version 132 (version_132)\n"),
+            Some(132)
+        );
+        assert_eq!(wasm_opt_version("wasm-opt version 108"), None);
+    }
+
+    #[test]
+    fn path_prepending_dedups_and_keeps_order() {
+        let a = PathBuf::from("/a/bin");
+        let b = PathBuf::from("/b/bin");
+        let joined = prepend_path(
+            &[a.clone(), b.clone()],
+            Some(OsStr::new("/usr/bin:/b/bin:/bin")),
+        )
+        .unwrap();
+        assert_eq!(joined, OsString::from("/a/bin:/b/bin:/usr/bin:/bin"));
+        assert_eq!(prepend_path(&[a], None).unwrap(), OsString::from("/a/bin"));
+    }
+
+    #[test]
+    fn options_detection() {
+        let args: Vec<String> = ["--open", "--port=9000"].map(String::from).to_vec();
+        assert!(has_option(&args, "port"));
+        assert!(!has_option(&args, "address"));
+        let args: Vec<String> = ["--address", "0.0.0.0"].map(String::from).to_vec();
+        assert!(has_option(&args, "address"));
+        assert!(!has_option(&args, "addr"));
+    }
+
+    #[test]
+    fn table_has_total() {
+        let table = summary_table(&[
+            ("fmt".into(), "ok".into(), 1.0),
+            ("clippy (native)".into(), "FAILED".into(), 2.5),
+        ]);
+        assert!(
+            table.contains("clippy (native)  FAILED        2.5"),
+            "{table}"
+        );
+        assert!(table.lines().last().unwrap().ends_with("3.5"), "{table}");
+    }
+}
