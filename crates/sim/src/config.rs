@@ -1,0 +1,364 @@
+//! Producer and cluster configuration, with Kafka's names, defaults and validation.
+
+use serde::{Deserialize, Serialize};
+
+use crate::producer_state::DedupRule;
+use crate::types::TimeMs;
+
+/// Kafka's `MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION_FOR_IDEMPOTENCE`.
+pub const MAX_IN_FLIGHT_FOR_IDEMPOTENCE: u32 = 5;
+/// Upper bound on requests in flight per connection in the model (bounded queues).
+pub const MAX_IN_FLIGHT_LIMIT: u32 = 10;
+
+/// `acks`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Acks {
+    #[serde(rename = "0")]
+    None,
+    #[serde(rename = "1")]
+    Leader,
+    #[default]
+    #[serde(rename = "all", alias = "-1")]
+    All,
+}
+
+/// Producer configuration as a user writes it (Java client 3.2+ names and defaults).
+/// `enable.idempotence` is optional so the model can tell "explicitly true" from "default".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProducerConfig {
+    #[serde(rename = "enable.idempotence", skip_serializing_if = "Option::is_none")]
+    pub enable_idempotence: Option<bool>,
+    #[serde(rename = "acks")]
+    pub acks: Acks,
+    /// Kafka's default is `Integer.MAX_VALUE`.
+    #[serde(rename = "retries")]
+    pub retries: u32,
+    #[serde(rename = "max.in.flight.requests.per.connection")]
+    pub max_in_flight: u32,
+    /// Counted in records (not bytes) so a batch is easy to see.
+    #[serde(rename = "batch.size")]
+    pub batch_size_records: u32,
+    #[serde(rename = "linger.ms")]
+    pub linger_ms: TimeMs,
+    #[serde(rename = "request.timeout.ms")]
+    pub request_timeout_ms: TimeMs,
+    #[serde(rename = "delivery.timeout.ms")]
+    pub delivery_timeout_ms: TimeMs,
+    #[serde(rename = "retry.backoff.ms")]
+    pub retry_backoff_ms: TimeMs,
+    #[serde(rename = "retry.backoff.max.ms")]
+    pub retry_backoff_max_ms: TimeMs,
+    /// Reserved for transactions; not supported by this model yet.
+    #[serde(rename = "transactional.id", skip_serializing_if = "Option::is_none")]
+    pub transactional_id: Option<String>,
+}
+
+impl Default for ProducerConfig {
+    fn default() -> Self {
+        ProducerConfig {
+            enable_idempotence: None,
+            acks: Acks::All,
+            retries: i32::MAX as u32,
+            max_in_flight: 5,
+            batch_size_records: 5,
+            linger_ms: 0,
+            request_timeout_ms: 30_000,
+            delivery_timeout_ms: 120_000,
+            retry_backoff_ms: 100,
+            retry_backoff_max_ms: 1_000,
+            transactional_id: None,
+        }
+    }
+}
+
+/// The configuration after Kafka's post-processing: what the client actually runs with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EffectiveProducerConfig {
+    pub idempotent: bool,
+    pub acks: Acks,
+    pub retries: u32,
+    pub max_in_flight: u32,
+    pub batch_size_records: u32,
+    pub linger_ms: TimeMs,
+    pub request_timeout_ms: TimeMs,
+    pub delivery_timeout_ms: TimeMs,
+    pub retry_backoff_ms: TimeMs,
+    pub retry_backoff_max_ms: TimeMs,
+    /// Why idempotence was switched off implicitly, when it was (Kafka logs this at INFO/WARN).
+    pub idempotence_disabled_because: Option<String>,
+}
+
+/// A configuration Kafka's client refuses (`ConfigException`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigError {
+    pub config: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ConfigException: {}", self.message)
+    }
+}
+
+fn config_error(config: &str, message: &str) -> ConfigError {
+    ConfigError {
+        config: config.to_owned(),
+        message: message.to_owned(),
+    }
+}
+
+impl ProducerConfig {
+    /// `ProducerConfig.postProcessAndValidateIdempotenceConfigs` (3.2+ semantics, with the
+    /// 3.x rule for `max.in.flight > 5` when idempotence is implicit) plus the
+    /// `delivery.timeout.ms` check of `KafkaProducer.configureDeliveryTimeout`.
+    pub fn validate(&self) -> Result<EffectiveProducerConfig, ConfigError> {
+        if self.batch_size_records == 0 || self.batch_size_records > 100 {
+            return Err(config_error(
+                "batch.size",
+                "batch.size (in records) must be between 1 and 100 in this model",
+            ));
+        }
+        if self.max_in_flight == 0 || self.max_in_flight > MAX_IN_FLIGHT_LIMIT {
+            return Err(config_error(
+                "max.in.flight.requests.per.connection",
+                "max.in.flight.requests.per.connection must be between 1 and 10 in this model",
+            ));
+        }
+        if self.request_timeout_ms == 0 {
+            return Err(config_error(
+                "request.timeout.ms",
+                "Invalid value 0 for configuration request.timeout.ms: Value must be at least 1",
+            ));
+        }
+        if self.transactional_id.is_some() {
+            return Err(config_error(
+                "transactional.id",
+                "transactional.id is reserved: transactions are not modelled yet",
+            ));
+        }
+        let explicit = self.enable_idempotence == Some(true);
+        let mut idempotent = self.enable_idempotence.unwrap_or(true);
+        let mut disabled_because = None;
+        if idempotent {
+            let conflict = if self.acks != Acks::All {
+                Some((
+                    "acks",
+                    "Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.",
+                ))
+            } else if self.retries == 0 {
+                Some((
+                    "retries",
+                    "Must set retries to non-zero when using the idempotent producer.",
+                ))
+            } else if self.max_in_flight > MAX_IN_FLIGHT_FOR_IDEMPOTENCE {
+                Some((
+                    "max.in.flight.requests.per.connection",
+                    "Must set max.in.flight.requests.per.connection to at most 5 to use the idempotent producer.",
+                ))
+            } else {
+                None
+            };
+            if let Some((config, message)) = conflict {
+                if explicit {
+                    return Err(config_error(config, message));
+                }
+                idempotent = false;
+                disabled_because = Some(format!(
+                    "enable.idempotence was not set and {config} conflicts with it, so idempotence is disabled"
+                ));
+            }
+        }
+        let delivery_floor = self.linger_ms + self.request_timeout_ms;
+        if self.delivery_timeout_ms < delivery_floor {
+            return Err(config_error(
+                "delivery.timeout.ms",
+                "delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms",
+            ));
+        }
+        Ok(EffectiveProducerConfig {
+            idempotent,
+            acks: self.acks,
+            retries: self.retries,
+            max_in_flight: self.max_in_flight,
+            batch_size_records: self.batch_size_records,
+            linger_ms: self.linger_ms,
+            request_timeout_ms: self.request_timeout_ms,
+            delivery_timeout_ms: self.delivery_timeout_ms,
+            retry_backoff_ms: self.retry_backoff_ms,
+            retry_backoff_max_ms: self.retry_backoff_max_ms.max(self.retry_backoff_ms),
+            idempotence_disabled_because: disabled_because,
+        })
+    }
+}
+
+impl EffectiveProducerConfig {
+    /// Exponential retry backoff (KIP-580, 3.7+): `retry.backoff.ms * 2^(attempts-1)`, capped.
+    /// Kafka adds ±20% jitter; the model leaves it out so retries line up with the text.
+    pub fn backoff_ms(&self, attempts: u32) -> TimeMs {
+        let exponent = attempts.saturating_sub(1).min(20);
+        self.retry_backoff_ms
+            .saturating_mul(1u64 << exponent)
+            .min(self.retry_backoff_max_ms)
+    }
+}
+
+/// Brokers, the topic and broker-side settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClusterConfig {
+    pub brokers: u32,
+    pub partitions: u32,
+    #[serde(rename = "replication.factor")]
+    pub replication_factor: u32,
+    #[serde(rename = "min.insync.replicas")]
+    pub min_insync_replicas: u32,
+    #[serde(rename = "unclean.leader.election.enable")]
+    pub unclean_leader_election: bool,
+    #[serde(rename = "producer.id.expiration.ms")]
+    pub producer_id_expiration_ms: TimeMs,
+    #[serde(rename = "producer.id.expiration.check.interval.ms")]
+    pub producer_id_expiration_check_interval_ms: TimeMs,
+    #[serde(rename = "replica.lag.time.max.ms")]
+    pub replica_lag_time_max_ms: TimeMs,
+    #[serde(rename = "replica.fetch.wait.max.ms")]
+    pub replica_fetch_wait_max_ms: TimeMs,
+    /// Top of the sequence space; Kafka's is 2147483647. Smaller values make wrap-around visible.
+    pub sequence_max: i32,
+    /// `kafka` (default) or `textbook` (the rule Kafka does not use, for teaching).
+    pub dedup_rule: DedupRule,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        ClusterConfig {
+            brokers: 1,
+            partitions: 1,
+            replication_factor: 1,
+            min_insync_replicas: 1,
+            unclean_leader_election: false,
+            producer_id_expiration_ms: 86_400_000,
+            producer_id_expiration_check_interval_ms: 600_000,
+            replica_lag_time_max_ms: 30_000,
+            replica_fetch_wait_max_ms: 500,
+            sequence_max: i32::MAX,
+            dedup_rule: DedupRule::Kafka,
+        }
+    }
+}
+
+/// Per-link network behaviour. All latencies are one-way.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetworkConfig {
+    pub latency_ms: TimeMs,
+    /// Uniform jitter added to each message, drawn from the seed.
+    pub jitter_ms: TimeMs,
+}
+
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        NetworkConfig {
+            latency_ms: 10,
+            jitter_ms: 0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(f: impl FnOnce(&mut ProducerConfig)) -> ProducerConfig {
+        let mut c = ProducerConfig::default();
+        f(&mut c);
+        c
+    }
+
+    #[test]
+    fn defaults_are_idempotent_with_acks_all() {
+        let e = ProducerConfig::default().validate().unwrap();
+        assert!(e.idempotent);
+        assert_eq!(e.acks, Acks::All);
+        assert_eq!(e.max_in_flight, 5);
+        assert_eq!(e.retries, 2_147_483_647);
+    }
+
+    #[test]
+    fn explicit_idempotence_with_acks_1_is_a_config_error_with_kafkas_message() {
+        let err = with(|c| {
+            c.enable_idempotence = Some(true);
+            c.acks = Acks::Leader;
+        })
+        .validate()
+        .unwrap_err();
+        assert_eq!(
+            err.message,
+            "Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence."
+        );
+    }
+
+    #[test]
+    fn explicit_idempotence_with_zero_retries_or_six_in_flight_is_an_error() {
+        let retries = with(|c| {
+            c.enable_idempotence = Some(true);
+            c.retries = 0;
+        });
+        assert_eq!(retries.validate().unwrap_err().config, "retries");
+        let in_flight = with(|c| {
+            c.enable_idempotence = Some(true);
+            c.max_in_flight = 6;
+        });
+        assert_eq!(
+            in_flight.validate().unwrap_err().config,
+            "max.in.flight.requests.per.connection"
+        );
+    }
+
+    #[test]
+    fn implicit_idempotence_is_switched_off_by_a_conflict() {
+        let e = with(|c| c.acks = Acks::Leader).validate().unwrap();
+        assert!(!e.idempotent);
+        assert!(e.idempotence_disabled_because.unwrap().contains("acks"));
+        let e = with(|c| c.max_in_flight = 6).validate().unwrap();
+        assert!(!e.idempotent);
+    }
+
+    #[test]
+    fn explicit_off_is_off() {
+        let e = with(|c| c.enable_idempotence = Some(false))
+            .validate()
+            .unwrap();
+        assert!(!e.idempotent);
+        assert!(e.idempotence_disabled_because.is_none());
+    }
+
+    #[test]
+    fn delivery_timeout_must_cover_linger_and_request_timeout() {
+        let err = with(|c| {
+            c.delivery_timeout_ms = 1_000;
+            c.request_timeout_ms = 2_000;
+        })
+        .validate()
+        .unwrap_err();
+        assert_eq!(err.config, "delivery.timeout.ms");
+    }
+
+    #[test]
+    fn backoff_grows_exponentially_up_to_the_max() {
+        let e = ProducerConfig::default().validate().unwrap();
+        assert_eq!(e.backoff_ms(1), 100);
+        assert_eq!(e.backoff_ms(2), 200);
+        assert_eq!(e.backoff_ms(4), 800);
+        assert_eq!(e.backoff_ms(5), 1_000);
+    }
+
+    #[test]
+    fn acks_parses_kafka_spellings() {
+        let a: Acks = serde_json::from_str("\"-1\"").unwrap();
+        assert_eq!(a, Acks::All);
+        let a: Acks = serde_json::from_str("\"1\"").unwrap();
+        assert_eq!(a, Acks::Leader);
+    }
+}

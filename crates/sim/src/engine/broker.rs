@@ -1,0 +1,927 @@
+//! Brokers: the leader's produce path (checks in Kafka's order), `DelayedProduce` for
+//! acks=all, follower fetching, the high watermark, the ISR and leader election.
+
+use rand::Rng;
+
+use super::{Action, LogBatch, LogRecord, Node, Payload, PendingProduce, Simulation};
+use crate::config::Acks;
+use crate::error::KafkaError;
+use crate::event::{BatchRef, BrokerVerdict, EventKind, PartitionResult};
+use crate::fault::{Fault, Trigger};
+use crate::producer_state::{IncomingBatch, ProducerStateTable, RejectReason, Verdict};
+use crate::sequence::SequenceSpace;
+use crate::types::*;
+
+/// Most batches a follower takes in one fetch (bounded work per step).
+const MAX_BATCHES_PER_FETCH: usize = 50;
+
+/// Rebuilds producer state by replaying a log, as `rebuildProducerState` does after an
+/// unclean shutdown or a truncation (with no usable snapshot below the log end).
+pub(crate) fn rebuild_producer_state(log: &[LogBatch], space: SequenceSpace) -> ProducerStateTable {
+    let mut table = ProducerStateTable::default();
+    for batch in log.iter().filter(|b| b.producer_id >= 0) {
+        table.record_append(
+            &batch.incoming(space),
+            batch.base_offset,
+            batch.last_offset(),
+        );
+    }
+    table
+}
+
+fn explain(verdict: &BrokerVerdict) -> String {
+    match verdict {
+        BrokerVerdict::Appended { base_offset, last_offset } => {
+            format!("appended at offsets {base_offset}–{last_offset}")
+        }
+        BrokerVerdict::Duplicate { base_offset, last_offset } => format!(
+            "duplicate of offsets {base_offset}–{last_offset}, answered NONE with offset {base_offset}; nothing appended"
+        ),
+        BrokerVerdict::Rejected { error, reason } => match reason {
+            Some(RejectReason::OutOfOrder { expected, got }) => {
+                format!("{error}: expected sequence {expected}, got {got}; nothing appended")
+            }
+            Some(RejectReason::NewEpochNotAtZero { got }) => {
+                format!("{error}: a new epoch must start at sequence 0, got {got}")
+            }
+            Some(RejectReason::StaleEpoch { current, got }) => {
+                format!("{error}: epoch {got} is older than the current epoch {current}")
+            }
+            None => match error {
+                KafkaError::NotEnoughReplicas => "NOT_ENOUGH_REPLICAS: the ISR is smaller than min.insync.replicas; nothing appended".into(),
+                KafkaError::NotLeaderOrFollower => "NOT_LEADER_OR_FOLLOWER: this broker does not lead the partition".into(),
+                KafkaError::CorruptMessage => "CORRUPT_MESSAGE: the batch failed its CRC check; nothing appended".into(),
+                other => format!("{other}"),
+            },
+        },
+        BrokerVerdict::TextbookDiscarded { last_seen } => format!(
+            "textbook rule: sequence not above {last_seen}, discarded as a duplicate although it was never written"
+        ),
+    }
+}
+
+impl Simulation {
+    fn wire_ref(&self, request: u64, index: usize) -> BatchRef {
+        let r = &self.requests[&request];
+        let w = &r.batches[index];
+        BatchRef {
+            batch_id: w.batch_id,
+            producer: r.producer,
+            partition: w.partition,
+            producer_id: w.producer_id,
+            epoch: w.epoch,
+            base_sequence: w.base_sequence,
+            last_sequence: if w.base_sequence < 0 {
+                NO_SEQUENCE
+            } else {
+                self.space.last_of(w.base_sequence, w.record_count)
+            },
+            record_count: w.record_count,
+            attempt: w.attempt,
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Produce path.
+
+    pub(crate) fn produce_arrived(&mut self, request_id: u64) {
+        let Some(request) = self.requests.get(&request_id) else {
+            return;
+        };
+        let broker = request.broker;
+        let Some(producer) = request.producer else {
+            // Crafted request: its own connection, served at once.
+            self.handle_produce(broker, request_id);
+            return;
+        };
+        let key = (producer, request.incarnation, request.generation);
+        let conn = self.brokers[broker as usize]
+            .connections
+            .entry(key)
+            .or_default();
+        if conn.closed {
+            return;
+        }
+        conn.queue.push_back(request_id);
+        if conn.busy.is_none() {
+            self.serve_next(broker, key);
+        }
+    }
+
+    /// The network processor unmutes the connection only after the previous response went out.
+    fn serve_next(&mut self, broker: BrokerId, key: (ProducerIndex, u32, u32)) {
+        let Some(conn) = self.brokers[broker as usize].connections.get_mut(&key) else {
+            return;
+        };
+        if conn.busy.is_some() || conn.closed {
+            return;
+        }
+        let Some(next) = conn.queue.pop_front() else {
+            return;
+        };
+        conn.busy = Some(next);
+        self.handle_produce(broker, next);
+    }
+
+    fn handle_produce(&mut self, broker: BrokerId, request_id: u64) {
+        let request = self.requests[&request_id].clone();
+        let mut results = Vec::with_capacity(request.batches.len());
+        let mut waiting = Vec::new();
+        for (index, wire) in request.batches.iter().enumerate() {
+            let partition = wire.partition;
+            let meta = &self.partitions[partition as usize];
+            let min_isr = self.scenario.cluster.min_insync_replicas as usize;
+            let verdict = if request.corrupted {
+                BrokerVerdict::Rejected {
+                    error: KafkaError::CorruptMessage,
+                    reason: None,
+                }
+            } else if meta.leader != Some(broker) {
+                BrokerVerdict::Rejected {
+                    error: KafkaError::NotLeaderOrFollower,
+                    reason: None,
+                }
+            } else if request.acks == Acks::All && meta.isr.len() < min_isr {
+                // Checked before duplicate detection: even a duplicate gets this error.
+                BrokerVerdict::Rejected {
+                    error: KafkaError::NotEnoughReplicas,
+                    reason: None,
+                }
+            } else {
+                self.validate_and_append(broker, request_id, index)
+            };
+            let (error, base_offset) = match &verdict {
+                BrokerVerdict::Appended {
+                    base_offset,
+                    last_offset,
+                }
+                | BrokerVerdict::Duplicate {
+                    base_offset,
+                    last_offset,
+                } => {
+                    // acks=all waits for the HW to pass the batch (for a duplicate: the original).
+                    let hw = self.brokers[broker as usize]
+                        .replica(partition)
+                        .high_watermark;
+                    if request.acks == Acks::All && hw < last_offset + 1 {
+                        waiting.push((partition, last_offset + 1));
+                    }
+                    (KafkaError::None, *base_offset)
+                }
+                BrokerVerdict::Rejected { error, .. } => (*error, -1),
+                BrokerVerdict::TextbookDiscarded { .. } => (KafkaError::None, -1),
+            };
+            let batch = self.wire_ref(request_id, index);
+            let explanation = explain(&verdict);
+            self.emit(EventKind::BatchVerdict {
+                broker,
+                request: request_id,
+                batch,
+                verdict,
+                explanation,
+            });
+            results.push(PartitionResult {
+                partition,
+                error,
+                base_offset,
+            });
+        }
+        if request.acks == Acks::None {
+            self.finish_request(broker, request_id);
+            return;
+        }
+        if waiting.is_empty() {
+            self.respond(broker, request_id, results);
+            return;
+        }
+        self.brokers[broker as usize].pending.insert(
+            request_id,
+            PendingProduce {
+                request: request_id,
+                results,
+                waiting,
+            },
+        );
+        self.schedule(
+            self.now_ms + request.timeout_ms,
+            Action::DelayedProduceTimeout {
+                broker,
+                request: request_id,
+            },
+        );
+        // The HW may already be enough if followers are ahead (e.g. duplicate of replicated data).
+        let partitions: Vec<PartitionId> = request.batches.iter().map(|b| b.partition).collect();
+        for p in partitions {
+            self.complete_delayed_produces(broker, p);
+        }
+    }
+
+    /// Duplicate check, epoch fencing and sequence check, then the append.
+    fn validate_and_append(
+        &mut self,
+        broker: BrokerId,
+        request_id: u64,
+        index: usize,
+    ) -> BrokerVerdict {
+        let wire = self.requests[&request_id].batches[index].clone();
+        let partition = wire.partition;
+        let space = self.space;
+        let rule = self.scenario.cluster.dedup_rule;
+        let incoming = IncomingBatch {
+            producer_id: wire.producer_id,
+            epoch: wire.epoch,
+            base_seq: wire.base_sequence,
+            last_seq: if wire.base_sequence < 0 {
+                NO_SEQUENCE
+            } else {
+                space.last_of(wire.base_sequence, wire.record_count)
+            },
+            max_timestamp_ms: wire.max_timestamp_ms,
+        };
+        let replica = self.brokers[broker as usize].replica(partition);
+        let had_state = replica.producer_state.entry(wire.producer_id).is_some();
+        if wire.producer_id >= 0 {
+            match replica.producer_state.validate(&incoming, space, rule) {
+                Verdict::Append => {}
+                Verdict::Duplicate(m) => {
+                    return BrokerVerdict::Duplicate {
+                        base_offset: m.first_offset,
+                        last_offset: m.last_offset,
+                    }
+                }
+                Verdict::Reject { error, reason } => {
+                    return BrokerVerdict::Rejected {
+                        error,
+                        reason: Some(reason),
+                    }
+                }
+                Verdict::TextbookDiscard { last_seen } => {
+                    return BrokerVerdict::TextbookDiscarded { last_seen }
+                }
+            }
+        }
+        let leader_epoch = self.partitions[partition as usize].leader_epoch;
+        let appended_event = self.events.len() as u64;
+        let replica = self.brokers[broker as usize].replica_mut(partition);
+        let base_offset = replica.log_end_offset();
+        let records = wire
+            .payload
+            .iter()
+            .enumerate()
+            .map(|(i, message)| LogRecord {
+                offset: base_offset + i as Offset,
+                sequence: if wire.base_sequence < 0 {
+                    NO_SEQUENCE
+                } else {
+                    space.increment(wire.base_sequence, i as i32)
+                },
+                message: *message,
+            })
+            .collect();
+        let batch = LogBatch {
+            base_offset,
+            producer_id: wire.producer_id,
+            epoch: wire.epoch,
+            base_sequence: wire.base_sequence,
+            leader_epoch,
+            max_timestamp_ms: wire.max_timestamp_ms,
+            records,
+            appended_event,
+            appended_without_state: wire.producer_id >= 0 && !had_state,
+        };
+        let last_offset = batch.last_offset();
+        replica.log.push(batch);
+        if wire.producer_id >= 0 {
+            replica
+                .producer_state
+                .record_append(&incoming, base_offset, last_offset);
+        }
+        self.advance_high_watermark(broker, partition);
+        self.answer_parked_fetches(broker, partition);
+        BrokerVerdict::Appended {
+            base_offset,
+            last_offset,
+        }
+    }
+
+    fn respond(&mut self, broker: BrokerId, request_id: u64, results: Vec<PartitionResult>) {
+        let request = self.requests[&request_id].clone();
+        self.emit(EventKind::ResponseSent {
+            broker,
+            producer: request.producer,
+            request: request_id,
+            results: results.clone(),
+        });
+        for (index, wire) in request.batches.iter().enumerate() {
+            let result = results.iter().find(|r| r.partition == wire.partition);
+            let r = self.wire_ref(request_id, index);
+            self.responses.push(super::ResponseRecord {
+                time_ms: self.now_ms,
+                producer: request.producer,
+                producer_id: r.producer_id,
+                epoch: r.epoch,
+                partition: r.partition,
+                base_sequence: r.base_sequence,
+                last_sequence: r.last_sequence,
+                attempt: r.attempt,
+                broker,
+                error: result.map_or(KafkaError::None, |x| x.error),
+                base_offset: result.map_or(-1, |x| x.base_offset),
+                delivered: false,
+                request: request_id,
+            });
+        }
+        let Some(producer) = request.producer else {
+            if let Some(r) = self.requests.get_mut(&request_id) {
+                r.done = true;
+            }
+            return;
+        };
+        let mut reset = false;
+        for index in 0..self.scenario.faults.len() {
+            if self.scripted_fired[index] {
+                continue;
+            }
+            let Trigger::Response(matcher) = &self.scenario.faults[index].when else {
+                continue;
+            };
+            let hit = (0..request.batches.len())
+                .any(|i| self.matches(matcher, &self.wire_ref(request_id, i)));
+            if !hit {
+                continue;
+            }
+            self.scripted_fired[index] = true;
+            let fault = self.scenario.faults[index].fault.clone();
+            if fault == Fault::DropResponse {
+                self.emit(EventKind::FaultInjected {
+                    description: fault.describe(),
+                });
+                reset = true;
+            } else {
+                self.apply_fault(&fault, Some(request_id));
+            }
+        }
+        let rate = self.scenario.random_faults.drop_response;
+        if rate > 0.0 && self.rng.random_bool(rate) {
+            self.emit(EventKind::FaultInjected {
+                description: "random fault: response lost".into(),
+            });
+            reset = true;
+        }
+        let key = (producer, request.incarnation, request.generation);
+        if !self.brokers[broker as usize].alive {
+            // A fault triggered by this response stopped the broker before it went out.
+            self.emit(EventKind::ResponseLost {
+                request: request_id,
+            });
+            return;
+        }
+        if reset {
+            self.emit(EventKind::ResponseLost {
+                request: request_id,
+            });
+            if let Some(conn) = self.brokers[broker as usize].connections.get_mut(&key) {
+                conn.closed = true;
+                conn.queue.clear();
+                conn.busy = None;
+            }
+            self.send_message(
+                Node::Broker(broker),
+                Node::Producer(producer),
+                Payload::ConnectionReset {
+                    producer,
+                    broker,
+                    generation: request.generation,
+                    incarnation: request.incarnation,
+                },
+            );
+            return;
+        }
+        self.send_message(
+            Node::Broker(broker),
+            Node::Producer(producer),
+            Payload::ProduceResponse {
+                request: request_id,
+                results,
+            },
+        );
+        self.finish_request(broker, request_id);
+    }
+
+    fn finish_request(&mut self, broker: BrokerId, request_id: u64) {
+        let request = &self.requests[&request_id];
+        let Some(producer) = request.producer else {
+            return;
+        };
+        let key = (producer, request.incarnation, request.generation);
+        if let Some(conn) = self.brokers[broker as usize].connections.get_mut(&key) {
+            if conn.busy == Some(request_id) {
+                conn.busy = None;
+            }
+        }
+        self.serve_next(broker, key);
+    }
+
+    pub(crate) fn delayed_produce_timeout(&mut self, broker: BrokerId, request_id: u64) {
+        let Some(mut pending) = self.brokers[broker as usize].pending.remove(&request_id) else {
+            return;
+        };
+        for (partition, _) in pending.waiting.drain(..) {
+            if let Some(r) = pending
+                .results
+                .iter_mut()
+                .find(|r| r.partition == partition)
+            {
+                r.error = KafkaError::RequestTimedOut;
+            }
+        }
+        self.respond(broker, request_id, pending.results);
+    }
+
+    /// `checkEnoughReplicasReachOffset`: once the HW passes the batch, answer NONE, or
+    /// NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank below min.insync.replicas meanwhile.
+    fn complete_delayed_produces(&mut self, broker: BrokerId, partition: PartitionId) {
+        let hw = self.brokers[broker as usize]
+            .replica(partition)
+            .high_watermark;
+        let isr_short = self.partitions[partition as usize].isr.len()
+            < self.scenario.cluster.min_insync_replicas as usize;
+        let mut ready = Vec::new();
+        for pending in self.brokers[broker as usize].pending.values_mut() {
+            let before = pending.waiting.len();
+            let results = &mut pending.results;
+            pending.waiting.retain(|&(p, required)| {
+                if p != partition || hw < required {
+                    return true;
+                }
+                if isr_short {
+                    if let Some(r) = results.iter_mut().find(|r| r.partition == p) {
+                        r.error = KafkaError::NotEnoughReplicasAfterAppend;
+                    }
+                }
+                false
+            });
+            if pending.waiting.is_empty() && before > 0 {
+                ready.push(pending.request);
+            }
+        }
+        for request in ready {
+            if let Some(pending) = self.brokers[broker as usize].pending.remove(&request) {
+                self.respond(broker, request, pending.results);
+            }
+        }
+    }
+
+    /// Leader: HW = the smallest log end among ISR members (followers as last fetched).
+    pub(crate) fn advance_high_watermark(&mut self, leader: BrokerId, partition: PartitionId) {
+        let meta = &self.partitions[partition as usize];
+        if meta.leader != Some(leader) {
+            return;
+        }
+        let replica = self.brokers[leader as usize].replica(partition);
+        let leo = replica.log_end_offset();
+        let hw = meta
+            .isr
+            .iter()
+            .map(|&b| {
+                if b == leader {
+                    leo
+                } else {
+                    replica.follower_fetch_offset.get(&b).copied().unwrap_or(0)
+                }
+            })
+            .min()
+            .unwrap_or(leo)
+            .min(leo);
+        if hw > replica.high_watermark {
+            self.brokers[leader as usize]
+                .replica_mut(partition)
+                .high_watermark = hw;
+            self.emit(EventKind::HighWatermarkAdvanced {
+                broker: leader,
+                partition,
+                high_watermark: hw,
+            });
+        }
+        self.complete_delayed_produces(leader, partition);
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Replication.
+
+    pub(crate) fn follower_fetch(&mut self, broker: BrokerId, partition: PartitionId) {
+        let b = &self.brokers[broker as usize];
+        if !b.alive || b.replication_stalled || b.fetching.contains(&partition) {
+            return;
+        }
+        let meta = &self.partitions[partition as usize];
+        let Some(leader) = meta.leader else {
+            let wait = self.scenario.cluster.replica_fetch_wait_max_ms;
+            self.schedule(
+                self.now_ms + wait,
+                Action::FollowerFetch { broker, partition },
+            );
+            return;
+        };
+        if leader == broker {
+            return;
+        }
+        let fetch_offset = b.replica(partition).log_end_offset();
+        self.brokers[broker as usize].fetching.insert(partition);
+        self.send_message(
+            Node::Broker(broker),
+            Node::Broker(leader),
+            Payload::Fetch {
+                follower: broker,
+                partition,
+                fetch_offset,
+            },
+        );
+    }
+
+    /// Where the follower's log stops matching the leader's (what KIP-101/279 epoch-based
+    /// truncation finds through the leader epoch cache).
+    fn divergence(
+        &self,
+        leader: BrokerId,
+        follower: BrokerId,
+        partition: PartitionId,
+    ) -> Option<Offset> {
+        let l = &self.brokers[leader as usize].replica(partition).log;
+        let f = &self.brokers[follower as usize].replica(partition).log;
+        let same = |a: &LogBatch, b: &LogBatch| {
+            a.base_offset == b.base_offset
+                && a.leader_epoch == b.leader_epoch
+                && a.producer_id == b.producer_id
+                && a.base_sequence == b.base_sequence
+                && a.records.len() == b.records.len()
+        };
+        let common = l
+            .iter()
+            .zip(f.iter())
+            .take_while(|(a, b)| same(a, b))
+            .count();
+        if common < f.len() {
+            Some(f[common].base_offset)
+        } else {
+            None
+        }
+    }
+
+    pub(crate) fn handle_fetch(
+        &mut self,
+        leader: BrokerId,
+        follower: BrokerId,
+        partition: PartitionId,
+        fetch_offset: Offset,
+    ) {
+        let meta = &self.partitions[partition as usize];
+        if meta.leader != Some(leader) {
+            self.send_fetch_response(leader, follower, partition, fetch_offset, None);
+            return;
+        }
+        if let Some(truncate_to) = self.divergence(leader, follower, partition) {
+            self.send_fetch_response(leader, follower, partition, fetch_offset, Some(truncate_to));
+            return;
+        }
+        let now = self.now_ms;
+        let replica = self.brokers[leader as usize].replica_mut(partition);
+        replica.follower_fetch_offset.insert(follower, fetch_offset);
+        let leo = replica.log_end_offset();
+        let hw = replica.high_watermark;
+        if fetch_offset >= leo {
+            replica.follower_caught_up_ms.insert(follower, now);
+        }
+        let in_isr = self.partitions[partition as usize].isr.contains(&follower);
+        if !in_isr && fetch_offset >= hw && fetch_offset >= leo {
+            let meta = &mut self.partitions[partition as usize];
+            meta.isr.push(follower);
+            meta.isr.sort_unstable();
+            let isr = meta.isr.clone();
+            self.emit(EventKind::IsrChanged {
+                partition,
+                isr,
+                why: format!("broker {follower} caught up and rejoined"),
+            });
+        }
+        // Advancing the HW can answer a produce and let the next one append, so the log end
+        // is read again before deciding to park.
+        self.advance_high_watermark(leader, partition);
+        let leo = self.brokers[leader as usize]
+            .replica(partition)
+            .log_end_offset();
+        if fetch_offset >= leo {
+            // Long poll: park until data arrives or replica.fetch.wait.max.ms passes.
+            self.brokers[leader as usize]
+                .replica_mut(partition)
+                .parked_fetches
+                .insert(follower);
+            let wait = self.scenario.cluster.replica_fetch_wait_max_ms;
+            self.schedule(
+                now + wait,
+                Action::FetchWaitExpired {
+                    broker: leader,
+                    partition,
+                    follower,
+                },
+            );
+            return;
+        }
+        self.send_fetch_response(leader, follower, partition, fetch_offset, None);
+    }
+
+    fn send_fetch_response(
+        &mut self,
+        leader: BrokerId,
+        follower: BrokerId,
+        partition: PartitionId,
+        fetch_offset: Offset,
+        truncate_to: Option<Offset>,
+    ) {
+        let replica = self.brokers[leader as usize].replica(partition);
+        let batches: Vec<LogBatch> = if truncate_to.is_some() {
+            Vec::new()
+        } else {
+            replica
+                .log
+                .iter()
+                .filter(|b| b.base_offset >= fetch_offset)
+                .take(MAX_BATCHES_PER_FETCH)
+                .cloned()
+                .collect()
+        };
+        let high_watermark = replica.high_watermark;
+        self.send_message(
+            Node::Broker(leader),
+            Node::Broker(follower),
+            Payload::FetchResponse {
+                follower,
+                partition,
+                batches,
+                high_watermark,
+                truncate_to,
+            },
+        );
+    }
+
+    fn answer_parked_fetches(&mut self, leader: BrokerId, partition: PartitionId) {
+        let replica = self.brokers[leader as usize].replica_mut(partition);
+        let parked: Vec<BrokerId> = std::mem::take(&mut replica.parked_fetches)
+            .into_iter()
+            .collect();
+        for follower in parked {
+            let offset = self.brokers[leader as usize]
+                .replica(partition)
+                .follower_fetch_offset
+                .get(&follower)
+                .copied()
+                .unwrap_or(0);
+            self.send_fetch_response(leader, follower, partition, offset, None);
+        }
+    }
+
+    pub(crate) fn fetch_wait_expired(
+        &mut self,
+        leader: BrokerId,
+        partition: PartitionId,
+        follower: BrokerId,
+    ) {
+        let b = &mut self.brokers[leader as usize];
+        if !b.alive {
+            return;
+        }
+        let Some(replica) = b.replicas.get_mut(&partition) else {
+            return;
+        };
+        if !replica.parked_fetches.remove(&follower) {
+            return;
+        }
+        let offset = replica
+            .follower_fetch_offset
+            .get(&follower)
+            .copied()
+            .unwrap_or(0);
+        self.send_fetch_response(leader, follower, partition, offset, None);
+    }
+
+    pub(crate) fn handle_fetch_response(
+        &mut self,
+        follower: BrokerId,
+        partition: PartitionId,
+        batches: Vec<LogBatch>,
+        high_watermark: Offset,
+        truncate_to: Option<Offset>,
+    ) {
+        let space = self.space;
+        let b = &mut self.brokers[follower as usize];
+        b.fetching.remove(&partition);
+        if self.partitions[partition as usize].leader == Some(follower) {
+            return;
+        }
+        if let Some(offset) = truncate_to {
+            self.truncate(follower, partition, offset);
+        } else {
+            let replica = self.brokers[follower as usize].replica_mut(partition);
+            let from = replica.log_end_offset();
+            for batch in batches {
+                if batch.base_offset != replica.log_end_offset() {
+                    continue;
+                }
+                // Followers append without checks but build the same producer state.
+                if batch.producer_id >= 0 {
+                    replica.producer_state.record_append(
+                        &batch.incoming(space),
+                        batch.base_offset,
+                        batch.last_offset(),
+                    );
+                }
+                replica.log.push(batch);
+            }
+            let to = replica.log_end_offset();
+            replica.high_watermark = replica.high_watermark.max(high_watermark.min(to));
+            if to > from {
+                self.emit(EventKind::ReplicaFetched {
+                    follower,
+                    partition,
+                    from_offset: from,
+                    to_offset: to,
+                });
+            }
+        }
+        self.schedule(
+            self.now_ms,
+            Action::FollowerFetch {
+                broker: follower,
+                partition,
+            },
+        );
+    }
+
+    pub(crate) fn truncate(&mut self, broker: BrokerId, partition: PartitionId, offset: Offset) {
+        let space = self.space;
+        let replica = self.brokers[broker as usize].replica_mut(partition);
+        let before = replica.record_count();
+        replica.log.retain(|b| b.base_offset < offset);
+        // A batch straddling the point would be cut inside it; the model truncates at batch
+        // boundaries, which is where leader epochs change.
+        replica.producer_state = rebuild_producer_state(&replica.log, space);
+        let end = replica.log_end_offset();
+        replica.high_watermark = replica.high_watermark.min(end);
+        let removed = (before - replica.record_count()) as u32;
+        self.emit(EventKind::LogTruncated {
+            broker,
+            partition,
+            to_offset: end,
+            removed_records: removed,
+        });
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // ISR and elections.
+
+    pub(crate) fn isr_check(&mut self) {
+        let lag_max = self.scenario.cluster.replica_lag_time_max_ms;
+        for partition in 0..self.partitions.len() as PartitionId {
+            let meta = &self.partitions[partition as usize];
+            let Some(leader) = meta.leader else { continue };
+            let replica = self.brokers[leader as usize].replica(partition);
+            let lagging: Vec<BrokerId> = meta
+                .isr
+                .iter()
+                .copied()
+                .filter(|&b| b != leader)
+                .filter(|b| {
+                    self.now_ms
+                        .saturating_sub(replica.follower_caught_up_ms.get(b).copied().unwrap_or(0))
+                        > lag_max
+                })
+                .collect();
+            for b in lagging {
+                self.remove_from_isr(
+                    partition,
+                    b,
+                    "fell behind for longer than replica.lag.time.max.ms",
+                );
+            }
+        }
+        let period = (lag_max / 2).max(1);
+        self.schedule(self.now_ms + period, Action::IsrCheck);
+    }
+
+    pub(crate) fn remove_from_isr(&mut self, partition: PartitionId, broker: BrokerId, why: &str) {
+        let meta = &mut self.partitions[partition as usize];
+        if meta.leader == Some(broker) || !meta.isr.contains(&broker) {
+            return;
+        }
+        meta.isr.retain(|&b| b != broker);
+        let isr = meta.isr.clone();
+        let leader = meta.leader;
+        self.emit(EventKind::IsrChanged {
+            partition,
+            isr,
+            why: format!("broker {broker} {why}"),
+        });
+        if let Some(leader) = leader {
+            self.advance_high_watermark(leader, partition);
+        }
+    }
+
+    pub(crate) fn expiry_check(&mut self) {
+        let expiration = self.scenario.cluster.producer_id_expiration_ms;
+        for b in 0..self.brokers.len() {
+            if !self.brokers[b].alive {
+                continue;
+            }
+            let partitions: Vec<PartitionId> = self.brokers[b].replicas.keys().copied().collect();
+            for partition in partitions {
+                let now = self.now_ms;
+                let expired = self.brokers[b]
+                    .replica_mut(partition)
+                    .producer_state
+                    .remove_expired(now, expiration);
+                for producer_id in expired {
+                    self.emit(EventKind::ProducerStateExpired {
+                        broker: b as BrokerId,
+                        partition,
+                        producer_id,
+                    });
+                }
+            }
+        }
+        let interval = self
+            .scenario
+            .cluster
+            .producer_id_expiration_check_interval_ms;
+        self.schedule(self.now_ms + interval, Action::ExpiryCheck);
+    }
+
+    /// Controller: pick a leader from the live ISR; with unclean election enabled, from any
+    /// live replica when the ISR has none.
+    pub(crate) fn elect_leader(&mut self, partition: PartitionId) {
+        let unclean_allowed = self.scenario.cluster.unclean_leader_election;
+        let meta = &self.partitions[partition as usize];
+        let alive = |b: &BrokerId| self.brokers[*b as usize].alive;
+        let clean = meta
+            .replicas
+            .iter()
+            .copied()
+            .find(|b| alive(b) && meta.isr.contains(b));
+        let (leader, unclean) = match clean {
+            Some(b) => (Some(b), false),
+            None if unclean_allowed => (meta.replicas.iter().copied().find(alive), true),
+            None => (None, false),
+        };
+        let meta = &mut self.partitions[partition as usize];
+        if leader == meta.leader {
+            return;
+        }
+        meta.leader = leader;
+        meta.leader_epoch += 1;
+        if let Some(l) = leader {
+            if unclean {
+                meta.isr = vec![l];
+            }
+        }
+        let leader_epoch = meta.leader_epoch;
+        self.emit(EventKind::LeaderElected {
+            partition,
+            leader,
+            leader_epoch,
+            unclean: leader.is_some() && unclean,
+        });
+        // Followers drop fetch sessions with the old leader and fetch from the new one.
+        let followers: Vec<BrokerId> = self.partitions[partition as usize].followers().collect();
+        for f in followers {
+            if self.brokers[f as usize].alive
+                && self.brokers[f as usize].fetching.remove(&partition)
+            {
+                self.schedule(
+                    self.now_ms,
+                    Action::FollowerFetch {
+                        broker: f,
+                        partition,
+                    },
+                );
+            }
+        }
+        if let Some(l) = leader {
+            let now = self.now_ms;
+            let isr = self.partitions[partition as usize].isr.clone();
+            let replica = self.brokers[l as usize].replica_mut(partition);
+            replica.follower_fetch_offset.clear();
+            replica.parked_fetches.clear();
+            for b in isr {
+                replica.follower_caught_up_ms.insert(b, now);
+            }
+            if unclean {
+                let isr = vec![l];
+                self.emit(EventKind::IsrChanged {
+                    partition,
+                    isr,
+                    why: "unclean election: only the new leader is in sync".into(),
+                });
+            }
+            self.advance_high_watermark(l, partition);
+        }
+    }
+}

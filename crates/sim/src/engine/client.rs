@@ -1,0 +1,1087 @@
+//! The producer: Java client semantics (`Sender`, `RecordAccumulator`, `TransactionManager`).
+//!
+//! Rules and where they come from:
+//! - sequences are assigned when a batch is first drained and kept on every retry
+//!   (`RecordAccumulator.drainBatchesForOneNode`);
+//! - a retried batch is re-enqueued in sequence order and drained only when it is the lowest
+//!   sequence in flight, which brings the pipeline down to one request while retries are pending
+//!   (`insertInSequenceOrder`, `shouldStopDrainBatchesForPartition`);
+//! - without idempotence a retry goes to the front of the deque (`addFirst`) and may overtake;
+//! - `OUT_OF_ORDER_SEQUENCE_NUMBER` bumps the epoch only for the batch right after the last
+//!   acknowledged one (`TransactionManager.canRetry`);
+//! - a batch that expires after being retried leaves its partition "unresolved"
+//!   (`markSequenceUnresolved`, `maybeResolveSequences`).
+
+use rand::Rng;
+
+use super::{
+    Action, BatchState, ClientBatch, MessageOutcome, Node, Payload, ProduceRequest, Simulation,
+    WireBatch,
+};
+use crate::config::Acks;
+use crate::error::KafkaError;
+use crate::event::{BatchRef, EventKind, PartitionResult};
+use crate::fault::{Fault, Trigger};
+use crate::types::*;
+
+impl Simulation {
+    pub(crate) fn batch_ref(&self, batch_id: u64) -> BatchRef {
+        let b = &self.batches[batch_id as usize];
+        let base = b.base_sequence.unwrap_or(NO_SEQUENCE);
+        BatchRef {
+            batch_id,
+            producer: Some(b.producer),
+            partition: b.partition,
+            producer_id: b.producer_id,
+            epoch: b.epoch,
+            base_sequence: base,
+            last_sequence: if base < 0 {
+                NO_SEQUENCE
+            } else {
+                self.space.last_of(base, b.record_count())
+            },
+            record_count: b.record_count(),
+            attempt: b.attempts,
+        }
+    }
+
+    pub(crate) fn wake_producer_at(&mut self, producer: ProducerIndex, at_ms: TimeMs) {
+        let p = &mut self.producers[producer as usize];
+        if p.wake_at_ms.is_some_and(|t| t <= at_ms && t >= self.now_ms) {
+            return;
+        }
+        p.wake_at_ms = Some(at_ms);
+        self.schedule(at_ms, Action::SenderWake { producer });
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // The application.
+
+    pub(crate) fn app_send(&mut self, producer: ProducerIndex, incarnation: u32) {
+        let p = &self.producers[producer as usize];
+        if p.incarnation != incarnation || !p.alive || p.next_message >= p.total_messages {
+            return;
+        }
+        loop {
+            let p = &mut self.producers[producer as usize];
+            let message = p.next_message;
+            if message >= p.total_messages {
+                break;
+            }
+            let at = p.send_times_ms[message as usize];
+            if at > self.now_ms {
+                self.schedule(
+                    at,
+                    Action::AppSend {
+                        producer,
+                        incarnation,
+                    },
+                );
+                break;
+            }
+            p.next_message += 1;
+            self.accumulate(producer, message, false);
+        }
+        self.wake_producer_at(producer, self.now_ms);
+    }
+
+    /// `RecordAccumulator.append`: into the open batch of the partition, or a new one.
+    fn accumulate(&mut self, producer: ProducerIndex, message: u32, resend: bool) {
+        let partition = self.producers[producer as usize].message_partition[message as usize];
+        self.producers[producer as usize].outcomes[message as usize] = MessageOutcome::Pending;
+        self.emit(EventKind::RecordSent {
+            producer,
+            message,
+            partition,
+            resend,
+        });
+        let batch_size = self.producers[producer as usize].config.batch_size_records as usize;
+        let open = self.producers[producer as usize].partitions[partition as usize]
+            .deque
+            .back()
+            .copied()
+            .filter(|&id| {
+                let b = &self.batches[id as usize];
+                b.base_sequence.is_none() && b.attempts == 0 && b.messages.len() < batch_size
+            });
+        let now = self.now_ms;
+        if let Some(id) = open {
+            let b = &mut self.batches[id as usize];
+            b.messages.push(message);
+            b.max_timestamp_ms = now;
+            return;
+        }
+        let p = &mut self.producers[producer as usize];
+        let part = &mut p.partitions[partition as usize];
+        let id = self.batches.len() as u64;
+        let nth = part.batches_created;
+        part.batches_created += 1;
+        part.deque.push_back(id);
+        self.batches.push(ClientBatch {
+            id,
+            producer,
+            incarnation: p.incarnation,
+            partition,
+            nth,
+            messages: vec![message],
+            created_ms: now,
+            max_timestamp_ms: now,
+            producer_id: NO_PRODUCER_ID,
+            epoch: NO_PRODUCER_EPOCH,
+            base_sequence: None,
+            attempts: 0,
+            retry_at_ms: now,
+            in_retry: false,
+            state: BatchState::Queued,
+        });
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // The sender loop (`Sender.runOnce`).
+
+    pub(crate) fn sender_wake(&mut self, producer: ProducerIndex) {
+        let p = &mut self.producers[producer as usize];
+        if p.wake_at_ms.is_some_and(|t| t <= self.now_ms) {
+            p.wake_at_ms = None;
+        }
+        if !p.alive {
+            return;
+        }
+        self.expire_batches(producer);
+        if self.producers[producer as usize].config.idempotent {
+            if !self.producers[producer as usize].has_producer_id() {
+                self.maybe_init_producer_id(producer);
+                self.schedule_next_wake(producer);
+                return;
+            }
+            self.maybe_resolve_sequences(producer);
+            if !self.producers[producer as usize]
+                .epoch_bump_partitions
+                .is_empty()
+            {
+                self.bump_epoch(producer);
+            }
+        }
+        for broker in 0..self.brokers.len() as BrokerId {
+            self.drain_to(producer, broker);
+        }
+        self.schedule_next_wake(producer);
+    }
+
+    /// The earliest time something becomes sendable or expires.
+    fn schedule_next_wake(&mut self, producer: ProducerIndex) {
+        let p = &self.producers[producer as usize];
+        let config = &p.config;
+        let mut next: Option<TimeMs> = None;
+        let mut consider = |t: TimeMs| {
+            if t > self.now_ms {
+                next = Some(next.map_or(t, |n| n.min(t)));
+            }
+        };
+        for part in &p.partitions {
+            for &id in part.deque.iter().chain(part.in_flight.iter()) {
+                let b = &self.batches[id as usize];
+                if b.state == BatchState::Done {
+                    continue;
+                }
+                consider(b.created_ms + config.delivery_timeout_ms);
+                if b.state == BatchState::Queued {
+                    consider(if b.attempts > 0 {
+                        b.retry_at_ms
+                    } else {
+                        b.created_ms + config.linger_ms
+                    });
+                }
+            }
+        }
+        if let Some(t) = next {
+            self.wake_producer_at(producer, t);
+        }
+    }
+
+    fn maybe_init_producer_id(&mut self, producer: ProducerIndex) {
+        let p = &self.producers[producer as usize];
+        if p.init_in_flight {
+            return;
+        }
+        // Any broker will do (the least loaded node); pick the lowest live, reachable one.
+        let target = (0..self.brokers.len() as BrokerId).find(|&b| {
+            self.brokers[b as usize].alive
+                && !self.link_is_cut(Node::Producer(producer), Node::Broker(b), self.now_ms)
+        });
+        let incarnation = p.incarnation;
+        match target {
+            Some(b) => {
+                self.producers[producer as usize].init_in_flight = true;
+                self.send_message(
+                    Node::Producer(producer),
+                    Node::Broker(b),
+                    Payload::InitProducerIdRequest {
+                        producer,
+                        incarnation,
+                    },
+                );
+            }
+            None => {
+                let backoff = self.producers[producer as usize]
+                    .config
+                    .retry_backoff_ms
+                    .max(1);
+                self.wake_producer_at(producer, self.now_ms + backoff);
+            }
+        }
+    }
+
+    pub(crate) fn handle_init_producer_id(
+        &mut self,
+        broker: BrokerId,
+        producer: ProducerIndex,
+        incarnation: u32,
+    ) {
+        // A null transactional.id "always blindly accept[s] the request and return[s] a new
+        // producerId" with epoch 0 (TransactionCoordinator.handleInitProducerId).
+        let producer_id = self.next_producer_id;
+        self.next_producer_id += 1;
+        self.send_message(
+            Node::Broker(broker),
+            Node::Producer(producer),
+            Payload::InitProducerIdResponse {
+                producer,
+                incarnation,
+                producer_id,
+            },
+        );
+    }
+
+    pub(crate) fn receive_producer_id(
+        &mut self,
+        producer: ProducerIndex,
+        incarnation: u32,
+        producer_id: ProducerId,
+    ) {
+        let p = &mut self.producers[producer as usize];
+        if p.incarnation != incarnation || !p.alive {
+            return;
+        }
+        p.init_in_flight = false;
+        p.producer_id = producer_id;
+        p.epoch = 0;
+        self.emit(EventKind::ProducerIdAssigned {
+            producer,
+            producer_id,
+            epoch: 0,
+        });
+        self.wake_producer_at(producer, self.now_ms);
+    }
+
+    /// `TransactionManager.bumpIdempotentProducerEpoch`: a local bump, then every in-flight
+    /// batch of the affected partitions is renumbered from 0 under the new epoch.
+    fn bump_epoch(&mut self, producer: ProducerIndex) {
+        let p = &mut self.producers[producer as usize];
+        let partitions: Vec<PartitionId> = std::mem::take(&mut p.epoch_bump_partitions)
+            .into_iter()
+            .collect();
+        if p.epoch == Epoch::MAX {
+            // Epoch exhausted: get a new producer id instead (resetIdempotentProducerId).
+            p.producer_id = NO_PRODUCER_ID;
+            p.epoch = NO_PRODUCER_EPOCH;
+            return;
+        }
+        p.epoch += 1;
+        let (producer_id, epoch) = (p.producer_id, p.epoch);
+        for &partition in &partitions {
+            self.start_sequences_at_beginning(producer, partition);
+        }
+        self.emit(EventKind::EpochBumped {
+            producer,
+            producer_id,
+            epoch,
+            partitions,
+            why: "a batch's fate could not be resolved; sequences restart at 0 under the new epoch"
+                .into(),
+        });
+    }
+
+    fn start_sequences_at_beginning(&mut self, producer: ProducerIndex, partition: PartitionId) {
+        let p = &self.producers[producer as usize];
+        let (producer_id, epoch) = (p.producer_id, p.epoch);
+        let mut in_flight: Vec<u64> = p.partitions[partition as usize]
+            .in_flight
+            .iter()
+            .copied()
+            .collect();
+        in_flight.sort_by_key(|&id| {
+            let b = &self.batches[id as usize];
+            (b.epoch, b.base_sequence)
+        });
+        let mut sequence: Sequence = 0;
+        for id in in_flight {
+            let b = &mut self.batches[id as usize];
+            b.producer_id = producer_id;
+            b.epoch = epoch;
+            b.base_sequence = Some(sequence);
+            sequence = self.space.increment(sequence, b.record_count() as i32);
+        }
+        let part = &mut self.producers[producer as usize].partitions[partition as usize];
+        part.next_sequence = sequence;
+        part.last_acked_sequence = -1;
+        part.unresolved_next_sequence = None;
+        part.producer_id = producer_id;
+        part.epoch = epoch;
+        // Keep the deque in sequence order after renumbering.
+        let batches = &self.batches;
+        part.deque.make_contiguous().sort_by_key(|&id| {
+            let b = &batches[id as usize];
+            (b.base_sequence.is_none(), b.base_sequence)
+        });
+    }
+
+    /// `TransactionManager.maybeResolveSequences`.
+    fn maybe_resolve_sequences(&mut self, producer: ProducerIndex) {
+        let partition_count = self.producers[producer as usize].partitions.len();
+        for partition in 0..partition_count {
+            let part = &self.producers[producer as usize].partitions[partition];
+            let Some(_) = part.unresolved_next_sequence else {
+                continue;
+            };
+            if !part.in_flight.is_empty() {
+                continue;
+            }
+            let resolved =
+                self.is_next_sequence(producer, partition as PartitionId, part.next_sequence);
+            let p = &mut self.producers[producer as usize];
+            p.partitions[partition].unresolved_next_sequence = None;
+            if resolved {
+                self.emit(EventKind::SequenceResolved {
+                    producer,
+                    partition: partition as PartitionId,
+                });
+            } else {
+                p.epoch_bump_partitions.insert(partition as PartitionId);
+            }
+        }
+    }
+
+    /// `TransactionManager.isNextSequence`: plain subtraction, no wrap (as in Kafka).
+    fn is_next_sequence(
+        &self,
+        producer: ProducerIndex,
+        partition: PartitionId,
+        sequence: Sequence,
+    ) -> bool {
+        let part = &self.producers[producer as usize].partitions[partition as usize];
+        sequence as i64 - part.last_acked_sequence == 1
+    }
+
+    /// Fails batches whose `delivery.timeout.ms` has passed, queued or in flight.
+    fn expire_batches(&mut self, producer: ProducerIndex) {
+        let p = &self.producers[producer as usize];
+        let timeout = p.config.delivery_timeout_ms;
+        let mut expired = Vec::new();
+        for part in &p.partitions {
+            for &id in part.deque.iter().chain(part.in_flight.iter()) {
+                let b = &self.batches[id as usize];
+                if b.state != BatchState::Done
+                    && self.now_ms >= b.created_ms + timeout
+                    && !expired.contains(&id)
+                {
+                    expired.push(id);
+                }
+            }
+        }
+        for id in expired {
+            let in_retry = self.batches[id as usize].in_retry;
+            let was_sent = self.batches[id as usize].attempts > 0;
+            if in_retry && self.producers[producer as usize].config.idempotent {
+                let b = &self.batches[id as usize];
+                let next = self.space.increment(
+                    self.space
+                        .last_of(b.base_sequence.unwrap_or(0), b.record_count()),
+                    1,
+                );
+                let partition = b.partition;
+                self.producers[producer as usize].partitions[partition as usize]
+                    .unresolved_next_sequence = Some(next);
+                self.emit(EventKind::SequenceUnresolved {
+                    producer,
+                    partition,
+                    next_sequence: next,
+                });
+            }
+            self.fail_batch(id, KafkaError::DeliveryTimeout, was_sent, false);
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Draining.
+
+    fn batch_is_ready(&self, batch: &ClientBatch, deque_len: usize) -> bool {
+        let config = &self.producers[batch.producer as usize].config;
+        if batch.attempts > 0 {
+            return self.now_ms >= batch.retry_at_ms;
+        }
+        batch.messages.len() as u32 >= config.batch_size_records
+            || deque_len > 1
+            || self.now_ms >= batch.created_ms + config.linger_ms
+    }
+
+    /// `shouldStopDrainBatchesForPartition` for the head batch of a partition.
+    fn may_drain_head(
+        &mut self,
+        producer: ProducerIndex,
+        partition: PartitionId,
+        head: u64,
+    ) -> bool {
+        let p = &self.producers[producer as usize];
+        if !p.config.idempotent {
+            return true;
+        }
+        let part = &p.partitions[partition as usize];
+        let batch = &self.batches[head as usize];
+        if batch.base_sequence.is_some() {
+            // A retry goes out only when it is the lowest sequence in flight.
+            let first = part
+                .in_flight
+                .iter()
+                .map(|&id| &self.batches[id as usize])
+                .min_by_key(|b| (b.epoch, b.base_sequence))
+                .map(|b| b.id);
+            return first == Some(head);
+        }
+        if part.unresolved_next_sequence.is_some() {
+            return false;
+        }
+        let stale = part.producer_id != p.producer_id || part.epoch != p.epoch;
+        if stale && !part.in_flight.is_empty() {
+            return false;
+        }
+        if stale {
+            // maybeUpdateProducerIdAndEpoch: a lazily reset partition starts again at 0.
+            let (pid, epoch) = (p.producer_id, p.epoch);
+            let part = &mut self.producers[producer as usize].partitions[partition as usize];
+            part.producer_id = pid;
+            part.epoch = epoch;
+            part.next_sequence = 0;
+            part.last_acked_sequence = -1;
+        }
+        true
+    }
+
+    fn drain_to(&mut self, producer: ProducerIndex, broker: BrokerId) {
+        loop {
+            let p = &self.producers[producer as usize];
+            if p.connections[broker as usize].in_flight.len() as u32 >= p.config.max_in_flight {
+                return;
+            }
+            let mut picked: Vec<u64> = Vec::new();
+            for partition in 0..p.partitions.len() as PartitionId {
+                let p = &self.producers[producer as usize];
+                let Some(&head) = p.partitions[partition as usize].deque.front() else {
+                    continue;
+                };
+                match p.leader_cache[partition as usize] {
+                    Some(leader) if leader == broker => {
+                        if !self.brokers[broker as usize].alive {
+                            // Cannot connect: find out where the partition went.
+                            self.request_metadata_refresh(producer);
+                            continue;
+                        }
+                    }
+                    Some(_) => continue,
+                    None => {
+                        if broker == 0 {
+                            self.request_metadata_refresh(producer);
+                        }
+                        continue;
+                    }
+                }
+                let deque_len = p.partitions[partition as usize].deque.len();
+                if !self.batch_is_ready(&self.batches[head as usize], deque_len) {
+                    continue;
+                }
+                if !self.may_drain_head(producer, partition, head) {
+                    continue;
+                }
+                self.producers[producer as usize].partitions[partition as usize]
+                    .deque
+                    .pop_front();
+                self.assign_sequence_if_new(producer, head);
+                picked.push(head);
+            }
+            if picked.is_empty() {
+                return;
+            }
+            self.send_produce(producer, broker, picked);
+        }
+    }
+
+    fn assign_sequence_if_new(&mut self, producer: ProducerIndex, batch_id: u64) {
+        let p = &mut self.producers[producer as usize];
+        let b = &mut self.batches[batch_id as usize];
+        if !p.config.idempotent || b.base_sequence.is_some() {
+            return;
+        }
+        let part = &mut p.partitions[b.partition as usize];
+        b.producer_id = p.producer_id;
+        b.epoch = p.epoch;
+        b.base_sequence = Some(part.next_sequence);
+        part.next_sequence = self
+            .space
+            .increment(part.next_sequence, b.messages.len() as i32);
+        part.in_flight.insert(batch_id);
+    }
+
+    fn send_produce(&mut self, producer: ProducerIndex, broker: BrokerId, batch_ids: Vec<u64>) {
+        let request_id = self.next_request_id;
+        self.next_request_id += 1;
+        let p = &self.producers[producer as usize];
+        let config = p.config.clone();
+        let generation = p.connections[broker as usize].generation;
+        let incarnation = p.incarnation;
+        let mut wire = Vec::with_capacity(batch_ids.len());
+        for &id in &batch_ids {
+            let b = &mut self.batches[id as usize];
+            b.attempts += 1;
+            b.state = BatchState::InFlight {
+                request: request_id,
+            };
+            wire.push(WireBatch {
+                batch_id: id,
+                partition: b.partition,
+                producer_id: b.producer_id,
+                epoch: b.epoch,
+                base_sequence: b.base_sequence.unwrap_or(NO_SEQUENCE),
+                record_count: b.record_count(),
+                attempt: b.attempts,
+                max_timestamp_ms: b.max_timestamp_ms,
+                payload: b.messages.iter().map(|&m| Some((producer, m))).collect(),
+            });
+        }
+        let refs: Vec<BatchRef> = batch_ids.iter().map(|&id| self.batch_ref(id)).collect();
+        self.requests.insert(
+            request_id,
+            ProduceRequest {
+                producer: Some(producer),
+                incarnation,
+                broker,
+                generation,
+                acks: config.acks,
+                timeout_ms: config.request_timeout_ms,
+                batches: wire,
+                corrupted: false,
+                done: false,
+            },
+        );
+        self.emit(EventKind::RequestSent {
+            producer: Some(producer),
+            broker,
+            request: request_id,
+            batches: refs.clone(),
+        });
+        // Scripted faults aimed at this request.
+        let mut dropped = self.producers[producer as usize].connections[broker as usize].stalled;
+        for index in 0..self.scenario.faults.len() {
+            if self.scripted_fired[index] {
+                continue;
+            }
+            let Trigger::Request(matcher) = &self.scenario.faults[index].when else {
+                continue;
+            };
+            if !refs.iter().any(|r| self.matches(matcher, r)) {
+                continue;
+            }
+            self.scripted_fired[index] = true;
+            let fault = self.scenario.faults[index].fault.clone();
+            match fault {
+                Fault::DropRequest => {
+                    self.emit(EventKind::FaultInjected {
+                        description: fault.describe(),
+                    });
+                    dropped = true;
+                }
+                Fault::CorruptRequest => {
+                    self.emit(EventKind::FaultInjected {
+                        description: fault.describe(),
+                    });
+                    if let Some(r) = self.requests.get_mut(&request_id) {
+                        r.corrupted = true;
+                    }
+                }
+                other => self.apply_fault(&other, Some(request_id)),
+            }
+        }
+        let rate = self.scenario.random_faults.drop_request;
+        if rate > 0.0 && self.rng.random_bool(rate) {
+            self.emit(EventKind::FaultInjected {
+                description: "random fault: request lost".into(),
+            });
+            dropped = true;
+        }
+        if dropped {
+            // TCP: once a segment is lost for good the stream stalls; later requests on this
+            // connection never arrive either.
+            self.producers[producer as usize].connections[broker as usize].stalled = true;
+        }
+        let message = self.send_message(
+            Node::Producer(producer),
+            Node::Broker(broker),
+            Payload::Produce {
+                request: request_id,
+            },
+        );
+        if dropped {
+            if let Some(m) = self.messages.get_mut(&message) {
+                m.doomed = true;
+            }
+        }
+        if config.acks == Acks::None {
+            // acks=0: the batch is complete as soon as it is written to the socket, offset unknown.
+            if let Some(r) = self.requests.get_mut(&request_id) {
+                r.done = true;
+            }
+            for id in batch_ids {
+                self.complete_batch(id, KafkaError::None, -1);
+            }
+            return;
+        }
+        self.producers[producer as usize].connections[broker as usize]
+            .in_flight
+            .push_back(request_id);
+        self.schedule(
+            self.now_ms + config.request_timeout_ms,
+            Action::RequestTimeout {
+                producer,
+                request: request_id,
+            },
+        );
+    }
+
+    pub(crate) fn matches(&self, m: &crate::fault::BatchMatcher, r: &BatchRef) -> bool {
+        let nth = self.batches.get(r.batch_id as usize).map(|b| b.nth);
+        m.producer.is_none_or(|p| Some(p) == r.producer)
+            && m.partition.is_none_or(|p| p == r.partition)
+            && m.batch
+                .is_none_or(|n| Some(n) == nth && r.producer.is_some())
+            && m.base_sequence.is_none_or(|s| s == r.base_sequence)
+            && m.attempt.is_none_or(|a| a == r.attempt)
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Responses, disconnects, timeouts.
+
+    pub(crate) fn response_arrived(&mut self, request_id: u64, results: Vec<PartitionResult>) {
+        let Some(request) = self.requests.get(&request_id) else {
+            return;
+        };
+        let Some(producer) = request.producer else {
+            return;
+        };
+        let (broker, generation, incarnation) =
+            (request.broker, request.generation, request.incarnation);
+        let p = &mut self.producers[producer as usize];
+        if p.incarnation != incarnation || !p.alive {
+            return;
+        }
+        let conn = &mut p.connections[broker as usize];
+        if conn.generation != generation {
+            return;
+        }
+        let Some(pos) = conn.in_flight.iter().position(|&r| r == request_id) else {
+            return;
+        };
+        conn.in_flight.remove(pos);
+        for record in self
+            .responses
+            .iter_mut()
+            .filter(|r| r.request == request_id)
+        {
+            record.delivered = true;
+        }
+        if let Some(r) = self.requests.get_mut(&request_id) {
+            r.done = true;
+        }
+        self.emit(EventKind::ResponseReceived {
+            producer,
+            request: request_id,
+            results: results.clone(),
+        });
+        let batch_ids: Vec<(u64, PartitionId)> = self.requests[&request_id]
+            .batches
+            .iter()
+            .map(|b| (b.batch_id, b.partition))
+            .collect();
+        for (batch_id, partition) in batch_ids {
+            let result = results.iter().find(|r| r.partition == partition);
+            let (error, offset) = result.map_or((KafkaError::NetworkException, -1), |r| {
+                (r.error, r.base_offset)
+            });
+            self.complete_batch(batch_id, error, offset);
+        }
+        self.wake_producer_at(producer, self.now_ms);
+    }
+
+    pub(crate) fn connection_reset_arrived(
+        &mut self,
+        producer: ProducerIndex,
+        broker: BrokerId,
+        generation: u32,
+        incarnation: u32,
+    ) {
+        let p = &self.producers[producer as usize];
+        if p.incarnation != incarnation || p.connections[broker as usize].generation != generation {
+            return;
+        }
+        self.close_connection(producer, broker, None, KafkaError::NetworkException);
+    }
+
+    pub(crate) fn request_timeout(&mut self, producer: ProducerIndex, request_id: u64) {
+        let Some(request) = self.requests.get(&request_id) else {
+            return;
+        };
+        if request.done {
+            return;
+        }
+        let broker = request.broker;
+        let p = &self.producers[producer as usize];
+        if p.incarnation != request.incarnation
+            || !p.connections[broker as usize]
+                .in_flight
+                .contains(&request_id)
+        {
+            return;
+        }
+        // NetworkClient closes the connection to the node on a request timeout.
+        self.close_connection(
+            producer,
+            broker,
+            Some(request_id),
+            KafkaError::NetworkException,
+        );
+    }
+
+    /// Fails every request in flight on the connection; `timed_out` gets REQUEST_TIMED_OUT.
+    fn close_connection(
+        &mut self,
+        producer: ProducerIndex,
+        broker: BrokerId,
+        timed_out: Option<u64>,
+        error: KafkaError,
+    ) {
+        let p = &mut self.producers[producer as usize];
+        let conn = &mut p.connections[broker as usize];
+        let failed: Vec<u64> = conn.in_flight.drain(..).collect();
+        conn.generation += 1;
+        conn.stalled = false;
+        let error_of = |r: u64| {
+            if Some(r) == timed_out {
+                KafkaError::RequestTimedOut
+            } else {
+                error
+            }
+        };
+        self.emit(EventKind::ConnectionClosed {
+            producer,
+            broker,
+            error: timed_out.map_or(error, |_| KafkaError::RequestTimedOut),
+            failed_requests: failed.clone(),
+        });
+        for request_id in failed {
+            if let Some(r) = self.requests.get_mut(&request_id) {
+                r.done = true;
+            }
+            let batch_ids: Vec<u64> = self.requests[&request_id]
+                .batches
+                .iter()
+                .map(|b| b.batch_id)
+                .collect();
+            for batch_id in batch_ids {
+                self.complete_batch(batch_id, error_of(request_id), -1);
+            }
+        }
+        self.request_metadata_refresh(producer);
+        self.wake_producer_at(producer, self.now_ms);
+    }
+
+    pub(crate) fn request_metadata_refresh(&mut self, producer: ProducerIndex) {
+        let p = &mut self.producers[producer as usize];
+        if p.metadata_refresh_pending {
+            return;
+        }
+        p.metadata_refresh_pending = true;
+        let round_trip = 2 * self.scenario.network.latency_ms + p.config.retry_backoff_ms;
+        let incarnation = p.incarnation;
+        self.schedule(
+            self.now_ms + round_trip.max(1),
+            Action::MetadataRefreshed {
+                producer,
+                incarnation,
+            },
+        );
+    }
+
+    pub(crate) fn metadata_refreshed(&mut self, producer: ProducerIndex, incarnation: u32) {
+        let leaders: Vec<Option<BrokerId>> = self.partitions.iter().map(|m| m.leader).collect();
+        let p = &mut self.producers[producer as usize];
+        if p.incarnation != incarnation {
+            return;
+        }
+        p.metadata_refresh_pending = false;
+        p.leader_cache = leaders;
+        self.wake_producer_at(producer, self.now_ms);
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Completing batches (`Sender.completeBatch`).
+
+    pub(crate) fn complete_batch(&mut self, batch_id: u64, error: KafkaError, base_offset: Offset) {
+        let b = &self.batches[batch_id as usize];
+        let producer = b.producer;
+        if b.state == BatchState::Done
+            || b.incarnation != self.producers[producer as usize].incarnation
+        {
+            return;
+        }
+        match error {
+            KafkaError::None | KafkaError::DuplicateSequenceNumber => {
+                let offset = if error == KafkaError::None {
+                    base_offset
+                } else {
+                    -1
+                };
+                self.ack_batch(batch_id, offset)
+            }
+            _ if self.can_retry(batch_id, error) => self.reenqueue(batch_id, error),
+            _ => {
+                let config = &self.producers[producer as usize].config;
+                let adjust =
+                    config.idempotent && self.batches[batch_id as usize].attempts <= config.retries;
+                let maybe_written = matches!(
+                    error,
+                    KafkaError::RequestTimedOut
+                        | KafkaError::NetworkException
+                        | KafkaError::NotEnoughReplicasAfterAppend
+                );
+                self.fail_batch(batch_id, error, maybe_written, adjust);
+            }
+        }
+    }
+
+    fn ack_batch(&mut self, batch_id: u64, base_offset: Offset) {
+        let batch_ref = self.batch_ref(batch_id);
+        let b = &mut self.batches[batch_id as usize];
+        b.state = BatchState::Done;
+        let (producer, partition) = (b.producer, b.partition);
+        let messages = b.messages.clone();
+        let p = &mut self.producers[producer as usize];
+        for (i, &m) in messages.iter().enumerate() {
+            let offset = if base_offset >= 0 {
+                base_offset + i as Offset
+            } else {
+                -1
+            };
+            p.outcomes[m as usize] = MessageOutcome::Acked { offset };
+        }
+        let part = &mut p.partitions[partition as usize];
+        part.in_flight.remove(&batch_id);
+        if p.config.idempotent
+            && batch_ref.producer_id == part.producer_id
+            && batch_ref.epoch == part.epoch
+        {
+            part.last_acked_sequence = part.last_acked_sequence.max(batch_ref.last_sequence as i64);
+        }
+        self.emit(EventKind::BatchAcked {
+            producer,
+            batch: batch_ref,
+            base_offset,
+        });
+    }
+
+    /// `Sender.canRetry` + `TransactionManager.canRetry` (idempotent, non-transactional).
+    fn can_retry(&mut self, batch_id: u64, error: KafkaError) -> bool {
+        let b = &self.batches[batch_id as usize];
+        let p = &self.producers[b.producer as usize];
+        let config = &p.config;
+        if !error.is_retriable()
+            || b.attempts > config.retries
+            || self.now_ms >= b.created_ms + config.delivery_timeout_ms
+        {
+            return false;
+        }
+        if !config.idempotent || error != KafkaError::OutOfOrderSequenceNumber {
+            return true;
+        }
+        let (partition, base) = (b.partition, b.base_sequence.unwrap_or(0));
+        let reset = self.requests.values().any(|r| {
+            r.batches
+                .iter()
+                .any(|w| w.batch_id == batch_id && (w.epoch != b.epoch || w.base_sequence != base))
+        });
+        let part = &p.partitions[partition as usize];
+        let unresolved = part.unresolved_next_sequence;
+        if unresolved.is_none() && (reset || !self.is_next_sequence(b.producer, partition, base)) {
+            // A lower batch must fill the gap first: plain retry.
+            return true;
+        }
+        if unresolved.is_none() || unresolved == Some(base) {
+            let producer = b.producer;
+            self.producers[producer as usize]
+                .epoch_bump_partitions
+                .insert(partition);
+        }
+        true
+    }
+
+    fn reenqueue(&mut self, batch_id: u64, error: KafkaError) {
+        let b = &mut self.batches[batch_id as usize];
+        let producer = b.producer;
+        let config = self.producers[producer as usize].config.clone();
+        let backoff = config.backoff_ms(b.attempts);
+        b.state = BatchState::Queued;
+        b.in_retry = true;
+        b.retry_at_ms = self.now_ms + backoff;
+        let partition = b.partition;
+        let sequence = b.base_sequence;
+        let batches = &self.batches;
+        let deque = &mut self.producers[producer as usize].partitions[partition as usize].deque;
+        if config.idempotent {
+            // insertInSequenceOrder: before the first batch with a higher or no sequence.
+            let pos = deque
+                .iter()
+                .position(|&id| {
+                    let other = &batches[id as usize];
+                    other.base_sequence.is_none() || other.base_sequence > sequence
+                })
+                .unwrap_or(deque.len());
+            deque.insert(pos, batch_id);
+        } else {
+            deque.push_front(batch_id);
+        }
+        let batch = self.batch_ref(batch_id);
+        self.emit(EventKind::BatchRetrying {
+            producer,
+            batch,
+            error,
+            next_attempt: self.batches[batch_id as usize].attempts + 1,
+            backoff_ms: backoff,
+        });
+        if error.invalidates_metadata() {
+            self.request_metadata_refresh(producer);
+        }
+        self.wake_producer_at(producer, self.now_ms + backoff);
+    }
+
+    /// `Sender.failBatch` + `TransactionManager.handleFailedBatch`.
+    fn fail_batch(
+        &mut self,
+        batch_id: u64,
+        error: KafkaError,
+        maybe_written: bool,
+        adjust_sequences: bool,
+    ) {
+        let batch = self.batch_ref(batch_id);
+        let b = &mut self.batches[batch_id as usize];
+        b.state = BatchState::Done;
+        let (producer, partition) = (b.producer, b.partition);
+        let messages = b.messages.clone();
+        let p = &mut self.producers[producer as usize];
+        for &m in &messages {
+            p.outcomes[m as usize] = MessageOutcome::Failed { error };
+        }
+        let part = &mut p.partitions[partition as usize];
+        part.in_flight.remove(&batch_id);
+        part.deque.retain(|&id| id != batch_id);
+        if p.config.idempotent && (adjust_sequences || error == KafkaError::InvalidProducerEpoch) {
+            p.epoch_bump_partitions.insert(partition);
+        }
+        self.emit(EventKind::BatchFailed {
+            producer,
+            batch,
+            error,
+            maybe_written,
+        });
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Producer restart.
+
+    pub(crate) fn producer_restart_begin(&mut self, producer: ProducerIndex, down_ms: TimeMs) {
+        let p = &mut self.producers[producer as usize];
+        if !p.alive {
+            return;
+        }
+        p.alive = false;
+        p.incarnation += 1;
+        let mut unacknowledged = Vec::new();
+        for (m, outcome) in p.outcomes.iter_mut().enumerate() {
+            if (m as u32) < p.next_message && *outcome == MessageOutcome::Pending {
+                *outcome = MessageOutcome::Abandoned;
+                unacknowledged.push(m as u32);
+            }
+        }
+        for part in &mut p.partitions {
+            part.deque.clear();
+            part.in_flight.clear();
+        }
+        for conn in &mut p.connections {
+            conn.in_flight.clear();
+            conn.generation += 1;
+            conn.stalled = false;
+        }
+        for b in self.batches.iter_mut().filter(|b| b.producer == producer) {
+            b.state = BatchState::Done;
+        }
+        // Nobody will read the answers to the old process's requests.
+        for r in self
+            .requests
+            .values_mut()
+            .filter(|r| r.producer == Some(producer))
+        {
+            r.done = true;
+        }
+        self.producers[producer as usize].resend_queue = unacknowledged.iter().copied().collect();
+        self.emit(EventKind::ProducerRestarted {
+            producer,
+            unacknowledged_messages: unacknowledged.len() as u32,
+        });
+        self.pending_recoveries += 1;
+        self.schedule(self.now_ms + down_ms, Action::ProducerRestart { producer });
+    }
+
+    pub(crate) fn producer_restart_complete(&mut self, producer: ProducerIndex) {
+        self.pending_recoveries -= 1;
+        let partitions = self.partitions.clone();
+        let p = &mut self.producers[producer as usize];
+        let incarnation = p.incarnation;
+        p.alive = true;
+        p.producer_id = NO_PRODUCER_ID;
+        p.epoch = NO_PRODUCER_EPOCH;
+        p.init_in_flight = false;
+        p.epoch_bump_partitions.clear();
+        p.metadata_refresh_pending = false;
+        p.leader_cache = partitions.iter().map(|m| m.leader).collect();
+        for part in &mut p.partitions {
+            let created = part.batches_created;
+            *part = super::ClientPartition {
+                last_acked_sequence: -1,
+                producer_id: NO_PRODUCER_ID,
+                epoch: NO_PRODUCER_EPOCH,
+                batches_created: created,
+                ..Default::default()
+            };
+        }
+        // The application re-sends what it never got an answer for: at-least-once by hand.
+        let resend: Vec<u32> =
+            std::mem::take(&mut self.producers[producer as usize].resend_queue).into();
+        for m in resend {
+            self.accumulate(producer, m, true);
+        }
+        self.schedule(
+            self.now_ms,
+            Action::AppSend {
+                producer,
+                incarnation,
+            },
+        );
+        self.wake_producer_at(producer, self.now_ms);
+    }
+}

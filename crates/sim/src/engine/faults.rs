@@ -1,0 +1,289 @@
+//! Applying faults: crashes and restarts, cut links, stalled replication, expiry, crafted
+//! requests, producer restarts.
+
+use super::broker::rebuild_producer_state;
+use super::{Action, LinkCut, Node, Payload, ProduceRequest, Simulation, WireBatch};
+use crate::config::Acks;
+use crate::event::EventKind;
+use crate::fault::Fault;
+use crate::types::*;
+
+impl Simulation {
+    /// Applies a fault now. `_cause` is the request whose sending or answer triggered it.
+    pub(crate) fn apply_fault(&mut self, fault: &Fault, _cause: Option<u64>) {
+        self.emit(EventKind::FaultInjected {
+            description: fault.describe(),
+        });
+        match *fault {
+            Fault::DropRequest | Fault::DropResponse | Fault::CorruptRequest => {}
+            Fault::CutLink {
+                producer,
+                broker,
+                duration_ms,
+            } => {
+                self.links_cut.push(LinkCut {
+                    producer,
+                    broker,
+                    until_ms: self.now_ms + duration_ms,
+                });
+                self.pending_recoveries += 1;
+                self.schedule(
+                    self.now_ms + duration_ms,
+                    Action::LinkHeal { producer, broker },
+                );
+            }
+            Fault::CrashBroker {
+                broker,
+                clean,
+                down_ms,
+            } => self.crash_broker(broker, clean, down_ms),
+            Fault::CrashLeader {
+                partition,
+                clean,
+                down_ms,
+            } => {
+                if let Some(leader) = self.partitions[partition as usize].leader {
+                    self.crash_broker(leader, clean, down_ms);
+                }
+            }
+            Fault::StallReplication {
+                broker,
+                duration_ms,
+            } => {
+                self.brokers[broker as usize].replication_stalled = true;
+                self.pending_recoveries += 1;
+                self.schedule(
+                    self.now_ms + duration_ms,
+                    Action::ReplicationResume { broker },
+                );
+            }
+            Fault::ShrinkIsr { partition, broker } => {
+                self.remove_from_isr(partition, broker, "was removed from the ISR by a fault");
+            }
+            Fault::RestartProducer { producer, down_ms } => {
+                self.producer_restart_begin(producer, down_ms)
+            }
+            Fault::ExpireProducerState { partition } => {
+                for b in 0..self.brokers.len() {
+                    let Some(replica) = self.brokers[b].replicas.get_mut(&partition) else {
+                        continue;
+                    };
+                    let expired: Vec<ProducerId> =
+                        replica.producer_state.entries.keys().copied().collect();
+                    replica.producer_state.entries.clear();
+                    for producer_id in expired {
+                        self.emit(EventKind::ProducerStateExpired {
+                            broker: b as BrokerId,
+                            partition,
+                            producer_id,
+                        });
+                    }
+                }
+            }
+            Fault::InjectProduce {
+                partition,
+                producer_id,
+                epoch,
+                base_sequence,
+                record_count,
+            } => {
+                let Some(leader) = self.partitions[partition as usize].leader else {
+                    return;
+                };
+                let id = self.next_request_id;
+                self.next_request_id += 1;
+                self.requests.insert(
+                    id,
+                    ProduceRequest {
+                        producer: None,
+                        incarnation: 0,
+                        broker: leader,
+                        generation: 0,
+                        acks: Acks::Leader,
+                        timeout_ms: 30_000,
+                        batches: vec![WireBatch {
+                            batch_id: u64::MAX,
+                            partition,
+                            producer_id,
+                            epoch,
+                            base_sequence,
+                            record_count,
+                            attempt: 1,
+                            max_timestamp_ms: self.now_ms,
+                            payload: vec![None; record_count as usize],
+                        }],
+                        corrupted: false,
+                        done: false,
+                    },
+                );
+                let batches = vec![crate::event::BatchRef {
+                    batch_id: u64::MAX,
+                    producer: None,
+                    partition,
+                    producer_id,
+                    epoch,
+                    base_sequence,
+                    last_sequence: self.space.last_of(base_sequence, record_count),
+                    record_count,
+                    attempt: 1,
+                }];
+                self.emit(EventKind::RequestSent {
+                    producer: None,
+                    broker: leader,
+                    request: id,
+                    batches,
+                });
+                self.send_message(
+                    Node::Injector,
+                    Node::Broker(leader),
+                    Payload::Produce { request: id },
+                );
+            }
+        }
+    }
+
+    fn crash_broker(&mut self, broker: BrokerId, clean: bool, down_ms: TimeMs) {
+        if !self.brokers[broker as usize].alive {
+            return;
+        }
+        let b = &mut self.brokers[broker as usize];
+        b.alive = false;
+        b.fetching.clear();
+        b.pending.clear();
+        b.connections.clear();
+        for replica in b.replicas.values_mut() {
+            replica.parked_fetches.clear();
+            replica.follower_fetch_offset.clear();
+            // A clean shutdown writes a snapshot at the log end: only the last batch of each
+            // producer survives. An unclean stop keeps nothing; the log is replayed on start.
+            replica.producer_state = if clean {
+                replica.producer_state.snapshot_last_batch_only()
+            } else {
+                Default::default()
+            };
+        }
+        self.emit(EventKind::BrokerStopped { broker, clean });
+        // Clients see their connections to it drop.
+        for producer in 0..self.producers.len() as ProducerIndex {
+            let p = &self.producers[producer as usize];
+            let conn = &p.connections[broker as usize];
+            if !conn.in_flight.is_empty() {
+                let (generation, incarnation) = (conn.generation, p.incarnation);
+                self.send_message(
+                    Node::Broker(broker),
+                    Node::Producer(producer),
+                    Payload::ConnectionReset {
+                        producer,
+                        broker,
+                        generation,
+                        incarnation,
+                    },
+                );
+            }
+        }
+        // The controller drops it from every ISR and moves its leaderships.
+        for partition in 0..self.partitions.len() as PartitionId {
+            let meta = &self.partitions[partition as usize];
+            if !meta.replicas.contains(&broker) {
+                continue;
+            }
+            if meta.leader == Some(broker) {
+                // Kafka keeps the last leader in the ISR when no one else can take over.
+                let others_in_isr = meta
+                    .isr
+                    .iter()
+                    .any(|&b| b != broker && self.brokers[b as usize].alive);
+                if others_in_isr || self.scenario.cluster.unclean_leader_election {
+                    let meta = &mut self.partitions[partition as usize];
+                    meta.isr.retain(|&b| b != broker);
+                    let isr = meta.isr.clone();
+                    self.emit(EventKind::IsrChanged {
+                        partition,
+                        isr,
+                        why: format!("broker {broker} stopped"),
+                    });
+                }
+                self.elect_leader_after_loss(partition, broker);
+            } else {
+                self.remove_from_isr(partition, broker, "stopped");
+            }
+        }
+        self.pending_recoveries += 1;
+        self.schedule(
+            self.now_ms + down_ms,
+            Action::BrokerRestart { broker, clean },
+        );
+    }
+
+    fn elect_leader_after_loss(&mut self, partition: PartitionId, lost: BrokerId) {
+        self.elect_leader(partition);
+        let meta = &mut self.partitions[partition as usize];
+        if meta.leader == Some(lost) {
+            meta.leader = None;
+            meta.leader_epoch += 1;
+            let leader_epoch = meta.leader_epoch;
+            self.emit(EventKind::LeaderElected {
+                partition,
+                leader: None,
+                leader_epoch,
+                unclean: false,
+            });
+        }
+    }
+
+    pub(crate) fn broker_restart(&mut self, broker: BrokerId, clean: bool) {
+        self.pending_recoveries -= 1;
+        let space = self.space;
+        let now = self.now_ms;
+        let expiration = self.scenario.cluster.producer_id_expiration_ms;
+        let b = &mut self.brokers[broker as usize];
+        b.alive = true;
+        for replica in b.replicas.values_mut() {
+            if !clean {
+                replica.producer_state = rebuild_producer_state(&replica.log, space);
+            }
+            // Expired entries are dropped as the snapshot or log is loaded.
+            replica.producer_state.remove_expired(now, expiration);
+        }
+        self.emit(EventKind::BrokerStarted {
+            broker,
+            producer_state_from: if clean {
+                "snapshot (last batch per producer)".into()
+            } else {
+                "log replay (up to 5 batches per producer)".into()
+            },
+        });
+        for partition in 0..self.partitions.len() as PartitionId {
+            let meta = &self.partitions[partition as usize];
+            if !meta.replicas.contains(&broker) {
+                continue;
+            }
+            if meta.leader.is_none() {
+                self.elect_leader(partition);
+            }
+            if self.partitions[partition as usize].leader != Some(broker) {
+                self.schedule(self.now_ms, Action::FollowerFetch { broker, partition });
+            }
+        }
+    }
+
+    pub(crate) fn link_heal(&mut self, producer: ProducerIndex, broker: BrokerId) {
+        self.pending_recoveries -= 1;
+        let now = self.now_ms;
+        self.links_cut
+            .retain(|c| !(c.producer == producer && c.broker == broker && c.until_ms <= now));
+        self.emit(EventKind::LinkHealed { producer, broker });
+        self.wake_producer_at(producer, now);
+    }
+
+    pub(crate) fn replication_resume(&mut self, broker: BrokerId) {
+        self.pending_recoveries -= 1;
+        self.brokers[broker as usize].replication_stalled = false;
+        for partition in 0..self.partitions.len() as PartitionId {
+            let meta = &self.partitions[partition as usize];
+            if meta.replicas.contains(&broker) && meta.leader != Some(broker) {
+                self.schedule(self.now_ms, Action::FollowerFetch { broker, partition });
+            }
+        }
+    }
+}

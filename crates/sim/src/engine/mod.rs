@@ -1,0 +1,447 @@
+//! The discrete-event engine: one queue of scheduled actions, processed in (time, order).
+//!
+//! Sans-IO: the engine never reads a clock or an entropy source. Time is a value it advances
+//! to the next scheduled action; randomness comes from a ChaCha8 generator seeded by the
+//! scenario. The same scenario therefore yields the same events on every platform.
+//!
+//! The state is split by owner: [`client`] is the producer (Java client semantics),
+//! [`broker`] the partition leaders and followers, [`network`] the messages on the wire,
+//! [`faults`] the fault actions.
+
+mod broker;
+mod client;
+mod faults;
+mod network;
+mod state;
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use crate::config::EffectiveProducerConfig;
+use crate::event::{Event, EventKind};
+use crate::fault::Fault;
+use crate::scenario::{Scenario, ScenarioError};
+use crate::sequence::SequenceSpace;
+use crate::types::{BrokerId, PartitionId, ProducerIndex, TimeMs};
+
+pub(crate) use state::*;
+pub use state::{LogBatch, MessageOutcome, Node, ResponseRecord};
+
+/// Upper bound on processed actions per run, so no scenario can loop forever.
+pub const MAX_STEPS: u64 = 5_000_000;
+
+/// Something scheduled to happen at a time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Action {
+    /// The application calls `send()` for its next message.
+    AppSend {
+        producer: ProducerIndex,
+        incarnation: u32,
+    },
+    /// The producer's sender thread runs once.
+    SenderWake {
+        producer: ProducerIndex,
+    },
+    /// A message reaches its destination.
+    Deliver {
+        message: u64,
+    },
+    /// The client's `request.timeout.ms` for a request.
+    RequestTimeout {
+        producer: ProducerIndex,
+        request: u64,
+    },
+    /// The broker's `DelayedProduce` timeout.
+    DelayedProduceTimeout {
+        broker: BrokerId,
+        request: u64,
+    },
+    /// The client's metadata refresh completes.
+    MetadataRefreshed {
+        producer: ProducerIndex,
+        incarnation: u32,
+    },
+    /// A follower sends its next fetch.
+    FollowerFetch {
+        broker: BrokerId,
+        partition: PartitionId,
+    },
+    /// A parked (long-poll) fetch hits `replica.fetch.wait.max.ms`.
+    FetchWaitExpired {
+        broker: BrokerId,
+        partition: PartitionId,
+        follower: BrokerId,
+    },
+    /// Leaders drop lagging followers from the ISR.
+    IsrCheck,
+    /// `producer.id.expiration.check.interval.ms`.
+    ExpiryCheck,
+    /// A scripted fault with a time trigger.
+    ScriptedAt {
+        index: usize,
+    },
+    BrokerRestart {
+        broker: BrokerId,
+        clean: bool,
+    },
+    ProducerRestart {
+        producer: ProducerIndex,
+    },
+    LinkHeal {
+        producer: ProducerIndex,
+        broker: BrokerId,
+    },
+    ReplicationResume {
+        broker: BrokerId,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Scheduled {
+    time_ms: TimeMs,
+    order: u64,
+    action: Action,
+}
+
+impl Ord for Scheduled {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.time_ms, self.order).cmp(&(other.time_ms, other.order))
+    }
+}
+
+impl PartialOrd for Scheduled {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// A running simulation.
+#[derive(Debug, Clone)]
+pub struct Simulation {
+    pub(crate) scenario: Scenario,
+    pub(crate) space: SequenceSpace,
+    pub(crate) now_ms: TimeMs,
+    queue: BinaryHeap<Reverse<Scheduled>>,
+    next_order: u64,
+    pub(crate) rng: ChaCha8Rng,
+    pub(crate) events: Vec<Event>,
+    pub(crate) producers: Vec<ProducerClient>,
+    pub(crate) brokers: Vec<Broker>,
+    pub(crate) partitions: Vec<PartitionMeta>,
+    pub(crate) batches: Vec<ClientBatch>,
+    pub(crate) requests: std::collections::BTreeMap<u64, ProduceRequest>,
+    pub(crate) messages: std::collections::BTreeMap<u64, Message>,
+    pub(crate) scripted_fired: Vec<bool>,
+    pub(crate) links_cut: Vec<LinkCut>,
+    pub(crate) responses: Vec<ResponseRecord>,
+    pub(crate) next_message_id: u64,
+    pub(crate) next_request_id: u64,
+    pub(crate) next_producer_id: crate::types::ProducerId,
+    pub(crate) pending_recoveries: u32,
+    steps: u64,
+    finished: Option<String>,
+}
+
+impl Simulation {
+    /// Builds a simulation from a validated scenario.
+    pub fn new(scenario: Scenario) -> Result<Simulation, ScenarioError> {
+        scenario.validate()?;
+        let configs: Vec<EffectiveProducerConfig> = scenario
+            .producers
+            .iter()
+            .map(|p| p.config.validate().expect("validated above"))
+            .collect();
+        let cluster = &scenario.cluster;
+        let partitions: Vec<PartitionMeta> = (0..cluster.partitions)
+            .map(|p| PartitionMeta::initial(p, cluster.brokers, cluster.replication_factor))
+            .collect();
+        let brokers: Vec<Broker> = (0..cluster.brokers)
+            .map(|b| Broker::new(b, &partitions))
+            .collect();
+        let producers: Vec<ProducerClient> = configs
+            .into_iter()
+            .enumerate()
+            .map(|(i, config)| {
+                ProducerClient::new(i as ProducerIndex, config, &scenario, &partitions)
+            })
+            .collect();
+        let mut sim = Simulation {
+            space: SequenceSpace {
+                max: cluster.sequence_max,
+            },
+            now_ms: 0,
+            queue: BinaryHeap::new(),
+            next_order: 0,
+            rng: ChaCha8Rng::seed_from_u64(scenario.seed),
+            events: Vec::new(),
+            producers,
+            brokers,
+            partitions,
+            batches: Vec::new(),
+            requests: Default::default(),
+            messages: Default::default(),
+            scripted_fired: vec![false; scenario.faults.len()],
+            links_cut: Vec::new(),
+            responses: Vec::new(),
+            next_message_id: 0,
+            next_request_id: 0,
+            next_producer_id: 1000,
+            pending_recoveries: 0,
+            steps: 0,
+            finished: None,
+            scenario,
+        };
+        sim.schedule_start();
+        Ok(sim)
+    }
+
+    fn schedule_start(&mut self) {
+        for i in 0..self.producers.len() {
+            if let Some(&first) = self.producers[i].send_times_ms.first() {
+                self.schedule(
+                    first,
+                    Action::AppSend {
+                        producer: i as ProducerIndex,
+                        incarnation: 0,
+                    },
+                );
+            }
+            self.schedule(
+                0,
+                Action::SenderWake {
+                    producer: i as ProducerIndex,
+                },
+            );
+        }
+        let timed: Vec<(usize, TimeMs)> = self
+            .scenario
+            .faults
+            .iter()
+            .enumerate()
+            .filter_map(|(index, f)| match f.when {
+                crate::fault::Trigger::AtMs(t) => Some((index, t)),
+                _ => None,
+            })
+            .collect();
+        for (index, t) in timed {
+            self.schedule(t, Action::ScriptedAt { index });
+        }
+        for p in 0..self.partitions.len() {
+            let followers: Vec<BrokerId> = self.partitions[p].followers().collect();
+            for b in followers {
+                self.schedule(
+                    0,
+                    Action::FollowerFetch {
+                        broker: b,
+                        partition: p as PartitionId,
+                    },
+                );
+            }
+        }
+        if self.scenario.cluster.replication_factor > 1 {
+            let period = (self.scenario.cluster.replica_lag_time_max_ms / 2).max(1);
+            self.schedule(period, Action::IsrCheck);
+        }
+        let interval = self
+            .scenario
+            .cluster
+            .producer_id_expiration_check_interval_ms;
+        self.schedule(interval, Action::ExpiryCheck);
+    }
+
+    pub(crate) fn schedule(&mut self, time_ms: TimeMs, action: Action) {
+        debug_assert!(time_ms >= self.now_ms, "scheduling in the past");
+        let order = self.next_order;
+        self.next_order += 1;
+        self.queue.push(Reverse(Scheduled {
+            time_ms,
+            order,
+            action,
+        }));
+    }
+
+    pub(crate) fn emit(&mut self, kind: EventKind) {
+        let index = self.events.len() as u64;
+        self.events.push(Event {
+            index,
+            time_ms: self.now_ms,
+            kind,
+        });
+    }
+
+    /// The scenario this run was built from.
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// Current simulated time.
+    pub fn now_ms(&self) -> TimeMs {
+        self.now_ms
+    }
+
+    /// Every event so far, in order.
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// Why the run ended, once it has.
+    pub fn finished(&self) -> Option<&str> {
+        self.finished.as_deref()
+    }
+
+    /// Processes the next scheduled action. Returns false once the run has finished.
+    pub fn step(&mut self) -> bool {
+        if self.finished.is_some() {
+            return false;
+        }
+        if self.is_quiescent() {
+            self.finish("every message is resolved and every replica is in sync");
+            return false;
+        }
+        let Some(Reverse(next)) = self.queue.pop() else {
+            self.finish("nothing left to do");
+            return false;
+        };
+        if next.time_ms > self.scenario.duration_ms {
+            self.now_ms = self.scenario.duration_ms.max(self.now_ms);
+            self.finish("duration_ms reached");
+            return false;
+        }
+        self.steps += 1;
+        if self.steps > MAX_STEPS {
+            self.finish("step limit reached");
+            return false;
+        }
+        debug_assert!(next.time_ms >= self.now_ms);
+        self.now_ms = next.time_ms;
+        self.dispatch(next.action);
+        true
+    }
+
+    /// Steps until the simulated time passes `time_ms` or the run ends.
+    pub fn run_until(&mut self, time_ms: TimeMs) {
+        while self.finished.is_none() {
+            match self.queue.peek() {
+                Some(Reverse(next)) if next.time_ms <= time_ms => {
+                    self.step();
+                }
+                _ => {
+                    if self.is_quiescent() || self.queue.is_empty() {
+                        self.step();
+                    }
+                    break;
+                }
+            }
+        }
+        if self.finished.is_none() {
+            self.now_ms = self.now_ms.max(time_ms.min(self.scenario.duration_ms));
+        }
+    }
+
+    /// Steps until the run ends.
+    pub fn run_to_end(&mut self) {
+        while self.step() {}
+    }
+
+    /// The time of the next scheduled action, if any.
+    pub fn next_time_ms(&self) -> Option<TimeMs> {
+        self.queue.peek().map(|Reverse(s)| s.time_ms)
+    }
+
+    fn finish(&mut self, why: &str) {
+        self.finished = Some(why.to_string());
+        self.emit(EventKind::RunFinished {
+            why: why.to_string(),
+        });
+    }
+
+    fn dispatch(&mut self, action: Action) {
+        match action {
+            Action::AppSend {
+                producer,
+                incarnation,
+            } => self.app_send(producer, incarnation),
+            Action::SenderWake { producer } => self.sender_wake(producer),
+            Action::Deliver { message } => self.deliver(message),
+            Action::RequestTimeout { producer, request } => self.request_timeout(producer, request),
+            Action::DelayedProduceTimeout { broker, request } => {
+                self.delayed_produce_timeout(broker, request)
+            }
+            Action::MetadataRefreshed {
+                producer,
+                incarnation,
+            } => self.metadata_refreshed(producer, incarnation),
+            Action::FollowerFetch { broker, partition } => self.follower_fetch(broker, partition),
+            Action::FetchWaitExpired {
+                broker,
+                partition,
+                follower,
+            } => self.fetch_wait_expired(broker, partition, follower),
+            Action::IsrCheck => self.isr_check(),
+            Action::ExpiryCheck => self.expiry_check(),
+            Action::ScriptedAt { index } => {
+                let fault = self.scenario.faults[index].fault.clone();
+                self.scripted_fired[index] = true;
+                self.apply_fault(&fault, None);
+            }
+            Action::BrokerRestart { broker, clean } => self.broker_restart(broker, clean),
+            Action::ProducerRestart { producer } => self.producer_restart_complete(producer),
+            Action::LinkHeal { producer, broker } => self.link_heal(producer, broker),
+            Action::ReplicationResume { broker } => self.replication_resume(broker),
+        }
+    }
+
+    /// Done when every producer has resolved every message, nothing is on the wire, no
+    /// recovery is pending and every live replica has caught up with its leader.
+    fn is_quiescent(&self) -> bool {
+        if self.pending_recoveries > 0 {
+            return false;
+        }
+        if self.scripted_fired.iter().enumerate().any(|(i, fired)| {
+            !fired && matches!(self.scenario.faults[i].when, crate::fault::Trigger::AtMs(_))
+        }) {
+            return false;
+        }
+        if !self.producers.iter().all(|p| p.is_idle()) {
+            return false;
+        }
+        if self.requests.values().any(|r| !r.done) {
+            return false;
+        }
+        self.partitions.iter().all(|meta| {
+            let Some(leader) = meta.leader else {
+                return true;
+            };
+            let leader_replica = self.brokers[leader as usize].replica(meta.id);
+            let leo = leader_replica.log_end_offset();
+            leader_replica.high_watermark == leo
+                && meta.replicas.iter().all(|&b| {
+                    let broker = &self.brokers[b as usize];
+                    !broker.alive || broker.replica(meta.id).log_end_offset() == leo
+                })
+        })
+    }
+
+    /// Applies a fault now (from a UI button, a script, or a test).
+    pub fn inject(&mut self, fault: Fault) -> Result<(), ScenarioError> {
+        let mut probe = self.scenario.clone();
+        probe.faults = vec![crate::fault::ScriptedFault {
+            when: crate::fault::Trigger::AtMs(self.now_ms),
+            fault: fault.clone(),
+        }];
+        probe.validate()?;
+        if fault.acts_on_message() {
+            return Err(ScenarioError {
+                path: "fault".into(),
+                message: "this fault acts on a message: add it to the scenario with a request or response trigger".into(),
+            });
+        }
+        if self.finished.is_none() {
+            self.apply_fault(&fault, None);
+        }
+        Ok(())
+    }
+}

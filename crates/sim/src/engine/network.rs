@@ -1,0 +1,177 @@
+//! Messages on the wire: latency and jitter from the seed, cut links, delivery.
+
+use rand::Rng;
+
+use super::{Action, Message, Node, Payload, Simulation};
+use crate::types::{BrokerId, ProducerIndex, TimeMs};
+
+impl Simulation {
+    /// One-way latency of a message sent now: base latency plus seeded jitter.
+    fn latency_ms(&mut self) -> TimeMs {
+        let network = &self.scenario.network;
+        let jitter = if network.jitter_ms > 0 {
+            self.rng.random_range(0..=network.jitter_ms)
+        } else {
+            0
+        };
+        network.latency_ms + jitter
+    }
+
+    /// Puts a message on the wire and schedules its arrival. Returns its id.
+    pub(crate) fn send_message(&mut self, from: Node, to: Node, payload: Payload) -> u64 {
+        let id = self.next_message_id;
+        self.next_message_id += 1;
+        let arrive_ms = self.now_ms + self.latency_ms().max(1);
+        let doomed = self.link_is_cut(from, to, self.now_ms);
+        self.messages.insert(
+            id,
+            Message {
+                id,
+                from,
+                to,
+                sent_ms: self.now_ms,
+                arrive_ms,
+                payload,
+                doomed,
+            },
+        );
+        self.schedule(arrive_ms, Action::Deliver { message: id });
+        id
+    }
+
+    fn cut_between(&self, producer: ProducerIndex, broker: BrokerId, at_ms: TimeMs) -> bool {
+        self.links_cut
+            .iter()
+            .any(|c| c.producer == producer && c.broker == broker && at_ms < c.until_ms)
+    }
+
+    pub(crate) fn link_is_cut(&self, from: Node, to: Node, at_ms: TimeMs) -> bool {
+        match (from, to) {
+            (Node::Producer(p), Node::Broker(b)) | (Node::Broker(b), Node::Producer(p)) => {
+                self.cut_between(p, b, at_ms)
+            }
+            _ => false,
+        }
+    }
+
+    pub(crate) fn deliver(&mut self, id: u64) {
+        let Some(message) = self.messages.remove(&id) else {
+            return;
+        };
+        if message.doomed || self.link_is_cut(message.from, message.to, self.now_ms) {
+            self.message_lost(message);
+            return;
+        }
+        if let Node::Broker(b) = message.to {
+            if !self.brokers[b as usize].alive {
+                self.message_lost(message);
+                return;
+            }
+        }
+        match message.payload {
+            Payload::InitProducerIdRequest {
+                producer,
+                incarnation,
+            } => {
+                let broker = match message.to {
+                    Node::Broker(b) => b,
+                    _ => 0,
+                };
+                self.handle_init_producer_id(broker, producer, incarnation)
+            }
+            Payload::InitProducerIdResponse {
+                producer,
+                incarnation,
+                producer_id,
+            } => self.receive_producer_id(producer, incarnation, producer_id),
+            Payload::Produce { request } => self.produce_arrived(request),
+            Payload::ProduceResponse { request, results } => {
+                self.response_arrived(request, results)
+            }
+            Payload::ConnectionReset {
+                producer,
+                broker,
+                generation,
+                incarnation,
+            } => self.connection_reset_arrived(producer, broker, generation, incarnation),
+            Payload::Fetch {
+                follower,
+                partition,
+                fetch_offset,
+            } => {
+                let leader = match message.to {
+                    Node::Broker(b) => b,
+                    _ => return,
+                };
+                self.handle_fetch(leader, follower, partition, fetch_offset)
+            }
+            Payload::FetchResponse {
+                follower,
+                partition,
+                batches,
+                high_watermark,
+                truncate_to,
+            } => self.handle_fetch_response(
+                follower,
+                partition,
+                batches,
+                high_watermark,
+                truncate_to,
+            ),
+        }
+    }
+
+    /// A message vanished (cut link, dead broker, doomed by a fault).
+    fn message_lost(&mut self, message: Message) {
+        match message.payload {
+            Payload::Produce { request } => {
+                // The TCP stream stalls: the client learns nothing until its request timeout.
+                self.emit(crate::event::EventKind::RequestLost {
+                    request,
+                    why: "lost in the network; the client will time out".into(),
+                });
+            }
+            Payload::Fetch {
+                follower,
+                partition,
+                ..
+            }
+            | Payload::FetchResponse {
+                follower,
+                partition,
+                ..
+            } => {
+                // The follower's fetch session times out; it fetches again after the long-poll wait.
+                self.brokers[follower as usize].fetching.remove(&partition);
+                let wait = self.scenario.cluster.replica_fetch_wait_max_ms;
+                self.schedule(
+                    self.now_ms + wait,
+                    Action::FollowerFetch {
+                        broker: follower,
+                        partition,
+                    },
+                );
+            }
+            Payload::InitProducerIdRequest {
+                producer,
+                incarnation,
+            }
+            | Payload::InitProducerIdResponse {
+                producer,
+                incarnation,
+                ..
+            } => {
+                // The client retries InitProducerId after its backoff.
+                if self.producers[producer as usize].incarnation == incarnation {
+                    self.producers[producer as usize].init_in_flight = false;
+                    let backoff = self.producers[producer as usize].config.retry_backoff_ms;
+                    self.wake_producer_at(producer, self.now_ms + backoff.max(1));
+                }
+            }
+            Payload::ProduceResponse { request, .. } => {
+                self.emit(crate::event::EventKind::ResponseLost { request });
+            }
+            Payload::ConnectionReset { .. } => {}
+        }
+    }
+}

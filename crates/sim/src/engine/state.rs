@@ -1,0 +1,482 @@
+//! The state the engine keeps: client side, broker side and wire.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Acks, EffectiveProducerConfig};
+use crate::error::KafkaError;
+use crate::event::PartitionResult;
+use crate::producer_state::{IncomingBatch, ProducerStateTable};
+use crate::scenario::Scenario;
+use crate::types::*;
+
+// ---------------------------------------------------------------------------------------------
+// Client side (Java producer).
+
+/// What happened to one application message, as the application was told.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum MessageOutcome {
+    Pending,
+    Acked {
+        offset: Offset,
+    },
+    Failed {
+        error: KafkaError,
+    },
+    /// The producer restarted before an answer; the application re-sent it.
+    Abandoned,
+}
+
+/// Where a batch is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchState {
+    /// In the accumulator's deque, waiting to be drained.
+    Queued,
+    /// Sent; waiting for the response to this request.
+    InFlight {
+        request: u64,
+    },
+    Done,
+}
+
+/// `ProducerBatch`.
+#[derive(Debug, Clone)]
+pub struct ClientBatch {
+    pub id: u64,
+    pub producer: ProducerIndex,
+    pub incarnation: u32,
+    pub partition: PartitionId,
+    /// The n-th batch this producer application created for this partition.
+    pub nth: u32,
+    pub messages: Vec<u32>,
+    pub created_ms: TimeMs,
+    pub max_timestamp_ms: TimeMs,
+    pub producer_id: ProducerId,
+    pub epoch: Epoch,
+    /// Assigned the first time the batch is drained; `None` before.
+    pub base_sequence: Option<Sequence>,
+    pub attempts: u32,
+    pub retry_at_ms: TimeMs,
+    /// `ProducerBatch.inRetry()`.
+    pub in_retry: bool,
+    pub state: BatchState,
+}
+
+impl ClientBatch {
+    pub fn record_count(&self) -> u32 {
+        self.messages.len() as u32
+    }
+}
+
+/// `TxnPartitionEntry` plus the accumulator deque of one partition.
+#[derive(Debug, Clone, Default)]
+pub struct ClientPartition {
+    pub deque: VecDeque<u64>,
+    pub next_sequence: Sequence,
+    /// `-1` when nothing is acknowledged.
+    pub last_acked_sequence: i64,
+    /// Batches with a sequence that have not completed, by batch id.
+    pub in_flight: BTreeSet<u64>,
+    /// `markSequenceUnresolved`: the next sequence after an expired batch whose fate is unknown.
+    pub unresolved_next_sequence: Option<Sequence>,
+    /// The producer id and epoch this partition's sequences belong to.
+    pub producer_id: ProducerId,
+    pub epoch: Epoch,
+    pub batches_created: u32,
+}
+
+/// One TCP connection from the producer to a broker.
+#[derive(Debug, Clone, Default)]
+pub struct ClientConnection {
+    pub generation: u32,
+    /// Requests sent and not answered, oldest first (at most `max.in.flight`).
+    pub in_flight: VecDeque<u64>,
+    /// A request on this connection was lost: TCP stalls, later requests are lost too.
+    pub stalled: bool,
+}
+
+/// One producer application and its Java client.
+#[derive(Debug, Clone)]
+pub struct ProducerClient {
+    pub index: ProducerIndex,
+    pub config: EffectiveProducerConfig,
+    /// Bumped on every restart; messages for an older incarnation are ignored.
+    pub incarnation: u32,
+    pub alive: bool,
+    pub producer_id: ProducerId,
+    pub epoch: Epoch,
+    pub init_in_flight: bool,
+    pub partitions: Vec<ClientPartition>,
+    pub connections: Vec<ClientConnection>,
+    /// The client's (possibly stale) view of each partition's leader.
+    pub leader_cache: Vec<Option<BrokerId>>,
+    pub metadata_refresh_pending: bool,
+    pub epoch_bump_partitions: BTreeSet<PartitionId>,
+    pub wake_at_ms: Option<TimeMs>,
+    /// Next message index the application will send in its workload.
+    pub next_message: u32,
+    pub total_messages: u32,
+    pub outcomes: Vec<MessageOutcome>,
+    /// Partition chosen for each message.
+    pub message_partition: Vec<PartitionId>,
+    /// Messages to re-send after a restart, in order.
+    pub resend_queue: VecDeque<u32>,
+    /// When the application sends each message.
+    pub send_times_ms: Vec<TimeMs>,
+}
+
+impl ProducerClient {
+    pub fn new(
+        index: ProducerIndex,
+        config: EffectiveProducerConfig,
+        scenario: &Scenario,
+        partitions: &[PartitionMeta],
+    ) -> ProducerClient {
+        let spec = &scenario.producers[index as usize];
+        let send_times_ms = spec.workload.send_times_ms();
+        let total = send_times_ms.len() as u32;
+        let partition_count = scenario.cluster.partitions;
+        let message_partition = (0..total)
+            .map(|m| spec.workload.partition.unwrap_or(m % partition_count))
+            .collect();
+        ProducerClient {
+            index,
+            config,
+            incarnation: 0,
+            alive: true,
+            producer_id: NO_PRODUCER_ID,
+            epoch: NO_PRODUCER_EPOCH,
+            init_in_flight: false,
+            partitions: (0..partition_count)
+                .map(|_| ClientPartition {
+                    last_acked_sequence: -1,
+                    producer_id: NO_PRODUCER_ID,
+                    epoch: NO_PRODUCER_EPOCH,
+                    ..Default::default()
+                })
+                .collect(),
+            connections: vec![ClientConnection::default(); scenario.cluster.brokers as usize],
+            leader_cache: partitions.iter().map(|p| p.leader).collect(),
+            metadata_refresh_pending: false,
+            epoch_bump_partitions: BTreeSet::new(),
+            wake_at_ms: None,
+            next_message: 0,
+            total_messages: total,
+            outcomes: vec![MessageOutcome::Pending; total as usize],
+            message_partition,
+            resend_queue: VecDeque::new(),
+            send_times_ms,
+        }
+    }
+
+    pub fn has_producer_id(&self) -> bool {
+        self.producer_id != NO_PRODUCER_ID
+    }
+
+    /// Nothing left to send and nothing waiting for an answer.
+    pub fn is_idle(&self) -> bool {
+        self.next_message >= self.total_messages
+            && self.resend_queue.is_empty()
+            && self.alive
+            && self
+                .partitions
+                .iter()
+                .all(|p| p.deque.is_empty() && p.in_flight.is_empty())
+            && self.connections.iter().all(|c| c.in_flight.is_empty())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wire.
+
+/// A batch as encoded in a produce request: the header fields plus the payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WireBatch {
+    pub batch_id: u64,
+    pub partition: PartitionId,
+    pub producer_id: ProducerId,
+    pub epoch: Epoch,
+    pub base_sequence: Sequence,
+    pub record_count: u32,
+    pub attempt: u32,
+    pub max_timestamp_ms: TimeMs,
+    /// `(producer, message index)` of each record; `None` for crafted records.
+    pub payload: Vec<Option<(ProducerIndex, u32)>>,
+}
+
+/// A produce request, client or crafted.
+#[derive(Debug, Clone)]
+pub struct ProduceRequest {
+    /// `None` for a crafted request from the fault injector.
+    pub producer: Option<ProducerIndex>,
+    pub incarnation: u32,
+    pub broker: BrokerId,
+    pub generation: u32,
+    pub acks: Acks,
+    pub timeout_ms: TimeMs,
+    pub batches: Vec<WireBatch>,
+    pub corrupted: bool,
+    /// Answered, failed, or lost for good.
+    pub done: bool,
+}
+
+/// What travels on the wire.
+#[derive(Debug, Clone)]
+pub enum Payload {
+    InitProducerIdRequest {
+        producer: ProducerIndex,
+        incarnation: u32,
+    },
+    InitProducerIdResponse {
+        producer: ProducerIndex,
+        incarnation: u32,
+        producer_id: ProducerId,
+    },
+    Produce {
+        request: u64,
+    },
+    ProduceResponse {
+        request: u64,
+        results: Vec<PartitionResult>,
+    },
+    /// A TCP reset reaching the client.
+    ConnectionReset {
+        producer: ProducerIndex,
+        broker: BrokerId,
+        generation: u32,
+        incarnation: u32,
+    },
+    Fetch {
+        follower: BrokerId,
+        partition: PartitionId,
+        fetch_offset: Offset,
+    },
+    FetchResponse {
+        follower: BrokerId,
+        partition: PartitionId,
+        batches: Vec<LogBatch>,
+        high_watermark: Offset,
+        truncate_to: Option<Offset>,
+    },
+}
+
+/// A message on the wire.
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub id: u64,
+    pub from: Node,
+    pub to: Node,
+    pub sent_ms: TimeMs,
+    pub arrive_ms: TimeMs,
+    pub payload: Payload,
+    /// Will be lost on arrival (the UI shows it fading).
+    pub doomed: bool,
+}
+
+/// An endpoint of the network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum Node {
+    Producer(ProducerIndex),
+    Broker(BrokerId),
+    /// The expert's hand-made requests.
+    Injector,
+}
+
+#[derive(Debug, Clone)]
+pub struct LinkCut {
+    pub producer: ProducerIndex,
+    pub broker: BrokerId,
+    pub until_ms: TimeMs,
+}
+
+/// Every produce response a broker sent, for the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResponseRecord {
+    pub time_ms: TimeMs,
+    pub producer: Option<ProducerIndex>,
+    pub producer_id: ProducerId,
+    pub epoch: Epoch,
+    pub partition: PartitionId,
+    pub base_sequence: Sequence,
+    pub last_sequence: Sequence,
+    pub attempt: u32,
+    pub broker: BrokerId,
+    pub error: KafkaError,
+    pub base_offset: Offset,
+    /// Whether the client ever received it.
+    pub delivered: bool,
+    #[serde(skip)]
+    pub request: u64,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Broker side.
+
+/// One record in a partition log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogRecord {
+    pub offset: Offset,
+    pub sequence: Sequence,
+    /// `(producer application, message index)`; `None` for crafted records.
+    pub message: Option<(ProducerIndex, u32)>,
+}
+
+/// One batch in a partition log, as appended by the leader.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogBatch {
+    pub base_offset: Offset,
+    pub producer_id: ProducerId,
+    pub epoch: Epoch,
+    pub base_sequence: Sequence,
+    pub leader_epoch: u32,
+    pub max_timestamp_ms: TimeMs,
+    pub records: Vec<LogRecord>,
+    /// Index of the event at which the leader appended it (for invariant explanations).
+    pub appended_event: u64,
+    /// Whether the leader had no producer state for this producer id when it appended.
+    pub appended_without_state: bool,
+}
+
+impl LogBatch {
+    pub fn last_offset(&self) -> Offset {
+        self.base_offset + self.records.len() as Offset - 1
+    }
+
+    pub fn incoming(&self, space: crate::sequence::SequenceSpace) -> IncomingBatch {
+        IncomingBatch {
+            producer_id: self.producer_id,
+            epoch: self.epoch,
+            base_seq: self.base_sequence,
+            last_seq: if self.base_sequence < 0 {
+                -1
+            } else {
+                space.last_of(self.base_sequence, self.records.len() as u32)
+            },
+            max_timestamp_ms: self.max_timestamp_ms,
+        }
+    }
+}
+
+/// A replica of a partition on one broker. Log and producer state are volatile in the sense
+/// of the model: the log survives a restart (it is on disk), the producer state is rebuilt.
+#[derive(Debug, Clone, Default)]
+pub struct Replica {
+    pub log: Vec<LogBatch>,
+    pub high_watermark: Offset,
+    pub producer_state: ProducerStateTable,
+    /// Leader only: the last fetch offset of each follower.
+    pub follower_fetch_offset: BTreeMap<BrokerId, Offset>,
+    /// Leader only: when each follower last caught up with the log end.
+    pub follower_caught_up_ms: BTreeMap<BrokerId, TimeMs>,
+    /// Leader only: followers whose fetch is parked waiting for data.
+    pub parked_fetches: BTreeSet<BrokerId>,
+}
+
+impl Replica {
+    pub fn log_end_offset(&self) -> Offset {
+        self.log.last().map_or(0, |b| b.last_offset() + 1)
+    }
+
+    pub fn record_count(&self) -> usize {
+        self.log.iter().map(|b| b.records.len()).sum()
+    }
+}
+
+/// A produce request waiting in `DelayedProduce` for the high watermark (acks=all).
+#[derive(Debug, Clone)]
+pub struct PendingProduce {
+    pub request: u64,
+    pub results: Vec<PartitionResult>,
+    /// Partitions still waiting: `(partition, offset the HW must pass)`.
+    pub waiting: Vec<(PartitionId, Offset)>,
+}
+
+/// The broker side of one client connection: served strictly one request at a time.
+#[derive(Debug, Clone, Default)]
+pub struct BrokerConnection {
+    pub queue: VecDeque<u64>,
+    pub busy: Option<u64>,
+    pub closed: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Broker {
+    pub id: BrokerId,
+    pub alive: bool,
+    pub replicas: BTreeMap<PartitionId, Replica>,
+    /// Keyed by `(producer, incarnation, generation)`.
+    pub connections: BTreeMap<(ProducerIndex, u32, u32), BrokerConnection>,
+    pub pending: BTreeMap<u64, PendingProduce>,
+    pub replication_stalled: bool,
+    /// Partitions for which this broker, as a follower, has a fetch outstanding.
+    pub fetching: BTreeSet<PartitionId>,
+}
+
+impl Broker {
+    pub fn new(id: BrokerId, partitions: &[PartitionMeta]) -> Broker {
+        let replicas = partitions
+            .iter()
+            .filter(|p| p.replicas.contains(&id))
+            .map(|p| (p.id, Replica::default()))
+            .collect();
+        Broker {
+            id,
+            alive: true,
+            replicas,
+            connections: BTreeMap::new(),
+            pending: BTreeMap::new(),
+            replication_stalled: false,
+            fetching: BTreeSet::new(),
+        }
+    }
+
+    /// The replica of a partition this broker hosts. Callers only ask for hosted partitions.
+    pub fn replica(&self, partition: PartitionId) -> &Replica {
+        self.replicas
+            .get(&partition)
+            .expect("broker hosts this partition")
+    }
+
+    pub fn replica_mut(&mut self, partition: PartitionId) -> &mut Replica {
+        self.replicas
+            .get_mut(&partition)
+            .expect("broker hosts this partition")
+    }
+}
+
+/// The controller's view of a partition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionMeta {
+    pub id: PartitionId,
+    pub replicas: Vec<BrokerId>,
+    pub leader: Option<BrokerId>,
+    pub isr: Vec<BrokerId>,
+    pub leader_epoch: u32,
+}
+
+impl PartitionMeta {
+    /// Replicas placed round-robin: partition p on brokers p, p+1, ... (mod brokers).
+    pub fn initial(id: PartitionId, brokers: u32, replication_factor: u32) -> PartitionMeta {
+        let replicas: Vec<BrokerId> = (0..replication_factor)
+            .map(|i| (id + i) % brokers)
+            .collect();
+        PartitionMeta {
+            id,
+            leader: Some(replicas[0]),
+            isr: replicas.clone(),
+            replicas,
+            leader_epoch: 0,
+        }
+    }
+
+    pub fn followers(&self) -> impl Iterator<Item = BrokerId> + '_ {
+        let leader = self.leader;
+        self.replicas
+            .iter()
+            .copied()
+            .filter(move |&b| Some(b) != leader)
+    }
+}

@@ -1,0 +1,242 @@
+//! Typed events: everything the UI animates and the event log lists.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::KafkaError;
+use crate::producer_state::RejectReason;
+use crate::types::{
+    BrokerId, Epoch, Offset, PartitionId, ProducerId, ProducerIndex, Sequence, TimeMs,
+};
+
+/// One thing that happened, at a simulated time. `index` is its position in the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub index: u64,
+    pub time_ms: TimeMs,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// The producer fields of one batch as it travels in a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchRef {
+    pub batch_id: u64,
+    pub producer: Option<ProducerIndex>,
+    pub partition: PartitionId,
+    pub producer_id: ProducerId,
+    pub epoch: Epoch,
+    pub base_sequence: Sequence,
+    pub last_sequence: Sequence,
+    pub record_count: u32,
+    pub attempt: u32,
+}
+
+/// The leader's decision on one batch, as said in the UI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "verdict", rename_all = "snake_case")]
+pub enum BrokerVerdict {
+    Appended {
+        base_offset: Offset,
+        last_offset: Offset,
+    },
+    Duplicate {
+        base_offset: Offset,
+        last_offset: Offset,
+    },
+    Rejected {
+        error: KafkaError,
+        reason: Option<RejectReason>,
+    },
+    /// Only under the textbook rule: thrown away as a "duplicate" though never written.
+    TextbookDiscarded { last_seen: Sequence },
+}
+
+/// A per-partition result inside a produce response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionResult {
+    pub partition: PartitionId,
+    pub error: KafkaError,
+    pub base_offset: Offset,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    /// The application called `send()`.
+    RecordSent {
+        producer: ProducerIndex,
+        message: u32,
+        partition: PartitionId,
+        resend: bool,
+    },
+    ProducerIdAssigned {
+        producer: ProducerIndex,
+        producer_id: ProducerId,
+        epoch: Epoch,
+    },
+    RequestSent {
+        producer: Option<ProducerIndex>,
+        broker: BrokerId,
+        request: u64,
+        batches: Vec<BatchRef>,
+    },
+    RequestLost {
+        request: u64,
+        why: String,
+    },
+    RequestCorrupted {
+        request: u64,
+    },
+    BatchVerdict {
+        broker: BrokerId,
+        request: u64,
+        batch: BatchRef,
+        #[serde(flatten)]
+        verdict: BrokerVerdict,
+        /// The verdict in plain words.
+        explanation: String,
+    },
+    ResponseSent {
+        broker: BrokerId,
+        producer: Option<ProducerIndex>,
+        request: u64,
+        results: Vec<PartitionResult>,
+    },
+    ResponseLost {
+        request: u64,
+    },
+    ConnectionClosed {
+        producer: ProducerIndex,
+        broker: BrokerId,
+        error: KafkaError,
+        failed_requests: Vec<u64>,
+    },
+    ResponseReceived {
+        producer: ProducerIndex,
+        request: u64,
+        results: Vec<PartitionResult>,
+    },
+    BatchAcked {
+        producer: ProducerIndex,
+        batch: BatchRef,
+        base_offset: Offset,
+    },
+    BatchRetrying {
+        producer: ProducerIndex,
+        batch: BatchRef,
+        error: KafkaError,
+        next_attempt: u32,
+        backoff_ms: TimeMs,
+    },
+    BatchFailed {
+        producer: ProducerIndex,
+        batch: BatchRef,
+        error: KafkaError,
+        /// Whether the broker may have written it anyway (the fate is unknown to the client).
+        maybe_written: bool,
+    },
+    EpochBumped {
+        producer: ProducerIndex,
+        producer_id: ProducerId,
+        epoch: Epoch,
+        partitions: Vec<PartitionId>,
+        why: String,
+    },
+    SequenceUnresolved {
+        producer: ProducerIndex,
+        partition: PartitionId,
+        next_sequence: Sequence,
+    },
+    SequenceResolved {
+        producer: ProducerIndex,
+        partition: PartitionId,
+    },
+    ReplicaFetched {
+        follower: BrokerId,
+        partition: PartitionId,
+        from_offset: Offset,
+        to_offset: Offset,
+    },
+    HighWatermarkAdvanced {
+        broker: BrokerId,
+        partition: PartitionId,
+        high_watermark: Offset,
+    },
+    IsrChanged {
+        partition: PartitionId,
+        isr: Vec<BrokerId>,
+        why: String,
+    },
+    LeaderElected {
+        partition: PartitionId,
+        leader: Option<BrokerId>,
+        leader_epoch: u32,
+        unclean: bool,
+    },
+    LogTruncated {
+        broker: BrokerId,
+        partition: PartitionId,
+        to_offset: Offset,
+        removed_records: u32,
+    },
+    BrokerStopped {
+        broker: BrokerId,
+        clean: bool,
+    },
+    BrokerStarted {
+        broker: BrokerId,
+        /// How producer state was rebuilt: "snapshot" (last batch only) or "log replay".
+        producer_state_from: String,
+    },
+    ProducerStateExpired {
+        broker: BrokerId,
+        partition: PartitionId,
+        producer_id: ProducerId,
+    },
+    ProducerRestarted {
+        producer: ProducerIndex,
+        unacknowledged_messages: u32,
+    },
+    FaultInjected {
+        description: String,
+    },
+    LinkHealed {
+        producer: ProducerIndex,
+        broker: BrokerId,
+    },
+    RunFinished {
+        why: String,
+    },
+}
+
+impl EventKind {
+    /// A short category used by the UI to filter and colour the log.
+    pub fn category(&self) -> &'static str {
+        match self {
+            EventKind::RecordSent { .. } | EventKind::ProducerIdAssigned { .. } => "producer",
+            EventKind::RequestSent { .. }
+            | EventKind::ResponseSent { .. }
+            | EventKind::ResponseReceived { .. } => "network",
+            EventKind::RequestLost { .. }
+            | EventKind::RequestCorrupted { .. }
+            | EventKind::ResponseLost { .. }
+            | EventKind::ConnectionClosed { .. }
+            | EventKind::FaultInjected { .. }
+            | EventKind::BrokerStopped { .. }
+            | EventKind::LinkHealed { .. }
+            | EventKind::ProducerRestarted { .. } => "fault",
+            EventKind::BatchVerdict { verdict, .. } => match verdict {
+                BrokerVerdict::Duplicate { .. } => "duplicate",
+                BrokerVerdict::Appended { .. } => "broker",
+                _ => "error",
+            },
+            EventKind::BatchAcked { .. } => "ack",
+            EventKind::BatchRetrying { .. } => "retry",
+            EventKind::BatchFailed { .. } => "error",
+            EventKind::EpochBumped { .. }
+            | EventKind::SequenceUnresolved { .. }
+            | EventKind::SequenceResolved { .. } => "producer",
+            _ => "broker",
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! Faults: one action type used by scripted scenarios, random runs, UI buttons and tests alike.
+
+use serde::{Deserialize, Serialize};
+
+use crate::types::{BrokerId, Epoch, PartitionId, ProducerId, ProducerIndex, Sequence, TimeMs};
+
+/// Something that goes wrong, or a probe an expert sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Fault {
+    /// The matched produce request is lost. On TCP this stalls the connection: later requests
+    /// on it are lost too, and the client finds out only when `request.timeout.ms` expires.
+    DropRequest,
+    /// The matched produce response is lost, which on TCP means the connection is reset: the
+    /// client fails every request in flight on it, some of which the broker already appended.
+    DropResponse,
+    /// The matched request arrives with a bad CRC; the leader answers `CORRUPT_MESSAGE`
+    /// (retriable) and appends nothing.
+    CorruptRequest,
+    /// Every message between the producer and the broker is lost for a while.
+    CutLink {
+        producer: ProducerIndex,
+        broker: BrokerId,
+        duration_ms: TimeMs,
+    },
+    /// Stop a broker; it restarts after `down_ms`. A clean stop writes a producer-state
+    /// snapshot (only the last batch per producer survives); an unclean one rebuilds from the log.
+    CrashBroker {
+        broker: BrokerId,
+        #[serde(default)]
+        clean: bool,
+        down_ms: TimeMs,
+    },
+    /// Like `crash_broker`, aimed at whichever broker leads the partition at that moment.
+    CrashLeader {
+        partition: PartitionId,
+        #[serde(default)]
+        clean: bool,
+        down_ms: TimeMs,
+    },
+    /// The broker stops fetching as a follower for a while (it falls out of the ISR).
+    StallReplication {
+        broker: BrokerId,
+        duration_ms: TimeMs,
+    },
+    /// The leader removes the follower from the ISR now; it rejoins once caught up.
+    ShrinkIsr {
+        partition: PartitionId,
+        broker: BrokerId,
+    },
+    /// The producer process dies and restarts: it gets a new producer id, and the application
+    /// re-sends every message it has no acknowledgement for.
+    RestartProducer {
+        producer: ProducerIndex,
+        #[serde(default)]
+        down_ms: TimeMs,
+    },
+    /// Every replica of the partition forgets all producer state, as if
+    /// `producer.id.expiration.ms` had passed for every producer.
+    ExpireProducerState { partition: PartitionId },
+    /// A hand-made produce request sent straight to the partition leader.
+    InjectProduce {
+        partition: PartitionId,
+        producer_id: ProducerId,
+        epoch: Epoch,
+        base_sequence: Sequence,
+        record_count: u32,
+    },
+}
+
+impl Fault {
+    /// Whether the fault acts on the message that triggered it (and so needs a message trigger).
+    pub fn acts_on_message(&self) -> bool {
+        matches!(
+            self,
+            Fault::DropRequest | Fault::DropResponse | Fault::CorruptRequest
+        )
+    }
+
+    /// A short human description for event logs.
+    pub fn describe(&self) -> String {
+        match self {
+            Fault::DropRequest => "request lost in the network".into(),
+            Fault::DropResponse => "response lost: connection reset".into(),
+            Fault::CorruptRequest => "request corrupted in transit".into(),
+            Fault::CutLink {
+                producer,
+                broker,
+                duration_ms,
+            } => format!("link producer {producer} ↔ broker {broker} cut for {duration_ms} ms"),
+            Fault::CrashBroker {
+                broker,
+                clean,
+                down_ms,
+            } => format!(
+                "broker {broker} {} for {down_ms} ms",
+                if *clean { "shut down cleanly" } else { "crashed" }
+            ),
+            Fault::CrashLeader {
+                partition,
+                clean,
+                down_ms,
+            } => format!(
+                "leader of partition {partition} {} for {down_ms} ms",
+                if *clean { "shut down cleanly" } else { "crashed" }
+            ),
+            Fault::StallReplication {
+                broker,
+                duration_ms,
+            } => format!("broker {broker} stops replicating for {duration_ms} ms"),
+            Fault::ShrinkIsr { partition, broker } => {
+                format!("broker {broker} removed from the ISR of partition {partition}")
+            }
+            Fault::RestartProducer { producer, .. } => format!("producer {producer} restarted"),
+            Fault::ExpireProducerState { partition } => {
+                format!("producer state of partition {partition} expired")
+            }
+            Fault::InjectProduce {
+                partition,
+                producer_id,
+                epoch,
+                base_sequence,
+                record_count,
+            } => format!(
+                "crafted produce to partition {partition}: pid {producer_id}, epoch {epoch}, seq {base_sequence}, {record_count} records"
+            ),
+        }
+    }
+}
+
+/// Picks out batches of produce requests or responses. Every field given must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchMatcher {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub producer: Option<ProducerIndex>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<PartitionId>,
+    /// The n-th batch (0-based) the producer created for the partition. Works with and without
+    /// idempotence (non-idempotent batches have no sequence).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_sequence: Option<Sequence>,
+    /// 1 for the first send, 2 for the first retry, ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<u32>,
+}
+
+/// When a scripted fault fires.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Trigger {
+    /// At a simulated time.
+    AtMs(TimeMs),
+    /// When the client sends a produce request holding a matching batch.
+    Request(BatchMatcher),
+    /// When a broker sends a produce response for a matching batch.
+    Response(BatchMatcher),
+}
+
+/// A fault in a scenario's script.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScriptedFault {
+    pub when: Trigger,
+    pub fault: Fault,
+}
+
+/// Random faults, drawn from the seed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FaultRates {
+    /// Probability that a produce request is lost (stalling its connection until timeout).
+    pub drop_request: f64,
+    /// Probability that a produce response is lost (resetting its connection).
+    pub drop_response: f64,
+}
+
+impl FaultRates {
+    pub fn is_zero(&self) -> bool {
+        self.drop_request == 0.0 && self.drop_response == 0.0
+    }
+}

@@ -1,0 +1,72 @@
+//! Built-in scenarios. Ids are fixed: URLs, docs and golden tests refer to them.
+
+use crate::scenario::Scenario;
+
+/// `(id, JSON)` of every preset, in the order the UI lists them.
+pub const PRESETS: &[(&str, &str)] = &[
+    ("happy-path", include_str!("../presets/happy-path.json")),
+    ("lost-ack", include_str!("../presets/lost-ack.json")),
+    (
+        "lost-ack-no-idempotence",
+        include_str!("../presets/lost-ack-no-idempotence.json"),
+    ),
+    (
+        "pipelined-retry",
+        include_str!("../presets/pipelined-retry.json"),
+    ),
+    (
+        "reorder-no-idempotence",
+        include_str!("../presets/reorder-no-idempotence.json"),
+    ),
+    (
+        "failover-replicated",
+        include_str!("../presets/failover-replicated.json"),
+    ),
+    (
+        "failover-unreplicated",
+        include_str!("../presets/failover-unreplicated.json"),
+    ),
+    (
+        "producer-restart",
+        include_str!("../presets/producer-restart.json"),
+    ),
+    ("state-expiry", include_str!("../presets/state-expiry.json")),
+    ("epoch-bump", include_str!("../presets/epoch-bump.json")),
+    ("acks-1-loss", include_str!("../presets/acks-1-loss.json")),
+    (
+        "textbook-rule-loss",
+        include_str!("../presets/textbook-rule-loss.json"),
+    ),
+];
+
+/// The ids of all presets.
+pub fn ids() -> impl Iterator<Item = &'static str> {
+    PRESETS.iter().map(|(id, _)| *id)
+}
+
+/// A preset by id, parsed. `None` for an unknown id.
+pub fn get(id: &str) -> Option<Scenario> {
+    let (_, json) = PRESETS.iter().find(|(name, _)| *name == id)?;
+    // Presets are checked by tests; a broken one is a build defect, reported as absent here.
+    Scenario::from_json(json).ok()
+}
+
+/// `(id, caption)` of every preset.
+pub fn captions() -> Vec<(String, String)> {
+    PRESETS
+        .iter()
+        .filter_map(|(id, _)| get(id).map(|s| (id.to_string(), s.caption)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_preset_parses_and_is_named_by_its_id() {
+        for (id, json) in super::PRESETS {
+            let s = crate::Scenario::from_json(json).unwrap_or_else(|e| panic!("{id}: {e}"));
+            assert_eq!(&s.name, id);
+            assert!(s.caption.len() > 100, "{id} needs a real caption");
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! What a finished run says: responses, final logs, outcomes, invariants. The CLI prints it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{MessageOutcome, ResponseRecord, Simulation};
+use crate::invariants::InvariantResult;
+use crate::snapshot::{message_key, message_value, LogEntryView};
+use crate::types::*;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub scenario: String,
+    pub seed: u64,
+    pub finished_at_ms: TimeMs,
+    pub finished_because: String,
+    pub event_count: u64,
+    /// Every produce response a broker sent, in order.
+    pub responses: Vec<ResponseRecord>,
+    /// Each partition's final log on its leader (or, when it has none, its first replica).
+    pub partitions: Vec<PartitionReport>,
+    /// What each application message's `send()` was finally told.
+    pub records: Vec<RecordReport>,
+    pub counters: Counters,
+    pub invariants: Vec<InvariantResult>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartitionReport {
+    pub partition: PartitionId,
+    pub leader: Option<BrokerId>,
+    pub high_watermark: Offset,
+    pub log: Vec<LogEntryView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordReport {
+    pub producer: ProducerIndex,
+    pub message: u32,
+    pub key: String,
+    pub value: String,
+    pub partition: PartitionId,
+    #[serde(flatten)]
+    pub outcome: MessageOutcome,
+}
+
+/// Totals the UI shows as counters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counters {
+    pub requests_sent: u64,
+    pub batches_sent: u64,
+    pub retries: u64,
+    pub duplicates_prevented: u64,
+    pub duplicates_written: u64,
+    pub reorderings: u64,
+    pub acked: u64,
+    pub failed: u64,
+    pub lost: u64,
+    pub epoch_bumps: u64,
+}
+
+impl Simulation {
+    /// The replica whose log counts as "the partition": the leader, or the first replica.
+    pub(crate) fn reference_broker(&self, partition: PartitionId) -> BrokerId {
+        let meta = &self.partitions[partition as usize];
+        meta.leader.unwrap_or(meta.replicas[0])
+    }
+
+    pub fn report(&self) -> Report {
+        let partitions: Vec<PartitionReport> = self
+            .partitions
+            .iter()
+            .map(|meta| {
+                let broker = self.reference_broker(meta.id);
+                PartitionReport {
+                    partition: meta.id,
+                    leader: meta.leader,
+                    high_watermark: self.brokers[broker as usize]
+                        .replica(meta.id)
+                        .high_watermark,
+                    log: self.log_entries(broker, meta.id),
+                }
+            })
+            .collect();
+        let records = self
+            .producers
+            .iter()
+            .flat_map(|p| {
+                p.outcomes
+                    .iter()
+                    .enumerate()
+                    .map(move |(m, outcome)| RecordReport {
+                        producer: p.index,
+                        message: m as u32,
+                        key: message_key(m as u32),
+                        value: message_value(p.index, m as u32),
+                        partition: p.message_partition[m],
+                        outcome: outcome.clone(),
+                    })
+            })
+            .collect();
+        Report {
+            scenario: self.scenario.name.clone(),
+            seed: self.scenario.seed,
+            finished_at_ms: self.now_ms,
+            finished_because: self.finished().unwrap_or("still running").to_string(),
+            event_count: self.events.len() as u64,
+            responses: self.responses.clone(),
+            counters: self.counters(),
+            invariants: self.check_invariants(),
+            partitions,
+            records,
+        }
+    }
+
+    pub fn counters(&self) -> Counters {
+        use crate::event::{BrokerVerdict, EventKind};
+        let mut c = Counters::default();
+        for e in &self.events {
+            match &e.kind {
+                EventKind::RequestSent {
+                    batches,
+                    producer: Some(_),
+                    ..
+                } => {
+                    c.requests_sent += 1;
+                    c.batches_sent += batches.len() as u64;
+                }
+                EventKind::BatchRetrying { .. } => c.retries += 1,
+                EventKind::BatchVerdict {
+                    verdict: BrokerVerdict::Duplicate { .. },
+                    ..
+                } => c.duplicates_prevented += 1,
+                EventKind::BatchFailed { batch, .. } => c.failed += batch.record_count as u64,
+                EventKind::EpochBumped { .. } => c.epoch_bumps += 1,
+                _ => {}
+            }
+        }
+        for p in &self.producers {
+            c.acked += p
+                .outcomes
+                .iter()
+                .filter(|o| matches!(o, MessageOutcome::Acked { .. }))
+                .count() as u64;
+        }
+        let inv = self.log_analysis();
+        c.duplicates_written = inv.duplicates.len() as u64;
+        c.reorderings = inv.reorderings.len() as u64;
+        c.lost = inv.lost_acked.len() as u64;
+        c
+    }
+}

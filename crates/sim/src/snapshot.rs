@@ -1,0 +1,343 @@
+//! A serializable picture of the whole state at one instant: what the UI draws.
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{BatchState, MessageOutcome, Node, Payload, Simulation};
+use crate::event::BatchRef;
+use crate::producer_state::ProducerEntry;
+use crate::types::*;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub time_ms: TimeMs,
+    pub finished: Option<String>,
+    pub event_count: u64,
+    pub producers: Vec<ProducerView>,
+    pub brokers: Vec<BrokerView>,
+    pub partitions: Vec<PartitionView>,
+    pub messages: Vec<MessageView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProducerView {
+    pub index: ProducerIndex,
+    pub alive: bool,
+    pub idempotent: bool,
+    pub producer_id: ProducerId,
+    pub epoch: Epoch,
+    pub partitions: Vec<ClientPartitionView>,
+    /// What the application was told for each message so far.
+    pub outcomes: Vec<MessageOutcome>,
+    pub messages_sent: u32,
+    pub messages_total: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClientPartitionView {
+    pub partition: PartitionId,
+    pub next_sequence: Sequence,
+    pub last_acked_sequence: i64,
+    pub unresolved_next_sequence: Option<Sequence>,
+    /// Batches in the accumulator, head first (retries included).
+    pub queued: Vec<BatchRef>,
+    /// Batches on the wire, oldest first.
+    pub in_flight: Vec<BatchRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BrokerView {
+    pub id: BrokerId,
+    pub alive: bool,
+    pub replicas: Vec<ReplicaView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplicaView {
+    pub partition: PartitionId,
+    pub is_leader: bool,
+    pub in_isr: bool,
+    pub log_end_offset: Offset,
+    pub high_watermark: Offset,
+    pub log: Vec<LogEntryView>,
+    pub producer_state: Vec<ProducerEntry>,
+}
+
+/// One record of a partition log, flattened for drawing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogEntryView {
+    pub offset: Offset,
+    pub producer_id: ProducerId,
+    pub epoch: Epoch,
+    pub sequence: Sequence,
+    pub producer: Option<ProducerIndex>,
+    pub message: Option<u32>,
+    pub key: String,
+    pub value: String,
+    /// An earlier offset of this log already holds the same application message.
+    pub duplicate_of: Option<Offset>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartitionView {
+    pub id: PartitionId,
+    pub replicas: Vec<BrokerId>,
+    pub leader: Option<BrokerId>,
+    pub isr: Vec<BrokerId>,
+    pub leader_epoch: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageView {
+    pub id: u64,
+    pub from: Node,
+    pub to: Node,
+    pub sent_ms: TimeMs,
+    pub arrive_ms: TimeMs,
+    /// `produce`, `response`, `init_producer_id`, `reset`, `fetch`.
+    pub kind: String,
+    pub label: String,
+    pub request: Option<u64>,
+    pub doomed: bool,
+}
+
+/// The key and value the model gives an application message.
+pub fn message_key(message: u32) -> String {
+    format!("k{message}")
+}
+
+pub fn message_value(producer: ProducerIndex, message: u32) -> String {
+    format!("p{producer}-m{message}")
+}
+
+impl Simulation {
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            time_ms: self.now_ms,
+            finished: self.finished().map(str::to_string),
+            event_count: self.events.len() as u64,
+            producers: self
+                .producers
+                .iter()
+                .map(|p| self.producer_view(p))
+                .collect(),
+            brokers: self
+                .brokers
+                .iter()
+                .map(|b| self.broker_view(b.id))
+                .collect(),
+            partitions: self
+                .partitions
+                .iter()
+                .map(|m| PartitionView {
+                    id: m.id,
+                    replicas: m.replicas.clone(),
+                    leader: m.leader,
+                    isr: m.isr.clone(),
+                    leader_epoch: m.leader_epoch,
+                })
+                .collect(),
+            messages: self
+                .messages
+                .values()
+                .map(|m| self.message_view(m))
+                .collect(),
+        }
+    }
+
+    fn producer_view(&self, p: &crate::engine::ProducerClient) -> ProducerView {
+        let partitions = p
+            .partitions
+            .iter()
+            .enumerate()
+            .map(|(i, part)| {
+                let mut in_flight: Vec<BatchRef> = part
+                    .in_flight
+                    .iter()
+                    .filter(|&&id| {
+                        matches!(self.batches[id as usize].state, BatchState::InFlight { .. })
+                    })
+                    .map(|&id| self.batch_ref(id))
+                    .collect();
+                // Non-idempotent batches are not tracked by sequence; find them by state.
+                if !p.config.idempotent {
+                    in_flight = self
+                        .batches
+                        .iter()
+                        .filter(|b| {
+                            b.producer == p.index
+                                && b.partition == i as PartitionId
+                                && b.incarnation == p.incarnation
+                        })
+                        .filter(|b| matches!(b.state, BatchState::InFlight { .. }))
+                        .map(|b| self.batch_ref(b.id))
+                        .collect();
+                }
+                ClientPartitionView {
+                    partition: i as PartitionId,
+                    next_sequence: part.next_sequence,
+                    last_acked_sequence: part.last_acked_sequence,
+                    unresolved_next_sequence: part.unresolved_next_sequence,
+                    queued: part.deque.iter().map(|&id| self.batch_ref(id)).collect(),
+                    in_flight,
+                }
+            })
+            .collect();
+        ProducerView {
+            index: p.index,
+            alive: p.alive,
+            idempotent: p.config.idempotent,
+            producer_id: p.producer_id,
+            epoch: p.epoch,
+            partitions,
+            outcomes: p.outcomes.clone(),
+            messages_sent: p.next_message,
+            messages_total: p.total_messages,
+        }
+    }
+
+    /// The log of one replica, flattened, with duplicates of an application message marked.
+    pub(crate) fn log_entries(
+        &self,
+        broker: BrokerId,
+        partition: PartitionId,
+    ) -> Vec<LogEntryView> {
+        let replica = self.brokers[broker as usize].replica(partition);
+        let mut first_seen: std::collections::BTreeMap<(ProducerIndex, u32), Offset> =
+            Default::default();
+        let mut out = Vec::with_capacity(replica.record_count());
+        for batch in &replica.log {
+            for r in &batch.records {
+                let duplicate_of = r.message.and_then(|m| {
+                    let first = *first_seen.entry(m).or_insert(r.offset);
+                    (first != r.offset).then_some(first)
+                });
+                out.push(LogEntryView {
+                    offset: r.offset,
+                    producer_id: batch.producer_id,
+                    epoch: batch.epoch,
+                    sequence: r.sequence,
+                    producer: r.message.map(|m| m.0),
+                    message: r.message.map(|m| m.1),
+                    key: r
+                        .message
+                        .map_or_else(|| "crafted".into(), |m| message_key(m.1)),
+                    value: r
+                        .message
+                        .map_or_else(|| "crafted".into(), |m| message_value(m.0, m.1)),
+                    duplicate_of,
+                });
+            }
+        }
+        out
+    }
+
+    fn broker_view(&self, id: BrokerId) -> BrokerView {
+        let b = &self.brokers[id as usize];
+        BrokerView {
+            id,
+            alive: b.alive,
+            replicas: b
+                .replicas
+                .iter()
+                .map(|(&partition, replica)| {
+                    let meta = &self.partitions[partition as usize];
+                    ReplicaView {
+                        partition,
+                        is_leader: meta.leader == Some(id),
+                        in_isr: meta.isr.contains(&id),
+                        log_end_offset: replica.log_end_offset(),
+                        high_watermark: replica.high_watermark,
+                        log: self.log_entries(id, partition),
+                        producer_state: replica.producer_state.entries.values().cloned().collect(),
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    fn message_view(&self, m: &crate::engine::Message) -> MessageView {
+        let (kind, label, request) = match &m.payload {
+            Payload::InitProducerIdRequest { .. } => {
+                ("init_producer_id", "InitProducerId".to_string(), None)
+            }
+            Payload::InitProducerIdResponse { producer_id, .. } => (
+                "init_producer_id",
+                format!("pid {producer_id}, epoch 0"),
+                None,
+            ),
+            Payload::Produce { request } => {
+                let label = self.requests.get(request).map_or_else(String::new, |r| {
+                    r.batches
+                        .iter()
+                        .map(|b| {
+                            if b.base_sequence < 0 {
+                                format!(
+                                    "p{} · {} rec · attempt {}",
+                                    b.partition, b.record_count, b.attempt
+                                )
+                            } else {
+                                format!(
+                                    "p{} · seq {}–{} · attempt {}",
+                                    b.partition,
+                                    b.base_sequence,
+                                    self.space.last_of(b.base_sequence, b.record_count),
+                                    b.attempt
+                                )
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                });
+                ("produce", label, Some(*request))
+            }
+            Payload::ProduceResponse { request, results } => {
+                let label = results
+                    .iter()
+                    .map(|r| {
+                        if r.base_offset >= 0 {
+                            format!("p{} {} @{}", r.partition, r.error, r.base_offset)
+                        } else {
+                            format!("p{} {}", r.partition, r.error)
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                ("response", label, Some(*request))
+            }
+            Payload::ConnectionReset { .. } => ("reset", "connection reset".to_string(), None),
+            Payload::Fetch {
+                partition,
+                fetch_offset,
+                ..
+            } => (
+                "fetch",
+                format!("fetch p{partition} from {fetch_offset}"),
+                None,
+            ),
+            Payload::FetchResponse {
+                partition,
+                batches,
+                high_watermark,
+                ..
+            } => (
+                "fetch",
+                format!(
+                    "p{partition}: {} batches, hw {high_watermark}",
+                    batches.len()
+                ),
+                None,
+            ),
+        };
+        MessageView {
+            id: m.id,
+            from: m.from,
+            to: m.to,
+            sent_ms: m.sent_ms,
+            arrive_ms: m.arrive_ms,
+            kind: kind.to_string(),
+            label,
+            request,
+            doomed: m.doomed,
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! The JavaScript API of Idempotent Producer Lab, for docs pages and scripts.
+//!
+//! Every misuse throws a JS `Error` whose message says what is wrong and where; nothing panics.
+//!
+//! ```js
+//! import init, { Lab, presets } from "./idempotence_wasm.js";
+//! await init();
+//! const lab = Lab.fromPreset("lost-ack");
+//! lab.runToEnd();
+//! console.log(lab.report().invariants);
+//! ```
+
+use idempotence_sim::{presets as sim_presets, Fault, Scenario, Simulation};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    value
+        .serialize(&serializer)
+        .map_err(|e| JsError::new(&format!("cannot convert to JS: {e}")))
+}
+
+fn scenario_error(e: idempotence_sim::ScenarioError) -> JsError {
+    JsError::new(&format!("invalid scenario at {}: {}", e.path, e.message))
+}
+
+/// A finite, non-negative whole number of milliseconds from JS.
+fn time_arg(name: &str, value: f64) -> Result<u64, JsError> {
+    if !value.is_finite() || value < 0.0 || value.fract() != 0.0 || value > 9.0e15 {
+        return Err(JsError::new(&format!(
+            "{name} must be a non-negative whole number of milliseconds, got {value}"
+        )));
+    }
+    Ok(value as u64)
+}
+
+/// Reads a scenario from a JS object, a JSON string, or a preset id.
+fn scenario_from_js(value: &JsValue) -> Result<Scenario, JsError> {
+    if let Some(text) = value.as_string() {
+        if let Some(preset) = sim_presets::get(&text) {
+            return Ok(preset);
+        }
+        if text.trim_start().starts_with('{') {
+            return Scenario::from_json(&text).map_err(scenario_error);
+        }
+        let known: Vec<&str> = sim_presets::ids().collect();
+        return Err(JsError::new(&format!(
+            "unknown preset '{text}'; known presets: {}",
+            known.join(", ")
+        )));
+    }
+    if value.is_object() {
+        let text = js_sys::JSON::stringify(value)
+            .map_err(|_| JsError::new("the scenario object cannot be turned into JSON"))?
+            .as_string()
+            .unwrap_or_default();
+        return Scenario::from_json(&text).map_err(scenario_error);
+    }
+    Err(JsError::new(
+        "expected a scenario object, a JSON string or a preset id",
+    ))
+}
+
+/// A running simulation.
+#[wasm_bindgen]
+pub struct Lab {
+    sim: Simulation,
+}
+
+#[wasm_bindgen]
+impl Lab {
+    /// Creates a simulation from a scenario object, JSON text or a preset id.
+    #[wasm_bindgen(constructor)]
+    pub fn new(scenario: JsValue) -> Result<Lab, JsError> {
+        let scenario = scenario_from_js(&scenario)?;
+        Ok(Lab {
+            sim: Simulation::new(scenario).map_err(scenario_error)?,
+        })
+    }
+
+    /// Creates a simulation from a preset, optionally with another seed.
+    #[wasm_bindgen(js_name = fromPreset)]
+    pub fn from_preset(id: &str, seed: Option<f64>) -> Result<Lab, JsError> {
+        let mut scenario = sim_presets::get(id).ok_or_else(|| {
+            let known: Vec<&str> = sim_presets::ids().collect();
+            JsError::new(&format!(
+                "unknown preset '{id}'; known presets: {}",
+                known.join(", ")
+            ))
+        })?;
+        if let Some(seed) = seed {
+            scenario.seed = time_arg("seed", seed)?;
+        }
+        Ok(Lab {
+            sim: Simulation::new(scenario).map_err(scenario_error)?,
+        })
+    }
+
+    /// Processes one scheduled action; false once the run has finished.
+    pub fn step(&mut self) -> bool {
+        self.sim.step()
+    }
+
+    /// Runs until simulated time `timeMs` (or the end).
+    #[wasm_bindgen(js_name = runUntil)]
+    pub fn run_until(&mut self, time_ms: f64) -> Result<(), JsError> {
+        let t = time_arg("timeMs", time_ms)?;
+        self.sim.run_until(t);
+        Ok(())
+    }
+
+    /// Runs to the end.
+    #[wasm_bindgen(js_name = runToEnd)]
+    pub fn run_to_end(&mut self) {
+        self.sim.run_to_end();
+    }
+
+    /// Current simulated time in ms.
+    #[wasm_bindgen(getter, js_name = nowMs)]
+    pub fn now_ms(&self) -> f64 {
+        self.sim.now_ms() as f64
+    }
+
+    /// Whether the run has ended.
+    #[wasm_bindgen(getter)]
+    pub fn finished(&self) -> bool {
+        self.sim.finished().is_some()
+    }
+
+    /// Events from index `from` (default 0) on.
+    pub fn events(&self, from: Option<f64>) -> Result<JsValue, JsError> {
+        let from = time_arg("from", from.unwrap_or(0.0))? as usize;
+        let events = self.sim.events();
+        to_js(&events[from.min(events.len())..])
+    }
+
+    /// The whole state now.
+    pub fn snapshot(&self) -> Result<JsValue, JsError> {
+        to_js(&self.sim.snapshot())
+    }
+
+    /// Responses, final logs, outcomes, counters and invariants.
+    pub fn report(&self) -> Result<JsValue, JsError> {
+        to_js(&self.sim.report())
+    }
+
+    /// The report as JSON text (byte-identical to the native CLI's report).
+    #[wasm_bindgen(js_name = reportJson)]
+    pub fn report_json(&self) -> Result<String, JsError> {
+        serde_json::to_string(&self.sim.report()).map_err(|e| JsError::new(&e.to_string()))
+    }
+
+    /// The invariant results now.
+    pub fn invariants(&self) -> Result<JsValue, JsError> {
+        to_js(&self.sim.check_invariants())
+    }
+
+    /// Applies a fault now, e.g. `{type: "crash_broker", broker: 0, down_ms: 500}`.
+    pub fn inject(&mut self, fault: JsValue) -> Result<(), JsError> {
+        let fault: Fault = serde_wasm_bindgen::from_value(fault)
+            .map_err(|e| JsError::new(&format!("invalid fault: {e}")))?;
+        self.sim.inject(fault).map_err(scenario_error)
+    }
+}
+
+/// The presets: `[{id, caption}]`.
+#[wasm_bindgen]
+pub fn presets() -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    struct Preset {
+        id: String,
+        caption: String,
+    }
+    let list: Vec<Preset> = sim_presets::captions()
+        .into_iter()
+        .map(|(id, caption)| Preset { id, caption })
+        .collect();
+    to_js(&list)
+}
+
+/// Runs a scenario (JSON text or preset id) to the end and returns the report as JSON text.
+#[wasm_bindgen(js_name = runScenarioJson)]
+pub fn run_scenario_json(scenario: &str) -> Result<String, JsError> {
+    let mut lab = Lab::new(JsValue::from_str(scenario))?;
+    lab.run_to_end();
+    lab.report_json()
+}
