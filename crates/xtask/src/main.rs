@@ -25,12 +25,13 @@ use helpers::{has_option, prepend_path, summary_table};
 /// Packages whose `#[wasm_bindgen_test]` tests run under wasm32 in Node and in
 /// headless Chromium.
 ///
-/// `idempotence-sim` is deliberately NOT here: its dev-dependencies do not
-/// build for wasm32-unknown-unknown (proptest -> rand 0.9 -> getrandom 0.3 needs
-/// the `wasm_js` backend selected by cfg, and criterion is native-only tooling),
-/// and its tests are plain `#[test]`s, which wasm-bindgen-test-runner does not
-/// execute anyway ("no tests to run!"). The simulator's behaviour under wasm32 is
-/// covered by idempotence-wasm's tests, which drive the sim through the JS API;
+/// `idempotence-sim` is deliberately NOT here: its dev-dependency proptest does
+/// not build for wasm32-unknown-unknown (proptest 1.12 -> rand 0.10 ->
+/// getrandom 0.4: "The wasm32/64-unknown-unknown are not supported by default;
+/// you may need to enable the `wasm_js` crate feature"; checked), and its
+/// tests are plain `#[test]`s, which wasm-bindgen-test-runner does not execute
+/// anyway ("no tests to run!"). The simulator's behaviour under wasm32 is
+/// covered by idempotence-wasm's tests, which drive the sim through its API;
 /// the sim library itself is compiled for wasm32 by the wasm clippy step.
 const WASM_TEST_PACKAGES: &[&str] = &["idempotence-wasm"];
 
@@ -248,8 +249,8 @@ fn run_steps(ctx: &Ctx, which: Pipeline, steps: &mut Steps) -> Result<(), String
             ],
             &[],
         )?;
-        // xtask is a native build tool (spawns processes), so it is not linted
-        // for wasm32. No --all-targets: the sim's dev-dependencies (proptest,
+        // xtask is a native build tool (it spawns processes; on wasm32 it would
+        // compile against std's unsupported stubs), so it is not linted for wasm32. No --all-targets: the sim's dev-dependencies (proptest,
         // criterion) and its bench are native-only.
         steps.cargo(
             ctx,
