@@ -228,6 +228,9 @@ pub struct ClusterConfig {
     pub sequence_max: i32,
     /// `kafka` (default) or `textbook` (the rule Kafka does not use, for teaching).
     pub dedup_rule: DedupRule,
+    /// Brokers 4.5+ behaviour (KAFKA-15591): an unknown producer must start at sequence 0 on a
+    /// partition that has never held a record. Off by default (brokers 2.5–4.4).
+    pub new_partition_requires_sequence_zero: bool,
 }
 
 impl Default for ClusterConfig {
@@ -244,6 +247,7 @@ impl Default for ClusterConfig {
             replica_fetch_wait_max_ms: 500,
             sequence_max: i32::MAX,
             dedup_rule: DedupRule::Kafka,
+            new_partition_requires_sequence_zero: false,
         }
     }
 }

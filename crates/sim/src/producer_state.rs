@@ -101,6 +101,9 @@ pub enum RejectReason {
     OutOfOrder { expected: Sequence, got: Sequence },
     /// A higher epoch must start at sequence 0.
     NewEpochNotAtZero { got: Sequence },
+    /// Brokers 4.5+ (KAFKA-15591): on a partition that never held a record, an unknown
+    /// producer must start at sequence 0.
+    UnknownProducerNotAtZero { got: Sequence },
     /// The batch's epoch is lower than the broker's.
     StaleEpoch { current: Epoch, got: Epoch },
 }
@@ -124,6 +127,18 @@ impl ProducerStateTable {
         space: SequenceSpace,
         rule: DedupRule,
     ) -> Verdict {
+        self.validate_with(batch, space, rule, false)
+    }
+
+    /// [`Self::validate`], with the 4.5+ rule for a partition whose log has never held a
+    /// record when `require_zero_on_new_partition` is set.
+    pub fn validate_with(
+        &self,
+        batch: &IncomingBatch,
+        space: SequenceSpace,
+        rule: DedupRule,
+        require_zero_on_new_partition: bool,
+    ) -> Verdict {
         let entry = self.entries.get(&batch.producer_id);
         if rule == DedupRule::Textbook {
             return Self::validate_textbook(entry, batch);
@@ -145,6 +160,13 @@ impl ProducerStateTable {
         }
         // (c) sequence check.
         match entry {
+            // Unknown producer on a never-written partition, brokers 4.5+ (KAFKA-15591).
+            None if require_zero_on_new_partition && batch.base_seq != 0 => Verdict::Reject {
+                error: KafkaError::OutOfOrderSequenceNumber,
+                reason: RejectReason::UnknownProducerNotAtZero {
+                    got: batch.base_seq,
+                },
+            },
             // Unknown producer (2.5+ brokers, KIP-360): any sequence is accepted.
             None => Verdict::Append,
             Some(e) if batch.epoch != e.epoch => {
@@ -431,6 +453,26 @@ mod tests {
                 reason: RejectReason::StaleEpoch { current: 2, got: 1 }
             }
         ));
+    }
+
+    #[test]
+    fn brokers_4_5_require_zero_from_an_unknown_producer_on_a_new_partition() {
+        let table = ProducerStateTable::default();
+        let space = SequenceSpace::default();
+        assert!(out_of_order(table.validate_with(
+            &batch(0, 5, 5),
+            space,
+            DedupRule::Kafka,
+            true
+        )));
+        assert_eq!(
+            table.validate_with(&batch(0, 0, 5), space, DedupRule::Kafka, true),
+            Verdict::Append
+        );
+        assert_eq!(
+            table.validate_with(&batch(0, 5, 5), space, DedupRule::Kafka, false),
+            Verdict::Append
+        );
     }
 
     #[test]

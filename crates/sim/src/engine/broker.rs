@@ -41,6 +41,9 @@ fn explain(verdict: &BrokerVerdict) -> String {
             Some(RejectReason::OutOfOrder { expected, got }) => {
                 format!("{error}: expected sequence {expected}, got {got}; nothing appended")
             }
+            Some(RejectReason::UnknownProducerNotAtZero { got }) => {
+                format!("{error}: brokers 4.5+ require a new producer on an empty partition to start at 0, got {got}")
+            }
             Some(RejectReason::NewEpochNotAtZero { got }) => {
                 format!("{error}: a new epoch must start at sequence 0, got {got}")
             }
@@ -241,7 +244,12 @@ impl Simulation {
         let replica = self.brokers[broker as usize].replica(partition);
         let had_state = replica.producer_state.entry(wire.producer_id).is_some();
         if wire.producer_id >= 0 {
-            match replica.producer_state.validate(&incoming, space, rule) {
+            let strict =
+                self.scenario.cluster.new_partition_requires_sequence_zero && !replica.ever_written;
+            match replica
+                .producer_state
+                .validate_with(&incoming, space, rule, strict)
+            {
                 Verdict::Append => {}
                 Verdict::Duplicate(m) => {
                     return BrokerVerdict::Duplicate {
@@ -291,6 +299,7 @@ impl Simulation {
         };
         let last_offset = batch.last_offset();
         replica.log.push(batch);
+        replica.ever_written = true;
         if wire.producer_id >= 0 {
             replica
                 .producer_state
@@ -736,6 +745,7 @@ impl Simulation {
                     );
                 }
                 replica.log.push(batch);
+                replica.ever_written = true;
             }
             let to = replica.log_end_offset();
             replica.high_watermark = replica.high_watermark.max(high_watermark.min(to));

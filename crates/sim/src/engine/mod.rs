@@ -136,6 +136,8 @@ pub struct Simulation {
     pub(crate) messages: std::collections::BTreeMap<u64, Message>,
     pub(crate) scripted_fired: Vec<bool>,
     pub(crate) links_cut: Vec<LinkCut>,
+    /// Last arrival time per (from, to): TCP delivers in order, so jitter never reorders a link.
+    pub(crate) link_last_arrival_ms: std::collections::BTreeMap<(Node, Node), TimeMs>,
     pub(crate) responses: Vec<ResponseRecord>,
     pub(crate) next_message_id: u64,
     pub(crate) next_request_id: u64,
@@ -185,6 +187,7 @@ impl Simulation {
             messages: Default::default(),
             scripted_fired: vec![false; scenario.faults.len()],
             links_cut: Vec::new(),
+            link_last_arrival_ms: Default::default(),
             responses: Vec::new(),
             next_message_id: 0,
             next_request_id: 0,

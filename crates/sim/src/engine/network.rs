@@ -21,7 +21,10 @@ impl Simulation {
     pub(crate) fn send_message(&mut self, from: Node, to: Node, payload: Payload) -> u64 {
         let id = self.next_message_id;
         self.next_message_id += 1;
-        let arrive_ms = self.now_ms + self.latency_ms().max(1);
+        let earliest = self.now_ms + self.latency_ms().max(1);
+        let last = self.link_last_arrival_ms.entry((from, to)).or_insert(0);
+        let arrive_ms = earliest.max(*last);
+        *last = arrive_ms;
         let doomed = self.link_is_cut(from, to, self.now_ms);
         self.messages.insert(
             id,

@@ -276,7 +276,7 @@ pub struct Message {
 }
 
 /// An endpoint of the network.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum Node {
     Producer(ProducerIndex),
@@ -373,6 +373,8 @@ pub struct Replica {
     pub follower_caught_up_ms: BTreeMap<BrokerId, TimeMs>,
     /// Leader only: followers whose fetch is parked waiting for data.
     pub parked_fetches: BTreeSet<BrokerId>,
+    /// Whether this replica's log has ever held a record (KAFKA-15591 looks at this).
+    pub ever_written: bool,
 }
 
 impl Replica {
