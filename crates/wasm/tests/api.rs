@@ -1,0 +1,134 @@
+//! wasm-bindgen tests of the JS API. They run in Node (default) and in headless Chromium
+//! (`WASM_BINDGEN_USE_BROWSER=1`), as `cargo xtask test` does.
+#![cfg(target_arch = "wasm32")]
+
+use idempotence_wasm::{presets, run_scenario_json, Lab};
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::*;
+
+/// The native golden report of `lost-ack`; equality proves wasm and native runs are identical.
+const NATIVE_LOST_ACK_REPORT: &str = include_str!("../../sim/tests/golden/lost-ack.report.json");
+
+fn error_message(e: JsValue) -> String {
+    js_sys::Error::from(e).message().into()
+}
+
+#[wasm_bindgen_test]
+fn report_json_is_byte_identical_to_the_native_run() {
+    assert_eq!(
+        run_scenario_json("lost-ack").unwrap(),
+        NATIVE_LOST_ACK_REPORT
+    );
+}
+
+#[wasm_bindgen_test]
+fn presets_lists_every_preset_with_a_caption() {
+    let list = js_sys::Array::from(&presets().unwrap());
+    assert_eq!(list.length(), 12);
+    let first = list.get(0);
+    let id = js_sys::Reflect::get(&first, &"id".into())
+        .unwrap()
+        .as_string()
+        .unwrap();
+    assert_eq!(id, "happy-path");
+}
+
+#[wasm_bindgen_test]
+fn stepping_a_preset_to_the_end_finishes_with_invariants_holding() {
+    let mut lab = Lab::from_preset("lost-ack", None).unwrap();
+    assert!(!lab.finished());
+    let mut steps = 0;
+    while lab.step() {
+        steps += 1;
+    }
+    assert!(steps > 10);
+    assert!(lab.finished());
+    assert!(lab.now_ms() > 0.0);
+    let invariants = js_sys::Array::from(&lab.invariants().unwrap());
+    for inv in invariants.iter() {
+        let holds = js_sys::Reflect::get(&inv, &"holds".into()).unwrap();
+        assert_eq!(holds, JsValue::TRUE);
+    }
+    let events = js_sys::Array::from(&lab.events(Some(0.0)).unwrap());
+    assert!(events.length() > 10);
+    let tail = js_sys::Array::from(&lab.events(Some(1e6)).unwrap());
+    assert_eq!(tail.length(), 0);
+}
+
+#[wasm_bindgen_test]
+fn run_until_and_snapshot_show_the_state_midway() {
+    let mut lab = Lab::new("happy-path".into()).unwrap();
+    lab.run_until(25.0).unwrap();
+    let snapshot = lab.snapshot().unwrap();
+    let producers =
+        js_sys::Array::from(&js_sys::Reflect::get(&snapshot, &"producers".into()).unwrap());
+    let pid = js_sys::Reflect::get(&producers.get(0), &"producer_id".into()).unwrap();
+    assert_eq!(pid.as_f64(), Some(1000.0));
+    lab.run_to_end();
+    let report = lab.report().unwrap();
+    let counters = js_sys::Reflect::get(&report, &"counters".into()).unwrap();
+    assert_eq!(
+        js_sys::Reflect::get(&counters, &"acked".into())
+            .unwrap()
+            .as_f64(),
+        Some(15.0)
+    );
+}
+
+#[wasm_bindgen_test]
+fn a_scenario_object_is_accepted() {
+    let scenario =
+        js_sys::JSON::parse(r#"{"seed":3,"producers":[{"workload":{"messages":4}}]}"#).unwrap();
+    let mut lab = Lab::new(scenario).unwrap();
+    lab.run_to_end();
+    assert!(lab.finished());
+}
+
+#[wasm_bindgen_test]
+fn bad_input_throws_errors_that_say_what_and_where() {
+    let unknown = Lab::from_preset("no-such-preset", None)
+        .map(|_| ())
+        .unwrap_err();
+    assert!(error_message(unknown.into()).contains("unknown preset 'no-such-preset'"));
+    let bad = Lab::new(r#"{"producers":[{"workload":{"messages":-1}}]}"#.into())
+        .map(|_| ())
+        .unwrap_err();
+    assert!(error_message(bad.into()).contains("producers[0].workload.messages"));
+    let wrong_type = Lab::new(JsValue::from_f64(7.0)).map(|_| ()).unwrap_err();
+    assert!(error_message(wrong_type.into()).contains("expected a scenario object"));
+    let config = Lab::new(r#"{"producers":[{"config":{"enable.idempotence":true,"acks":"0"},"workload":{"messages":1}}]}"#.into())
+        .map(|_| ())
+        .unwrap_err();
+    assert!(error_message(config.into()).contains("Must set acks to all"));
+    let mut lab = Lab::from_preset("happy-path", None).unwrap();
+    let negative = lab.run_until(-5.0).unwrap_err();
+    assert!(error_message(negative.into()).contains("timeMs"));
+    let nan = lab.run_until(f64::NAN).unwrap_err();
+    assert!(error_message(nan.into()).contains("timeMs"));
+    let seed = Lab::from_preset("happy-path", Some(1.5))
+        .map(|_| ())
+        .unwrap_err();
+    assert!(error_message(seed.into()).contains("seed"));
+    let fault = lab
+        .inject(js_sys::JSON::parse(r#"{"type":"crash_broker","broker":9,"down_ms":1}"#).unwrap())
+        .unwrap_err();
+    assert!(error_message(fault.into()).contains("broker"));
+    let garbage = lab.inject(JsValue::from_str("boom")).unwrap_err();
+    assert!(error_message(garbage.into()).contains("invalid fault"));
+    let events = lab.events(Some(-1.0)).unwrap_err();
+    assert!(error_message(events.into()).contains("from"));
+}
+
+#[wasm_bindgen_test]
+fn injected_faults_change_the_run() {
+    let mut lab = Lab::from_preset("happy-path", None).unwrap();
+    lab.inject(js_sys::JSON::parse(r#"{"type":"inject_produce","partition":0,"producer_id":7,"epoch":0,"base_sequence":3,"record_count":2}"#).unwrap())
+        .unwrap();
+    lab.run_to_end();
+    let report = lab.report().unwrap();
+    let partitions =
+        js_sys::Array::from(&js_sys::Reflect::get(&report, &"partitions".into()).unwrap());
+    let log =
+        js_sys::Array::from(&js_sys::Reflect::get(&partitions.get(0), &"log".into()).unwrap());
+    assert_eq!(log.length(), 17);
+}
