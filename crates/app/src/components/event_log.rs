@@ -1,0 +1,66 @@
+use std::rc::Rc;
+
+use idempotence_sim::Event;
+use yew::prelude::*;
+
+use crate::describe::{self, CATEGORIES};
+use crate::state::{Action, State};
+
+#[derive(Properties, PartialEq)]
+pub struct EventLogProps {
+    pub state: UseReducerHandle<State>,
+    pub events: Rc<Vec<Event>>,
+}
+
+/// Newest events first; filter by category; click to seek.
+#[component]
+pub fn EventLog(props: &EventLogProps) -> Html {
+    let state = &props.state;
+    let hidden = &state.hidden_categories;
+    let last = props.events.last().map(|e| e.index);
+    let shown: Vec<&Event> = props
+        .events
+        .iter()
+        .rev()
+        .filter(|e| !hidden.iter().any(|h| h == e.kind.category()))
+        .take(300)
+        .collect();
+    html! {
+        <section class="panel event-log" aria-labelledby="events-title">
+            <h2 id="events-title">{ "Event log" }</h2>
+            <div class="filters" role="group" aria-label="Show categories">
+                { for CATEGORIES.iter().map(|&c| {
+                    let on = !hidden.iter().any(|h| h == c);
+                    let count = props.events.iter().filter(|e| e.kind.category() == c).count();
+                    let state = state.clone();
+                    let toggle = Callback::from(move |_: Event2| state.dispatch(Action::ToggleCategory(c.to_string())));
+                    html! {
+                        <label class={classes!("chip", format!("cat-{c}"), (!on).then_some("off"))}>
+                            <input type="checkbox" checked={on} onchange={toggle} data-category={c} />
+                            { format!("{c} {count}") }
+                        </label>
+                    }
+                }) }
+            </div>
+            <ol class="events" id="event-list">
+                { for shown.into_iter().map(|e| {
+                    let index = e.index;
+                    let state = state.clone();
+                    let seek = Callback::from(move |_: MouseEvent| state.dispatch(Action::SeekEvent(index)));
+                    let cat = e.kind.category();
+                    html! {
+                        <li key={index} class={classes!("event", format!("cat-{cat}"), (Some(index) == last).then_some("current"))}>
+                            <button onclick={seek} title="Jump to this event">
+                                <span class="event-time">{ format!("{} ms", e.time_ms) }</span>
+                                <span class="event-cat">{ cat }</span>
+                                <span class="event-text">{ describe::event(&e.kind) }</span>
+                            </button>
+                        </li>
+                    }
+                }) }
+            </ol>
+        </section>
+    }
+}
+
+type Event2 = yew::events::Event;

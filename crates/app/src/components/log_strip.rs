@@ -1,0 +1,75 @@
+use std::rc::Rc;
+
+use idempotence_sim::Snapshot;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct LogStripProps {
+    pub snapshot: Rc<Snapshot>,
+}
+
+/// Each partition's log on its leader (or first replica), one cell per record.
+#[component]
+pub fn LogStrip(props: &LogStripProps) -> Html {
+    let snap = &props.snapshot;
+    html! {
+        <section class="panel logs" aria-labelledby="logs-title">
+            <h2 id="logs-title">{ "Partition log" }</h2>
+            <p class="muted small legend">
+                <span class="legend-cell">{ "#offset · value" }</span>
+                { " producer id · epoch · sequence. " }
+                <span class="legend-dup">{ "red = a second copy of a message" }</span>
+                { ", dashed = above the high watermark (not yet replicated)." }
+            </p>
+            { for snap.partitions.iter().map(|p| {
+                let broker = p.leader.unwrap_or(p.replicas[0]);
+                let replica = snap.brokers.get(broker as usize)
+                    .and_then(|b| b.replicas.iter().find(|r| r.partition == p.id));
+                let Some(replica) = replica else { return html! {} };
+                let dups = replica.log.iter().filter(|e| e.duplicate_of.is_some()).count();
+                html! {
+                    <div class="partition-log" data-partition={p.id.to_string()}>
+                        <h3>
+                            { format!("p{} on broker {broker}", p.id) }
+                            <span class="muted">{ match p.leader {
+                                Some(_) => format!(" (leader) · {} records · high watermark {}", replica.log.len(), replica.high_watermark),
+                                None => " (no leader)".to_string(),
+                            } }</span>
+                            if dups > 0 {
+                                <span class="dup-count">{ format!(" · {dups} duplicate{}", if dups == 1 { "" } else { "s" }) }</span>
+                            }
+                        </h3>
+                        <ol class="log-cells">
+                            if replica.log.is_empty() {
+                                <li class="log-empty muted">{ "empty: nothing written yet" }</li>
+                            }
+                            { for replica.log.iter().map(|e| {
+                                let dup = e.duplicate_of.is_some();
+                                let ids = if e.producer_id < 0 {
+                                    "no pid · no seq".to_string()
+                                } else {
+                                    format!("pid {} · e{} · seq {}", e.producer_id, e.epoch, e.sequence)
+                                };
+                                html! {
+                                    <li key={e.offset} data-testid="log-entry"
+                                        data-offset={e.offset.to_string()}
+                                        data-message={e.value.clone()}
+                                        data-duplicate={dup.to_string()}
+                                        class={classes!("log-cell", dup.then_some("dup"),
+                                            (e.offset >= replica.high_watermark).then_some("uncommitted"))}>
+                                        <span class="log-offset">{ format!("#{}", e.offset) }</span>
+                                        <span class="log-value">{ &e.value }</span>
+                                        <span class="log-ids">{ ids }</span>
+                                        if let Some(first) = e.duplicate_of {
+                                            <span class="log-dup">{ format!("dup of #{first}") }</span>
+                                        }
+                                    </li>
+                                }
+                            }) }
+                        </ol>
+                    </div>
+                }
+            }) }
+        </section>
+    }
+}

@@ -1,0 +1,11 @@
+//! One component per file, like yew's examples.
+
+pub mod app;
+pub mod controls;
+pub mod counters;
+pub mod event_log;
+pub mod help;
+pub mod log_strip;
+pub mod notes;
+pub mod stage;
+pub mod verdict;

@@ -1,0 +1,21 @@
+use yew::prelude::*;
+
+/// What the model simplifies, said plainly.
+#[component]
+pub fn Notes() -> Html {
+    html! {
+        <details class="panel notes" id="model-notes">
+            <summary><h2>{ "Model notes" }</h2></summary>
+            <p>{ "Deterministic: the same scenario and seed always give the same run. Honest simplifications:" }</p>
+            <ul>
+                <li>{ "One topic; partitions are numbered p0, p1, …" }</li>
+                <li>{ "batch.size is counted in records, not bytes, so batches are easy to see." }</li>
+                <li>{ "A crash loses no fsynced data: there is no page-cache loss." }</li>
+                <li>{ "Followers truncate at batch boundaries." }</li>
+                <li>{ "A metadata refresh completes instantly after one round trip." }</li>
+                <li>{ "No transactions yet (transactional.id is reserved)." }</li>
+                <li>{ "Time is simulated milliseconds; long idle gaps are skipped while playing." }</li>
+            </ul>
+        </details>
+    }
+}

@@ -1,0 +1,420 @@
+//! The animated picture: producers, brokers and the messages between them, in SVG.
+//!
+//! Wide screens put producers left and brokers right; narrow ones put producers on top.
+//! A message's position is interpolated by simulated time between `sent_ms` and `arrive_ms`.
+
+use std::rc::Rc;
+
+use idempotence_sim::event::EventKind;
+use idempotence_sim::snapshot::{BrokerView, ProducerView};
+use idempotence_sim::{Event, MessageOutcome, Node, Snapshot};
+use yew::prelude::*;
+
+use crate::describe;
+
+#[derive(Properties, PartialEq)]
+pub struct StageProps {
+    pub snapshot: Rc<Snapshot>,
+    pub events: Rc<Vec<Event>>,
+    pub clock_ms: f64,
+    pub narrow: bool,
+    pub reduced_motion: bool,
+}
+
+const LINE: f64 = 17.0;
+const CHIP: f64 = 22.0;
+const MAX_CHIPS: usize = 4;
+/// How long (simulated ms) a "lost" marker stays on a link.
+const MARK_MS: u64 = 40;
+
+#[derive(Clone, Copy)]
+struct BoxGeom {
+    x: f64,
+    y: f64,
+    w: f64,
+    h: f64,
+}
+
+struct Layout {
+    width: f64,
+    height: f64,
+    narrow: bool,
+    producers: Vec<BoxGeom>,
+    brokers: Vec<BoxGeom>,
+}
+
+fn producer_height(p: &ProducerView) -> f64 {
+    let chips: usize = p
+        .partitions
+        .iter()
+        .map(|c| (c.in_flight.len() + c.queued.len()).clamp(1, MAX_CHIPS + 1))
+        .sum();
+    3.0 * LINE + 16.0 + p.partitions.len() as f64 * LINE + chips as f64 * CHIP + 8.0
+}
+
+fn broker_height(b: &BrokerView) -> f64 {
+    LINE + 16.0 + b.replicas.len() as f64 * 2.0 * LINE + 6.0
+}
+
+impl Layout {
+    fn new(snap: &Snapshot, narrow: bool) -> Layout {
+        let gap = 14.0;
+        let stack = |heights: Vec<f64>, x: f64, w: f64, y0: f64| -> (Vec<BoxGeom>, f64) {
+            let mut y = y0;
+            let boxes = heights
+                .into_iter()
+                .map(|h| {
+                    let g = BoxGeom { x, y, w, h };
+                    y += h + gap;
+                    g
+                })
+                .collect();
+            (boxes, y)
+        };
+        let ph: Vec<f64> = snap.producers.iter().map(producer_height).collect();
+        let bh: Vec<f64> = snap.brokers.iter().map(broker_height).collect();
+        if narrow {
+            let width = 400.0;
+            let (producers, y) = stack(ph, 8.0, 384.0, 8.0);
+            let (brokers, end) = stack(bh, 8.0, 384.0, y + 150.0);
+            Layout {
+                width,
+                height: end,
+                narrow,
+                producers,
+                brokers,
+            }
+        } else {
+            let width = 820.0;
+            let (producers, py) = stack(ph, 8.0, 270.0, 8.0);
+            let (brokers, by) = stack(bh, 542.0, 270.0, 8.0);
+            Layout {
+                width,
+                height: py.max(by).max(200.0),
+                narrow,
+                producers,
+                brokers,
+            }
+        }
+    }
+
+    /// Where messages leave/arrive on a node.
+    fn anchor(&self, node: Node) -> (f64, f64) {
+        let b = match node {
+            Node::Producer(i) => self.producers.get(i as usize),
+            Node::Broker(i) => self.brokers.get(i as usize),
+            Node::Injector => None,
+        };
+        let Some(b) = b else {
+            return if self.narrow {
+                (200.0, self.height - 4.0)
+            } else {
+                (140.0, self.height - 4.0)
+            };
+        };
+        match (node, self.narrow) {
+            (Node::Broker(_), false) => (b.x, b.y + b.h / 2.0),
+            (_, false) => (b.x + b.w, b.y + b.h / 2.0),
+            (Node::Broker(_), true) => (b.x + b.w / 2.0, b.y),
+            (_, true) => (b.x + b.w / 2.0, b.y + b.h),
+        }
+    }
+}
+
+fn text(x: f64, y: f64, class: &'static str, s: String) -> Html {
+    html! { <text x={x.to_string()} y={y.to_string()} class={class}>{ s }</text> }
+}
+
+fn producer_box(p: &ProducerView, g: BoxGeom) -> Html {
+    let x = g.x + 12.0;
+    let mut y = g.y + 22.0;
+    let mut parts = vec![text(x, y, "node-title", format!("Producer {}", p.index))];
+    if !p.alive {
+        parts.push(text(
+            g.x + g.w - 90.0,
+            y,
+            "node-tag bad",
+            "restarting".into(),
+        ));
+    }
+    y += LINE + 2.0;
+    let ids = if !p.idempotent {
+        "idempotence off: no pid, no sequence".to_string()
+    } else if p.producer_id < 0 {
+        "waiting for a producer id…".to_string()
+    } else {
+        format!("pid {} · epoch {}", p.producer_id, p.epoch)
+    };
+    parts.push(text(x, y, "node-line strong", ids));
+    y += LINE;
+    let acked = p
+        .outcomes
+        .iter()
+        .filter(|o| matches!(o, MessageOutcome::Acked { .. }))
+        .count();
+    parts.push(text(
+        x,
+        y,
+        "node-line muted",
+        format!(
+            "send() called {}/{} · acked {acked}",
+            p.messages_sent, p.messages_total
+        ),
+    ));
+    y += 6.0;
+    for c in &p.partitions {
+        y += LINE;
+        let head = if p.idempotent {
+            format!("p{} · next sequence {}", c.partition, c.next_sequence)
+        } else {
+            format!("p{}", c.partition)
+        };
+        parts.push(text(x, y, "node-line", head));
+        y += 4.0;
+        let chips: Vec<(bool, String)> = c
+            .in_flight
+            .iter()
+            .map(|b| (true, describe::batch(b)))
+            .chain(
+                c.queued
+                    .iter()
+                    .map(|b| (false, format!("{} · queued", describe::batch(b)))),
+            )
+            .collect();
+        if chips.is_empty() {
+            parts.push(text(
+                x + 4.0,
+                y + 15.0,
+                "node-line muted",
+                "no batch in flight".into(),
+            ));
+            y += CHIP;
+        }
+        for (i, (in_flight, label)) in chips.iter().enumerate() {
+            if i == MAX_CHIPS {
+                parts.push(text(
+                    x + 4.0,
+                    y + 15.0,
+                    "node-line muted",
+                    format!("+{} more", chips.len() - MAX_CHIPS),
+                ));
+                y += CHIP;
+                break;
+            }
+            parts.push(html! {
+                <g class={classes!("chip-svg", in_flight.then_some("in-flight"))}>
+                    <rect x={x.to_string()} y={y.to_string()} width={(g.w - 24.0).to_string()} height={(CHIP - 4.0).to_string()} rx="9" />
+                    <text x={(x + 10.0).to_string()} y={(y + 13.0).to_string()}>
+                        { if *in_flight { format!("↗ {label}") } else { label.clone() } }
+                    </text>
+                </g>
+            });
+            y += CHIP;
+        }
+    }
+    html! {
+        <g class={classes!("node", "producer", (!p.alive).then_some("down"))}>
+            <rect class="node-box" x={g.x.to_string()} y={g.y.to_string()} width={g.w.to_string()} height={g.h.to_string()} rx="10" />
+            { for parts }
+        </g>
+    }
+}
+
+fn broker_box(b: &BrokerView, g: BoxGeom) -> Html {
+    let x = g.x + 12.0;
+    let mut y = g.y + 22.0;
+    let leader_of: Vec<String> = b
+        .replicas
+        .iter()
+        .filter(|r| r.is_leader)
+        .map(|r| format!("p{}", r.partition))
+        .collect();
+    let role = if !b.alive {
+        "crashed".to_string()
+    } else if leader_of.is_empty() {
+        "follower".to_string()
+    } else {
+        format!("leader of {}", leader_of.join(", "))
+    };
+    let mut parts = vec![
+        text(x, y, "node-title", format!("Broker {}", b.id)),
+        text(
+            g.x + g.w - 12.0,
+            y,
+            if b.alive {
+                "node-tag end"
+            } else {
+                "node-tag end bad"
+            },
+            role,
+        ),
+    ];
+    for r in &b.replicas {
+        y += LINE;
+        let role = if r.is_leader {
+            "leader"
+        } else if r.in_isr {
+            "follower, in ISR"
+        } else {
+            "follower, out of ISR"
+        };
+        parts.push(text(
+            x,
+            y,
+            "node-line",
+            format!(
+                "p{} {role} · {} records · HW {}",
+                r.partition, r.log_end_offset, r.high_watermark
+            ),
+        ));
+        y += LINE;
+        let cache = if r.producer_state.is_empty() {
+            "remembers no producer yet".to_string()
+        } else {
+            let known = r
+                .producer_state
+                .iter()
+                .map(|e| {
+                    let seqs: Vec<String> = e
+                        .batches
+                        .iter()
+                        .map(|c| format!("{}–{}", c.first_seq, c.last_seq))
+                        .collect();
+                    format!(
+                        "pid {} e{}: seq {}",
+                        e.producer_id,
+                        e.epoch,
+                        seqs.join(", ")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            format!("remembers {known}")
+        };
+        parts.push(text(x, y, "node-line muted", cache));
+    }
+    html! {
+        <g class={classes!("node", "broker", (!b.alive).then_some("down"))}>
+            <rect class="node-box" x={g.x.to_string()} y={g.y.to_string()} width={g.w.to_string()} height={g.h.to_string()} rx="10" />
+            { for parts }
+        </g>
+    }
+}
+
+/// The producer and broker a request travelled between, from its `RequestSent` event.
+fn request_link(events: &[Event], request: u64) -> Option<(Node, Node)> {
+    events.iter().find_map(|e| match &e.kind {
+        EventKind::RequestSent {
+            producer,
+            broker,
+            request: r,
+            ..
+        } if *r == request => Some((
+            producer.map_or(Node::Injector, Node::Producer),
+            Node::Broker(*broker),
+        )),
+        _ => None,
+    })
+}
+
+#[component]
+pub fn Stage(props: &StageProps) -> Html {
+    let snap = &props.snapshot;
+    let layout = Layout::new(snap, props.narrow);
+    let clock = props.clock_ms;
+
+    // Faint links between every producer and every broker.
+    let links = snap.producers.iter().flat_map(|p| {
+        let layout = &layout;
+        snap.brokers.iter().map(move |b| {
+            let (x1, y1) = layout.anchor(Node::Producer(p.index));
+            let (x2, y2) = layout.anchor(Node::Broker(b.id));
+            html! { <line class="link" x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} /> }
+        })
+    });
+
+    // Messages on the wire; several on one link are fanned out so they do not overlap.
+    let mut seen: Vec<(Node, Node)> = Vec::new();
+    let messages = snap.messages.iter().map(|m| {
+        let k = seen.iter().filter(|l| **l == (m.from, m.to)).count() as f64;
+        seen.push((m.from, m.to));
+        let (x1, y1) = layout.anchor(m.from);
+        let (x2, y2) = layout.anchor(m.to);
+        let span = m.arrive_ms.saturating_sub(m.sent_ms).max(1) as f64;
+        let f = if props.reduced_motion { 0.5 } else { ((clock - m.sent_ms as f64) / span).clamp(0.0, 1.0) };
+        let toward_broker = matches!(m.to, Node::Broker(_)) && !matches!(m.from, Node::Broker(_));
+        let replication = matches!((m.from, m.to), (Node::Broker(_), Node::Broker(_)));
+        let side = if toward_broker { -1.0 } else { 1.0 };
+        let (ox, oy) = if layout.narrow { (side * (60.0 + 8.0 * k), 0.0) } else { (0.0, side * (14.0 + 24.0 * k)) };
+        let x = x1 + (x2 - x1) * f + ox;
+        let y = y1 + (y2 - y1) * f + oy;
+        let class = classes!("msg", format!("msg-{}", m.kind), m.doomed.then_some("doomed"));
+        if replication {
+            let (bx, by) = if layout.narrow { (x, y) } else { (x - 14.0, y) };
+            return html! {
+                <g class={class}>
+                    <title>{ &m.label }</title>
+                    <circle cx={bx.to_string()} cy={by.to_string()} r="4" />
+                </g>
+            };
+        }
+        let label = if m.doomed { format!("✕ {}", m.label) } else { m.label.clone() };
+        let label: String = if label.chars().count() > 30 { label.chars().take(29).chain(['…']).collect() } else { label };
+        let w = 178.0;
+        html! {
+            <g class={class} data-kind={m.kind.clone()}>
+                <title>{ if m.doomed { format!("{} (this message will be lost)", m.label) } else { m.label.clone() } }</title>
+                <rect x={(x - w / 2.0).to_string()} y={(y - 10.0).to_string()} width={w.to_string()} height="20" rx="10" />
+                <text x={x.to_string()} y={(y + 4.0).to_string()} text-anchor="middle">{ label }</text>
+            </g>
+        }
+    });
+
+    // Recent losses stay marked on their link for a moment.
+    let marks = props
+        .events
+        .iter()
+        .rev()
+        .take_while(|e| e.time_ms + MARK_MS >= clock as u64)
+        .filter_map(|e| {
+            let (link, what) = match &e.kind {
+                EventKind::ResponseLost { request } => {
+                    (request_link(&props.events, *request)?, "✕ response lost")
+                }
+                EventKind::RequestLost { request, .. } => {
+                    (request_link(&props.events, *request)?, "✕ request lost")
+                }
+                EventKind::ConnectionClosed {
+                    producer, broker, ..
+                } => (
+                    (Node::Producer(*producer), Node::Broker(*broker)),
+                    "⚡ connection closed",
+                ),
+                _ => return None,
+            };
+            let (x1, y1) = layout.anchor(link.0);
+            let (x2, y2) = layout.anchor(link.1);
+            let (x, y) = (
+                (x1 + x2) / 2.0,
+                (y1 + y2) / 2.0 + if layout.narrow { 0.0 } else { 44.0 },
+            );
+            Some(html! {
+                <g class="loss-mark">
+                    <text x={x.to_string()} y={y.to_string()} text-anchor="middle">{ what }</text>
+                </g>
+            })
+        });
+
+    html! {
+        <svg class="stage" id="stage" role="img"
+            aria-label="Producers on one side, brokers on the other, and the requests and responses travelling between them"
+            viewBox={format!("0 0 {} {}", layout.width, layout.height)}
+            preserveAspectRatio="xMidYMin meet">
+            <g class="links">{ for links }</g>
+            { for snap.producers.iter().zip(&layout.producers).map(|(p, g)| producer_box(p, *g)) }
+            { for snap.brokers.iter().zip(&layout.brokers).map(|(b, g)| broker_box(b, *g)) }
+            <g class="messages">{ for messages }</g>
+            <g class="marks">{ for marks }</g>
+        </svg>
+    }
+}

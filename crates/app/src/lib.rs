@@ -1,0 +1,13 @@
+//! Idempotent Producer Lab, the browser UI: renders the simulator's snapshots and events and
+//! queues user actions. It holds no protocol logic; `idempotence_sim` decides everything.
+
+pub mod components;
+pub mod describe;
+pub mod state;
+
+pub use components::app::App;
+
+/// Mounts the app on `<body>`.
+pub fn start() {
+    yew::Renderer::<App>::new().render();
+}

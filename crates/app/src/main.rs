@@ -1,0 +1,3 @@
+fn main() {
+    idempotence_app::start();
+}

@@ -1,0 +1,131 @@
+// The lab end to end: lost-ack plays to the end with no duplicate in the log; with
+// idempotence switched off the same fault writes one batch of 5 records twice.
+// Screenshots at desktop and phone sizes, light and dark.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchBrowser, baseUrl, collectErrors, screenshot } from '../lib.mjs';
+
+let browser;
+before(async () => {
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+});
+
+async function waitFinished(page) {
+  await page.waitForFunction(() => document.querySelector('#status')?.textContent.includes('finished'), null, {
+    timeout: 60_000,
+  });
+}
+
+async function logSummary(page) {
+  return page.$$eval('[data-testid="log-entry"]', (els) =>
+    els.map((e) => ({ offset: Number(e.dataset.offset), message: e.dataset.message, duplicate: e.dataset.duplicate })),
+  );
+}
+
+const counter = (page, id) => page.locator(`#counter-${id}`).textContent().then(Number);
+
+async function settle(page) {
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+}
+
+async function shots(page, name) {
+  for (const { label, width, height } of [
+    { label: 'desktop', width: 1280, height: 800 },
+    { label: 'phone', width: 375, height: 812 },
+  ]) {
+    await page.setViewportSize({ width, height });
+    for (const colorScheme of ['light', 'dark']) {
+      await page.emulateMedia({ colorScheme });
+      await settle(page);
+      await screenshot(page, `${name}-${label}-${width}x${height}-${colorScheme}`);
+    }
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+test('lost-ack: idempotence on writes each message once; off writes 5 duplicates', async () => {
+  const { page } = browser;
+  const errors = collectErrors(page);
+  await page.goto(`${baseUrl}?speed=16`);
+  await page.locator('#app-root').waitFor({ timeout: 30_000 });
+  assert.equal(await page.locator('#preset').inputValue(), 'lost-ack');
+  assert.equal(await page.locator('#idempotence-toggle').isChecked(), true);
+
+  await waitFinished(page);
+  let log = await logSummary(page);
+  assert.equal(log.length, 10);
+  assert.deepEqual(log.map((e) => e.offset), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.equal(log.filter((e) => e.duplicate === 'true').length, 0);
+  assert.equal(await counter(page, 'duplicates-written'), 0);
+  assert.equal(await counter(page, 'duplicates-prevented'), 1);
+  assert.equal(await counter(page, 'retries'), 2);
+  assert.equal(await counter(page, 'acked'), 10);
+  assert.match(await page.locator('#verdict').textContent(), /appended at offsets 5–9/);
+  assert.ok(await page.locator('#event-list li', { hasText: 'duplicate of offsets 0–4' }).count() >= 1);
+  assert.equal(await page.locator('.invariant.broken').count(), 0);
+  await shots(page, 'app-lost-ack-finished');
+
+  // Switch idempotence off: the run restarts and plays on its own.
+  await page.locator('#idempotence-toggle').click({ force: true });
+  assert.equal(await page.locator('#idempotence-toggle').isChecked(), false);
+  assert.match(page.url(), /idempotence=off/);
+  await waitFinished(page);
+  log = await logSummary(page);
+  assert.equal(log.length, 15);
+  const dups = log.filter((e) => e.duplicate === 'true');
+  assert.equal(dups.length, 5);
+  assert.deepEqual(dups.map((e) => e.message), ['p0-m0', 'p0-m1', 'p0-m2', 'p0-m3', 'p0-m4']);
+  assert.equal(await counter(page, 'duplicates-written'), 5);
+  assert.equal(await counter(page, 'duplicates-prevented'), 0);
+  assert.ok((await page.locator('.invariant.broken').count()) >= 1, 'a no-duplicates invariant is violated');
+  await shots(page, 'app-lost-ack-idempotence-off');
+  errors.assertNone();
+});
+
+test('mid-run at 1x: a message on the wire, play/pause and step controls', async () => {
+  const page = await browser.context.newPage();
+  try {
+    const errors = collectErrors(page);
+    await page.goto(`${baseUrl}?scenario=lost-ack`);
+    await page.locator('#app-root').waitFor({ timeout: 30_000 });
+    // pause as soon as the first response is on its way (it is doomed: the fault drops it)
+    await page.locator('.msg-response').first().waitFor({ timeout: 30_000 });
+    await page.locator('#play').click();
+    assert.match(await page.locator('#status').textContent(), /paused/);
+    await shots(page, 'app-lost-ack-midrun');
+    const before = await page.locator('#event-list li').count();
+    await page.keyboard.press('ArrowRight');
+    await page.waitForFunction((n) => document.querySelectorAll('#event-list li').length > n, before);
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForFunction((n) => document.querySelectorAll('#event-list li').length === n, before);
+    await page.keyboard.press('?');
+    await page.locator('[role="dialog"]').waitFor();
+    await page.keyboard.press('Escape');
+    assert.equal(await page.locator('[role="dialog"]').count(), 0);
+    errors.assertNone();
+  } finally {
+    await page.close();
+  }
+});
+
+test('bad URL parameters show an in-page notice, not a crash', async () => {
+  const page = await browser.context.newPage();
+  try {
+    const errors = collectErrors(page);
+    await page.goto(`${baseUrl}?scenario=nope&seed=abc&speed=99`);
+    await page.locator('#url-errors').waitFor({ timeout: 30_000 });
+    const text = await page.locator('#url-errors').textContent();
+    assert.match(text, /Unknown scenario “nope”/);
+    assert.match(text, /seed must be a whole number/);
+    assert.match(text, /speed must be a number/);
+    assert.equal(await page.locator('#preset').inputValue(), 'lost-ack');
+    errors.assertNone();
+  } finally {
+    await page.close();
+  }
+});
