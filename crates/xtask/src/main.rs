@@ -226,7 +226,8 @@ fn pipeline(ctx: &Ctx, which: Pipeline) -> Result<(), String> {
             "all steps passed in {:.1} s\nsteps: {passed} passed, {failed} failed",
             started.elapsed().as_secs_f64()
         ),
-        Err(e) => println!("{e}\nsteps: {passed} passed, {failed} failed"),
+        // main() prints the error ("step `X` failed: ...") as the last line.
+        Err(_) => println!("steps: {passed} passed, {failed} failed"),
     }
     result
 }
