@@ -324,6 +324,10 @@ impl Simulation {
         for (index, wire) in request.batches.iter().enumerate() {
             let result = results.iter().find(|r| r.partition == wire.partition);
             let r = self.wire_ref(request_id, index);
+            let record_index = self.responses.len();
+            if let Some(r) = self.requests.get_mut(&request_id) {
+                r.response_records.push(record_index);
+            }
             self.responses.push(super::ResponseRecord {
                 time_ms: self.now_ms,
                 producer: request.producer,
@@ -341,9 +345,7 @@ impl Simulation {
             });
         }
         let Some(producer) = request.producer else {
-            if let Some(r) = self.requests.get_mut(&request_id) {
-                r.done = true;
-            }
+            self.close_request(request_id);
             return;
         };
         let mut reset = false;

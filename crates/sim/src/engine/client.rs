@@ -133,6 +133,7 @@ impl Simulation {
             retry_at_ms: now,
             in_retry: false,
             state: BatchState::Queued,
+            sent_as: None,
         });
     }
 
@@ -570,8 +571,10 @@ impl Simulation {
                 batches: wire,
                 corrupted: false,
                 done: false,
+                response_records: Vec::new(),
             },
         );
+        self.open_requests.insert(request_id);
         self.emit(EventKind::RequestSent {
             producer: Some(producer),
             broker,
@@ -636,9 +639,7 @@ impl Simulation {
         }
         if config.acks == Acks::None {
             // acks=0: the batch is complete as soon as it is written to the socket, offset unknown.
-            if let Some(r) = self.requests.get_mut(&request_id) {
-                r.done = true;
-            }
+            self.close_request(request_id);
             for id in batch_ids {
                 self.complete_batch(id, KafkaError::None, -1);
             }
@@ -690,16 +691,10 @@ impl Simulation {
             return;
         };
         conn.in_flight.remove(pos);
-        for record in self
-            .responses
-            .iter_mut()
-            .filter(|r| r.request == request_id)
-        {
-            record.delivered = true;
+        for i in self.requests[&request_id].response_records.clone() {
+            self.responses[i].delivered = true;
         }
-        if let Some(r) = self.requests.get_mut(&request_id) {
-            r.done = true;
-        }
+        self.close_request(request_id);
         self.emit(EventKind::ResponseReceived {
             producer,
             request: request_id,
@@ -786,9 +781,7 @@ impl Simulation {
             failed_requests: failed.clone(),
         });
         for request_id in failed {
-            if let Some(r) = self.requests.get_mut(&request_id) {
-                r.done = true;
-            }
+            self.close_request(request_id);
             let batch_ids: Vec<u64> = self.requests[&request_id]
                 .batches
                 .iter()
@@ -911,11 +904,7 @@ impl Simulation {
             return true;
         }
         let (partition, base) = (b.partition, b.base_sequence.unwrap_or(0));
-        let reset = self.requests.values().any(|r| {
-            r.batches
-                .iter()
-                .any(|w| w.batch_id == batch_id && (w.epoch != b.epoch || w.base_sequence != base))
-        });
+        let reset = b.sent_as.is_some_and(|sent| sent != (b.epoch, base));
         let part = &p.partitions[partition as usize];
         let unresolved = part.unresolved_next_sequence;
         if unresolved.is_none() && (reset || !self.is_next_sequence(b.producer, partition, base)) {
@@ -1031,12 +1020,14 @@ impl Simulation {
             b.state = BatchState::Done;
         }
         // Nobody will read the answers to the old process's requests.
-        for r in self
-            .requests
-            .values_mut()
-            .filter(|r| r.producer == Some(producer))
-        {
-            r.done = true;
+        let open: Vec<u64> = self
+            .open_requests
+            .iter()
+            .copied()
+            .filter(|id| self.requests[id].producer == Some(producer))
+            .collect();
+        for id in open {
+            self.close_request(id);
         }
         self.producers[producer as usize].resend_queue = unacknowledged.iter().copied().collect();
         self.emit(EventKind::ProducerRestarted {

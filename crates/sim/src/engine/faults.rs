@@ -114,8 +114,10 @@ impl Simulation {
                         }],
                         corrupted: false,
                         done: false,
+                        response_records: Vec::new(),
                     },
                 );
+                self.open_requests.insert(id);
                 let batches = vec![crate::event::BatchRef {
                     batch_id: u64::MAX,
                     producer: None,

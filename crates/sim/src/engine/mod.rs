@@ -135,6 +135,8 @@ pub struct Simulation {
     pub(crate) requests: std::collections::BTreeMap<u64, ProduceRequest>,
     pub(crate) messages: std::collections::BTreeMap<u64, Message>,
     pub(crate) scripted_fired: Vec<bool>,
+    /// Requests not yet answered, failed or abandoned (kept apart so the end check is cheap).
+    pub(crate) open_requests: std::collections::BTreeSet<u64>,
     pub(crate) links_cut: Vec<LinkCut>,
     /// Last arrival time per (from, to): TCP delivers in order, so jitter never reorders a link.
     pub(crate) link_last_arrival_ms: std::collections::BTreeMap<(Node, Node), TimeMs>,
@@ -186,6 +188,7 @@ impl Simulation {
             requests: Default::default(),
             messages: Default::default(),
             scripted_fired: vec![false; scenario.faults.len()],
+            open_requests: Default::default(),
             links_cut: Vec::new(),
             link_last_arrival_ms: Default::default(),
             responses: Vec::new(),
@@ -411,7 +414,7 @@ impl Simulation {
         if !self.producers.iter().all(|p| p.is_idle()) {
             return false;
         }
-        if self.requests.values().any(|r| !r.done) {
+        if !self.open_requests.is_empty() {
             return false;
         }
         self.partitions.iter().all(|meta| {
@@ -426,6 +429,13 @@ impl Simulation {
                     !broker.alive || broker.replica(meta.id).log_end_offset() == leo
                 })
         })
+    }
+
+    pub(crate) fn close_request(&mut self, request: u64) {
+        if let Some(r) = self.requests.get_mut(&request) {
+            r.done = true;
+        }
+        self.open_requests.remove(&request);
     }
 
     /// Applies a fault now (from a UI button, a script, or a test).

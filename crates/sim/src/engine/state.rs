@@ -62,6 +62,9 @@ pub struct ClientBatch {
     /// `ProducerBatch.inRetry()`.
     pub in_retry: bool,
     pub state: BatchState,
+    /// Epoch and base sequence the last send carried (renumbering changes the batch, not the
+    /// bytes already on the wire: `sequenceHasBeenReset`).
+    pub sent_as: Option<(Epoch, Sequence)>,
 }
 
 impl ClientBatch {
@@ -220,6 +223,8 @@ pub struct ProduceRequest {
     pub corrupted: bool,
     /// Answered, failed, or lost for good.
     pub done: bool,
+    /// Indexes into the run's response records, for marking them delivered.
+    pub response_records: Vec<usize>,
 }
 
 /// What travels on the wire.
