@@ -4,7 +4,8 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, baseUrl, collectErrors, screenshot } from '../lib.mjs';
+import { join } from 'node:path';
+import { launchBrowser, baseUrl, collectErrors, screenshot, artifactsDir } from '../lib.mjs';
 
 let browser;
 before(async () => {
@@ -42,6 +43,8 @@ async function shots(page, name) {
       await page.emulateMedia({ colorScheme });
       await settle(page);
       await screenshot(page, `${name}-${label}-${width}x${height}-${colorScheme}`);
+      // what the first screen shows, without scrolling
+      await page.screenshot({ path: join(artifactsDir, `${name}-${label}-${width}x${height}-${colorScheme}-viewport.png`) });
     }
   }
   await page.setViewportSize({ width: 1280, height: 800 });
@@ -74,6 +77,7 @@ test('lost-ack: idempotence on writes each message once; off writes 5 duplicates
   await page.locator('#idempotence-toggle').click({ force: true });
   assert.equal(await page.locator('#idempotence-toggle').isChecked(), false);
   assert.match(page.url(), /idempotence=off/);
+  assert.match(await page.locator('#caption').textContent(), /You switched enable.idempotence to false/);
   await waitFinished(page);
   log = await logSummary(page);
   assert.equal(log.length, 15);

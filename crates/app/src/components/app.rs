@@ -3,6 +3,7 @@ use std::rc::Rc;
 use gloo::events::{EventListener, EventListenerOptions};
 use gloo::timers::callback::Interval;
 use idempotence_sim::event::EventKind;
+use idempotence_sim::presets;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -155,6 +156,11 @@ pub fn App() -> Html {
         }
     });
 
+    let caption_open = use_state(|| false);
+    let toggle_caption = {
+        let caption_open = caption_open.clone();
+        Callback::from(move |_: MouseEvent| caption_open.set(!*caption_open))
+    };
     let toggle_help = {
         let d = state.dispatcher();
         Callback::from(move |_: MouseEvent| d.dispatch(Action::ToggleHelp))
@@ -177,11 +183,46 @@ pub fn App() -> Html {
         Theme::Dark => "☾ Theme: dark",
     };
 
-    let caption = state
-        .scenario
-        .as_ref()
-        .map(|s| s.caption.clone())
-        .unwrap_or_default();
+    // When the user flips enable.idempotence away from the preset's own setting, the preset's
+    // caption no longer describes the run: say so, and use the twin preset's caption if any.
+    let preset_idempotent = presets::get(&state.settings.preset)
+        .and_then(|s| {
+            s.producers
+                .first()
+                .map(|p| p.config.enable_idempotence.unwrap_or(true))
+        })
+        .unwrap_or(true);
+    let flipped = state
+        .settings
+        .idempotence
+        .is_some_and(|on| on != preset_idempotent);
+    let caption = if flipped {
+        let twin = if preset_idempotent {
+            format!("{}-no-idempotence", state.settings.preset)
+        } else {
+            state
+                .settings
+                .preset
+                .trim_end_matches("-no-idempotence")
+                .to_string()
+        };
+        let note = format!(
+            "You switched enable.idempotence to {}; the preset “{}” was written for {}. ",
+            !preset_idempotent, state.settings.preset, preset_idempotent
+        );
+        match presets::get(&twin) {
+            Some(s) if twin != state.settings.preset => {
+                format!("{note}From “{twin}”: {}", s.caption)
+            }
+            _ => format!("{note}Watch the partition log and the counters for what changes."),
+        }
+    } else {
+        state
+            .scenario
+            .as_ref()
+            .map(|s| s.caption.clone())
+            .unwrap_or_default()
+    };
     let body = match &state.sim {
         None => html! {
             <section class="panel error" role="alert">
@@ -256,7 +297,9 @@ pub fn App() -> Html {
             }
             <section class="narrative" aria-label="Scenario">
                 <Controls state={state.clone()} />
-                <p class="caption" id="caption">{ caption }</p>
+                <p class={classes!("caption", (!*caption_open).then_some("clamped"))} id="caption">{ caption }</p>
+                <button class="caption-more" aria-controls="caption" aria-expanded={caption_open.to_string()}
+                    onclick={toggle_caption}>{ if *caption_open { "Show less" } else { "Read the whole story" } }</button>
             </section>
             { body }
             <Help open={state.show_help} on_close={close_help} />

@@ -94,9 +94,9 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 </label>
             </div>
             <div class="control-row buttons">
-                <button id="step-back" onclick={d(Action::StepBack)} title="Step back (←)" aria-label="Step back">{ "⏮" }</button>
+                <button id="step-back" onclick={d(Action::StepBack)} title="Step back (←)" aria-label="Step back">{ "◀ Back" }</button>
                 <button id="play" class="primary" onclick={d(Action::TogglePlay)} aria-pressed={state.playing.to_string()}>{ play_label }</button>
-                <button id="step-forward" onclick={d(Action::StepForward)} title="Step forward (→)" aria-label="Step forward">{ "⏭" }</button>
+                <button id="step-forward" onclick={d(Action::StepForward)} title="Step forward (→)" aria-label="Step forward">{ "Step ▶" }</button>
                 <button id="restart" onclick={d(Action::Restart)} title="Restart (R)">{ "↺ Restart" }</button>
                 <label class="field inline">
                     <span>{ "Speed" }</span>

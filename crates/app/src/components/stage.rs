@@ -139,7 +139,7 @@ fn producer_box(p: &ProducerView, g: BoxGeom) -> Html {
     }
     y += LINE + 2.0;
     let ids = if !p.idempotent {
-        "idempotence off: no pid, no sequence".to_string()
+        "no producer id (idempotence off)".to_string()
     } else if p.producer_id < 0 {
         "waiting for a producer id…".to_string()
     } else {
