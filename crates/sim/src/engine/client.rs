@@ -117,6 +117,7 @@ impl Simulation {
         let nth = part.batches_created;
         part.batches_created += 1;
         part.deque.push_back(id);
+        p.live_batches.insert((now, id));
         self.batches.push(ClientBatch {
             id,
             producer,
@@ -179,19 +180,27 @@ impl Simulation {
                 next = Some(next.map_or(t, |n| n.min(t)));
             }
         };
+        // The oldest live batch is the next to hit delivery.timeout.ms.
+        if let Some(&(created_ms, _)) = p.live_batches.first() {
+            consider(created_ms + config.delivery_timeout_ms);
+        }
         for part in &p.partitions {
-            for &id in part.deque.iter().chain(part.in_flight.iter()) {
-                let b = &self.batches[id as usize];
-                if b.state == BatchState::Done {
-                    continue;
+            // Only the last batch of a deque can be waiting for linger.ms; retried batches wait
+            // for their backoff and are tracked in flight (idempotent) or sit at the front.
+            if let Some(&last) = part.deque.back() {
+                let b = &self.batches[last as usize];
+                if b.attempts == 0 {
+                    consider(b.created_ms + config.linger_ms);
                 }
-                consider(b.created_ms + config.delivery_timeout_ms);
-                if b.state == BatchState::Queued {
-                    consider(if b.attempts > 0 {
-                        b.retry_at_ms
-                    } else {
-                        b.created_ms + config.linger_ms
-                    });
+            }
+            for &id in part.in_flight.iter().chain(
+                part.deque
+                    .iter()
+                    .take_while(|&&id| self.batches[id as usize].attempts > 0),
+            ) {
+                let b = &self.batches[id as usize];
+                if b.state == BatchState::Queued && b.attempts > 0 {
+                    consider(b.retry_at_ms);
                 }
             }
         }
@@ -378,18 +387,12 @@ impl Simulation {
     fn expire_batches(&mut self, producer: ProducerIndex) {
         let p = &self.producers[producer as usize];
         let timeout = p.config.delivery_timeout_ms;
-        let mut expired = Vec::new();
-        for part in &p.partitions {
-            for &id in part.deque.iter().chain(part.in_flight.iter()) {
-                let b = &self.batches[id as usize];
-                if b.state != BatchState::Done
-                    && self.now_ms >= b.created_ms + timeout
-                    && !expired.contains(&id)
-                {
-                    expired.push(id);
-                }
-            }
-        }
+        let expired: Vec<u64> = p
+            .live_batches
+            .iter()
+            .take_while(|(created_ms, _)| self.now_ms >= created_ms + timeout)
+            .map(|&(_, id)| id)
+            .collect();
         for id in expired {
             let in_retry = self.batches[id as usize].in_retry;
             let was_sent = self.batches[id as usize].attempts > 0;
@@ -863,9 +866,10 @@ impl Simulation {
         let batch_ref = self.batch_ref(batch_id);
         let b = &mut self.batches[batch_id as usize];
         b.state = BatchState::Done;
-        let (producer, partition) = (b.producer, b.partition);
+        let (producer, partition, created_ms) = (b.producer, b.partition, b.created_ms);
         let messages = b.messages.clone();
         let p = &mut self.producers[producer as usize];
+        p.live_batches.remove(&(created_ms, batch_id));
         for (i, &m) in messages.iter().enumerate() {
             let offset = if base_offset >= 0 {
                 base_offset + i as Offset
@@ -970,9 +974,10 @@ impl Simulation {
         let batch = self.batch_ref(batch_id);
         let b = &mut self.batches[batch_id as usize];
         b.state = BatchState::Done;
-        let (producer, partition) = (b.producer, b.partition);
+        let (producer, partition, created_ms) = (b.producer, b.partition, b.created_ms);
         let messages = b.messages.clone();
         let p = &mut self.producers[producer as usize];
+        p.live_batches.remove(&(created_ms, batch_id));
         for &m in &messages {
             p.outcomes[m as usize] = MessageOutcome::Failed { error };
         }
@@ -1011,6 +1016,7 @@ impl Simulation {
             part.deque.clear();
             part.in_flight.clear();
         }
+        p.live_batches.clear();
         for conn in &mut p.connections {
             conn.in_flight.clear();
             conn.generation += 1;

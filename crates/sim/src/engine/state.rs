@@ -128,6 +128,8 @@ pub struct ProducerClient {
     pub resend_queue: VecDeque<u32>,
     /// When the application sends each message.
     pub send_times_ms: Vec<TimeMs>,
+    /// Batches not yet done, by creation time: the next delivery timeout is the first.
+    pub live_batches: BTreeSet<(TimeMs, u64)>,
 }
 
 impl ProducerClient {
@@ -171,6 +173,7 @@ impl ProducerClient {
             message_partition,
             resend_queue: VecDeque::new(),
             send_times_ms,
+            live_batches: BTreeSet::new(),
         }
     }
 
