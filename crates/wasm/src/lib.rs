@@ -9,6 +9,9 @@
 //! lab.runToEnd();
 //! console.log(lab.report().invariants);
 //! ```
+//!
+//! The generated `idempotence_wasm.d.ts` types every object (`Scenario`, `Snapshot`, `Report`,
+//! `LabEvent`, `Fault`, ...): the interfaces live in `src/types.d.ts`.
 
 use idempotence_sim::{presets as sim_presets, Fault, Scenario, Simulation};
 use serde::Serialize;
@@ -62,6 +65,9 @@ fn scenario_from_js(value: &JsValue) -> Result<Scenario, JsError> {
     ))
 }
 
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = include_str!("types.d.ts");
+
 /// A running simulation.
 #[wasm_bindgen]
 pub struct Lab {
@@ -72,7 +78,9 @@ pub struct Lab {
 impl Lab {
     /// Creates a simulation from a scenario object, JSON text or a preset id.
     #[wasm_bindgen(constructor)]
-    pub fn new(scenario: JsValue) -> Result<Lab, JsError> {
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "Scenario | PresetId | string")] scenario: JsValue,
+    ) -> Result<Lab, JsError> {
         let scenario = scenario_from_js(&scenario)?;
         Ok(Lab {
             sim: Simulation::new(scenario).map_err(scenario_error)?,
@@ -129,6 +137,7 @@ impl Lab {
     }
 
     /// Events from index `from` (default 0) on.
+    #[wasm_bindgen(unchecked_return_type = "LabEvent[]")]
     pub fn events(&self, from: Option<f64>) -> Result<JsValue, JsError> {
         let from = time_arg("from", from.unwrap_or(0.0))? as usize;
         let events = self.sim.events();
@@ -136,11 +145,13 @@ impl Lab {
     }
 
     /// The whole state now.
+    #[wasm_bindgen(unchecked_return_type = "Snapshot")]
     pub fn snapshot(&self) -> Result<JsValue, JsError> {
         to_js(&self.sim.snapshot())
     }
 
     /// Responses, final logs, outcomes, counters and invariants.
+    #[wasm_bindgen(unchecked_return_type = "Report")]
     pub fn report(&self) -> Result<JsValue, JsError> {
         to_js(&self.sim.report())
     }
@@ -152,12 +163,50 @@ impl Lab {
     }
 
     /// The invariant results now.
+    #[wasm_bindgen(unchecked_return_type = "InvariantResult[]")]
     pub fn invariants(&self) -> Result<JsValue, JsError> {
         to_js(&self.sim.check_invariants())
     }
 
+    /// The scenario being run, with every default filled in.
+    #[wasm_bindgen(unchecked_return_type = "Scenario")]
+    pub fn scenario(&self) -> Result<JsValue, JsError> {
+        to_js(self.sim.scenario())
+    }
+
+    /// Totals so far (the counters of `report()`, without building the whole report).
+    #[wasm_bindgen(unchecked_return_type = "Counters")]
+    pub fn counters(&self) -> Result<JsValue, JsError> {
+        to_js(&self.sim.counters())
+    }
+
+    /// Simulated time of the next scheduled action, or `undefined` when nothing is left.
+    #[wasm_bindgen(getter, js_name = nextTimeMs)]
+    pub fn next_time_ms(&self) -> Option<f64> {
+        self.sim.next_time_ms().map(|t| t as f64)
+    }
+
+    /// Steps until `n` actions have run or the run ends; returns how many ran.
+    #[wasm_bindgen(js_name = stepN)]
+    pub fn step_n(&mut self, n: f64) -> Result<u32, JsError> {
+        if !n.is_finite() || n < 0.0 || n.fract() != 0.0 || n > f64::from(u32::MAX) {
+            return Err(JsError::new(&format!(
+                "n must be a whole number from 0 to {}, got {n}",
+                u32::MAX
+            )));
+        }
+        let mut done = 0;
+        while done < n as u32 && self.sim.step() {
+            done += 1;
+        }
+        Ok(done)
+    }
+
     /// Applies a fault now, e.g. `{type: "crash_broker", broker: 0, down_ms: 500}`.
-    pub fn inject(&mut self, fault: JsValue) -> Result<(), JsError> {
+    pub fn inject(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Fault")] fault: JsValue,
+    ) -> Result<(), JsError> {
         let fault: Fault = serde_wasm_bindgen::from_value(fault)
             .map_err(|e| JsError::new(&format!("invalid fault: {e}")))?;
         self.sim.inject(fault).map_err(scenario_error)
@@ -165,7 +214,7 @@ impl Lab {
 }
 
 /// The presets: `[{id, caption}]`.
-#[wasm_bindgen]
+#[wasm_bindgen(unchecked_return_type = "Preset[]")]
 pub fn presets() -> Result<JsValue, JsError> {
     #[derive(Serialize)]
     struct Preset {
@@ -177,6 +226,12 @@ pub fn presets() -> Result<JsValue, JsError> {
         .map(|(id, caption)| Preset { id, caption })
         .collect();
     to_js(&list)
+}
+
+/// The version of this package (and of the simulator it wraps).
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
 }
 
 /// Runs a scenario (JSON text or preset id) to the end and returns the report as JSON text.

@@ -132,3 +132,72 @@ fn injected_faults_change_the_run() {
         js_sys::Array::from(&js_sys::Reflect::get(&partitions.get(0), &"log".into()).unwrap());
     assert_eq!(log.length(), 17);
 }
+
+fn get(value: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(value, &key.into()).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn scenario_returns_the_normalized_scenario_with_defaults_filled_in() {
+    let scenario =
+        js_sys::JSON::parse(r#"{"seed":9,"producers":[{"workload":{"messages":2}}]}"#).unwrap();
+    let lab = Lab::new(scenario).unwrap();
+    let back = lab.scenario().unwrap();
+    assert_eq!(get(&back, "seed").as_f64(), Some(9.0));
+    assert_eq!(get(&back, "duration_ms").as_f64(), Some(60_000.0));
+    let cluster = get(&back, "cluster");
+    assert_eq!(get(&cluster, "brokers").as_f64(), Some(1.0));
+    // It round-trips: a Lab built from it runs the same.
+    let mut a = Lab::new(back).unwrap();
+    let mut b = Lab::new(lab.scenario().unwrap()).unwrap();
+    a.run_to_end();
+    b.run_to_end();
+    assert_eq!(a.report_json().unwrap(), b.report_json().unwrap());
+    let preset = Lab::from_preset("lost-ack", Some(42.0)).unwrap();
+    assert_eq!(
+        get(&preset.scenario().unwrap(), "seed").as_f64(),
+        Some(42.0)
+    );
+}
+
+#[wasm_bindgen_test]
+fn counters_match_the_report_and_grow_during_the_run() {
+    let mut lab = Lab::from_preset("lost-ack", None).unwrap();
+    let start = lab.counters().unwrap();
+    assert_eq!(get(&start, "acked").as_f64(), Some(0.0));
+    lab.run_to_end();
+    let end = lab.counters().unwrap();
+    let report_counters = get(&lab.report().unwrap(), "counters");
+    assert_eq!(
+        js_sys::JSON::stringify(&end).unwrap(),
+        js_sys::JSON::stringify(&report_counters).unwrap()
+    );
+    assert_eq!(get(&end, "acked").as_f64(), Some(10.0));
+    assert!(get(&end, "duplicates_prevented").as_f64().unwrap() >= 1.0);
+}
+
+#[wasm_bindgen_test]
+fn step_n_and_next_time_ms_walk_the_schedule() {
+    let mut lab = Lab::from_preset("happy-path", None).unwrap();
+    let first = lab
+        .next_time_ms()
+        .expect("something is scheduled at the start");
+    assert_eq!(lab.step_n(0.0).unwrap(), 0);
+    assert_eq!(lab.step_n(3.0).unwrap(), 3);
+    assert!(lab.now_ms() >= first);
+    let events_after_3 = js_sys::Array::from(&lab.events(None).unwrap()).length();
+    assert!(events_after_3 >= 3);
+    let rest = lab.step_n(1e9).unwrap();
+    assert!(rest > 0);
+    assert!(lab.finished());
+    assert_eq!(lab.step_n(5.0).unwrap(), 0);
+    for bad in [-1.0, 1.5, f64::NAN, f64::INFINITY] {
+        let e = lab.step_n(bad).unwrap_err();
+        assert!(error_message(e.into()).contains("n must be a whole number"));
+    }
+}
+
+#[wasm_bindgen_test]
+fn version_is_the_crate_version() {
+    assert_eq!(idempotence_wasm::version(), env!("CARGO_PKG_VERSION"));
+}
