@@ -11,6 +11,7 @@ pub const MAX_IN_FLIGHT_FOR_IDEMPOTENCE: u32 = 5;
 pub const MAX_IN_FLIGHT_LIMIT: u32 = 10;
 
 /// `acks`.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Acks {
     #[serde(rename = "0")]
@@ -24,6 +25,7 @@ pub enum Acks {
 
 /// Producer configuration as a user writes it (Java client 3.2+ names and defaults).
 /// `enable.idempotence` is optional so the model can tell "explicitly true" from "default".
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ProducerConfig {
@@ -205,6 +207,7 @@ impl EffectiveProducerConfig {
 }
 
 /// Brokers, the topic and broker-side settings.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ClusterConfig {
@@ -253,6 +256,7 @@ impl Default for ClusterConfig {
 }
 
 /// Per-link network behaviour. All latencies are one-way.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct NetworkConfig {

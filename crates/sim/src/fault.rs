@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::types::{BrokerId, Epoch, PartitionId, ProducerId, ProducerIndex, Sequence, TimeMs};
 
 /// Something that goes wrong, or a probe an expert sends.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Fault {
@@ -129,6 +130,7 @@ impl Fault {
 }
 
 /// Picks out batches of produce requests or responses. Every field given must match.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BatchMatcher {
@@ -148,6 +150,7 @@ pub struct BatchMatcher {
 }
 
 /// When a scripted fault fires.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Trigger {
@@ -160,6 +163,7 @@ pub enum Trigger {
 }
 
 /// A fault in a scenario's script.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScriptedFault {
@@ -168,6 +172,7 @@ pub struct ScriptedFault {
 }
 
 /// Random faults, drawn from the seed.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FaultRates {

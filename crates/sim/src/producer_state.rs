@@ -18,6 +18,7 @@ use crate::types::{Epoch, Offset, ProducerId, Sequence, TimeMs};
 pub const NUM_BATCHES_TO_RETAIN: usize = 5;
 
 /// Which duplicate rule the leader applies.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DedupRule {

@@ -16,6 +16,7 @@ pub const MAX_MESSAGES_PER_PRODUCER: u32 = 100_000;
 pub const MAX_DURATION_MS: TimeMs = 7 * 86_400_000;
 
 /// A whole run: cluster, producers, workload, faults, seed.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
@@ -45,6 +46,7 @@ fn default_duration_ms() -> TimeMs {
 }
 
 /// One producer application: its client configuration and what it sends.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProducerSpec {
@@ -54,6 +56,7 @@ pub struct ProducerSpec {
 }
 
 /// The messages an application sends with `send()`.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Workload {
@@ -72,6 +75,7 @@ pub struct Workload {
 }
 
 /// Several messages sent in the same instant.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Burst {
@@ -339,6 +343,13 @@ impl Scenario {
             Fault::DropRequest | Fault::DropResponse | Fault::CorruptRequest => {}
         }
         Ok(())
+    }
+
+    /// The JSON Schema of the scenario format (draft 2020-12), as pretty JSON.
+    #[cfg(feature = "schema")]
+    pub fn json_schema() -> String {
+        let schema = schemars::schema_for!(Scenario);
+        serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
     }
 
     /// Serializes back to pretty JSON (round-trips through [`Scenario::from_json`]).

@@ -7,7 +7,9 @@ use idempotence_sim::{presets, Scenario, Simulation};
 const USAGE: &str = "usage:
   idempotence-sim run FILE|PRESET [--seed N] [--events]   run a scenario file or a preset, print JSON
   idempotence-sim presets                                  list the presets with their captions
-  idempotence-sim show PRESET                              print a preset's scenario JSON";
+  idempotence-sim show PRESET                              print a preset's scenario JSON
+  idempotence-sim time FILE|PRESET [--repeat N]            time N runs, print JSON (for benchmarks)
+  idempotence-sim schema                                   print the scenario format's JSON Schema";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -46,11 +48,44 @@ fn run(args: &[String]) -> Result<String, String> {
                 .collect();
             serde_json::to_string_pretty(&list).map_err(|e| e.to_string())
         }
+        #[cfg(feature = "schema")]
+        Some("schema") => Ok(Scenario::json_schema().trim_end().to_string()),
         Some("show") => {
             let id = args.get(1).ok_or_else(|| USAGE.to_string())?;
             presets::get(id)
                 .map(|s| s.to_json())
                 .ok_or_else(|| format!("error: no preset '{id}'"))
+        }
+        Some("time") => {
+            let target = args.get(1).ok_or_else(|| USAGE.to_string())?;
+            let scenario = load(target)?;
+            let repeat: u32 = match (args.get(2).map(String::as_str), args.get(3)) {
+                (Some("--repeat"), Some(n)) => n.parse().map_err(|_| {
+                    format!("error: --repeat expects a positive integer, got '{n}'")
+                })?,
+                (None, _) => 5,
+                _ => return Err(USAGE.to_string()),
+            };
+            if repeat == 0 {
+                return Err("error: --repeat expects a positive integer".into());
+            }
+            let mut best_ms = f64::MAX;
+            let mut batches = 0;
+            for _ in 0..repeat {
+                let started = std::time::Instant::now();
+                let mut sim = Simulation::new(scenario.clone())
+                    .map_err(|e| format!("error: at {}: {}", e.path, e.message))?;
+                sim.run_to_end();
+                best_ms = best_ms.min(started.elapsed().as_secs_f64() * 1000.0);
+                batches = sim.counters().batches_sent;
+            }
+            Ok(serde_json::json!({
+                "runs": repeat,
+                "best_ms": best_ms,
+                "batches": batches,
+                "batches_per_second": batches as f64 / (best_ms / 1000.0),
+            })
+            .to_string())
         }
         Some("run") => {
             let target = args.get(1).ok_or_else(|| USAGE.to_string())?;
