@@ -7,12 +7,16 @@
 //! - `test`   setup, then fmt, clippy (native + wasm32), native tests, wasm tests in
 //!   Node and headless Chromium, `trunk build --release`, browser end-to-end tests
 //! - `e2e`    setup, `trunk build --release`, browser end-to-end tests only
-//! - `bench [args]`  `cargo bench -p idempotence-sim`
+//! - `bench [args]`  `cargo bench -p idempotence-sim`, then wasm vs native on one scenario
+//! - `build-lab [--out DIR] [--debug]`  the JS API package (`lab/`) and the embedding
+//!   files (`embed/`, `examples/`) into DIR; trunk runs it as its post_build hook
+//!   (Trunk.toml), so every `trunk build`/`serve` (and so `test`/`e2e`) includes them
 //!
 //! Every child process gets PATH with `<root>/web/e2e/node_modules/.bin` and
 //! `~/.cargo/bin` in front, so trunk finds npm's wasm-opt 132 (Debian's
 //! binaryen 108 cannot read current rustc output).
 
+mod build_lab;
 mod helpers;
 mod setup;
 
@@ -58,6 +62,7 @@ fn main() -> ExitCode {
         "test" => pipeline(&ctx, Pipeline::Full),
         "e2e" => pipeline(&ctx, Pipeline::E2eOnly),
         "bench" => bench(&ctx, &rest),
+        "build-lab" => build_lab::build_lab(&ctx, &rest),
         "help" | "-h" | "--help" => {
             print_help();
             Ok(())
@@ -85,7 +90,10 @@ fn print_help() {
          serve [trunk args]     setup, then trunk serve on http://127.0.0.1:8080/\n  \
          test                   setup, fmt, clippy, native + wasm tests, trunk build, e2e\n  \
          e2e                    setup, trunk build --release, browser end-to-end tests\n  \
-         bench [args]           cargo bench -p idempotence-sim"
+         bench [args]           cargo bench -p idempotence-sim\n  \
+         build-lab [--out DIR] [--debug]\n                         \
+         JS API (lab/) + embed/ + examples/ into DIR (default dist/;\n                         \
+         trunk runs it as post_build hook into its staging dir)"
     );
 }
 
@@ -165,10 +173,47 @@ fn serve(ctx: &Ctx, extra: &[String]) -> Result<(), String> {
     run(cmd)
 }
 
+/// Criterion benchmarks of the core, then the same scenario natively and as wasm under Node,
+/// both built with the `speed` profile, timed in one run and compared.
 fn bench(ctx: &Ctx, extra: &[String]) -> Result<(), String> {
     let mut cmd = ctx.cmd("cargo", &["bench", "-p", "idempotence-sim"]);
     cmd.args(extra);
-    run(cmd)
+    run(cmd)?;
+    run(ctx.cmd(
+        "cargo",
+        &["build", "--profile", "speed", "-p", "idempotence-sim"],
+    ))?;
+    run(ctx.cmd(
+        "cargo",
+        &[
+            "build",
+            "--profile",
+            "speed",
+            "-p",
+            "idempotence-wasm",
+            "--target",
+            "wasm32-unknown-unknown",
+        ],
+    ))?;
+    run(ctx.cmd(
+        "wasm-bindgen",
+        &[
+            "--target",
+            "nodejs",
+            "--out-dir",
+            "target/wasm-bench",
+            "target/wasm32-unknown-unknown/speed/idempotence_wasm.wasm",
+        ],
+    ))?;
+    run(ctx.cmd(
+        "node",
+        &[
+            "crates/sim/benches/wasm-vs-native.mjs",
+            "target/speed/idempotence-sim",
+            "target/wasm-bench",
+            "crates/sim/benches/bench-scenario.json",
+        ],
+    ))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
