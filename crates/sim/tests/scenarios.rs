@@ -410,3 +410,110 @@ fn scripted_faults_name_their_target_by_batch_and_attempt() {
     );
     assert!(r.invariants.iter().all(|i| i.holds));
 }
+
+// ---- Client rules (§3 of the reference), checked on the event stream. -----------------------
+
+use idempotence_sim::event::EventKind;
+
+fn events_of(s: Scenario) -> Vec<idempotence_sim::Event> {
+    let mut sim = Simulation::new(s).unwrap();
+    sim.run_to_end();
+    sim.events().to_vec()
+}
+
+#[test]
+fn no_batch_is_drained_before_the_producer_id_arrives() {
+    let events = events_of(presets::get("happy-path").unwrap());
+    let pid_at = events
+        .iter()
+        .position(|e| matches!(e.kind, EventKind::ProducerIdAssigned { .. }))
+        .unwrap();
+    let first_request = events
+        .iter()
+        .position(|e| matches!(e.kind, EventKind::RequestSent { .. }))
+        .unwrap();
+    assert!(pid_at < first_request);
+}
+
+#[test]
+fn at_most_max_in_flight_requests_per_connection() {
+    for max in [1u32, 2, 5] {
+        let s = scenario(&format!(
+            r#"{{"network":{{"latency_ms":50}},"producers":[{{"config":{{"max.in.flight.requests.per.connection":{max},"batch.size":1}},"workload":{{"messages":20}}}}]}}"#
+        ));
+        let mut open = 0i64;
+        let mut peak = 0i64;
+        for e in events_of(s) {
+            match e.kind {
+                EventKind::RequestSent { .. } => open += 1,
+                EventKind::ResponseReceived { .. } => open -= 1,
+                EventKind::ConnectionClosed {
+                    ref failed_requests,
+                    ..
+                } => open -= failed_requests.len() as i64,
+                _ => {}
+            }
+            peak = peak.max(open);
+        }
+        assert_eq!(peak, max as i64, "max.in.flight={max}");
+    }
+}
+
+#[test]
+fn a_retry_keeps_producer_id_epoch_and_sequence() {
+    let events = events_of(presets::get("lost-ack").unwrap());
+    let sends: Vec<(i64, i16, i32, u32)> = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::RequestSent { batches, .. } => Some(
+                batches
+                    .iter()
+                    .map(|b| (b.producer_id, b.epoch, b.base_sequence, b.attempt))
+                    .collect::<Vec<_>>(),
+            ),
+            _ => None,
+        })
+        .flatten()
+        .filter(|b| b.2 == 0)
+        .collect();
+    assert_eq!(sends, vec![(1000, 0, 0, 1), (1000, 0, 0, 2)]);
+}
+
+#[test]
+fn out_of_order_for_a_batch_that_is_not_next_is_retried_without_an_epoch_bump() {
+    let r = preset("pipelined-retry");
+    assert_eq!(r.counters.epoch_bumps, 0);
+    assert!(r.responses.iter().all(|x| x.epoch == 0));
+}
+
+#[test]
+fn retry_backoff_grows_exponentially() {
+    // The link is cut for 3 s with request.timeout.ms=200: each retry waits longer.
+    let s = scenario(
+        r#"{"producers":[{"config":{"request.timeout.ms":200,"delivery.timeout.ms":60000},"workload":{"messages":1,"start_ms":30}}],
+            "faults":[{"when":{"at_ms":25},"fault":{"type":"cut_link","producer":0,"broker":0,"duration_ms":3000}}]}"#,
+    );
+    let backoffs: Vec<u64> = events_of(s)
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::BatchRetrying { backoff_ms, .. } => Some(backoff_ms),
+            _ => None,
+        })
+        .collect();
+    assert!(backoffs.len() >= 4, "{backoffs:?}");
+    assert_eq!(&backoffs[..4], &[100, 200, 400, 800]);
+    assert!(backoffs.iter().all(|&b| b <= 1000));
+}
+
+#[test]
+fn with_acks_0_the_client_never_waits_and_offsets_are_unknown() {
+    let r = run(scenario(
+        r#"{"producers":[{"config":{"acks":"0"},"workload":{"messages":5}}]}"#,
+    ));
+    assert!(r.responses.is_empty(), "acks=0 gets no response");
+    assert!(r
+        .records
+        .iter()
+        .all(|x| x.outcome == MessageOutcome::Acked { offset: -1 }));
+    assert_eq!(r.partitions[0].log.len(), 5);
+}

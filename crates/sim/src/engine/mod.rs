@@ -27,6 +27,7 @@ use crate::scenario::{Scenario, ScenarioError};
 use crate::sequence::SequenceSpace;
 use crate::types::{BrokerId, PartitionId, ProducerIndex, TimeMs};
 
+use state::Payload as WirePayload;
 pub(crate) use state::*;
 pub use state::{LogBatch, MessageOutcome, Node, ResponseRecord};
 
@@ -415,6 +416,15 @@ impl Simulation {
             return false;
         }
         if !self.open_requests.is_empty() {
+            return false;
+        }
+        // acks=0 requests are complete for the client while still on the wire.
+        if self.messages.values().any(|m| {
+            !matches!(
+                m.payload,
+                WirePayload::Fetch { .. } | WirePayload::FetchResponse { .. }
+            )
+        }) {
             return false;
         }
         self.partitions.iter().all(|meta| {
