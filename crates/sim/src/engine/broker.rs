@@ -127,14 +127,15 @@ impl Simulation {
     }
 
     fn handle_produce(&mut self, broker: BrokerId, request_id: u64) {
-        let request = self.requests[&request_id].clone();
-        let mut results = Vec::with_capacity(request.batches.len());
+        let request = &self.requests[&request_id];
+        let (acks, timeout_ms, corrupted) = (request.acks, request.timeout_ms, request.corrupted);
+        let partitions: Vec<PartitionId> = request.batches.iter().map(|b| b.partition).collect();
+        let mut results = Vec::with_capacity(partitions.len());
         let mut waiting = Vec::new();
-        for (index, wire) in request.batches.iter().enumerate() {
-            let partition = wire.partition;
+        for (index, &partition) in partitions.iter().enumerate() {
             let meta = &self.partitions[partition as usize];
             let min_isr = self.scenario.cluster.min_insync_replicas as usize;
-            let verdict = if request.corrupted {
+            let verdict = if corrupted {
                 BrokerVerdict::Rejected {
                     error: KafkaError::CorruptMessage,
                     reason: None,
@@ -144,7 +145,7 @@ impl Simulation {
                     error: KafkaError::NotLeaderOrFollower,
                     reason: None,
                 }
-            } else if request.acks == Acks::All && meta.isr.len() < min_isr {
+            } else if acks == Acks::All && meta.isr.len() < min_isr {
                 // Checked before duplicate detection: even a duplicate gets this error.
                 BrokerVerdict::Rejected {
                     error: KafkaError::NotEnoughReplicas,
@@ -166,7 +167,7 @@ impl Simulation {
                     let hw = self.brokers[broker as usize]
                         .replica(partition)
                         .high_watermark;
-                    if request.acks == Acks::All && hw < last_offset + 1 {
+                    if acks == Acks::All && hw < last_offset + 1 {
                         waiting.push((partition, last_offset + 1));
                     }
                     (KafkaError::None, *base_offset)
@@ -189,7 +190,7 @@ impl Simulation {
                 base_offset,
             });
         }
-        if request.acks == Acks::None {
+        if acks == Acks::None {
             self.finish_request(broker, request_id);
             return;
         }
@@ -206,14 +207,13 @@ impl Simulation {
             },
         );
         self.schedule(
-            self.now_ms + request.timeout_ms,
+            self.now_ms + timeout_ms,
             Action::DelayedProduceTimeout {
                 broker,
                 request: request_id,
             },
         );
         // The HW may already be enough if followers are ahead (e.g. duplicate of replicated data).
-        let partitions: Vec<PartitionId> = request.batches.iter().map(|b| b.partition).collect();
         for p in partitions {
             self.complete_delayed_produces(broker, p);
         }
@@ -226,7 +226,7 @@ impl Simulation {
         request_id: u64,
         index: usize,
     ) -> BrokerVerdict {
-        let wire = self.requests[&request_id].batches[index].clone();
+        let wire = &self.requests[&request_id].batches[index];
         let partition = wire.partition;
         let space = self.space;
         let rule = self.scenario.cluster.dedup_rule;
@@ -314,15 +314,19 @@ impl Simulation {
     }
 
     fn respond(&mut self, broker: BrokerId, request_id: u64, results: Vec<PartitionResult>) {
-        let request = self.requests[&request_id].clone();
+        let request = &self.requests[&request_id];
+        let (producer, incarnation, generation) =
+            (request.producer, request.incarnation, request.generation);
+        let batch_partitions: Vec<PartitionId> =
+            request.batches.iter().map(|b| b.partition).collect();
         self.emit(EventKind::ResponseSent {
             broker,
-            producer: request.producer,
+            producer,
             request: request_id,
             results: results.clone(),
         });
-        for (index, wire) in request.batches.iter().enumerate() {
-            let result = results.iter().find(|r| r.partition == wire.partition);
+        for (index, &partition) in batch_partitions.iter().enumerate() {
+            let result = results.iter().find(|r| r.partition == partition);
             let r = self.wire_ref(request_id, index);
             let record_index = self.responses.len();
             if let Some(r) = self.requests.get_mut(&request_id) {
@@ -330,7 +334,7 @@ impl Simulation {
             }
             self.responses.push(super::ResponseRecord {
                 time_ms: self.now_ms,
-                producer: request.producer,
+                producer,
                 producer_id: r.producer_id,
                 epoch: r.epoch,
                 partition: r.partition,
@@ -344,7 +348,7 @@ impl Simulation {
                 request: request_id,
             });
         }
-        let Some(producer) = request.producer else {
+        let Some(producer) = producer else {
             self.close_request(request_id);
             return;
         };
@@ -356,7 +360,7 @@ impl Simulation {
             let Trigger::Response(matcher) = &self.scenario.faults[index].when else {
                 continue;
             };
-            let hit = (0..request.batches.len())
+            let hit = (0..batch_partitions.len())
                 .any(|i| self.matches(matcher, &self.wire_ref(request_id, i)));
             if !hit {
                 continue;
@@ -379,7 +383,7 @@ impl Simulation {
             });
             reset = true;
         }
-        let key = (producer, request.incarnation, request.generation);
+        let key = (producer, incarnation, generation);
         if !self.brokers[broker as usize].alive {
             // A fault triggered by this response stopped the broker before it went out.
             self.emit(EventKind::ResponseLost {
@@ -402,8 +406,8 @@ impl Simulation {
                 Payload::ConnectionReset {
                     producer,
                     broker,
-                    generation: request.generation,
-                    incarnation: request.incarnation,
+                    generation: generation,
+                    incarnation: incarnation,
                 },
             );
             return;

@@ -133,7 +133,7 @@ pub struct Simulation {
     pub(crate) brokers: Vec<Broker>,
     pub(crate) partitions: Vec<PartitionMeta>,
     pub(crate) batches: Vec<ClientBatch>,
-    pub(crate) requests: std::collections::BTreeMap<u64, ProduceRequest>,
+    pub(crate) requests: RequestTable,
     pub(crate) messages: std::collections::BTreeMap<u64, Message>,
     pub(crate) scripted_fired: Vec<bool>,
     /// Requests not yet answered, failed or abandoned (kept apart so the end check is cheap).

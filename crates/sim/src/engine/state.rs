@@ -230,6 +230,32 @@ pub struct ProduceRequest {
     pub response_records: Vec<usize>,
 }
 
+/// Every produce request of the run, indexed by id (ids are dense, from 0).
+#[derive(Debug, Clone, Default)]
+pub struct RequestTable(Vec<ProduceRequest>);
+
+impl RequestTable {
+    pub fn insert(&mut self, id: u64, request: ProduceRequest) {
+        debug_assert_eq!(id as usize, self.0.len(), "request ids are dense");
+        self.0.push(request);
+    }
+
+    pub fn get(&self, id: &u64) -> Option<&ProduceRequest> {
+        self.0.get(*id as usize)
+    }
+
+    pub fn get_mut(&mut self, id: &u64) -> Option<&mut ProduceRequest> {
+        self.0.get_mut(*id as usize)
+    }
+}
+
+impl std::ops::Index<&u64> for RequestTable {
+    type Output = ProduceRequest;
+    fn index(&self, id: &u64) -> &ProduceRequest {
+        &self.0[*id as usize]
+    }
+}
+
 /// What travels on the wire.
 #[derive(Debug, Clone)]
 pub enum Payload {
