@@ -406,8 +406,8 @@ impl Simulation {
                 Payload::ConnectionReset {
                     producer,
                     broker,
-                    generation: generation,
-                    incarnation: incarnation,
+                    generation,
+                    incarnation,
                 },
             );
             return;
