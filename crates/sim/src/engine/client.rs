@@ -694,7 +694,7 @@ impl Simulation {
             return;
         };
         conn.in_flight.remove(pos);
-        for i in self.requests[&request_id].response_records.clone() {
+        for &i in &self.requests[&request_id].response_records {
             self.responses[i].delivered = true;
         }
         self.close_request(request_id);
@@ -703,12 +703,10 @@ impl Simulation {
             request: request_id,
             results: results.clone(),
         });
-        let batch_ids: Vec<(u64, PartitionId)> = self.requests[&request_id]
-            .batches
-            .iter()
-            .map(|b| (b.batch_id, b.partition))
-            .collect();
-        for (batch_id, partition) in batch_ids {
+        let batch_count = self.requests[&request_id].batches.len();
+        for index in 0..batch_count {
+            let wire = &self.requests[&request_id].batches[index];
+            let (batch_id, partition) = (wire.batch_id, wire.partition);
             let result = results.iter().find(|r| r.partition == partition);
             let (error, offset) = result.map_or((KafkaError::NetworkException, -1), |r| {
                 (r.error, r.base_offset)
@@ -867,10 +865,9 @@ impl Simulation {
         let b = &mut self.batches[batch_id as usize];
         b.state = BatchState::Done;
         let (producer, partition, created_ms) = (b.producer, b.partition, b.created_ms);
-        let messages = b.messages.clone();
         let p = &mut self.producers[producer as usize];
         p.live_batches.remove(&(created_ms, batch_id));
-        for (i, &m) in messages.iter().enumerate() {
+        for (i, &m) in b.messages.iter().enumerate() {
             let offset = if base_offset >= 0 {
                 base_offset + i as Offset
             } else {
