@@ -7,9 +7,15 @@ pub struct CountersProps {
     pub counters: SimCounters,
     pub invariants: Vec<InvariantResult>,
     pub finished: bool,
+    /// Prefix of the element ids (`counter-`; compare lanes use `off-counter-` / `on-counter-`).
+    #[prop_or(AttrValue::Static("counter-"))]
+    pub prefix: AttrValue,
+    /// Compare lanes show the counters only, without the invariant list.
+    #[prop_or(true)]
+    pub show_invariants: bool,
 }
 
-fn counter(id: &'static str, label: &'static str, value: u64, tone: &'static str) -> Html {
+fn counter(id: String, label: &'static str, value: u64, tone: &'static str) -> Html {
     html! {
         <div class={classes!("counter", (value > 0).then_some(tone))}>
             <span class="counter-value" id={id}>{ value }</span>
@@ -22,19 +28,25 @@ fn counter(id: &'static str, label: &'static str, value: u64, tone: &'static str
 #[component]
 pub fn Counters(props: &CountersProps) -> Html {
     let c = &props.counters;
+    let pre = props.prefix.as_str();
+    let title_id = format!("{pre}title");
     html! {
-        <section class="panel" aria-labelledby="counters-title">
-            <h2 id="counters-title">{ "Counters" }</h2>
+        <section class="panel counters-panel" aria-labelledby={title_id.clone()}>
+            <h2 id={title_id}>{ "Counters" }</h2>
             <div class="counters">
-                { counter("counter-acked", "messages acked", c.acked, "good") }
-                { counter("counter-retries", "retries", c.retries, "warn") }
-                { counter("counter-duplicates-prevented", "duplicates prevented", c.duplicates_prevented, "good") }
-                { counter("counter-duplicates-written", "duplicates written", c.duplicates_written, "bad") }
+                { counter(format!("{pre}acked"), "messages acked", c.acked, "good") }
+                { counter(format!("{pre}retries"), "retries", c.retries, "warn") }
+                { counter(format!("{pre}duplicates-prevented"), "duplicates prevented", c.duplicates_prevented, "good") }
+                { counter(format!("{pre}duplicates-written"), "duplicates written", c.duplicates_written, "bad") }
             </div>
-            <p class="muted small">
-                { format!("{} requests · {} reordered · {} failed · {} lost after ack · {} epoch bumps",
-                    c.requests_sent, c.reorderings, c.failed, c.lost, c.epoch_bumps) }
+            <p class="muted small counter-details">
+                <span id={format!("{pre}requests")}>{ c.requests_sent }</span>{ " requests · " }
+                <span id={format!("{pre}reorderings")}>{ c.reorderings }</span>{ " reordered · " }
+                <span id={format!("{pre}failed")}>{ c.failed }</span>{ " failed · " }
+                <span id={format!("{pre}lost")}>{ c.lost }</span>{ " lost after ack · " }
+                <span id={format!("{pre}epoch-bumps")}>{ c.epoch_bumps }</span>{ " epoch bumps" }
             </p>
+            if props.show_invariants {
             <h2>{ "Invariants" }{ if props.finished { "" } else { " (so far)" } }</h2>
             <ul class="invariants" id="invariants">
                 { for props.invariants.iter().map(|inv| {
@@ -58,6 +70,7 @@ pub fn Counters(props: &CountersProps) -> Html {
                     }
                 }) }
             </ul>
+            }
         </section>
     }
 }

@@ -6,6 +6,9 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct LogStripProps {
     pub snapshot: Rc<Snapshot>,
+    /// Heading id (unique per page; compare mode shows two strips).
+    #[prop_or(AttrValue::Static("logs-title"))]
+    pub title_id: AttrValue,
 }
 
 /// Each partition's log on its leader (or first replica), one cell per record.
@@ -13,8 +16,8 @@ pub struct LogStripProps {
 pub fn LogStrip(props: &LogStripProps) -> Html {
     let snap = &props.snapshot;
     html! {
-        <section class="panel logs" aria-labelledby="logs-title">
-            <h2 id="logs-title">{ "Partition log" }</h2>
+        <section class="panel logs" aria-labelledby={props.title_id.clone()}>
+            <h2 id={props.title_id.clone()}>{ "Partition log" }</h2>
             <p class="muted small legend">
                 <span class="legend-cell">{ "#offset · value" }</span>
                 { " producer id · epoch · sequence. " }
@@ -32,7 +35,8 @@ pub fn LogStrip(props: &LogStripProps) -> Html {
                         <h3>
                             { format!("p{} on broker {broker}", p.id) }
                             <span class="muted">{ match p.leader {
-                                Some(_) => format!(" (leader) · {} records · high watermark {}", replica.log.len(), replica.high_watermark),
+                                Some(_) => format!(" (leader, epoch {}) · ISR {:?} · {} records · high watermark {}",
+                                    p.leader_epoch, p.isr, replica.log.len(), replica.high_watermark),
                                 None => " (no leader)".to_string(),
                             } }</span>
                             if dups > 0 {
