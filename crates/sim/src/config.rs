@@ -51,9 +51,11 @@ pub struct ProducerConfig {
     pub retry_backoff_ms: TimeMs,
     #[serde(rename = "retry.backoff.max.ms")]
     pub retry_backoff_max_ms: TimeMs,
-    /// Reserved for transactions; not supported by this model yet.
+    /// Makes the producer transactional: one producer id per id across restarts, fencing.
     #[serde(rename = "transactional.id", skip_serializing_if = "Option::is_none")]
     pub transactional_id: Option<String>,
+    #[serde(rename = "transaction.timeout.ms")]
+    pub transaction_timeout_ms: TimeMs,
 }
 
 impl Default for ProducerConfig {
@@ -70,6 +72,7 @@ impl Default for ProducerConfig {
             retry_backoff_ms: 100,
             retry_backoff_max_ms: 1_000,
             transactional_id: None,
+            transaction_timeout_ms: 60_000,
         }
     }
 }
@@ -89,6 +92,8 @@ pub struct EffectiveProducerConfig {
     pub retry_backoff_max_ms: TimeMs,
     /// Why idempotence was switched off implicitly, when it was (Kafka logs this at INFO/WARN).
     pub idempotence_disabled_because: Option<String>,
+    pub transactional_id: Option<String>,
+    pub transaction_timeout_ms: TimeMs,
 }
 
 /// A configuration Kafka's client refuses (`ConfigException`).
@@ -134,10 +139,16 @@ impl ProducerConfig {
                 "Invalid value 0 for configuration request.timeout.ms: Value must be at least 1",
             ));
         }
-        if self.transactional_id.is_some() {
+        if self.transactional_id.as_deref() == Some("") {
             return Err(config_error(
                 "transactional.id",
-                "transactional.id is reserved: transactions are not modelled yet",
+                "transactional.id must not be empty",
+            ));
+        }
+        if self.transaction_timeout_ms == 0 {
+            return Err(config_error(
+                "transaction.timeout.ms",
+                "Invalid value 0 for configuration transaction.timeout.ms: Value must be at least 1",
             ));
         }
         let explicit = self.enable_idempotence == Some(true);
@@ -172,6 +183,12 @@ impl ProducerConfig {
                 ));
             }
         }
+        if self.transactional_id.is_some() && !idempotent {
+            return Err(config_error(
+                "transactional.id",
+                "Cannot set a transactional.id without also enabling idempotence.",
+            ));
+        }
         let delivery_floor = self.linger_ms + self.request_timeout_ms;
         if self.delivery_timeout_ms < delivery_floor {
             return Err(config_error(
@@ -191,6 +208,8 @@ impl ProducerConfig {
             retry_backoff_ms: self.retry_backoff_ms,
             retry_backoff_max_ms: self.retry_backoff_max_ms.max(self.retry_backoff_ms),
             idempotence_disabled_because: disabled_because,
+            transactional_id: self.transactional_id.clone(),
+            transaction_timeout_ms: self.transaction_timeout_ms,
         })
     }
 }
@@ -340,6 +359,33 @@ mod tests {
             .unwrap();
         assert!(!e.idempotent);
         assert!(e.idempotence_disabled_because.is_none());
+    }
+
+    #[test]
+    fn transactional_id_needs_idempotence() {
+        let err = with(|c| {
+            c.transactional_id = Some("orders".into());
+            c.enable_idempotence = Some(false);
+        })
+        .validate()
+        .unwrap_err();
+        assert_eq!(
+            err.message,
+            "Cannot set a transactional.id without also enabling idempotence."
+        );
+        // Implicit idempotence switched off by acks=1 is the same conflict.
+        let err = with(|c| {
+            c.transactional_id = Some("orders".into());
+            c.acks = Acks::Leader;
+        })
+        .validate()
+        .unwrap_err();
+        assert_eq!(err.config, "transactional.id");
+        let ok = with(|c| c.transactional_id = Some("orders".into()))
+            .validate()
+            .unwrap();
+        assert!(ok.idempotent);
+        assert_eq!(ok.transactional_id.as_deref(), Some("orders"));
     }
 
     #[test]

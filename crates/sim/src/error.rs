@@ -19,6 +19,9 @@ pub enum KafkaError {
     DuplicateSequenceNumber,
     InvalidProducerEpoch,
     UnknownProducerId,
+    InvalidTxnState,
+    ConcurrentTransactions,
+    ProducerFenced,
     /// Client-side only: the batch's `delivery.timeout.ms` elapsed (Java `TimeoutException`).
     DeliveryTimeout,
 }
@@ -40,6 +43,9 @@ impl KafkaError {
             KafkaError::DuplicateSequenceNumber => "DUPLICATE_SEQUENCE_NUMBER",
             KafkaError::InvalidProducerEpoch => "INVALID_PRODUCER_EPOCH",
             KafkaError::UnknownProducerId => "UNKNOWN_PRODUCER_ID",
+            KafkaError::InvalidTxnState => "INVALID_TXN_STATE",
+            KafkaError::ConcurrentTransactions => "CONCURRENT_TRANSACTIONS",
+            KafkaError::ProducerFenced => "PRODUCER_FENCED",
             KafkaError::DeliveryTimeout => "DELIVERY_TIMEOUT",
         }
     }
@@ -60,6 +66,9 @@ impl KafkaError {
             KafkaError::DuplicateSequenceNumber => 46,
             KafkaError::InvalidProducerEpoch => 47,
             KafkaError::UnknownProducerId => 59,
+            KafkaError::InvalidTxnState => 48,
+            KafkaError::ConcurrentTransactions => 51,
+            KafkaError::ProducerFenced => 90,
             KafkaError::DeliveryTimeout => return None,
         })
     }
@@ -78,6 +87,7 @@ impl KafkaError {
                 | KafkaError::NotEnoughReplicasAfterAppend
                 | KafkaError::OutOfOrderSequenceNumber
                 | KafkaError::UnknownProducerId
+                | KafkaError::ConcurrentTransactions
         )
     }
 

@@ -27,7 +27,9 @@ pub mod sequence;
 pub mod snapshot;
 pub mod types;
 
-pub use engine::{MessageOutcome, Node, ResponseRecord, Simulation, MAX_STEPS};
+pub use engine::{
+    AbortedTxn, ControlMarker, MessageOutcome, Node, ResponseRecord, Simulation, MAX_STEPS,
+};
 pub use error::KafkaError;
 pub use event::{Event, EventKind};
 pub use fault::Fault;

@@ -49,6 +49,10 @@ pub struct ProducerEntry {
     pub batches: VecDeque<CachedBatch>,
     /// Max record timestamp of the last batch; expiry is measured from it.
     pub last_timestamp_ms: TimeMs,
+    /// First offset of the producer's open transaction on this partition, if one is open.
+    /// Such a producer never expires, and the last stable offset cannot pass it.
+    #[serde(default)]
+    pub current_txn_first_offset: Option<Offset>,
 }
 
 impl ProducerEntry {
@@ -216,6 +220,18 @@ impl ProducerStateTable {
         first_offset: Offset,
         last_offset: Offset,
     ) {
+        self.record_append_in_txn(batch, first_offset, last_offset, false);
+    }
+
+    /// [`Self::record_append`] for a batch that may be transactional: the first transactional
+    /// batch of a transaction records where it starts.
+    pub fn record_append_in_txn(
+        &mut self,
+        batch: &IncomingBatch,
+        first_offset: Offset,
+        last_offset: Offset,
+        transactional: bool,
+    ) {
         let entry = self
             .entries
             .entry(batch.producer_id)
@@ -224,6 +240,7 @@ impl ProducerStateTable {
                 epoch: batch.epoch,
                 batches: VecDeque::with_capacity(NUM_BATCHES_TO_RETAIN),
                 last_timestamp_ms: batch.max_timestamp_ms,
+                current_txn_first_offset: None,
             });
         if batch.epoch != entry.epoch {
             entry.batches.clear();
@@ -240,7 +257,53 @@ impl ProducerStateTable {
             timestamp_ms: batch.max_timestamp_ms,
         });
         entry.last_timestamp_ms = batch.max_timestamp_ms;
+        if transactional && entry.current_txn_first_offset.is_none() {
+            entry.current_txn_first_offset = Some(first_offset);
+        }
         debug_assert!(entry.batches.len() <= NUM_BATCHES_TO_RETAIN);
+    }
+
+    /// Whether the producer has a transaction open here (non-transactional writes from it are
+    /// then refused with INVALID_TXN_STATE).
+    pub fn has_open_transaction(&self, producer_id: ProducerId) -> bool {
+        self.entries
+            .get(&producer_id)
+            .is_some_and(|e| e.current_txn_first_offset.is_some())
+    }
+
+    /// `ProducerAppendInfo.appendEndTxnMarker`: a COMMIT or ABORT marker ends the open
+    /// transaction. A marker with a higher epoch bumps the epoch and clears the cache, so the
+    /// next data batch must start at sequence 0. Returns the transaction's first offset.
+    pub fn record_marker(
+        &mut self,
+        producer_id: ProducerId,
+        epoch: Epoch,
+        timestamp_ms: TimeMs,
+    ) -> Option<Offset> {
+        let entry = self
+            .entries
+            .entry(producer_id)
+            .or_insert_with(|| ProducerEntry {
+                producer_id,
+                epoch,
+                batches: VecDeque::new(),
+                last_timestamp_ms: timestamp_ms,
+                current_txn_first_offset: None,
+            });
+        if epoch > entry.epoch {
+            entry.batches.clear();
+            entry.epoch = epoch;
+        }
+        entry.last_timestamp_ms = timestamp_ms;
+        entry.current_txn_first_offset.take()
+    }
+
+    /// The first offset of the oldest open transaction, which bounds the last stable offset.
+    pub fn first_unstable_offset(&self) -> Option<Offset> {
+        self.entries
+            .values()
+            .filter_map(|e| e.current_txn_first_offset)
+            .min()
     }
 
     /// `ProducerStateManager.removeExpiredProducers`: drop entries whose last record timestamp
@@ -249,6 +312,7 @@ impl ProducerStateTable {
         let expired: Vec<ProducerId> = self
             .entries
             .values()
+            .filter(|e| e.current_txn_first_offset.is_none())
             .filter(|e| now_ms.saturating_sub(e.last_timestamp_ms) >= expiration_ms)
             .map(|e| e.producer_id)
             .collect();

@@ -29,7 +29,13 @@ pub struct PartitionReport {
     pub partition: PartitionId,
     pub leader: Option<BrokerId>,
     pub high_watermark: Offset,
+    pub last_stable_offset: Offset,
     pub log: Vec<LogEntryView>,
+    /// Values a read_uncommitted consumer receives: data up to the high watermark.
+    pub read_uncommitted: Vec<String>,
+    /// Values a read_committed consumer receives: data up to the last stable offset, without
+    /// aborted transactions.
+    pub read_committed: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,6 +47,28 @@ pub struct RecordReport {
     pub partition: PartitionId,
     #[serde(flatten)]
     pub outcome: MessageOutcome,
+}
+
+/// What consumers with each isolation level read from a log: `(read_uncommitted, read_committed)`.
+pub fn consumer_views(
+    log: &[LogEntryView],
+    high_watermark: Offset,
+    last_stable_offset: Offset,
+) -> (Vec<String>, Vec<String>) {
+    let data = |e: &&LogEntryView| e.control.is_none();
+    let uncommitted = log
+        .iter()
+        .filter(data)
+        .filter(|e| e.offset < high_watermark)
+        .map(|e| e.value.clone())
+        .collect();
+    let committed = log
+        .iter()
+        .filter(data)
+        .filter(|e| e.offset < last_stable_offset && !e.aborted)
+        .map(|e| e.value.clone())
+        .collect();
+    (uncommitted, committed)
 }
 
 /// Totals the UI shows as counters.
@@ -71,13 +99,18 @@ impl Simulation {
             .iter()
             .map(|meta| {
                 let broker = self.reference_broker(meta.id);
+                let replica = self.brokers[broker as usize].replica(meta.id);
+                let log = self.log_entries(broker, meta.id);
+                let (read_uncommitted, read_committed) =
+                    consumer_views(&log, replica.high_watermark, replica.last_stable_offset());
                 PartitionReport {
                     partition: meta.id,
                     leader: meta.leader,
-                    high_watermark: self.brokers[broker as usize]
-                        .replica(meta.id)
-                        .high_watermark,
-                    log: self.log_entries(broker, meta.id),
+                    high_watermark: replica.high_watermark,
+                    last_stable_offset: replica.last_stable_offset(),
+                    log,
+                    read_uncommitted,
+                    read_committed,
                 }
             })
             .collect();

@@ -72,6 +72,20 @@ pub struct Workload {
     /// Extra messages sent all at once at given times, after or between the regular ones.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub bursts: Vec<Burst>,
+    /// For a producer with `transactional.id`: how messages are grouped into transactions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transactions: Option<TransactionPlan>,
+}
+
+/// Messages `k*size .. (k+1)*size` form transaction `k`; the ones listed in `abort` are
+/// aborted by the application instead of committed.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransactionPlan {
+    pub size: u32,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub abort: Vec<u32>,
 }
 
 /// Several messages sent in the same instant.
@@ -219,6 +233,20 @@ impl Scenario {
                     format!("producers[{i}].workload.messages"),
                     format!("expected at most {MAX_MESSAGES_PER_PRODUCER}"),
                 ));
+            }
+            if let Some(plan) = &p.workload.transactions {
+                if p.config.transactional_id.is_none() {
+                    return Err(err(
+                        format!("producers[{i}].workload.transactions"),
+                        "transactions need a transactional.id in the producer's config",
+                    ));
+                }
+                if plan.size == 0 || plan.size > 1000 {
+                    return Err(err(
+                        format!("producers[{i}].workload.transactions.size"),
+                        "expected 1 to 1000",
+                    ));
+                }
             }
             if let Some(part) = p.workload.partition {
                 if part >= c.partitions {

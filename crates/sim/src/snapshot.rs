@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{BatchState, MessageOutcome, Node, Payload, Simulation};
+use crate::engine::{BatchState, ControlMarker, MessageOutcome, Node, Payload, Simulation};
 use crate::event::BatchRef;
 use crate::producer_state::ProducerEntry;
 use crate::types::*;
@@ -58,6 +58,7 @@ pub struct ReplicaView {
     pub in_isr: bool,
     pub log_end_offset: Offset,
     pub high_watermark: Offset,
+    pub last_stable_offset: Offset,
     pub log: Vec<LogEntryView>,
     pub producer_state: Vec<ProducerEntry>,
 }
@@ -75,6 +76,12 @@ pub struct LogEntryView {
     pub value: String,
     /// An earlier offset of this log already holds the same application message.
     pub duplicate_of: Option<Offset>,
+    /// Written inside a transaction.
+    pub transactional: bool,
+    /// A COMMIT or ABORT marker rather than data.
+    pub control: Option<crate::engine::ControlMarker>,
+    /// Data of an aborted transaction: read_committed consumers skip it.
+    pub aborted: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -207,6 +214,9 @@ impl Simulation {
         let mut out = Vec::with_capacity(replica.record_count());
         for batch in &replica.log {
             for r in &batch.records {
+                let aborted = batch.control.is_none()
+                    && batch.transactional
+                    && replica.is_aborted(batch.producer_id, r.offset);
                 let duplicate_of = r.message.and_then(|m| {
                     let first = *first_seen.entry(m).or_insert(r.offset);
                     (first != r.offset).then_some(first)
@@ -218,13 +228,21 @@ impl Simulation {
                     sequence: r.sequence,
                     producer: r.message.map(|m| m.0),
                     message: r.message.map(|m| m.1),
-                    key: r
-                        .message
-                        .map_or_else(|| "crafted".into(), |m| message_key(m.1)),
-                    value: r
-                        .message
-                        .map_or_else(|| "crafted".into(), |m| message_value(m.0, m.1)),
+                    key: match (batch.control, r.message) {
+                        (Some(_), _) => "marker".into(),
+                        (None, Some(m)) => message_key(m.1),
+                        (None, None) => "crafted".into(),
+                    },
+                    value: match (batch.control, r.message) {
+                        (Some(ControlMarker::Commit), _) => "COMMIT".into(),
+                        (Some(ControlMarker::Abort), _) => "ABORT".into(),
+                        (None, Some(m)) => message_value(m.0, m.1),
+                        (None, None) => "crafted".into(),
+                    },
                     duplicate_of,
+                    transactional: batch.transactional,
+                    control: batch.control,
+                    aborted,
                 });
             }
         }
@@ -247,6 +265,7 @@ impl Simulation {
                         in_isr: meta.isr.contains(&id),
                         log_end_offset: replica.log_end_offset(),
                         high_watermark: replica.high_watermark,
+                        last_stable_offset: replica.last_stable_offset(),
                         log: self.log_entries(id, partition),
                         producer_state: replica.producer_state.entries.values().cloned().collect(),
                     }

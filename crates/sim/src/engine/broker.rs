@@ -15,18 +15,46 @@ use crate::types::*;
 /// Most batches a follower takes in one fetch (bounded work per step).
 const MAX_BATCHES_PER_FETCH: usize = 50;
 
-/// Rebuilds producer state by replaying a log, as `rebuildProducerState` does after an
-/// unclean shutdown or a truncation (with no usable snapshot below the log end).
-pub(crate) fn rebuild_producer_state(log: &[LogBatch], space: SequenceSpace) -> ProducerStateTable {
+/// Rebuilds producer state (and the aborted-transaction index) by replaying a log, as
+/// `rebuildProducerState` does after an unclean shutdown or a truncation (with no usable
+/// snapshot below the log end).
+pub(crate) fn rebuild_producer_state(
+    log: &[LogBatch],
+    space: SequenceSpace,
+) -> (ProducerStateTable, Vec<super::AbortedTxn>) {
     let mut table = ProducerStateTable::default();
+    let mut aborted = Vec::new();
     for batch in log.iter().filter(|b| b.producer_id >= 0) {
-        table.record_append(
+        apply_to_state(&mut table, &mut aborted, batch, space);
+    }
+    (table, aborted)
+}
+
+/// What every replica does with an appended batch: leaders after their checks, followers blindly.
+pub(crate) fn apply_to_state(
+    table: &mut ProducerStateTable,
+    aborted: &mut Vec<super::AbortedTxn>,
+    batch: &LogBatch,
+    space: SequenceSpace,
+) {
+    match batch.control {
+        Some(marker) => {
+            let first = table.record_marker(batch.producer_id, batch.epoch, batch.max_timestamp_ms);
+            if let (super::ControlMarker::Abort, Some(first_offset)) = (marker, first) {
+                aborted.push(super::AbortedTxn {
+                    producer_id: batch.producer_id,
+                    first_offset,
+                    last_offset: batch.base_offset,
+                });
+            }
+        }
+        None => table.record_append_in_txn(
             &batch.incoming(space),
             batch.base_offset,
             batch.last_offset(),
-        );
+            batch.transactional,
+        ),
     }
-    table
 }
 
 fn explain(verdict: &BrokerVerdict) -> String {
@@ -243,6 +271,17 @@ impl Simulation {
         };
         let replica = self.brokers[broker as usize].replica(partition);
         let had_state = replica.producer_state.entry(wire.producer_id).is_some();
+        if wire.producer_id >= 0
+            && !wire.transactional
+            && replica
+                .producer_state
+                .has_open_transaction(wire.producer_id)
+        {
+            return BrokerVerdict::Rejected {
+                error: KafkaError::InvalidTxnState,
+                reason: None,
+            };
+        }
         if wire.producer_id >= 0 {
             let strict =
                 self.scenario.cluster.new_partition_requires_sequence_zero && !replica.ever_written;
@@ -296,14 +335,19 @@ impl Simulation {
             records,
             appended_event,
             appended_without_state: wire.producer_id >= 0 && !had_state,
+            transactional: wire.transactional,
+            control: None,
         };
         let last_offset = batch.last_offset();
         replica.log.push(batch);
         replica.ever_written = true;
         if wire.producer_id >= 0 {
-            replica
-                .producer_state
-                .record_append(&incoming, base_offset, last_offset);
+            replica.producer_state.record_append_in_txn(
+                &incoming,
+                base_offset,
+                last_offset,
+                wire.transactional,
+            );
         }
         self.advance_high_watermark(broker, partition);
         self.answer_parked_fetches(broker, partition);
@@ -744,10 +788,11 @@ impl Simulation {
                 }
                 // Followers append without checks but build the same producer state.
                 if batch.producer_id >= 0 {
-                    replica.producer_state.record_append(
-                        &batch.incoming(space),
-                        batch.base_offset,
-                        batch.last_offset(),
+                    apply_to_state(
+                        &mut replica.producer_state,
+                        &mut replica.aborted,
+                        &batch,
+                        space,
                     );
                 }
                 replica.log.push(batch);
@@ -780,7 +825,7 @@ impl Simulation {
         replica.log.retain(|b| b.base_offset < offset);
         // A batch straddling the point would be cut inside it; the model truncates at batch
         // boundaries, which is where leader epochs change.
-        replica.producer_state = rebuild_producer_state(&replica.log, space);
+        (replica.producer_state, replica.aborted) = rebuild_producer_state(&replica.log, space);
         let end = replica.log_end_offset();
         replica.high_watermark = replica.high_watermark.min(end);
         let removed = (before - replica.record_count()) as u32;

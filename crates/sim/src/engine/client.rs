@@ -542,6 +542,7 @@ impl Simulation {
         let config = p.config.clone();
         let generation = p.connections[broker as usize].generation;
         let incarnation = p.incarnation;
+        let transactional = p.config.transactional_id.is_some();
         let mut wire = Vec::with_capacity(batch_ids.len());
         for &id in &batch_ids {
             let b = &mut self.batches[id as usize];
@@ -559,6 +560,7 @@ impl Simulation {
                 attempt: b.attempts,
                 max_timestamp_ms: b.max_timestamp_ms,
                 payload: b.messages.iter().map(|&m| Some((producer, m))).collect(),
+                transactional,
             });
         }
         let refs: Vec<BatchRef> = batch_ids.iter().map(|&id| self.batch_ref(id)).collect();

@@ -111,6 +111,7 @@ impl Simulation {
                             attempt: 1,
                             max_timestamp_ms: self.now_ms,
                             payload: vec![None; record_count as usize],
+                            transactional: false,
                         }],
                         corrupted: false,
                         done: false,
@@ -242,7 +243,8 @@ impl Simulation {
         b.alive = true;
         for replica in b.replicas.values_mut() {
             if !clean {
-                replica.producer_state = rebuild_producer_state(&replica.log, space);
+                (replica.producer_state, replica.aborted) =
+                    rebuild_producer_state(&replica.log, space);
             }
             // Expired entries are dropped as the snapshot or log is loaded.
             replica.producer_state.remove_expired(now, expiration);

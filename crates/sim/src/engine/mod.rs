@@ -29,7 +29,7 @@ use crate::types::{BrokerId, PartitionId, ProducerIndex, TimeMs};
 
 use state::Payload as WirePayload;
 pub(crate) use state::*;
-pub use state::{LogBatch, MessageOutcome, Node, ResponseRecord};
+pub use state::{AbortedTxn, ControlMarker, LogBatch, MessageOutcome, Node, ResponseRecord};
 
 /// Upper bound on processed actions per run, so no scenario can loop forever.
 pub const MAX_STEPS: u64 = 5_000_000;

@@ -210,6 +210,7 @@ pub struct WireBatch {
     pub max_timestamp_ms: TimeMs,
     /// `(producer, message index)` of each record; `None` for crafted records.
     pub payload: Vec<Option<(ProducerIndex, u32)>>,
+    pub transactional: bool,
 }
 
 /// A produce request, client or crafted.
@@ -358,6 +359,24 @@ pub struct LogRecord {
     pub message: Option<(ProducerIndex, u32)>,
 }
 
+/// The kind of a control batch: the end of a transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ControlMarker {
+    Commit,
+    Abort,
+}
+
+/// An aborted transaction of one producer on one partition (the aborted-transaction index
+/// a read_committed consumer uses to skip its records).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AbortedTxn {
+    pub producer_id: ProducerId,
+    pub first_offset: Offset,
+    /// The ABORT marker's offset.
+    pub last_offset: Offset,
+}
+
 /// One batch in a partition log, as appended by the leader.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogBatch {
@@ -372,6 +391,10 @@ pub struct LogBatch {
     pub appended_event: u64,
     /// Whether the leader had no producer state for this producer id when it appended.
     pub appended_without_state: bool,
+    /// Part of a transaction (data or marker).
+    pub transactional: bool,
+    /// A COMMIT or ABORT marker (one record, invisible to consumers).
+    pub control: Option<ControlMarker>,
 }
 
 impl LogBatch {
@@ -409,6 +432,8 @@ pub struct Replica {
     pub parked_fetches: BTreeSet<BrokerId>,
     /// Whether this replica's log has ever held a record (KAFKA-15591 looks at this).
     pub ever_written: bool,
+    /// Aborted transactions in this log, oldest first.
+    pub aborted: Vec<AbortedTxn>,
 }
 
 impl Replica {
@@ -418,6 +443,21 @@ impl Replica {
 
     pub fn record_count(&self) -> usize {
         self.log.iter().map(|b| b.records.len()).sum()
+    }
+
+    /// LSO: read_committed consumers read up to here (the HW, or the start of the oldest open
+    /// transaction if that is lower).
+    pub fn last_stable_offset(&self) -> Offset {
+        self.producer_state
+            .first_unstable_offset()
+            .map_or(self.high_watermark, |first| first.min(self.high_watermark))
+    }
+
+    /// Whether the record at `offset` of producer `producer_id` belongs to an aborted transaction.
+    pub fn is_aborted(&self, producer_id: ProducerId, offset: Offset) -> bool {
+        self.aborted.iter().any(|a| {
+            a.producer_id == producer_id && a.first_offset <= offset && offset < a.last_offset
+        })
     }
 }
 
