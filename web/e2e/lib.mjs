@@ -40,6 +40,9 @@ export const baseUrl = withSlash(process.env.E2E_BASE_URL ?? 'http://127.0.0.1:8
 /** The same dist/ served under a sub-path (set by run.mjs), or undefined. */
 export const subpathUrl = process.env.E2E_SUBPATH_URL ? withSlash(process.env.E2E_SUBPATH_URL) : undefined;
 
+/** The same site on another origin (another port; set by run.mjs), or undefined. */
+export const secondOriginUrl = process.env.E2E_SECOND_ORIGIN_URL ? withSlash(process.env.E2E_SECOND_ORIGIN_URL) : undefined;
+
 /** Screenshots land here (git-ignored). */
 export const artifactsDir = join(here, 'artifacts');
 

@@ -8,9 +8,11 @@
 // port, then runs the test files with node's built-in test runner, one file at
 // a time, and exits with its status. Mounts:
 //   /        -> dist/
-//   /lab/    -> dist/ again, to check the site works from a sub-path
+//   /docs/lab/ -> dist/ again, to check the site works from a sub-path
 //   /web/    -> web/
 // Tests read the URLs from E2E_BASE_URL / E2E_SUBPATH_URL (see lib.mjs).
+// A second server with the same mounts listens on another free port, a different
+// origin for cross-origin embedding tests: E2E_SECOND_ORIGIN_URL.
 // E2E_DIST=<dir> serves another folder instead of dist/.
 
 import { createServer } from 'node:http';
@@ -22,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
 const dist = process.env.E2E_DIST ? resolve(process.env.E2E_DIST) : join(root, 'dist');
-const SUBPATH = '/lab/';
+const SUBPATH = '/docs/lab/'; // not /lab/: that is the JS API's folder in dist/
 
 const MOUNTS = [
   ['/web/', join(root, 'web')],
@@ -133,9 +135,15 @@ async function main() {
     server.listen(0, '127.0.0.1', ok);
   });
   const { port } = server.address();
+  const second = createServer(handle);
+  await new Promise((ok, fail) => {
+    second.once('error', fail);
+    second.listen(0, '127.0.0.1', ok);
+  });
+  const secondOriginUrl = `http://127.0.0.1:${second.address().port}/`;
   const baseUrl = `http://127.0.0.1:${port}/`;
   const subpathUrl = `http://127.0.0.1:${port}${SUBPATH}`;
-  console.log(`e2e: serving ${dist} at ${baseUrl} (and ${subpathUrl}); ${files.length} test file(s)`);
+  console.log(`e2e: serving ${dist} at ${baseUrl} (and ${subpathUrl}; second origin ${secondOriginUrl}); ${files.length} test file(s)`);
 
   const child = spawn(
     process.execPath,
@@ -143,7 +151,7 @@ async function main() {
     {
       cwd: root,
       stdio: 'inherit',
-      env: { ...process.env, E2E_BASE_URL: baseUrl, E2E_SUBPATH_URL: subpathUrl },
+      env: { ...process.env, E2E_BASE_URL: baseUrl, E2E_SUBPATH_URL: subpathUrl, E2E_SECOND_ORIGIN_URL: secondOriginUrl },
     },
   );
   const stop = (signal) => child.kill(signal);
@@ -158,6 +166,8 @@ async function main() {
   });
   server.closeAllConnections?.();
   await new Promise((done) => server.close(done));
+  second.closeAllConnections?.();
+  await new Promise((done) => second.close(done));
   return code;
 }
 

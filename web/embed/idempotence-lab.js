@@ -1,7 +1,7 @@
 // Idempotent Producer Lab: embed live simulators in any docs page.
 //
 //   <div data-idempotence-lab data-scenario="lost-ack" data-autoplay="1"></div>
-//   <script type="module" src="https://your.site/lab/embed/idempotence-lab.js"></script>
+//   <script defer src="https://your.site/lab/embed/idempotence-lab.js"></script>
 //
 // Every [data-idempotence-lab] element becomes an <iframe> of the lab's embed mode, created
 // when it scrolls into view, paused while off-screen, sized from the frame's `resize`
@@ -73,7 +73,7 @@
     style.id = 'idempotence-lab-style';
     style.textContent = `
 [data-idempotence-lab]{display:block;position:relative;max-width:100%}
-.idempotence-lab-frame{display:block;width:100%;border:1px solid rgba(127,127,127,.35);border-radius:8px;background:transparent;transition:height .15s}
+.idempotence-lab-frame{display:block;box-sizing:border-box;width:100%;border:1px solid rgba(127,127,127,.35);border-radius:8px;background:transparent;transition:height .15s}
 .idempotence-lab-placeholder{box-sizing:border-box;display:flex;align-items:center;justify-content:center;flex-direction:column;gap:.5em;width:100%;border:1px dashed rgba(127,127,127,.5);border-radius:8px;font:14px/1.4 system-ui,sans-serif;color:inherit;text-align:center;padding:1em}
 .idempotence-lab-placeholder button{font:inherit;padding:.3em .9em;border-radius:6px;border:1px solid currentColor;background:transparent;color:inherit;cursor:pointer}
 .idempotence-lab-warning{margin:0 0 .4em;padding:.35em .6em;border-left:3px solid #d97706;background:rgba(217,119,6,.12);font:13px/1.4 system-ui,sans-serif;color:inherit}`;
@@ -170,7 +170,9 @@
         const h = Math.round(Number(data.height));
         if (h >= 50 && h <= 20000) {
           this.height = h;
-          this.iframe.style.height = `${h}px`;
+          const cs = getComputedStyle(this.iframe);
+          const borders = parseFloat(cs.borderTopWidth) + parseFloat(cs.borderBottomWidth) || 0;
+          this.iframe.style.height = `${h + borders}px`; // border-box: the viewport gets exactly h
         }
       } else if (data.type === 'state' && data.state && typeof data.state === 'object') {
         this.state = data.state;
@@ -290,7 +292,7 @@
     const data = event.data;
     if (!data || typeof data !== 'object' || data.source !== FRAME_SOURCE || data.version !== VERSION) return;
     const inst = instances.find((i) => i.iframe && i.iframe.contentWindow === event.source);
-    if (!inst || inst.origin !== event.origin || (data.id !== undefined && String(data.id) !== inst.id)) return;
+    if (!inst || inst.origin !== event.origin || (data.id != null && String(data.id) !== inst.id)) return;
     inst._receive(data);
   });
 

@@ -1,0 +1,163 @@
+// The JS API package for docs pages (dist/lab/idempotence_wasm.{js,_bg.wasm,d.ts}, built by
+// `cargo xtask build-lab`, trunk's post_build hook): loaded in a real page, run, checked.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { launchBrowser, url, subpathUrl, collectErrors, screenshot } from '../lib.mjs';
+
+let browser;
+before(async () => {
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+});
+
+const GOLDEN = readFileSync(new URL('../../../crates/sim/tests/golden/lost-ack.report.json', import.meta.url), 'utf8');
+
+/** Imports lab/idempotence_wasm.js relative to the current page and runs `fn` with it. */
+async function withLab(page, fn, arg) {
+  return page.evaluate(
+    async ([source, arg]) => {
+      const mod = await import(new URL('../lab/idempotence_wasm.js', location.href).href);
+      await mod.default();
+      // eslint-disable-next-line no-new-func
+      return new Function('mod', 'arg', `return (${source})(mod, arg);`)(mod, arg);
+    },
+    [fn.toString(), arg],
+  );
+}
+
+test('lost-ack runs to the end in the page: 10 records, invariants hold, report = native golden', async () => {
+  const { page } = browser;
+  const errors = collectErrors(page);
+  await page.goto(url('examples/'));
+  const result = await withLab(page, ({ Lab, presets, version }) => {
+    const lab = Lab.fromPreset('lost-ack');
+    const steps = lab.stepN(5);
+    const midway = { steps, now: lab.nowMs, finished: lab.finished };
+    lab.runToEnd();
+    const report = lab.report();
+    return {
+      midway,
+      finished: lab.finished,
+      log: report.partitions[0].log,
+      records: report.records.map((r) => r.status),
+      invariants: lab.invariants(),
+      counters: lab.counters(),
+      reportJson: lab.reportJson(),
+      presets: presets().map((p) => p.id),
+      version: version(),
+      scenarioName: lab.scenario().name,
+    };
+  });
+  assert.equal(result.midway.steps, 5);
+  assert.equal(result.midway.finished, false);
+  assert.equal(result.finished, true);
+  assert.equal(result.log.length, 10, 'the partition log holds exactly the 10 messages');
+  assert.deepEqual(result.log.map((e) => e.offset), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.ok(result.log.every((e) => e.duplicate_of === null), 'no duplicate in the log');
+  assert.deepEqual(result.records, Array(10).fill('acked'));
+  assert.ok(result.invariants.length > 0);
+  for (const inv of result.invariants) assert.equal(inv.holds, true, `${inv.id}: ${JSON.stringify(inv.violations)}`);
+  assert.equal(result.counters.duplicates_written, 0);
+  assert.ok(result.counters.duplicates_prevented >= 1, 'the retry was recognised as a duplicate');
+  assert.equal(result.reportJson, GOLDEN, 'byte-identical to the native golden report');
+  assert.ok(result.presets.includes('lost-ack') && result.presets.length >= 12);
+  assert.match(result.version, /^\d+\.\d+\.\d+/);
+  assert.equal(result.scenarioName, 'lost-ack');
+  errors.assertNone();
+});
+
+test('bad calls throw Errors that say what is wrong', async () => {
+  const { page } = browser;
+  await page.goto(url('examples/'));
+  const errs = await withLab(page, ({ Lab }) => {
+    const caught = (f) => {
+      try {
+        f();
+        return null;
+      } catch (e) {
+        return { isError: e instanceof Error, message: String(e.message) };
+      }
+    };
+    const lab = Lab.fromPreset('happy-path');
+    return {
+      unknownPreset: caught(() => Lab.fromPreset('no-such-preset')),
+      badScenario: caught(() => new Lab('{"producers":[{"workload":{"messages":-1}}]}')),
+      wrongType: caught(() => new Lab(42)),
+      negativeTime: caught(() => lab.runUntil(-5)),
+      badFault: caught(() => lab.inject({ type: 'crash_broker', broker: 9, down_ms: 1 })),
+      badStepN: caught(() => lab.stepN(1.5)),
+      fine: caught(() => lab.runUntil(10)),
+    };
+  });
+  for (const [name, e] of Object.entries(errs)) {
+    if (name === 'fine') continue;
+    assert.ok(e, `${name} should throw`);
+    assert.equal(e.isError, true, `${name} throws a real Error`);
+  }
+  assert.match(errs.unknownPreset.message, /unknown preset 'no-such-preset'; known presets: .*lost-ack/);
+  assert.match(errs.badScenario.message, /invalid scenario at producers\[0\]\.workload\.messages/);
+  assert.match(errs.wrongType.message, /expected a scenario object, a JSON string or a preset id/);
+  assert.match(errs.negativeTime.message, /timeMs must be a non-negative whole number/);
+  assert.match(errs.badFault.message, /broker/);
+  assert.match(errs.badStepN.message, /n must be a whole number/);
+  assert.equal(errs.fine, null);
+});
+
+test('the TypeScript declarations are served and typed', async () => {
+  const { page } = browser;
+  const response = await page.request.get(url('lab/idempotence_wasm.d.ts'));
+  assert.equal(response.status(), 200);
+  const dts = await response.text();
+  for (const needle of [
+    'export interface Report',
+    'export interface Snapshot',
+    'export interface Scenario',
+    'export type Fault =',
+    'report(): Report;',
+    'snapshot(): Snapshot;',
+    'events(from?: number | null): LabEvent[];',
+    'constructor(scenario: Scenario | PresetId | string);',
+    'inject(fault: Fault): void;',
+    'export function presets(): Preset[];',
+    'static fromPreset(id: string, seed?: number | null): Lab;',
+  ]) {
+    assert.ok(dts.includes(needle), `idempotence_wasm.d.ts lacks \`${needle}\``);
+  }
+  const wasm = await page.request.get(url('lab/idempotence_wasm_bg.wasm'));
+  assert.equal(wasm.headers()['content-type'], 'application/wasm');
+});
+
+test('the examples page runs the API demo and prints the report', async () => {
+  const { page } = browser;
+  const errors = collectErrors(page);
+  await page.goto(url('examples/'));
+  await page.click('#api-run');
+  const out = page.locator('#api-output');
+  await out.getByText('partition 0 log (10 records):').waitFor({ timeout: 30_000 });
+  const text = await out.textContent();
+  assert.match(text, /finished at \d+ ms/);
+  assert.doesNotMatch(text, /VIOLATED/);
+  assert.match(text, /bad call → Error: unknown preset 'no-such-preset'/);
+  await out.scrollIntoViewIfNeeded();
+  await screenshot(page, 'js-api-examples-output');
+  errors.assertNone();
+});
+
+test('the API also loads when the site is served from a sub-path', { skip: !subpathUrl && 'E2E_SUBPATH_URL not set' }, async () => {
+  const page = await browser.context.newPage();
+  try {
+    await page.goto(new URL('examples/', subpathUrl).href);
+    const n = await withLab(page, ({ Lab }) => {
+      const lab = new Lab('lost-ack');
+      lab.runToEnd();
+      return lab.report().partitions[0].log.length;
+    });
+    assert.equal(n, 10);
+  } finally {
+    await page.close();
+  }
+});
