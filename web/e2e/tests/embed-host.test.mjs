@@ -372,3 +372,49 @@ describe('mount script against the real app (embed mode)', () => {
     }
   });
 });
+
+describe('examples page', { skip: skipAll }, () => {
+  for (const { name, width, height } of [
+    { name: 'desktop', width: 1280, height: 800 },
+    { name: 'phone', width: 375, height: 812 },
+  ]) {
+    test(`renders its live labs without errors (${width} px); screenshot`, async () => {
+      const page = await browser.context.newPage();
+      const errors = collectErrors(page);
+      try {
+        await page.setViewportSize({ width, height });
+        await page.goto(`${A}examples/`);
+        // the snippets show this site's address
+        const snippet = await page.locator('#mount ~ .snippet code').first().textContent();
+        assert.ok(snippet.includes(`${A}embed/idempotence-lab.js`), snippet);
+        assert.equal(await page.locator('code[data-snippet]', { hasText: '{{SITE}}' }).count(), 0);
+        // scroll through so both mounted labs load, then check them
+        for (const id of ['lab-a', 'lab-b']) {
+          await page.locator(`#${id}`).scrollIntoViewIfNeeded();
+          await waitInst(page, id, 'i.ready && i.state', 30_000);
+        }
+        const frameA = await frameOf(page, '#lab-a iframe');
+        await frameA.locator('#app-root').waitFor({ timeout: 30_000 });
+        // the page's host controls drive lab A only
+        await page.locator('#lab-a').scrollIntoViewIfNeeded();
+        await page.click('#lab-a-controls [data-cmd="step"]');
+        await waitInst(page, 'lab-a', 'i.state.event_index > 0');
+        await page.locator('#lab-a-status').getByText(/event \d+/).waitFor();
+        // the page's own theme switch -> labs with data-theme auto follow
+        await page.click('#host-theme'); // auto -> light
+        await page.click('#host-theme'); // light -> dark
+        await frameA.waitForFunction(() => document.documentElement.getAttribute('data-theme') === 'dark');
+        await page.evaluate(() => window.scrollTo(0, 0));
+        await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+        await screenshot(page, `examples-${name}-${width}-dark`);
+        await page.click('#host-theme'); // dark -> auto (light here)
+        await frameA.waitForFunction(() => document.documentElement.getAttribute('data-theme') !== 'dark');
+        await page.evaluate(() => new Promise((r) => setTimeout(r, 300)));
+        await screenshot(page, `examples-${name}-${width}`);
+        errors.assertNone();
+      } finally {
+        await page.close();
+      }
+    });
+  }
+});
