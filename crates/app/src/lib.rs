@@ -3,7 +3,9 @@
 
 pub mod components;
 pub mod describe;
+pub mod embed;
 pub mod state;
+pub mod url;
 
 pub use components::app::App;
 

@@ -1,22 +1,28 @@
+use std::cell::Cell;
 use std::rc::Rc;
 
 use gloo::events::{EventListener, EventListenerOptions};
 use gloo::timers::callback::Interval;
 use idempotence_sim::event::EventKind;
-use idempotence_sim::presets;
-use wasm_bindgen::JsCast;
+use idempotence_sim::{presets, Event, Simulation};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::js_sys;
 use yew::prelude::*;
 
+use super::actions::Actions;
+use super::config_panel::ConfigPanel;
 use super::controls::Controls;
 use super::counters::Counters;
 use super::event_log::EventLog;
 use super::help::Help;
 use super::log_strip::LogStrip;
 use super::notes::Notes;
-use super::stage::Stage;
+use super::stage::{Selected, Stage};
 use super::verdict::Verdict;
 use crate::describe;
-use crate::state::{Action, State, Theme};
+use crate::embed::{self, HostCommand, Incoming};
+use crate::state::{compare_summary, Action, ControlsMode, State, Theme};
 
 /// Below this width (CSS px) the stage stacks producers above brokers.
 const NARROW_PX: f64 = 720.0;
@@ -44,6 +50,73 @@ fn now_ms() -> f64 {
     web_sys::window()
         .and_then(|w| w.performance())
         .map_or(0.0, |p| p.now())
+}
+
+/// Posts a protocol notice to the embedding page (target "*": the notices hold nothing secret).
+fn post_to_parent(msg: &serde_json::Value) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Ok(Some(parent)) = window.parent() else {
+        return;
+    };
+    if let Ok(value) = js_sys::JSON::parse(&msg.to_string()) {
+        let _ = parent.post_message(&value, "*");
+    }
+}
+
+fn warn(text: &str) {
+    web_sys::console::warn_1(&JsValue::from_str(text));
+}
+
+fn app_root_height() -> Option<f64> {
+    let root = web_sys::window()?
+        .document()?
+        .get_element_by_id("app-root")?;
+    Some(root.get_bounding_client_rect().height())
+}
+
+/// The page's own URL with this query: what "Copy link" copies.
+fn share_url(query: &str) -> String {
+    web_sys::window()
+        .map(|w| {
+            let l = w.location();
+            format!(
+                "{}{}{query}",
+                l.origin().unwrap_or_default(),
+                l.pathname().unwrap_or_default()
+            )
+        })
+        .unwrap_or_default()
+}
+
+fn host_action(c: HostCommand) -> Option<Action> {
+    Some(match c {
+        HostCommand::Play => Action::Play,
+        HostCommand::Pause => Action::Pause,
+        HostCommand::Step => Action::StepForward,
+        HostCommand::Seek(t) => Action::SeekTime(t),
+        HostCommand::Load { scenario, seed } => Action::Load(scenario, seed),
+        HostCommand::SetTheme(t) => Action::SetTheme(Theme::parse(&t)?),
+    })
+}
+
+/// `(broker, category, batch description, explanation)` of the run's latest verdict.
+fn latest_verdict(events: &[Event]) -> Option<(u32, String, String, String)> {
+    events.iter().rev().find_map(|e| match &e.kind {
+        EventKind::BatchVerdict {
+            broker,
+            batch,
+            explanation,
+            ..
+        } => Some((
+            *broker,
+            e.kind.category().to_string(),
+            format!("p{} {}", batch.partition, describe::batch(batch)),
+            explanation.clone(),
+        )),
+        _ => None,
+    })
 }
 
 #[component]
@@ -129,21 +202,18 @@ pub fn App() -> Html {
         });
     }
 
-    // Keep the URL shareable.
-    use_effect_with(state.settings.clone(), |settings| {
+    // Keep the URL shareable: settings, configuration, interventions, embed options.
+    let query = state.settings.to_query();
+    use_effect_with(query.clone(), |query| {
         if let Some(w) = web_sys::window() {
             if let Ok(history) = w.history() {
-                let _ = history.replace_state_with_url(
-                    &wasm_bindgen::JsValue::NULL,
-                    "",
-                    Some(&settings.to_query()),
-                );
+                let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(query));
             }
         }
     });
 
     // The theme override lives on <html data-theme>.
-    use_effect_with(state.theme.clone(), |theme| {
+    use_effect_with(state.settings.theme, |theme| {
         if let Some(root) = web_sys::window()
             .and_then(|w| w.document())
             .and_then(|d| d.document_element())
@@ -155,6 +225,141 @@ pub fn App() -> Html {
             };
         }
     });
+
+    // Embed protocol v1 (see `embed`): "ready" once, host commands, "resize" on height change.
+    let embed_opts = state.settings.embed.clone();
+    {
+        let dispatcher = state.dispatcher();
+        let opts = embed_opts.clone();
+        use_effect_with((), move |_| {
+            let mut listeners = Vec::new();
+            let mut observer: Option<(web_sys::ResizeObserver, Closure<dyn FnMut()>)> = None;
+            if let (true, Some(window)) = (opts.embed, web_sys::window()) {
+                let id = opts.id.clone();
+                post_to_parent(&embed::ready(id.as_deref()));
+                let own = window.location().origin().unwrap_or_default();
+                let allowed = opts.allow_origins.clone();
+                let warned = Rc::new(Cell::new(false));
+                listeners.push(EventListener::new(&window, "message", move |e| {
+                    let Some(e) = e.dyn_ref::<web_sys::MessageEvent>() else {
+                        return;
+                    };
+                    let text = js_sys::JSON::stringify(&e.data())
+                        .ok()
+                        .and_then(|s| s.as_string())
+                        .unwrap_or_default();
+                    let incoming = embed::parse_incoming(&text);
+                    if incoming == Incoming::NotForUs {
+                        return;
+                    }
+                    if !embed::origin_allowed(&e.origin(), &own, &allowed) {
+                        if !warned.replace(true) {
+                            warn(&format!("idempotence-lab: ignoring a command from origin {} (not in allow_origins)", e.origin()));
+                        }
+                        return;
+                    }
+                    match incoming {
+                        Incoming::Command(c) => {
+                            if let Some(a) = host_action(c) {
+                                dispatcher.dispatch(a);
+                            }
+                        }
+                        Incoming::Ignored(why) => {
+                            if !warned.replace(true) {
+                                warn(&format!("idempotence-lab: ignoring a host message: {why}"));
+                            }
+                        }
+                        Incoming::NotForUs => {}
+                    }
+                }));
+                let last = Rc::new(Cell::new(-1.0f64));
+                let callback = Closure::<dyn FnMut()>::new(move || {
+                    if let Some(h) = app_root_height() {
+                        if (h - last.get()).abs() >= 1.0 {
+                            last.set(h);
+                            post_to_parent(&embed::resize(id.as_deref(), h));
+                        }
+                    }
+                });
+                if let (Ok(obs), Some(root)) = (
+                    web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref()),
+                    window
+                        .document()
+                        .and_then(|d| d.get_element_by_id("app-root")),
+                ) {
+                    obs.observe(&root);
+                    observer = Some((obs, callback));
+                }
+            }
+            move || {
+                drop(listeners);
+                if let Some((obs, callback)) = observer {
+                    obs.disconnect();
+                    drop(callback);
+                }
+            }
+        });
+    }
+
+    // "state" notices on play, pause, finish, load and seek (not every frame).
+    {
+        let counters = state
+            .sim
+            .as_ref()
+            .map(Simulation::counters)
+            .unwrap_or_default();
+        let notice = embed::StateNotice {
+            scenario: state.settings.preset.clone(),
+            seed: state.scenario.as_ref().map_or(0, |s| s.seed),
+            time_ms: state.clock_ms.floor() as u64,
+            playing: state.playing,
+            finished: state.finished(),
+            event_index: state.event_count(),
+            duplicates_written: counters.duplicates_written,
+            duplicates_prevented: counters.duplicates_prevented,
+        };
+        let key = (
+            state.playing,
+            state.finished(),
+            query.clone(),
+            state.seek_generation,
+        );
+        let opts = embed_opts.clone();
+        use_effect_with(key, move |_| {
+            if opts.embed {
+                post_to_parent(&embed::state(opts.id.as_deref(), &notice));
+            }
+        });
+    }
+
+    let selected = use_state(|| None::<Selected>);
+    let on_select = {
+        let selected = selected.clone();
+        Callback::from(move |s: Selected| {
+            let same = selected.as_ref() == Some(&s);
+            selected.set(if same { None } else { Some(s) })
+        })
+    };
+    let on_intervene = {
+        let d = state.dispatcher();
+        let selected = selected.clone();
+        Callback::from(move |i| {
+            d.dispatch(Action::Intervene(i));
+            selected.set(None);
+        })
+    };
+    let clear_selection = {
+        let selected = selected.clone();
+        Callback::from(move |_: ()| selected.set(None))
+    };
+    let clear_interventions = {
+        let d = state.dispatcher();
+        Callback::from(move |_: ()| d.dispatch(Action::ClearInterventions))
+    };
+    let dispatch = {
+        let d = state.dispatcher();
+        Callback::from(move |a: Action| d.dispatch(a))
+    };
 
     let caption_open = use_state(|| false);
     let toggle_caption = {
@@ -177,7 +382,7 @@ pub fn App() -> Html {
         let d = state.dispatcher();
         Callback::from(move |_: MouseEvent| d.dispatch(Action::DismissNotices))
     };
-    let theme_label = match state.theme {
+    let theme_label = match state.settings.theme {
         Theme::Auto => "◐ Theme: auto",
         Theme::Light => "☀ Theme: light",
         Theme::Dark => "☾ Theme: dark",
@@ -192,10 +397,9 @@ pub fn App() -> Html {
                 .map(|p| p.config.enable_idempotence.unwrap_or(true))
         })
         .unwrap_or(true);
-    let flipped = state
-        .settings
-        .idempotence
-        .is_some_and(|on| on != preset_idempotent);
+    let flipped = !state.settings.compare
+        && state.settings.custom.is_none()
+        && matches!(state.settings.idempotence, Some(Some(on)) if on != preset_idempotent);
     let caption = if flipped {
         let twin = if preset_idempotent {
             format!("{}-no-idempotence", state.settings.preset)
@@ -223,72 +427,131 @@ pub fn App() -> Html {
             .map(|s| s.caption.clone())
             .unwrap_or_default()
     };
+    let mode = embed_opts.controls;
+    let embed = embed_opts.embed;
+    let interactive = mode == ControlsMode::Full;
     let body = match &state.sim {
         None => html! {
-            <section class="panel error" role="alert">
+            <section class="panel error" role="alert" id="run-error">
                 <h2>{ "This scenario cannot run" }</h2>
                 <p>{ state.error.clone().unwrap_or_default() }</p>
+                <p class="muted small">{ "Change the configuration above (or reset it) to run again." }</p>
             </section>
         },
         Some(sim) => {
             let snapshot = Rc::new(sim.snapshot());
             let events = Rc::new(sim.events().to_vec());
             let report_counters = sim.counters();
-            let invariants = sim.check_invariants();
-            let verdict = events.iter().rev().find_map(|e| match &e.kind {
-                EventKind::BatchVerdict {
-                    broker,
-                    batch,
-                    explanation,
-                    ..
-                } => Some((
-                    *broker,
-                    e.kind.category().to_string(),
-                    format!("p{} {}", batch.partition, describe::batch(batch)),
-                    explanation.clone(),
-                )),
-                _ => None,
-            });
             let latest = events
                 .last()
                 .map(|e| describe::event(&e.kind))
                 .unwrap_or_default();
-            html! {
-                <>
-                    <div class="layout">
-                        <div class="main-col">
-                            <section class="panel stage-panel" aria-labelledby="stage-title">
-                                <h2 id="stage-title" class="sr-only">{ "Producers, brokers and the network" }</h2>
-                                <Stage snapshot={snapshot.clone()} events={events.clone()} clock_ms={state.clock_ms}
-                                    narrow={*narrow} reduced_motion={*reduced_motion} />
-                                <Verdict {verdict} />
-                            </section>
-                            <LogStrip snapshot={snapshot.clone()} />
+            let actions = interactive.then(|| html! {
+                <Actions snapshot={snapshot.clone()} selected={(*selected).clone()}
+                    on_intervene={on_intervene.clone()} on_clear_selection={clear_selection.clone()}
+                    interventions={state.settings.faults.len()} on_clear_interventions={clear_interventions.clone()} />
+            });
+            let on_select = interactive.then(|| on_select.clone());
+            if let Some(twin) = state.twin.as_ref() {
+                let twin_snapshot = Rc::new(twin.snapshot());
+                let twin_counters = twin.counters();
+                let summary = compare_summary(&report_counters, &twin_counters);
+                let lane = |key: &'static str,
+                            title: &'static str,
+                            snap: Rc<idempotence_sim::Snapshot>,
+                            evs: &[Event],
+                            counters: idempotence_sim::report::Counters,
+                            select: Option<Callback<Selected>>| {
+                    html! {
+                        <section class="panel lane" data-lane={key} aria-labelledby={format!("lane-{key}-title")}>
+                            <h2 id={format!("lane-{key}-title")} class="lane-title">{ title }</h2>
+                            <Stage snapshot={snap.clone()} events={Rc::new(evs.to_vec())} clock_ms={state.clock_ms}
+                                narrow={*narrow} reduced_motion={*reduced_motion}
+                                selected={(*selected).clone()} on_select={select} />
+                            <Verdict verdict={latest_verdict(evs)} />
+                            <Counters counters={counters} invariants={Vec::new()} finished={state.finished()}
+                                prefix={AttrValue::from(format!("{key}-counter-"))} show_invariants={false} />
+                            <LogStrip snapshot={snap} title_id={AttrValue::from(format!("{key}-logs-title"))} />
+                        </section>
+                    }
+                };
+                html! {
+                    <>
+                        <p id="compare-summary" class="compare-summary" role="status">
+                            <strong>{ "Same seed, same faults. " }</strong>{ summary }
+                        </p>
+                        { for actions }
+                        <div class="compare">
+                            { lane("off", "enable.idempotence = false", snapshot.clone(), &events, report_counters, on_select) }
+                            { lane("on", "enable.idempotence = true", twin_snapshot, twin.events(), twin_counters, None) }
                         </div>
-                        <div class="side-col">
-                            <Counters counters={report_counters} {invariants} finished={state.finished()} />
-                            <EventLog state={state.clone()} events={events.clone()} />
-                            <Notes />
+                        <div class="sr-only" aria-live="polite" id="live">{ latest }</div>
+                    </>
+                }
+            } else {
+                let invariants = sim.check_invariants();
+                let verdict = latest_verdict(&events);
+                html! {
+                    <>
+                        <div class={classes!("layout", embed.then_some("embed-layout"))}>
+                            <div class="main-col">
+                                <section class="panel stage-panel" aria-labelledby="stage-title">
+                                    <h2 id="stage-title" class="sr-only">{ "Producers, brokers and the network" }</h2>
+                                    <Stage snapshot={snapshot.clone()} events={events.clone()} clock_ms={state.clock_ms}
+                                        narrow={*narrow} reduced_motion={*reduced_motion}
+                                        selected={(*selected).clone()} on_select={on_select} />
+                                    { for actions }
+                                    <Verdict {verdict} />
+                                </section>
+                                <LogStrip snapshot={snapshot.clone()} />
+                            </div>
+                            <div class="side-col">
+                                <Counters counters={report_counters} {invariants} finished={state.finished()} />
+                                if interactive {
+                                    <EventLog state={state.clone()} events={events.clone()} />
+                                }
+                                if !embed {
+                                    <Notes />
+                                }
+                            </div>
                         </div>
-                    </div>
-                    <div class="sr-only" aria-live="polite" id="live">{ latest }</div>
-                </>
+                        <div class="sr-only" aria-live="polite" id="live">{ latest }</div>
+                    </>
+                }
             }
         }
     };
 
+    let share = share_url(&query);
+    let title = state
+        .scenario
+        .as_ref()
+        .map(|s| s.name.clone())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| state.settings.preset.clone());
     html! {
-        <main id="app-root" class="lab">
-            <header class="topbar">
-                <div>
-                    <h1>{ "Idempotent Producer Lab" }</h1>
-                    <p class="tagline">{ "A Kafka producer, a broker and a lossy network: watch how producer ids and sequence numbers keep retries from writing duplicates." }</p>
-                </div>
-                <div class="topbar-buttons">
-                    <button id="theme" onclick={cycle_theme}>{ theme_label }</button>
-                    <button id="help-button" onclick={toggle_help} aria-label="Keyboard shortcuts">{ "?" }</button>
-                </div>
-            </header>
+        <main id="app-root" class={classes!("lab", embed.then_some("embedded"))}>
+            if embed {
+                <header class="topbar compact">
+                    <h1 class="embed-title">{ "Idempotent Producer Lab · " }<span class="muted">{ title }</span></h1>
+                    if mode != ControlsMode::None {
+                        <div class="topbar-buttons">
+                            <button id="help-button" onclick={toggle_help} aria-label="Keyboard shortcuts">{ "?" }</button>
+                        </div>
+                    }
+                </header>
+            } else {
+                <header class="topbar">
+                    <div>
+                        <h1>{ "Idempotent Producer Lab" }</h1>
+                        <p class="tagline">{ "A Kafka producer, a broker and a lossy network: watch how producer ids and sequence numbers keep retries from writing duplicates." }</p>
+                    </div>
+                    <div class="topbar-buttons">
+                        <button id="theme" onclick={cycle_theme}>{ theme_label }</button>
+                        <button id="help-button" onclick={toggle_help} aria-label="Keyboard shortcuts">{ "?" }</button>
+                    </div>
+                </header>
+            }
             if !state.notices.is_empty() {
                 <div class="notice" role="alert" id="url-errors">
                     <ul>{ for state.notices.iter().map(|n| html! { <li>{ n }</li> }) }</ul>
@@ -296,7 +559,12 @@ pub fn App() -> Html {
                 </div>
             }
             <section class="narrative" aria-label="Scenario">
-                <Controls state={state.clone()} />
+                if mode != ControlsMode::None {
+                    <Controls state={state.clone()} {mode} share_url={AttrValue::from(share)} />
+                }
+                if interactive {
+                    <ConfigPanel settings={state.settings.clone()} draft={Rc::new(state.draft.clone())} dispatch={dispatch.clone()} />
+                }
                 <p class={classes!("caption", (!*caption_open).then_some("clamped"))} id="caption">{ caption }</p>
                 <button class="caption-more" aria-controls="caption" aria-expanded={caption_open.to_string()}
                     onclick={toggle_caption}>{ if *caption_open { "Show less" } else { "Read the whole story" } }</button>

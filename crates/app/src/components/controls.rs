@@ -2,11 +2,16 @@ use idempotence_sim::presets;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::state::{Action, State, SPEEDS};
+use crate::state::{Action, ControlsMode, State, SPEEDS};
 
 #[derive(Properties, PartialEq)]
 pub struct ControlsProps {
     pub state: UseReducerHandle<State>,
+    #[prop_or(ControlsMode::Full)]
+    pub mode: ControlsMode,
+    /// The page's shareable URL (origin + path + query).
+    #[prop_or_default]
+    pub share_url: AttrValue,
 }
 
 fn speed_label(x: f64) -> String {
@@ -57,11 +62,31 @@ pub fn Controls(props: &ControlsProps) -> Html {
             }
         })
     };
+    let on_compare = {
+        let state = state.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            state.dispatch(Action::SetCompare(input.checked()));
+        })
+    };
+    let copied = use_state(|| false);
+    let on_copy = {
+        let url = props.share_url.to_string();
+        let copied = copied.clone();
+        Callback::from(move |_: MouseEvent| {
+            copy_to_clipboard(&url);
+            copied.set(true);
+        })
+    };
+    let full = props.mode == ControlsMode::Full;
+    let compare = state.settings.compare;
     let idempotent = state.idempotent();
     let finished = state
         .sim
         .as_ref()
-        .and_then(|s| s.finished().map(str::to_string));
+        .and_then(|s| s.finished().map(str::to_string))
+        // In compare mode the run is over only when both sides are.
+        .filter(|_| state.finished());
     let status = match (&finished, state.playing) {
         (Some(why), _) => format!("finished: {why}"),
         (None, true) => "playing".to_string(),
@@ -77,6 +102,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
     let speed = state.settings.speed;
     html! {
         <section class="controls" aria-label="Playback controls">
+            if full {
             <div class="control-row">
                 <label class="field">
                     <span>{ "Scenario" }</span>
@@ -88,15 +114,21 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 </label>
                 <label class="switch" title="enable.idempotence for every producer">
                     <input id="idempotence-toggle" type="checkbox" role="switch"
-                        checked={idempotent} onchange={on_idempotence} />
+                        checked={idempotent} onchange={on_idempotence} disabled={compare} />
                     <span class="switch-track" aria-hidden="true"><span class="switch-thumb"></span></span>
                     <span>{ "enable.idempotence = " }<strong>{ if idempotent { "true" } else { "false" } }</strong></span>
                 </label>
+                <label class="check">
+                    <input id="compare-toggle" type="checkbox" checked={compare} onchange={on_compare} />
+                    { "Compare off vs on" }
+                </label>
             </div>
+            }
             <div class="control-row buttons">
                 <button id="step-back" onclick={d(Action::StepBack)} title="Step back (←)" aria-label="Step back">{ "◀ Back" }</button>
                 <button id="play" class="primary" onclick={d(Action::TogglePlay)} aria-pressed={state.playing.to_string()}>{ play_label }</button>
                 <button id="step-forward" onclick={d(Action::StepForward)} title="Step forward (→)" aria-label="Step forward">{ "Step ▶" }</button>
+                if full {
                 <button id="restart" onclick={d(Action::Restart)} title="Restart (R)">{ "↺ Restart" }</button>
                 <label class="field inline">
                     <span>{ "Speed" }</span>
@@ -106,6 +138,12 @@ pub fn Controls(props: &ControlsProps) -> Html {
                         }) }
                     </select>
                 </label>
+                <button id="copy-link" onclick={on_copy} title="Copy a link that reproduces this run">
+                    { if *copied { "✓ Link copied" } else { "Copy link" } }
+                </button>
+                <input id="share-link" class="share-link" type="text" readonly=true value={props.share_url.clone()}
+                    aria-label="Link to this run" />
+                }
             </div>
             <div class="control-row timeline">
                 <span class="time">{ format!("t = {:.0} ms", state.clock_ms) }</span>
@@ -119,4 +157,20 @@ pub fn Controls(props: &ControlsProps) -> Html {
             </p>
         </section>
     }
+}
+
+/// Best effort: the Clipboard API may be unavailable (insecure context) or refused; the link
+/// is also shown in a read-only field next to the button.
+fn copy_to_clipboard(text: &str) {
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsValue;
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let clipboard = window.navigator().clipboard();
+    let promise = clipboard.write_text(text);
+    // Swallow a refusal so it does not surface as an unhandled rejection.
+    let ignore = Closure::<dyn FnMut(JsValue)>::new(|_: JsValue| {});
+    let _ = promise.catch(&ignore);
+    ignore.forget();
 }

@@ -1,6 +1,8 @@
 //! One component per file, like yew's examples.
 
+pub mod actions;
 pub mod app;
+pub mod config_panel;
 pub mod controls;
 pub mod counters;
 pub mod event_log;

@@ -19,6 +19,48 @@ pub struct StageProps {
     pub clock_ms: f64,
     pub narrow: bool,
     pub reduced_motion: bool,
+    /// What the user clicked (highlighted), and where clicks go. `None` = not interactive.
+    #[prop_or_default]
+    pub selected: Option<Selected>,
+    #[prop_or_default]
+    pub on_select: Option<Callback<Selected>>,
+}
+
+/// A clickable thing on the stage: the intervention bar offers actions for it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Selected {
+    Producer(u32),
+    Broker(u32),
+    /// A produce request, or the response to one, on the wire.
+    Message {
+        request: u64,
+        response: bool,
+        label: String,
+    },
+}
+
+/// Click and keyboard (Enter/Space) handlers that select `what`.
+fn select_handlers(
+    on_select: &Option<Callback<Selected>>,
+    what: Selected,
+) -> (Callback<MouseEvent>, Callback<KeyboardEvent>) {
+    let Some(cb) = on_select.clone() else {
+        return (Callback::noop(), Callback::noop());
+    };
+    let w = what.clone();
+    let c = cb.clone();
+    let click = Callback::from(move |e: MouseEvent| {
+        e.stop_propagation();
+        c.emit(w.clone())
+    });
+    let key = Callback::from(move |e: KeyboardEvent| {
+        if e.key() == "Enter" || e.key() == " " {
+            e.prevent_default();
+            e.stop_propagation();
+            cb.emit(what.clone());
+        }
+    });
+    (click, key)
 }
 
 const LINE: f64 = 17.0;
@@ -125,7 +167,7 @@ fn text(x: f64, y: f64, class: &'static str, s: String) -> Html {
     html! { <text x={x.to_string()} y={y.to_string()} class={class}>{ s }</text> }
 }
 
-fn producer_box(p: &ProducerView, g: BoxGeom) -> Html {
+fn producer_box(p: &ProducerView, g: BoxGeom, props: &StageProps) -> Html {
     let x = g.x + 12.0;
     let mut y = g.y + 22.0;
     let mut parts = vec![text(x, y, "node-title", format!("Producer {}", p.index))];
@@ -212,15 +254,24 @@ fn producer_box(p: &ProducerView, g: BoxGeom) -> Html {
             y += CHIP;
         }
     }
+    let what = Selected::Producer(p.index);
+    let selected = props.selected.as_ref() == Some(&what);
+    let (click, key) = select_handlers(&props.on_select, what);
+    let interactive = props.on_select.is_some();
     html! {
-        <g class={classes!("node", "producer", (!p.alive).then_some("down"))}>
+        <g class={classes!("node", "producer", (!p.alive).then_some("down"), selected.then_some("selected"), interactive.then_some("clickable"))}
+            data-producer={p.index.to_string()}
+            role={interactive.then_some("button")} tabindex={interactive.then_some("0")}
+            aria-label={format!("Producer {}{}: show actions", p.index, if p.alive { "" } else { " (restarting)" })}
+            aria-pressed={interactive.then(|| selected.to_string())}
+            onclick={click} onkeydown={key}>
             <rect class="node-box" x={g.x.to_string()} y={g.y.to_string()} width={g.w.to_string()} height={g.h.to_string()} rx="10" />
             { for parts }
         </g>
     }
 }
 
-fn broker_box(b: &BrokerView, g: BoxGeom) -> Html {
+fn broker_box(b: &BrokerView, g: BoxGeom, props: &StageProps) -> Html {
     let x = g.x + 12.0;
     let mut y = g.y + 22.0;
     let leader_of: Vec<String> = b
@@ -275,26 +326,40 @@ fn broker_box(b: &BrokerView, g: BoxGeom) -> Html {
                 .producer_state
                 .iter()
                 .map(|e| {
-                    let seqs: Vec<String> = e
-                        .batches
-                        .iter()
-                        .map(|c| format!("{}–{}", c.first_seq, c.last_seq))
-                        .collect();
-                    format!(
-                        "pid {} e{}: seq {}",
-                        e.producer_id,
-                        e.epoch,
-                        seqs.join(", ")
-                    )
+                    let seqs = match (e.batches.front(), e.batches.back()) {
+                        (Some(a), Some(z)) if e.batches.len() > 1 => format!(
+                            "seq {}–{} ({} batches)",
+                            a.first_seq,
+                            z.last_seq,
+                            e.batches.len()
+                        ),
+                        (Some(a), _) => format!("seq {}–{}", a.first_seq, a.last_seq),
+                        _ => "no batch".to_string(),
+                    };
+                    format!("pid {} e{}: {seqs}", e.producer_id, e.epoch)
                 })
                 .collect::<Vec<_>>()
                 .join("; ");
-            format!("remembers {known}")
+            let text = format!("remembers {known}");
+            if text.chars().count() > 40 {
+                text.chars().take(39).chain(['…']).collect()
+            } else {
+                text
+            }
         };
         parts.push(text(x, y, "node-line muted", cache));
     }
+    let what = Selected::Broker(b.id);
+    let selected = props.selected.as_ref() == Some(&what);
+    let (click, key) = select_handlers(&props.on_select, what);
+    let interactive = props.on_select.is_some();
     html! {
-        <g class={classes!("node", "broker", (!b.alive).then_some("down"))}>
+        <g class={classes!("node", "broker", (!b.alive).then_some("down"), selected.then_some("selected"), interactive.then_some("clickable"))}
+            data-broker={b.id.to_string()}
+            role={interactive.then_some("button")} tabindex={interactive.then_some("0")}
+            aria-label={format!("Broker {}{}: show actions", b.id, if b.alive { "" } else { " (crashed)" })}
+            aria-pressed={interactive.then(|| selected.to_string())}
+            onclick={click} onkeydown={key}>
             <rect class="node-box" x={g.x.to_string()} y={g.y.to_string()} width={g.w.to_string()} height={g.h.to_string()} rx="10" />
             { for parts }
         </g>
@@ -361,8 +426,21 @@ pub fn Stage(props: &StageProps) -> Html {
         let label = if m.doomed { format!("✕ {}", m.label) } else { m.label.clone() };
         let label: String = if label.chars().count() > 30 { label.chars().take(29).chain(['…']).collect() } else { label };
         let w = 178.0;
+        let droppable = matches!(m.kind.as_str(), "produce" | "response") && m.request.is_some() && !m.doomed;
+        let interactive = droppable && props.on_select.is_some();
+        let what = Selected::Message {
+            request: m.request.unwrap_or_default(),
+            response: m.kind == "response",
+            label: m.label.clone(),
+        };
+        let selected = props.selected.as_ref() == Some(&what);
+        let (click, key) = if interactive { select_handlers(&props.on_select, what) } else { (Callback::noop(), Callback::noop()) };
+        let class = classes!(class, interactive.then_some("clickable"), selected.then_some("selected"));
         html! {
-            <g class={class} data-kind={m.kind.clone()}>
+            <g class={class} data-kind={m.kind.clone()} data-request={m.request.map(|r| r.to_string())}
+                role={interactive.then_some("button")} tabindex={interactive.then_some("0")}
+                aria-label={interactive.then(|| format!("{}: show actions", m.label))}
+                onclick={click} onkeydown={key}>
                 <title>{ if m.doomed { format!("{} (this message will be lost)", m.label) } else { m.label.clone() } }</title>
                 <rect x={(x - w / 2.0).to_string()} y={(y - 10.0).to_string()} width={w.to_string()} height="20" rx="10" />
                 <text x={x.to_string()} y={(y + 4.0).to_string()} text-anchor="middle">{ label }</text>
@@ -411,8 +489,8 @@ pub fn Stage(props: &StageProps) -> Html {
             viewBox={format!("0 0 {} {}", layout.width, layout.height)}
             preserveAspectRatio="xMidYMin meet">
             <g class="links">{ for links }</g>
-            { for snap.producers.iter().zip(&layout.producers).map(|(p, g)| producer_box(p, *g)) }
-            { for snap.brokers.iter().zip(&layout.brokers).map(|(b, g)| broker_box(b, *g)) }
+            { for snap.producers.iter().zip(&layout.producers).map(|(p, g)| producer_box(p, *g, props)) }
+            { for snap.brokers.iter().zip(&layout.brokers).map(|(b, g)| broker_box(b, *g, props)) }
             <g class="messages">{ for messages }</g>
             <g class="marks">{ for marks }</g>
         </svg>

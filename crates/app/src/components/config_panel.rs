@@ -1,0 +1,119 @@
+use std::rc::Rc;
+
+use idempotence_sim::Scenario;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use crate::state::{config_value, Action, Settings};
+
+#[derive(Properties, PartialEq)]
+pub struct ConfigPanelProps {
+    pub settings: Settings,
+    /// The scenario as configured (possibly invalid), for the current values.
+    pub draft: Rc<Option<Scenario>>,
+    pub dispatch: Callback<Action>,
+}
+
+/// `(URL key, Kafka name, hint)` of the numeric fields.
+const NUMBERS: &[(&str, &str, &str)] = &[
+    (
+        "max_in_flight",
+        "max.in.flight.requests.per.connection",
+        "1–10; ≤ 5 with idempotence",
+    ),
+    ("retries", "retries", "0 = never retry"),
+    ("request_timeout_ms", "request.timeout.ms", "ms"),
+    (
+        "delivery_timeout_ms",
+        "delivery.timeout.ms",
+        "ms; ≥ linger.ms + request.timeout.ms",
+    ),
+    ("brokers", "brokers", "1–9"),
+    ("replication_factor", "replication.factor", "≤ brokers"),
+    ("min_isr", "min.insync.replicas", "≤ replication.factor"),
+    ("drop_request", "random request loss", "probability 0–1"),
+    ("drop_response", "random response loss", "probability 0–1"),
+];
+
+/// Producer and cluster configuration. Every change rebuilds the run and goes into the URL;
+/// a combination Kafka refuses shows its ConfigException instead of running.
+#[component]
+pub fn ConfigPanel(props: &ConfigPanelProps) -> Html {
+    let s = &props.settings;
+    let value = |key: &str| -> String {
+        s.config
+            .get(key)
+            .or_else(|| props.draft.as_ref().as_ref().map(|d| config_value(d, key)))
+            .unwrap_or_default()
+    };
+    let on_select = |key: &'static str| {
+        let d = props.dispatch.clone();
+        Callback::from(move |e: Event| {
+            let select: HtmlSelectElement = e.target_unchecked_into();
+            d.emit(Action::SetParam(key.into(), select.value()));
+        })
+    };
+    let on_number = |key: &'static str| {
+        let d = props.dispatch.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            d.emit(Action::SetParam(
+                key.into(),
+                input.value().trim().to_string(),
+            ));
+        })
+    };
+    let idem = match s.idempotence {
+        None => "",
+        Some(None) => "unset",
+        Some(Some(true)) => "on",
+        Some(Some(false)) => "off",
+    };
+    let preset_idem = props
+        .draft
+        .as_ref()
+        .as_ref()
+        .and_then(|d| d.producers.first())
+        .map(|p| match p.config.enable_idempotence {
+            None => "unset",
+            Some(true) => "true",
+            Some(false) => "false",
+        })
+        .unwrap_or("unset");
+    let acks = value("acks");
+    let reset = props.dispatch.reform(|_: MouseEvent| Action::ResetConfig);
+    let overridden = s.idempotence.is_some() || s.config != Default::default();
+    html! {
+        <details class="config" id="config-panel" open={overridden}>
+            <summary>{ "Configuration" }{ if overridden { " (changed)" } else { "" } }</summary>
+            <div class="config-grid">
+                <label class="field">
+                    <span>{ "enable.idempotence" }</span>
+                    <select id="cfg-idempotence" onchange={on_select("idempotence")}>
+                        <option value="" selected={idem.is_empty()}>{ format!("as in the scenario ({preset_idem})") }</option>
+                        <option value="unset" selected={idem == "unset"}>{ "unset (Kafka decides)" }</option>
+                        <option value="on" selected={idem == "on"}>{ "true" }</option>
+                        <option value="off" selected={idem == "off"}>{ "false" }</option>
+                    </select>
+                </label>
+                <label class="field">
+                    <span>{ "acks" }</span>
+                    <select id="cfg-acks" onchange={on_select("acks")}>
+                        { for ["0", "1", "all"].iter().map(|a| html! {
+                            <option value={*a} selected={acks == *a}>{ *a }</option>
+                        }) }
+                    </select>
+                </label>
+                { for NUMBERS.iter().map(|(key, name, hint)| html! {
+                    <label class="field">
+                        <span>{ *name }</span>
+                        <input id={format!("cfg-{key}")} type="text" inputmode="decimal" value={value(key)}
+                            onchange={on_number(key)} aria-describedby={format!("cfg-{key}-hint")} />
+                        <small id={format!("cfg-{key}-hint")} class="muted">{ *hint }</small>
+                    </label>
+                }) }
+            </div>
+            <button id="cfg-reset" onclick={reset} disabled={!overridden}>{ "Reset to the scenario's configuration" }</button>
+        </details>
+    }
+}
