@@ -240,6 +240,19 @@
       this._post({ type: 'set-theme', theme: theme === 'auto' ? hostTheme() : theme });
       return this;
     }
+    /** Removes the lab (iframe, observers); the element stays, empty. */
+    destroy() {
+      if (hasIO) {
+        nearObserver.unobserve(this.element);
+        visibleObserver.unobserve(this.element);
+      }
+      const at = instances.indexOf(this);
+      if (at >= 0) instances.splice(at, 1);
+      this.element.textContent = '';
+      this.iframe = null;
+      this.ready = false;
+      this._handlers.clear();
+    }
     /** Calls fn(message, instance) for 'ready' | 'resize' | 'state' | '*'; returns an unsubscribe function. */
     on(type, fn) {
       if (!this._handlers.has(type)) this._handlers.set(type, new Set());

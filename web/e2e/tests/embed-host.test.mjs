@@ -223,6 +223,13 @@ describe('mount script against a stub frame', { skip: skipAll }, () => {
       assert.deepEqual(await f2.evaluate(() => window.received), []);
       const f1 = await frameOf(page, '#one iframe');
       assert.deepEqual(await f1.evaluate(() => window.received), ['play', 'seek', 'step', 'load']);
+      // destroy() removes one lab and leaves the others alone
+      const n = await page.evaluate(() => window.IdempotenceLab.instances.length);
+      await inst(page, 'two', 'i.destroy()');
+      assert.equal(await page.locator('#two iframe').count(), 0);
+      assert.equal(await page.evaluate(() => window.IdempotenceLab.instances.length), n - 1);
+      await inst(page, 'one', 'i.pause()');
+      await waitInst(page, 'one', 'i.state.playing === false');
       errors.assertNone();
     } finally {
       await page.close();
