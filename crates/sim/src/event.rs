@@ -207,6 +207,46 @@ pub enum EventKind {
     RunFinished {
         why: String,
     },
+    TransactionBegun {
+        producer: ProducerIndex,
+        transaction: u32,
+    },
+    TransactionEnded {
+        producer: ProducerIndex,
+        transaction: u32,
+        committed: bool,
+        producer_id: ProducerId,
+        epoch: Epoch,
+    },
+    TransactionPrepared {
+        transactional_id: String,
+        commit: bool,
+        partitions: Vec<PartitionId>,
+    },
+    TransactionFenced {
+        transactional_id: String,
+        producer_id: ProducerId,
+        epoch: Epoch,
+        why: String,
+    },
+    TransactionCompleted {
+        transactional_id: String,
+        committed: bool,
+    },
+    MarkerWritten {
+        broker: BrokerId,
+        partition: PartitionId,
+        producer_id: ProducerId,
+        epoch: Epoch,
+        marker: crate::engine::ControlMarker,
+        offset: Offset,
+    },
+    ProducerFenced {
+        producer: ProducerIndex,
+        producer_id: ProducerId,
+        epoch: Epoch,
+        error: KafkaError,
+    },
 }
 
 impl EventKind {
@@ -233,6 +273,12 @@ impl EventKind {
             EventKind::BatchAcked { .. } => "ack",
             EventKind::BatchRetrying { .. } => "retry",
             EventKind::BatchFailed { .. } => "error",
+            EventKind::ProducerFenced { .. } | EventKind::TransactionFenced { .. } => "error",
+            EventKind::TransactionBegun { .. }
+            | EventKind::TransactionEnded { .. }
+            | EventKind::TransactionPrepared { .. }
+            | EventKind::TransactionCompleted { .. }
+            | EventKind::MarkerWritten { .. } => "transaction",
             EventKind::EpochBumped { .. }
             | EventKind::SequenceUnresolved { .. }
             | EventKind::SequenceResolved { .. } => "producer",

@@ -92,11 +92,17 @@ impl Simulation {
             let log = &self.brokers[broker as usize].replica(meta.id).log;
             let mut first: BTreeMap<(ProducerIndex, u32), (Offset, usize)> = BTreeMap::new();
             let mut highest: BTreeMap<ProducerIndex, (u32, Offset)> = BTreeMap::new();
+            let replica = self.brokers[broker as usize].replica(meta.id);
             for (batch_index, batch) in log.iter().enumerate() {
                 for record in &batch.records {
                     let Some(message) = record.message else {
                         continue;
                     };
+                    // Data of aborted transactions is invisible to read_committed consumers;
+                    // the transactional guarantees are checked on what they read.
+                    if batch.transactional && replica.is_aborted(batch.producer_id, record.offset) {
+                        continue;
+                    }
                     *present.entry(message).or_default() += 1;
                     if let Some(&(first_offset, first_batch)) = first.get(&message) {
                         out.duplicates.push(Duplicate {
@@ -127,7 +133,7 @@ impl Simulation {
             }
         }
         let unclean = self.unclean_election_happened();
-        for p in &self.producers {
+        for p in self.producers.iter().filter(|p| p.txn.is_none()) {
             for (m, outcome) in p.outcomes.iter().enumerate() {
                 let MessageOutcome::Acked { offset } = outcome else {
                     continue;
@@ -224,12 +230,71 @@ impl Simulation {
                 })
                 .collect(),
         ));
+        results.push(self.check_read_committed());
         results.push(self.check_p1_p2());
         results.push(self.check_p3());
         results.push(self.check_p4());
         results.push(self.check_p5(&analysis));
         results.push(self.check_p6());
         results
+    }
+
+    /// Transactions: a read_committed consumer sees every record of a committed transaction
+    /// exactly once, and nothing of a transaction that never committed.
+    fn check_read_committed(&self) -> InvariantResult {
+        let mut seen: BTreeMap<(ProducerIndex, u32), u32> = BTreeMap::new();
+        for meta in &self.partitions {
+            let broker = self.reference_broker(meta.id);
+            let replica = self.brokers[broker as usize].replica(meta.id);
+            let lso = replica.last_stable_offset();
+            for batch in replica
+                .log
+                .iter()
+                .filter(|b| b.control.is_none() && b.transactional)
+            {
+                for r in batch.records.iter().filter(|r| r.offset < lso) {
+                    if let Some(m) = r.message {
+                        if !replica.is_aborted(batch.producer_id, r.offset) {
+                            *seen.entry(m).or_default() += 1;
+                        }
+                    }
+                }
+            }
+        }
+        let mut violations = Vec::new();
+        let mut applicable = false;
+        for p in &self.producers {
+            let Some(txn) = &p.txn else { continue };
+            applicable = true;
+            let committed: std::collections::BTreeSet<u32> = txn
+                .outcomes
+                .iter()
+                .filter(|o| o.result == "committed")
+                .flat_map(|o| o.messages.iter().copied())
+                .collect();
+            for m in 0..p.total_messages {
+                let count = seen.get(&(p.index, m)).copied().unwrap_or(0);
+                let expected = u32::from(committed.contains(&m));
+                if count != expected {
+                    violations.push(Violation {
+                        event: None,
+                        explanation: if expected == 1 {
+                            format!("producer {} message {}: committed, but read_committed sees it {count} times", p.index, m)
+                        } else {
+                            format!("producer {} message {}: never committed, but read_committed sees it {count} times", p.index, m)
+                        },
+                    });
+                }
+            }
+        }
+        InvariantResult {
+            id: "read_committed_exactly_once".into(),
+            description: "Transactions: read_committed sees each committed record exactly once and no record that was not committed".into(),
+            applicable,
+            holds: violations.is_empty(),
+            violation_count: violations.len() as u64,
+            violations: violations.into_iter().take(MAX_VIOLATIONS_LISTED).collect(),
+        }
     }
 
     /// P1 and P2: within one (partition, pid, epoch) the leader's sequences are contiguous and
@@ -240,7 +305,10 @@ impl Simulation {
             let broker = self.reference_broker(meta.id);
             let log = &self.brokers[broker as usize].replica(meta.id).log;
             let mut last: BTreeMap<(ProducerId, Epoch), Sequence> = BTreeMap::new();
-            for batch in log.iter().filter(|b| b.producer_id >= 0) {
+            for batch in log
+                .iter()
+                .filter(|b| b.producer_id >= 0 && b.control.is_none())
+            {
                 let key = (batch.producer_id, batch.epoch);
                 let end = self
                     .space

@@ -37,6 +37,22 @@ pub const PRESETS: &[(&str, &str)] = &[
         "textbook-rule-loss",
         include_str!("../presets/textbook-rule-loss.json"),
     ),
+    (
+        "zombie-fencing",
+        include_str!("../presets/zombie-fencing.json"),
+    ),
+    (
+        "abort-hides-records",
+        include_str!("../presets/abort-hides-records.json"),
+    ),
+    (
+        "restart-with-transactional-id",
+        include_str!("../presets/restart-with-transactional-id.json"),
+    ),
+    (
+        "multi-partition-commit",
+        include_str!("../presets/multi-partition-commit.json"),
+    ),
 ];
 
 /// The ids of all presets.

@@ -217,7 +217,9 @@ impl Simulation {
                 let aborted = batch.control.is_none()
                     && batch.transactional
                     && replica.is_aborted(batch.producer_id, r.offset);
-                let duplicate_of = r.message.and_then(|m| {
+                // Aborted data is invisible to read_committed consumers: it neither counts as
+                // a first copy nor is flagged as a second one (it is marked `aborted`).
+                let duplicate_of = r.message.filter(|_| !aborted).and_then(|m| {
                     let first = *first_seen.entry(m).or_insert(r.offset);
                     (first != r.offset).then_some(first)
                 });
@@ -324,6 +326,41 @@ impl Simulation {
                 ("response", label, Some(*request))
             }
             Payload::ConnectionReset { .. } => ("reset", "connection reset".to_string(), None),
+            Payload::TxnRequest { request, .. } => (
+                "txn",
+                match request {
+                    crate::engine::TxnRequestPublic::InitProducerId => {
+                        "InitProducerId(transactional.id)".to_string()
+                    }
+                    crate::engine::TxnRequestPublic::AddPartitions { partitions, .. } => {
+                        format!("AddPartitionsToTxn {partitions:?}")
+                    }
+                    crate::engine::TxnRequestPublic::EndTxn { commit, .. } => {
+                        format!("EndTxn({})", if *commit { "COMMIT" } else { "ABORT" })
+                    }
+                },
+                None,
+            ),
+            Payload::TxnResponse {
+                error,
+                producer_id,
+                epoch,
+                ..
+            } => (
+                "txn",
+                format!("{error} (pid {producer_id}, epoch {epoch})"),
+                None,
+            ),
+            Payload::WriteTxnMarker {
+                partition, marker, ..
+            } => (
+                "marker",
+                format!("WriteTxnMarker p{partition} {marker:?}"),
+                None,
+            ),
+            Payload::WriteTxnMarkerResponse { partition, .. } => {
+                ("marker", format!("marker written p{partition}"), None)
+            }
             Payload::Fetch {
                 partition,
                 fetch_offset,

@@ -46,6 +46,16 @@ fn summary(id: &str) -> String {
             );
         }
     }
+    for p in &r.partitions {
+        if p.log.iter().any(|e| e.transactional) {
+            out += &format!(
+                "partition {} lso {} read_committed: {}\n",
+                p.partition,
+                p.last_stable_offset,
+                p.read_committed.join(" ")
+            );
+        }
+    }
     out += "outcomes:";
     for rec in &r.records {
         let o = match &rec.outcome {

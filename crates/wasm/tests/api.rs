@@ -24,7 +24,7 @@ fn report_json_is_byte_identical_to_the_native_run() {
 #[wasm_bindgen_test]
 fn presets_lists_every_preset_with_a_caption() {
     let list = js_sys::Array::from(&presets().unwrap());
-    assert_eq!(list.length(), 12);
+    assert_eq!(list.length(), 16);
     let first = list.get(0);
     let id = js_sys::Reflect::get(&first, &"id".into())
         .unwrap()

@@ -723,7 +723,7 @@ impl Simulation {
         );
     }
 
-    fn answer_parked_fetches(&mut self, leader: BrokerId, partition: PartitionId) {
+    pub(crate) fn answer_parked_fetches(&mut self, leader: BrokerId, partition: PartitionId) {
         let replica = self.brokers[leader as usize].replica_mut(partition);
         let parked: Vec<BrokerId> = std::mem::take(&mut replica.parked_fetches)
             .into_iter()

@@ -79,14 +79,18 @@ impl Simulation {
                 );
                 break;
             }
-            p.next_message += 1;
+            if !self.txn_may_send(producer, message) {
+                // The next transaction starts once the current one has ended.
+                break;
+            }
+            self.producers[producer as usize].next_message += 1;
             self.accumulate(producer, message, false);
         }
         self.wake_producer_at(producer, self.now_ms);
     }
 
     /// `RecordAccumulator.append`: into the open batch of the partition, or a new one.
-    fn accumulate(&mut self, producer: ProducerIndex, message: u32, resend: bool) {
+    pub(crate) fn accumulate(&mut self, producer: ProducerIndex, message: u32, resend: bool) {
         let partition = self.producers[producer as usize].message_partition[message as usize];
         self.producers[producer as usize].outcomes[message as usize] = MessageOutcome::Pending;
         self.emit(EventKind::RecordSent {
@@ -150,6 +154,16 @@ impl Simulation {
             return;
         }
         self.expire_batches(producer);
+        if self.producers[producer as usize].txn.is_some() {
+            // Transactional: the coordinator hands out ids and epochs; no local epoch bump.
+            if self.txn_sender_step(producer) {
+                for broker in 0..self.brokers.len() as BrokerId {
+                    self.drain_to(producer, broker);
+                }
+            }
+            self.schedule_next_wake(producer);
+            return;
+        }
         if self.producers[producer as usize].config.idempotent {
             if !self.producers[producer as usize].has_producer_id() {
                 self.maybe_init_producer_id(producer);
@@ -483,6 +497,13 @@ impl Simulation {
                 let Some(&head) = p.partitions[partition as usize].deque.front() else {
                     continue;
                 };
+                // A transactional producer writes only to partitions added to the transaction.
+                if p.txn
+                    .as_ref()
+                    .is_some_and(|t| !t.added.contains(&partition))
+                {
+                    continue;
+                }
                 match p.leader_cache[partition as usize] {
                     Some(leader) if leader == broker => {
                         if !self.brokers[broker as usize].alive {
@@ -906,6 +927,10 @@ impl Simulation {
         if !config.idempotent || error != KafkaError::OutOfOrderSequenceNumber {
             return true;
         }
+        if p.txn.is_some() {
+            // Transactional: OUT_OF_ORDER_SEQUENCE_NUMBER is not retried; the transaction aborts.
+            return false;
+        }
         let (partition, base) = (b.partition, b.base_sequence.unwrap_or(0));
         let reset = b.sent_as.is_some_and(|sent| sent != (b.epoch, base));
         let part = &p.partitions[partition as usize];
@@ -986,12 +1011,23 @@ impl Simulation {
         if p.config.idempotent && (adjust_sequences || error == KafkaError::InvalidProducerEpoch) {
             p.epoch_bump_partitions.insert(partition);
         }
+        let transactional = p.txn.is_some();
         self.emit(EventKind::BatchFailed {
             producer,
             batch,
             error,
             maybe_written,
         });
+        if transactional {
+            self.txn_batch_failed(producer, error);
+        }
+    }
+
+    /// Fails a batch at once (transaction aborted or producer fenced).
+    pub(crate) fn fail_batch_now(&mut self, batch_id: u64, error: KafkaError) {
+        if self.batches[batch_id as usize].state != BatchState::Done {
+            self.fail_batch(batch_id, error, false, false);
+        }
     }
 
     // -----------------------------------------------------------------------------------------
@@ -1005,10 +1041,39 @@ impl Simulation {
         p.alive = false;
         p.incarnation += 1;
         let mut unacknowledged = Vec::new();
-        for (m, outcome) in p.outcomes.iter_mut().enumerate() {
-            if (m as u32) < p.next_message && *outcome == MessageOutcome::Pending {
-                *outcome = MessageOutcome::Abandoned;
-                unacknowledged.push(m as u32);
+        let (pid, epoch, total) = (p.producer_id, p.epoch, p.total_messages);
+        if let Some(txn) = p.txn.as_mut() {
+            // A transactional application starts its uncommitted transaction over: every record
+            // of it is sent again, acknowledged or not, under the new instance.
+            let range = txn.messages_of(txn.index, total);
+            if !matches!(txn.state, super::ClientTxnState::Fatal { .. }) {
+                if txn.state != super::ClientTxnState::Ready {
+                    txn.outcomes.push(super::TxnOutcome {
+                        index: txn.index,
+                        attempt: txn.attempt,
+                        producer_id: pid,
+                        epoch,
+                        result: "abandoned".into(),
+                        messages: range.clone().collect(),
+                    });
+                    txn.attempt += 1;
+                }
+                txn.state = super::ClientTxnState::AwaitingProducerId;
+            }
+            txn.added.clear();
+            txn.request_in_flight = None;
+            txn.all_sent = false;
+            txn.abortable_error = None;
+            p.next_message = p.next_message.min(range.start);
+            for m in range {
+                p.outcomes[m as usize] = MessageOutcome::Abandoned;
+            }
+        } else {
+            for (m, outcome) in p.outcomes.iter_mut().enumerate() {
+                if (m as u32) < p.next_message && *outcome == MessageOutcome::Pending {
+                    *outcome = MessageOutcome::Abandoned;
+                    unacknowledged.push(m as u32);
+                }
             }
         }
         for part in &mut p.partitions {

@@ -13,6 +13,7 @@ mod client;
 mod faults;
 mod network;
 mod state;
+mod txn;
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -28,8 +29,12 @@ use crate::sequence::SequenceSpace;
 use crate::types::{BrokerId, PartitionId, ProducerIndex, TimeMs};
 
 use state::Payload as WirePayload;
+pub(crate) use state::TxnRequest as TxnRequestPublic;
 pub(crate) use state::*;
-pub use state::{AbortedTxn, ControlMarker, LogBatch, MessageOutcome, Node, ResponseRecord};
+pub use state::{
+    AbortedTxn, ClientTxnState, ControlMarker, LogBatch, MessageOutcome, Node, ResponseRecord,
+    TxnMetadata, TxnOutcome, TxnStatus,
+};
 
 /// Upper bound on processed actions per run, so no scenario can loop forever.
 pub const MAX_STEPS: u64 = 5_000_000;
@@ -98,6 +103,14 @@ pub(crate) enum Action {
     ReplicationResume {
         broker: BrokerId,
     },
+    /// The client's request timeout for a request to the transaction coordinator.
+    TxnRequestTimeout {
+        producer: ProducerIndex,
+        incarnation: u32,
+        id: u64,
+    },
+    /// The coordinator re-sends markers and expires transactions.
+    CoordinatorTick,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,6 +159,10 @@ pub struct Simulation {
     pub(crate) next_request_id: u64,
     pub(crate) next_producer_id: crate::types::ProducerId,
     pub(crate) pending_recoveries: u32,
+    /// Transaction coordinator state per transactional id (durable: `__transaction_state`).
+    pub(crate) coordinator: std::collections::BTreeMap<String, TxnMetadata>,
+    pub(crate) next_txn_request_id: u64,
+    pub(crate) coordinator_tick_scheduled: bool,
     steps: u64,
     finished: Option<String>,
 }
@@ -197,6 +214,9 @@ impl Simulation {
             next_request_id: 0,
             next_producer_id: 1000,
             pending_recoveries: 0,
+            coordinator: Default::default(),
+            next_txn_request_id: 0,
+            coordinator_tick_scheduled: false,
             steps: 0,
             finished: None,
             scenario,
@@ -398,6 +418,12 @@ impl Simulation {
             Action::ProducerRestart { producer } => self.producer_restart_complete(producer),
             Action::LinkHeal { producer, broker } => self.link_heal(producer, broker),
             Action::ReplicationResume { broker } => self.replication_resume(broker),
+            Action::TxnRequestTimeout {
+                producer,
+                incarnation,
+                id,
+            } => self.txn_request_timeout(producer, incarnation, id),
+            Action::CoordinatorTick => self.coordinator_tick(),
         }
     }
 
@@ -415,7 +441,7 @@ impl Simulation {
         if !self.producers.iter().all(|p| p.is_idle()) {
             return false;
         }
-        if !self.open_requests.is_empty() {
+        if !self.open_requests.is_empty() || self.coordinator_busy() {
             return false;
         }
         // acks=0 requests are complete for the client while still on the wire.

@@ -88,6 +88,61 @@ impl Simulation {
                 producer_id,
             } => self.receive_producer_id(producer, incarnation, producer_id),
             Payload::Produce { request } => self.produce_arrived(request),
+            Payload::TxnRequest {
+                producer,
+                incarnation,
+                id,
+                request,
+            } => {
+                let Node::Broker(coordinator) = message.to else {
+                    return;
+                };
+                self.handle_txn_request(coordinator, producer, incarnation, id, request)
+            }
+            Payload::TxnResponse {
+                producer,
+                incarnation,
+                id,
+                error,
+                producer_id,
+                epoch,
+                position,
+            } => self.txn_response_arrived(
+                producer,
+                incarnation,
+                id,
+                super::txn::TxnAnswer {
+                    error,
+                    producer_id,
+                    epoch,
+                    position,
+                },
+            ),
+            Payload::WriteTxnMarker {
+                transactional_id,
+                partition,
+                producer_id,
+                epoch,
+                marker,
+            } => {
+                let Node::Broker(broker) = message.to else {
+                    return;
+                };
+                self.handle_write_marker(
+                    broker,
+                    transactional_id,
+                    partition,
+                    producer_id,
+                    epoch,
+                    marker,
+                )
+            }
+            Payload::WriteTxnMarkerResponse {
+                transactional_id,
+                partition,
+                epoch,
+                ok,
+            } => self.handle_marker_response(transactional_id, partition, epoch, ok),
             Payload::ProduceResponse { request, results } => {
                 self.response_arrived(request, results)
             }
@@ -175,6 +230,11 @@ impl Simulation {
                 self.emit(crate::event::EventKind::ResponseLost { request });
             }
             Payload::ConnectionReset { .. } => {}
+            // The client's request timeout and the coordinator's tick resend these.
+            Payload::TxnRequest { .. }
+            | Payload::TxnResponse { .. }
+            | Payload::WriteTxnMarker { .. }
+            | Payload::WriteTxnMarkerResponse { .. } => {}
         }
     }
 }

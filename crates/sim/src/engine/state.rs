@@ -100,6 +100,112 @@ pub struct ClientConnection {
     pub stalled: bool,
 }
 
+/// The transactional client's state (`TransactionManager.State`), named by what it waits for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ClientTxnState {
+    /// Waiting for InitProducerId from the coordinator.
+    AwaitingProducerId,
+    /// Between transactions.
+    Ready,
+    /// Sending the records of transaction `index`.
+    InTransaction,
+    /// Waiting for the coordinator to accept EndTxn.
+    Ending { commit: bool },
+    /// Fenced or otherwise fatal: the producer can do nothing more.
+    Fatal { error: crate::error::KafkaError },
+}
+
+/// What happened to one transaction of the application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxnOutcome {
+    pub index: u32,
+    pub attempt: u32,
+    pub producer_id: ProducerId,
+    pub epoch: Epoch,
+    /// `committed`, `aborted`, or `fenced`.
+    pub result: String,
+    pub messages: Vec<u32>,
+}
+
+/// Client-side transaction bookkeeping of a producer with `transactional.id`.
+#[derive(Debug, Clone)]
+pub struct ClientTxn {
+    pub transactional_id: String,
+    pub size: u32,
+    pub planned_aborts: BTreeSet<u32>,
+    pub state: ClientTxnState,
+    /// The transaction being sent (or the next one, when ready).
+    pub index: u32,
+    pub attempt: u32,
+    /// Partitions the coordinator has accepted into the current transaction.
+    pub added: BTreeSet<PartitionId>,
+    /// A request to the coordinator is outstanding (the client sends one at a time).
+    pub request_in_flight: Option<u64>,
+    /// Partitions named in the outstanding AddPartitionsToTxn.
+    pub adding: Vec<PartitionId>,
+    /// Every record of the current transaction has been handed to `send()`.
+    pub all_sent: bool,
+    /// A batch failed: the transaction can only be aborted.
+    pub abortable_error: Option<crate::error::KafkaError>,
+    pub outcomes: Vec<TxnOutcome>,
+}
+
+impl ClientTxn {
+    /// Messages of transaction `index` (the last one may be shorter).
+    pub fn messages_of(&self, index: u32, total: u32) -> std::ops::Range<u32> {
+        let start = index.saturating_mul(self.size).min(total);
+        start..(start + self.size).min(total)
+    }
+}
+
+/// The coordinator's record of a transactional id (`TransactionMetadata`). It lives in the
+/// replicated `__transaction_state` log, so it survives the coordinator broker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxnMetadata {
+    pub transactional_id: String,
+    pub producer_id: ProducerId,
+    pub epoch: Epoch,
+    pub status: TxnStatus,
+    pub partitions: BTreeSet<PartitionId>,
+    /// Partitions whose marker is not yet written.
+    pub pending_markers: BTreeSet<PartitionId>,
+    pub started_ms: Option<TimeMs>,
+    pub timeout_ms: TimeMs,
+    /// Each application's input position committed with its transactions (what
+    /// `sendOffsetsToTransaction` stores): the index of the transaction after its last commit.
+    /// Keyed by the scenario's producer: each producer spec is its own input stream.
+    pub committed_positions: BTreeMap<ProducerIndex, u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TxnStatus {
+    Empty,
+    Ongoing,
+    PrepareCommit,
+    PrepareAbort,
+    CompleteCommit,
+    CompleteAbort,
+}
+
+/// A request to the transaction coordinator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TxnRequest {
+    InitProducerId,
+    AddPartitions {
+        producer_id: ProducerId,
+        epoch: Epoch,
+        partitions: Vec<PartitionId>,
+    },
+    EndTxn {
+        producer_id: ProducerId,
+        epoch: Epoch,
+        commit: bool,
+        next_position: u32,
+    },
+}
+
 /// One producer application and its Java client.
 #[derive(Debug, Clone)]
 pub struct ProducerClient {
@@ -130,6 +236,8 @@ pub struct ProducerClient {
     pub send_times_ms: Vec<TimeMs>,
     /// Batches not yet done, by creation time: the next delivery timeout is the first.
     pub live_batches: BTreeSet<(TimeMs, u64)>,
+    /// Present for a producer with `transactional.id`.
+    pub txn: Option<ClientTxn>,
 }
 
 impl ProducerClient {
@@ -146,6 +254,25 @@ impl ProducerClient {
         let message_partition = (0..total)
             .map(|m| spec.workload.partition.unwrap_or(m % partition_count))
             .collect();
+        let txn = config.transactional_id.clone().map(|transactional_id| {
+            let plan = spec.workload.transactions.clone();
+            ClientTxn {
+                transactional_id,
+                size: plan.as_ref().map_or(total.max(1), |p| p.size),
+                planned_aborts: plan
+                    .map(|p| p.abort.into_iter().collect())
+                    .unwrap_or_default(),
+                state: ClientTxnState::AwaitingProducerId,
+                index: 0,
+                attempt: 1,
+                added: BTreeSet::new(),
+                request_in_flight: None,
+                adding: Vec::new(),
+                all_sent: false,
+                abortable_error: None,
+                outcomes: Vec::new(),
+            }
+        });
         ProducerClient {
             index,
             config,
@@ -172,6 +299,7 @@ impl ProducerClient {
             outcomes: vec![MessageOutcome::Pending; total as usize],
             message_partition,
             resend_queue: VecDeque::new(),
+            txn,
             send_times_ms,
             live_batches: BTreeSet::new(),
         }
@@ -183,6 +311,14 @@ impl ProducerClient {
 
     /// Nothing left to send and nothing waiting for an answer.
     pub fn is_idle(&self) -> bool {
+        if let Some(txn) = &self.txn {
+            if matches!(txn.state, ClientTxnState::Fatal { .. }) {
+                return true;
+            }
+            if txn.state != ClientTxnState::Ready || txn.request_in_flight.is_some() {
+                return false;
+            }
+        }
         self.next_message >= self.total_messages
             && self.resend_queue.is_empty()
             && self.alive
@@ -287,6 +423,39 @@ pub enum Payload {
         follower: BrokerId,
         partition: PartitionId,
         fetch_offset: Offset,
+    },
+    /// Producer → transaction coordinator.
+    TxnRequest {
+        producer: ProducerIndex,
+        incarnation: u32,
+        id: u64,
+        request: TxnRequest,
+    },
+    /// Coordinator → producer.
+    TxnResponse {
+        producer: ProducerIndex,
+        incarnation: u32,
+        id: u64,
+        error: crate::error::KafkaError,
+        producer_id: ProducerId,
+        epoch: Epoch,
+        /// The committed input position (what the application reads back on start).
+        position: u32,
+    },
+    /// Coordinator → partition leader: write a COMMIT or ABORT marker.
+    WriteTxnMarker {
+        transactional_id: String,
+        partition: PartitionId,
+        producer_id: ProducerId,
+        epoch: Epoch,
+        marker: ControlMarker,
+    },
+    /// Partition leader → coordinator.
+    WriteTxnMarkerResponse {
+        transactional_id: String,
+        partition: PartitionId,
+        epoch: Epoch,
+        ok: bool,
     },
     FetchResponse {
         follower: BrokerId,

@@ -1,0 +1,896 @@
+//! Transactions: the transaction coordinator (`TransactionCoordinator`, `TransactionMetadata`)
+//! and the transactional side of the client (`TransactionManager`).
+//!
+//! What is modelled (KIP-98, transactions v1 as in brokers 2.5–3.x):
+//! - `InitProducerId(transactional.id)` maps the id to one producer id and bumps its epoch on
+//!   every call, fencing older instances; an open transaction of the previous instance is first
+//!   aborted with the epoch raised by one, and the caller gets CONCURRENT_TRANSACTIONS until the
+//!   abort is complete (`prepareInitProducerIdTransit`, `PrepareEpochFence`);
+//! - `AddPartitionsToTxn` before the first write to a partition;
+//! - `EndTxn(COMMIT|ABORT)`: PrepareCommit/PrepareAbort, then a marker is written to every
+//!   partition of the transaction, then CompleteCommit/CompleteAbort; the client is answered once
+//!   the Prepare state is recorded, and a retried EndTxn with the same result is answered NONE;
+//! - an older epoch gets PRODUCER_FENCED from the coordinator (fatal for the client);
+//! - `transaction.timeout.ms`: the coordinator aborts and fences a transaction left open.
+//!
+//! The application's input position, which a real consume-transform-produce loop commits with
+//! `sendOffsetsToTransaction`, travels in EndTxn here; a restarted instance resumes from it.
+//! Not modelled: KIP-890 verification and transactions v2.
+
+use std::collections::BTreeSet;
+
+use super::{
+    Action, ClientTxnState, ControlMarker, LogBatch, LogRecord, Node, Payload, Simulation,
+    TxnMetadata, TxnOutcome, TxnRequest, TxnStatus,
+};
+use crate::error::KafkaError;
+use crate::event::EventKind;
+use crate::types::*;
+
+/// The fields of a coordinator's answer.
+pub(crate) struct TxnAnswer {
+    pub error: KafkaError,
+    pub producer_id: ProducerId,
+    pub epoch: Epoch,
+    /// The committed input position of the asking application.
+    pub position: u32,
+}
+
+/// How often the coordinator looks for transactions past `transaction.timeout.ms`, and how
+/// long it waits before re-sending an unanswered marker.
+const COORDINATOR_TICK_MS: TimeMs = 1_000;
+
+impl Simulation {
+    /// The broker coordinating a transactional id: a fixed hash of the id picks its
+    /// `__transaction_state` partition, whose leader is the first live broker from there.
+    pub(crate) fn coordinator_of(&self, transactional_id: &str) -> Option<BrokerId> {
+        let n = self.brokers.len() as u32;
+        let start = transactional_id.bytes().map(u32::from).sum::<u32>() % n;
+        (0..n)
+            .map(|i| (start + i) % n)
+            .find(|&b| self.brokers[b as usize].alive)
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Client side.
+
+    /// One step of the transactional sender, before draining. Returns whether draining may
+    /// go on for the partitions already added to the transaction.
+    pub(crate) fn txn_sender_step(&mut self, producer: ProducerIndex) -> bool {
+        let p = &self.producers[producer as usize];
+        let Some(txn) = &p.txn else { return true };
+        if matches!(txn.state, ClientTxnState::Fatal { .. }) {
+            return false;
+        }
+        if txn.request_in_flight.is_some() {
+            return txn.state == ClientTxnState::InTransaction;
+        }
+        match txn.state.clone() {
+            ClientTxnState::AwaitingProducerId => {
+                // The application calls initTransactions() when it starts, at its first send.
+                let start = p.send_times_ms.first().copied().unwrap_or(0);
+                if p.incarnation == 0 && self.now_ms < start {
+                    self.wake_producer_at(producer, start);
+                    return false;
+                }
+                self.send_txn_request(producer, TxnRequest::InitProducerId);
+                false
+            }
+            ClientTxnState::Ready | ClientTxnState::Fatal { .. } => false,
+            ClientTxnState::Ending { .. } => false,
+            ClientTxnState::InTransaction => {
+                let (pid, epoch) = (p.producer_id, p.epoch);
+                // Partitions with data waiting that the coordinator does not know of yet.
+                let wanted: Vec<PartitionId> = p
+                    .partitions
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, part)| {
+                        !part.deque.is_empty() && !txn.added.contains(&(*i as PartitionId))
+                    })
+                    .map(|(i, _)| i as PartitionId)
+                    .collect();
+                if txn.abortable_error.is_none() && !wanted.is_empty() {
+                    self.producers[producer as usize]
+                        .txn
+                        .as_mut()
+                        .expect("transactional")
+                        .adding = wanted.clone();
+                    self.send_txn_request(
+                        producer,
+                        TxnRequest::AddPartitions {
+                            producer_id: pid,
+                            epoch,
+                            partitions: wanted,
+                        },
+                    );
+                    return true;
+                }
+                let busy = p.partitions.iter().any(|part| !part.in_flight.is_empty())
+                    || p.connections.iter().any(|c| !c.in_flight.is_empty());
+                let pending = p.partitions.iter().any(|part| !part.deque.is_empty());
+                let abort = txn.abortable_error.is_some();
+                if abort && !busy {
+                    // abortUndrainedBatches: what was never sent is dropped with the transaction.
+                    self.abort_undrained(producer);
+                    self.end_transaction(producer, false);
+                    return false;
+                }
+                if txn.all_sent && !busy && !pending {
+                    let commit = !txn.planned_aborts.contains(&txn.index);
+                    self.end_transaction(producer, commit);
+                    return false;
+                }
+                true
+            }
+        }
+    }
+
+    fn abort_undrained(&mut self, producer: ProducerIndex) {
+        let queued: Vec<u64> = self.producers[producer as usize]
+            .partitions
+            .iter()
+            .flat_map(|part| part.deque.iter().copied())
+            .collect();
+        for id in queued {
+            self.fail_batch_now(id, KafkaError::InvalidTxnState);
+        }
+    }
+
+    fn end_transaction(&mut self, producer: ProducerIndex, commit: bool) {
+        let p = &mut self.producers[producer as usize];
+        let (pid, epoch) = (p.producer_id, p.epoch);
+        let txn = p.txn.as_mut().expect("transactional");
+        txn.state = ClientTxnState::Ending { commit };
+        let next_position = txn.index + 1;
+        if txn.added.is_empty() {
+            // Nothing was written: the client completes the transaction without the coordinator.
+            self.complete_transaction(producer, commit);
+            return;
+        }
+        self.send_txn_request(
+            producer,
+            TxnRequest::EndTxn {
+                producer_id: pid,
+                epoch,
+                commit,
+                next_position,
+            },
+        );
+    }
+
+    fn send_txn_request(&mut self, producer: ProducerIndex, request: TxnRequest) {
+        let p = &self.producers[producer as usize];
+        let txn = p.txn.as_ref().expect("transactional");
+        let incarnation = p.incarnation;
+        let timeout = p.config.request_timeout_ms;
+        let id = self.next_txn_request_id;
+        self.next_txn_request_id += 1;
+        let Some(coordinator) = self.coordinator_of(&txn.transactional_id) else {
+            let backoff = p.config.retry_backoff_ms.max(1);
+            self.wake_producer_at(producer, self.now_ms + backoff);
+            return;
+        };
+        self.producers[producer as usize]
+            .txn
+            .as_mut()
+            .expect("transactional")
+            .request_in_flight = Some(id);
+        self.send_message(
+            Node::Producer(producer),
+            Node::Broker(coordinator),
+            Payload::TxnRequest {
+                producer,
+                incarnation,
+                id,
+                request,
+            },
+        );
+        self.schedule(
+            self.now_ms + timeout,
+            Action::TxnRequestTimeout {
+                producer,
+                incarnation,
+                id,
+            },
+        );
+    }
+
+    /// The coordinator did not answer in time (it may have failed over): ask again.
+    pub(crate) fn txn_request_timeout(
+        &mut self,
+        producer: ProducerIndex,
+        incarnation: u32,
+        id: u64,
+    ) {
+        let p = &mut self.producers[producer as usize];
+        if p.incarnation != incarnation {
+            return;
+        }
+        let Some(txn) = p.txn.as_mut() else { return };
+        if txn.request_in_flight != Some(id) {
+            return;
+        }
+        txn.request_in_flight = None;
+        if let ClientTxnState::Ending { commit } = txn.state {
+            // EndTxn is retried with the same result; the coordinator answers it idempotently.
+            let next_position = txn.index + 1;
+            let (pid, epoch) = (p.producer_id, p.epoch);
+            self.send_txn_request(
+                producer,
+                TxnRequest::EndTxn {
+                    producer_id: pid,
+                    epoch,
+                    commit,
+                    next_position,
+                },
+            );
+            return;
+        }
+        self.wake_producer_at(producer, self.now_ms);
+    }
+
+    pub(crate) fn txn_response_arrived(
+        &mut self,
+        producer: ProducerIndex,
+        incarnation: u32,
+        id: u64,
+        answer: TxnAnswer,
+    ) {
+        let TxnAnswer {
+            error,
+            producer_id,
+            epoch,
+            position,
+        } = answer;
+        let p = &mut self.producers[producer as usize];
+        if p.incarnation != incarnation || !p.alive {
+            return;
+        }
+        let backoff = p.config.retry_backoff_ms.max(1);
+        let Some(txn) = p.txn.as_mut() else { return };
+        if txn.request_in_flight != Some(id) {
+            return;
+        }
+        txn.request_in_flight = None;
+        if error == KafkaError::ProducerFenced {
+            self.fence_producer(producer, error);
+            return;
+        }
+        if error == KafkaError::ConcurrentTransactions {
+            // The coordinator is still completing a transaction: try again after the backoff.
+            if let ClientTxnState::Ending { commit } = txn.state {
+                let next_position = txn.index + 1;
+                let (pid, epoch) = (p.producer_id, p.epoch);
+                self.send_txn_request(
+                    producer,
+                    TxnRequest::EndTxn {
+                        producer_id: pid,
+                        epoch,
+                        commit,
+                        next_position,
+                    },
+                );
+            } else {
+                self.wake_producer_at(producer, self.now_ms + backoff);
+            }
+            return;
+        }
+        match txn.state.clone() {
+            ClientTxnState::AwaitingProducerId if error == KafkaError::None => {
+                p.producer_id = producer_id;
+                p.epoch = epoch;
+                // On start the application resumes from its committed input position: a
+                // transaction whose commit it never heard about may have committed after all.
+                let total = p.total_messages;
+                while txn.index < position {
+                    let messages: Vec<u32> = txn.messages_of(txn.index, total).collect();
+                    txn.outcomes.push(TxnOutcome {
+                        index: txn.index,
+                        attempt: txn.attempt,
+                        producer_id: p.producer_id,
+                        epoch: p.epoch,
+                        result: "committed".into(),
+                        messages,
+                    });
+                    txn.index += 1;
+                    txn.attempt = 1;
+                }
+                let resume = txn.messages_of(txn.index, total).start;
+                if p.next_message < resume {
+                    p.next_message = resume;
+                }
+                for part in &mut p.partitions {
+                    part.producer_id = producer_id;
+                    part.epoch = epoch;
+                    part.next_sequence = 0;
+                    part.last_acked_sequence = -1;
+                }
+                txn.state = ClientTxnState::Ready;
+                self.emit(EventKind::ProducerIdAssigned {
+                    producer,
+                    producer_id,
+                    epoch,
+                });
+                let incarnation = self.producers[producer as usize].incarnation;
+                self.schedule(
+                    self.now_ms,
+                    Action::AppSend {
+                        producer,
+                        incarnation,
+                    },
+                );
+            }
+            ClientTxnState::InTransaction => {
+                if error == KafkaError::None {
+                    // AddPartitionsToTxn answered: those partitions may be drained now.
+                    let adding = std::mem::take(&mut txn.adding);
+                    txn.added.extend(adding);
+                } else {
+                    txn.abortable_error = Some(error);
+                }
+            }
+            ClientTxnState::Ending { commit } => {
+                if error == KafkaError::None {
+                    self.complete_transaction(producer, commit);
+                } else {
+                    self.fence_producer(producer, error);
+                }
+                return;
+            }
+            _ => {}
+        }
+        self.wake_producer_at(producer, self.now_ms);
+    }
+
+    /// EndTxn accepted: the application learns the transaction's fate and moves on.
+    fn complete_transaction(&mut self, producer: ProducerIndex, commit: bool) {
+        let p = &mut self.producers[producer as usize];
+        let total = p.total_messages;
+        let (pid, epoch) = (p.producer_id, p.epoch);
+        let txn = p.txn.as_mut().expect("transactional");
+        let planned = !commit && txn.planned_aborts.contains(&txn.index);
+        let rerun = !commit && !planned;
+        let messages: Vec<u32> = txn.messages_of(txn.index, total).collect();
+        txn.outcomes.push(TxnOutcome {
+            index: txn.index,
+            attempt: txn.attempt,
+            producer_id: pid,
+            epoch,
+            result: if commit {
+                "committed".into()
+            } else {
+                "aborted".into()
+            },
+            messages: messages.clone(),
+        });
+        txn.added.clear();
+        txn.all_sent = false;
+        txn.abortable_error = None;
+        let index = txn.index;
+        if rerun {
+            // The application runs the failed transaction again (consume-transform-produce).
+            txn.attempt += 1;
+            txn.state = ClientTxnState::InTransaction;
+        } else {
+            txn.index += 1;
+            txn.attempt = 1;
+            txn.state = ClientTxnState::Ready;
+        }
+        self.emit(EventKind::TransactionEnded {
+            producer,
+            transaction: index,
+            committed: commit,
+            producer_id: pid,
+            epoch,
+        });
+        if rerun {
+            for &m in &messages {
+                self.accumulate(producer, m, true);
+            }
+            if let Some(txn) = self.producers[producer as usize].txn.as_mut() {
+                txn.all_sent = true;
+            }
+        }
+        let incarnation = self.producers[producer as usize].incarnation;
+        self.schedule(
+            self.now_ms,
+            Action::AppSend {
+                producer,
+                incarnation,
+            },
+        );
+        self.wake_producer_at(producer, self.now_ms);
+    }
+
+    /// PRODUCER_FENCED (or another fatal error): a newer instance owns the transactional id.
+    fn fence_producer(&mut self, producer: ProducerIndex, error: KafkaError) {
+        let p = &mut self.producers[producer as usize];
+        let (pid, epoch) = (p.producer_id, p.epoch);
+        let total = p.total_messages;
+        let txn = p.txn.as_mut().expect("transactional");
+        let index = txn.index;
+        let messages: Vec<u32> = txn.messages_of(index, total).collect();
+        txn.outcomes.push(TxnOutcome {
+            index,
+            attempt: txn.attempt,
+            producer_id: pid,
+            epoch,
+            result: "fenced".into(),
+            messages,
+        });
+        txn.state = ClientTxnState::Fatal { error };
+        txn.request_in_flight = None;
+        // Every record not yet answered fails; nothing more will be sent.
+        let live: Vec<u64> = p.live_batches.iter().map(|&(_, id)| id).collect();
+        p.next_message = p.total_messages;
+        for id in live {
+            self.fail_batch_now(id, error);
+        }
+        let p = &mut self.producers[producer as usize];
+        for outcome in p.outcomes.iter_mut() {
+            if *outcome == super::MessageOutcome::Pending {
+                *outcome = super::MessageOutcome::Failed { error };
+            }
+        }
+        self.emit(EventKind::ProducerFenced {
+            producer,
+            producer_id: pid,
+            epoch,
+            error,
+        });
+    }
+
+    /// Whether message `message` may be handed to `send()` now; begins its transaction.
+    pub(crate) fn txn_may_send(&mut self, producer: ProducerIndex, message: u32) -> bool {
+        let p = &mut self.producers[producer as usize];
+        let total = p.total_messages;
+        let Some(txn) = p.txn.as_mut() else {
+            return true;
+        };
+        let index = message / txn.size.max(1);
+        let ok = match txn.state {
+            ClientTxnState::Ready if index == txn.index => {
+                txn.state = ClientTxnState::InTransaction;
+                let begin = txn.index;
+                self.emit(EventKind::TransactionBegun {
+                    producer,
+                    transaction: begin,
+                });
+                true
+            }
+            ClientTxnState::InTransaction => index == txn.index,
+            _ => false,
+        };
+        if ok {
+            let txn = self.producers[producer as usize]
+                .txn
+                .as_mut()
+                .expect("transactional");
+            if message + 1 == txn.messages_of(index, total).end {
+                txn.all_sent = true;
+            }
+        }
+        ok
+    }
+
+    /// A transactional batch failed for good: the transaction must be aborted.
+    pub(crate) fn txn_batch_failed(&mut self, producer: ProducerIndex, error: KafkaError) {
+        if let Some(txn) = self.producers[producer as usize].txn.as_mut() {
+            if txn.abortable_error.is_none() && !matches!(txn.state, ClientTxnState::Fatal { .. }) {
+                txn.abortable_error = Some(error);
+            }
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Coordinator side.
+
+    pub(crate) fn handle_txn_request(
+        &mut self,
+        coordinator: BrokerId,
+        producer: ProducerIndex,
+        incarnation: u32,
+        id: u64,
+        request: TxnRequest,
+    ) {
+        let transactional_id = match self.producers[producer as usize]
+            .config
+            .transactional_id
+            .clone()
+        {
+            Some(t) => t,
+            None => return,
+        };
+        if self.coordinator_of(&transactional_id) != Some(coordinator) {
+            // NOT_COORDINATOR: the client finds the coordinator again after its timeout.
+            return;
+        }
+        let timeout_ms = self.producers[producer as usize]
+            .config
+            .transaction_timeout_ms;
+        let (error, producer_id, epoch) = match request {
+            TxnRequest::InitProducerId => self.coordinator_init(&transactional_id, timeout_ms),
+            TxnRequest::AddPartitions {
+                producer_id,
+                epoch,
+                partitions,
+            } => self.coordinator_add_partitions(&transactional_id, producer_id, epoch, partitions),
+            TxnRequest::EndTxn {
+                producer_id,
+                epoch,
+                commit,
+                next_position,
+            } => self.coordinator_end(
+                &transactional_id,
+                producer,
+                producer_id,
+                epoch,
+                commit,
+                next_position,
+            ),
+        };
+        let position = self
+            .coordinator
+            .get(&transactional_id)
+            .and_then(|m| m.committed_positions.get(&producer).copied())
+            .unwrap_or(0);
+        self.send_message(
+            Node::Broker(coordinator),
+            Node::Producer(producer),
+            Payload::TxnResponse {
+                producer,
+                incarnation,
+                id,
+                error,
+                producer_id,
+                epoch,
+                position,
+            },
+        );
+    }
+
+    fn coordinator_init(
+        &mut self,
+        transactional_id: &str,
+        timeout_ms: TimeMs,
+    ) -> (KafkaError, ProducerId, Epoch) {
+        let Some(meta) = self.coordinator.get_mut(transactional_id) else {
+            let producer_id = self.next_producer_id;
+            self.next_producer_id += 1;
+            self.coordinator.insert(
+                transactional_id.to_string(),
+                TxnMetadata {
+                    transactional_id: transactional_id.to_string(),
+                    producer_id,
+                    epoch: 0,
+                    status: TxnStatus::Empty,
+                    partitions: BTreeSet::new(),
+                    pending_markers: BTreeSet::new(),
+                    started_ms: None,
+                    timeout_ms,
+                    committed_positions: Default::default(),
+                },
+            );
+            self.ensure_coordinator_tick();
+            return (KafkaError::None, producer_id, 0);
+        };
+        meta.timeout_ms = timeout_ms;
+        match meta.status {
+            TxnStatus::PrepareCommit | TxnStatus::PrepareAbort => {
+                (KafkaError::ConcurrentTransactions, -1, -1)
+            }
+            TxnStatus::Ongoing => {
+                // Fence the previous instance: abort its transaction with the epoch raised by one.
+                let id = transactional_id.to_string();
+                self.begin_abort_with_fence(&id, "a new instance called InitProducerId");
+                (KafkaError::ConcurrentTransactions, -1, -1)
+            }
+            TxnStatus::Empty | TxnStatus::CompleteCommit | TxnStatus::CompleteAbort => {
+                if meta.epoch == Epoch::MAX {
+                    meta.producer_id = self.next_producer_id;
+                    self.next_producer_id += 1;
+                    meta.epoch = 0;
+                } else {
+                    meta.epoch += 1;
+                }
+                meta.status = TxnStatus::Empty;
+                meta.partitions.clear();
+                meta.started_ms = None;
+                (KafkaError::None, meta.producer_id, meta.epoch)
+            }
+        }
+    }
+
+    fn coordinator_add_partitions(
+        &mut self,
+        transactional_id: &str,
+        producer_id: ProducerId,
+        epoch: Epoch,
+        partitions: Vec<PartitionId>,
+    ) -> (KafkaError, ProducerId, Epoch) {
+        let now = self.now_ms;
+        let Some(meta) = self.coordinator.get_mut(transactional_id) else {
+            return (KafkaError::ProducerFenced, -1, -1);
+        };
+        if producer_id != meta.producer_id || epoch < meta.epoch {
+            return (KafkaError::ProducerFenced, meta.producer_id, meta.epoch);
+        }
+        match meta.status {
+            TxnStatus::PrepareCommit | TxnStatus::PrepareAbort => {
+                (KafkaError::ConcurrentTransactions, producer_id, epoch)
+            }
+            _ => {
+                if meta.status != TxnStatus::Ongoing {
+                    meta.status = TxnStatus::Ongoing;
+                    meta.partitions.clear();
+                    meta.started_ms = Some(now);
+                }
+                meta.partitions.extend(partitions);
+                (KafkaError::None, producer_id, epoch)
+            }
+        }
+    }
+
+    fn coordinator_end(
+        &mut self,
+        transactional_id: &str,
+        producer: ProducerIndex,
+        producer_id: ProducerId,
+        epoch: Epoch,
+        commit: bool,
+        next_position: u32,
+    ) -> (KafkaError, ProducerId, Epoch) {
+        let Some(meta) = self.coordinator.get_mut(transactional_id) else {
+            return (KafkaError::ProducerFenced, -1, -1);
+        };
+        if producer_id != meta.producer_id || epoch < meta.epoch {
+            return (KafkaError::ProducerFenced, meta.producer_id, meta.epoch);
+        }
+        let same = |status: TxnStatus| {
+            matches!(
+                (status, commit),
+                (TxnStatus::PrepareCommit | TxnStatus::CompleteCommit, true)
+                    | (TxnStatus::PrepareAbort | TxnStatus::CompleteAbort, false)
+            )
+        };
+        match meta.status {
+            TxnStatus::Ongoing => {
+                meta.status = if commit {
+                    TxnStatus::PrepareCommit
+                } else {
+                    TxnStatus::PrepareAbort
+                };
+                if commit {
+                    // The input offsets commit with the transaction (decided once prepared).
+                    let position = meta.committed_positions.entry(producer).or_default();
+                    *position = (*position).max(next_position);
+                }
+                meta.pending_markers = meta.partitions.clone();
+                let id = transactional_id.to_string();
+                self.emit(EventKind::TransactionPrepared {
+                    transactional_id: id.clone(),
+                    commit,
+                    partitions: self.coordinator[&id].partitions.iter().copied().collect(),
+                });
+                self.send_markers(&id);
+                (KafkaError::None, producer_id, epoch)
+            }
+            status if same(status) => (KafkaError::None, producer_id, epoch),
+            _ => (KafkaError::InvalidTxnState, producer_id, epoch),
+        }
+    }
+
+    /// `PrepareEpochFence`: abort the open transaction under the next epoch.
+    fn begin_abort_with_fence(&mut self, transactional_id: &str, why: &str) {
+        let Some(meta) = self.coordinator.get_mut(transactional_id) else {
+            return;
+        };
+        if meta.status != TxnStatus::Ongoing {
+            return;
+        }
+        meta.epoch = meta.epoch.saturating_add(1);
+        meta.status = TxnStatus::PrepareAbort;
+        meta.pending_markers = meta.partitions.clone();
+        let (pid, epoch) = (meta.producer_id, meta.epoch);
+        self.emit(EventKind::TransactionFenced {
+            transactional_id: transactional_id.to_string(),
+            producer_id: pid,
+            epoch,
+            why: why.to_string(),
+        });
+        self.send_markers(transactional_id);
+    }
+
+    fn send_markers(&mut self, transactional_id: &str) {
+        let meta = &self.coordinator[transactional_id];
+        let marker = if meta.status == TxnStatus::PrepareCommit {
+            ControlMarker::Commit
+        } else {
+            ControlMarker::Abort
+        };
+        let (pid, epoch) = (meta.producer_id, meta.epoch);
+        let pending: Vec<PartitionId> = meta.pending_markers.iter().copied().collect();
+        if pending.is_empty() {
+            self.finish_markers(transactional_id);
+            return;
+        }
+        let Some(coordinator) = self.coordinator_of(transactional_id) else {
+            return;
+        };
+        for partition in pending {
+            let Some(leader) = self.partitions[partition as usize].leader else {
+                continue;
+            };
+            self.send_message(
+                Node::Broker(coordinator),
+                Node::Broker(leader),
+                Payload::WriteTxnMarker {
+                    transactional_id: transactional_id.to_string(),
+                    partition,
+                    producer_id: pid,
+                    epoch,
+                    marker,
+                },
+            );
+        }
+    }
+
+    pub(crate) fn handle_write_marker(
+        &mut self,
+        broker: BrokerId,
+        transactional_id: String,
+        partition: PartitionId,
+        producer_id: ProducerId,
+        epoch: Epoch,
+        marker: ControlMarker,
+    ) {
+        let ok = self.partitions[partition as usize].leader == Some(broker);
+        if ok {
+            self.append_marker(broker, partition, producer_id, epoch, marker);
+        }
+        if let Some(coordinator) = self.coordinator_of(&transactional_id) {
+            self.send_message(
+                Node::Broker(broker),
+                Node::Broker(coordinator),
+                Payload::WriteTxnMarkerResponse {
+                    transactional_id,
+                    partition,
+                    epoch,
+                    ok,
+                },
+            );
+        }
+    }
+
+    fn append_marker(
+        &mut self,
+        broker: BrokerId,
+        partition: PartitionId,
+        producer_id: ProducerId,
+        epoch: Epoch,
+        marker: ControlMarker,
+    ) {
+        let leader_epoch = self.partitions[partition as usize].leader_epoch;
+        let appended_event = self.events.len() as u64;
+        let now = self.now_ms;
+        let space = self.space;
+        let replica = self.brokers[broker as usize].replica_mut(partition);
+        let base_offset = replica.log_end_offset();
+        let batch = LogBatch {
+            base_offset,
+            producer_id,
+            epoch,
+            base_sequence: NO_SEQUENCE,
+            leader_epoch,
+            max_timestamp_ms: now,
+            records: vec![LogRecord {
+                offset: base_offset,
+                sequence: NO_SEQUENCE,
+                message: None,
+            }],
+            appended_event,
+            appended_without_state: false,
+            transactional: true,
+            control: Some(marker),
+        };
+        super::broker::apply_to_state(
+            &mut replica.producer_state,
+            &mut replica.aborted,
+            &batch,
+            space,
+        );
+        replica.log.push(batch);
+        replica.ever_written = true;
+        self.emit(EventKind::MarkerWritten {
+            broker,
+            partition,
+            producer_id,
+            epoch,
+            marker,
+            offset: base_offset,
+        });
+        self.advance_high_watermark(broker, partition);
+        self.answer_parked_fetches(broker, partition);
+    }
+
+    pub(crate) fn handle_marker_response(
+        &mut self,
+        transactional_id: String,
+        partition: PartitionId,
+        epoch: Epoch,
+        ok: bool,
+    ) {
+        let Some(meta) = self.coordinator.get_mut(&transactional_id) else {
+            return;
+        };
+        if meta.epoch != epoch
+            || !matches!(
+                meta.status,
+                TxnStatus::PrepareCommit | TxnStatus::PrepareAbort
+            )
+        {
+            return;
+        }
+        if ok {
+            meta.pending_markers.remove(&partition);
+            if meta.pending_markers.is_empty() {
+                self.finish_markers(&transactional_id);
+            }
+        }
+        // Not written (no longer leader): the coordinator tick sends it again to the new leader.
+    }
+
+    fn finish_markers(&mut self, transactional_id: &str) {
+        let Some(meta) = self.coordinator.get_mut(transactional_id) else {
+            return;
+        };
+        let commit = meta.status == TxnStatus::PrepareCommit;
+        meta.status = if commit {
+            TxnStatus::CompleteCommit
+        } else {
+            TxnStatus::CompleteAbort
+        };
+        meta.started_ms = None;
+        self.emit(EventKind::TransactionCompleted {
+            transactional_id: transactional_id.to_string(),
+            committed: commit,
+        });
+    }
+
+    fn ensure_coordinator_tick(&mut self) {
+        if !self.coordinator_tick_scheduled {
+            self.coordinator_tick_scheduled = true;
+            self.schedule(self.now_ms + COORDINATOR_TICK_MS, Action::CoordinatorTick);
+        }
+    }
+
+    /// Re-sends unanswered markers and aborts transactions past `transaction.timeout.ms`.
+    pub(crate) fn coordinator_tick(&mut self) {
+        let now = self.now_ms;
+        let ids: Vec<String> = self.coordinator.keys().cloned().collect();
+        for id in ids {
+            let meta = &self.coordinator[&id];
+            match meta.status {
+                TxnStatus::PrepareCommit | TxnStatus::PrepareAbort => self.send_markers(&id),
+                TxnStatus::Ongoing
+                    if meta.started_ms.is_some_and(|t| now >= t + meta.timeout_ms) =>
+                {
+                    self.begin_abort_with_fence(&id, "transaction.timeout.ms expired");
+                }
+                _ => {}
+            }
+        }
+        self.schedule(now + COORDINATOR_TICK_MS, Action::CoordinatorTick);
+    }
+
+    /// Transactions still being completed keep the run going.
+    pub(crate) fn coordinator_busy(&self) -> bool {
+        self.coordinator.values().any(|m| {
+            matches!(
+                m.status,
+                TxnStatus::PrepareCommit | TxnStatus::PrepareAbort | TxnStatus::Ongoing
+            )
+        })
+    }
+}
