@@ -22,6 +22,17 @@ pub struct Report {
     pub records: Vec<RecordReport>,
     pub counters: Counters,
     pub invariants: Vec<InvariantResult>,
+    /// Every transaction of every transactional producer, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub transactions: Vec<TransactionReport>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TransactionReport {
+    pub producer: ProducerIndex,
+    pub transactional_id: String,
+    #[serde(flatten)]
+    pub outcome: crate::engine::TxnOutcome,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -142,6 +153,18 @@ impl Simulation {
             invariants: self.check_invariants(),
             partitions,
             records,
+            transactions: self
+                .producers
+                .iter()
+                .filter_map(|p| p.txn.as_ref().map(|t| (p.index, t)))
+                .flat_map(|(producer, t)| {
+                    t.outcomes.iter().map(move |o| TransactionReport {
+                        producer,
+                        transactional_id: t.transactional_id.clone(),
+                        outcome: o.clone(),
+                    })
+                })
+                .collect(),
         }
     }
 

@@ -16,6 +16,8 @@ pub struct Snapshot {
     pub brokers: Vec<BrokerView>,
     pub partitions: Vec<PartitionView>,
     pub messages: Vec<MessageView>,
+    /// The transaction coordinator's state for every transactional id.
+    pub transactions: Vec<crate::engine::TxnMetadata>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -30,6 +32,19 @@ pub struct ProducerView {
     pub outcomes: Vec<MessageOutcome>,
     pub messages_sent: u32,
     pub messages_total: u32,
+    /// For a transactional producer: its id, state, current transaction and past outcomes.
+    pub transaction: Option<ClientTxnView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClientTxnView {
+    pub transactional_id: String,
+    #[serde(flatten)]
+    pub state: crate::engine::ClientTxnState,
+    pub index: u32,
+    pub attempt: u32,
+    pub added_partitions: Vec<PartitionId>,
+    pub outcomes: Vec<crate::engine::TxnOutcome>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -148,6 +163,7 @@ impl Simulation {
                 .values()
                 .map(|m| self.message_view(m))
                 .collect(),
+            transactions: self.coordinator.values().cloned().collect(),
         }
     }
 
@@ -199,6 +215,14 @@ impl Simulation {
             outcomes: p.outcomes.clone(),
             messages_sent: p.next_message,
             messages_total: p.total_messages,
+            transaction: p.txn.as_ref().map(|t| ClientTxnView {
+                transactional_id: t.transactional_id.clone(),
+                state: t.state.clone(),
+                index: t.index,
+                attempt: t.attempt,
+                added_partitions: t.added.iter().copied().collect(),
+                outcomes: t.outcomes.clone(),
+            }),
         }
     }
 
