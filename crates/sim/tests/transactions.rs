@@ -211,7 +211,7 @@ fn transactional_base(seed: u64) -> Scenario {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
 
     /// Across producer crashes and restarts, lost requests and responses, a read_committed
     /// consumer sees every committed record exactly once and no aborted record.
@@ -236,4 +236,53 @@ proptest! {
         let committed: usize = report.partitions.iter().map(|p| p.read_committed.len()).sum();
         prop_assert_eq!(committed, 8, "transactions 0 and 2 commit, 1 is aborted by the application");
     }
+}
+
+#[test]
+fn the_coordinator_aborts_and_fences_a_transaction_past_its_timeout() {
+    let mut s = Scenario::from_json(
+        r#"{"producers":[{"config":{"transactional.id":"slow","transaction.timeout.ms":500,"request.timeout.ms":300},
+                          "workload":{"messages":4,"interval_ms":10,"transactions":{"size":4}}}]}"#,
+    )
+    .unwrap();
+    s.faults.push(ScriptedFault {
+        when: Trigger::AtMs(45),
+        fault: Fault::CutLink {
+            producer: 0,
+            broker: 0,
+            duration_ms: 3000,
+        },
+    });
+    let (r, events) = run(s);
+    let why = events.iter().find_map(|e| match &e.kind {
+        EventKind::TransactionFenced { why, .. } => Some(why.clone()),
+        _ => None,
+    });
+    assert_eq!(why.as_deref(), Some("transaction.timeout.ms expired"));
+    assert!(events
+        .iter()
+        .any(|e| matches!(e.kind, EventKind::ProducerFenced { .. })));
+    assert!(r.partitions[0].read_committed.is_empty());
+    all_hold(&r);
+}
+
+#[test]
+fn a_zombie_write_with_the_old_epoch_is_invalid_producer_epoch() {
+    let mut s = presets::get("zombie-fencing").unwrap();
+    // After the fence (ABORT marker under epoch 1 on partition 0), the old epoch writes again.
+    s.faults.push(ScriptedFault {
+        when: Trigger::AtMs(600),
+        fault: Fault::InjectProduce {
+            partition: 0,
+            producer_id: 1000,
+            epoch: 0,
+            base_sequence: 5,
+            record_count: 1,
+        },
+    });
+    let (r, _) = run(s);
+    assert_eq!(
+        r.responses.last().unwrap().error,
+        KafkaError::InvalidProducerEpoch
+    );
 }
