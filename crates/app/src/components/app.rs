@@ -4,6 +4,7 @@ use std::rc::Rc;
 use gloo::events::{EventListener, EventListenerOptions};
 use gloo::timers::callback::Interval;
 use idempotence_sim::event::EventKind;
+use idempotence_sim::invariants::InvariantResult;
 use idempotence_sim::{presets, Event, Simulation};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -99,6 +100,37 @@ fn host_action(c: HostCommand) -> Option<Action> {
         HostCommand::Load { scenario, seed } => Action::Load(scenario, seed),
         HostCommand::SetTheme(t) => Action::SetTheme(Theme::parse(&t)?),
     })
+}
+
+/// How many of the newest events the stage and the event log get.
+const EVENT_TAIL: usize = 200;
+
+fn tail(events: &[Event]) -> Vec<Event> {
+    events[events.len().saturating_sub(EVENT_TAIL)..].to_vec()
+}
+
+type InvariantCache = Rc<std::cell::RefCell<Option<(u64, usize, Vec<InvariantResult>)>>>;
+
+/// The invariants, recomputed while playing only when the run has grown by 5% (or one event
+/// in short runs) since the last check; always fresh when paused. Checking a long log every
+/// frame costs more than the frame.
+fn invariants_cached(
+    cache: &InvariantCache,
+    generation: u64,
+    playing: bool,
+    sim: &Simulation,
+) -> Vec<InvariantResult> {
+    let n = sim.events().len();
+    let mut cache = cache.borrow_mut();
+    if let Some((g, at, result)) = cache.as_ref() {
+        let fresh = *g == generation && (*at == n || (playing && n < at + (at / 20).max(1)));
+        if fresh {
+            return result.clone();
+        }
+    }
+    let result = sim.check_invariants();
+    *cache = Some((generation, n, result.clone()));
+    result
 }
 
 /// `(broker, category, batch description, explanation)` of the run's latest verdict.
@@ -332,6 +364,7 @@ pub fn App() -> Html {
         });
     }
 
+    let invariant_cache: InvariantCache = use_mut_ref(|| None);
     let selected = use_state(|| None::<Selected>);
     let on_select = {
         let selected = selected.clone();
@@ -440,7 +473,10 @@ pub fn App() -> Html {
         },
         Some(sim) => {
             let snapshot = Rc::new(sim.snapshot());
-            let events = Rc::new(sim.events().to_vec());
+            // Components get the newest events only: cloning a long run's whole history every
+            // frame is what made busy scenarios stutter.
+            let all = sim.events();
+            let events = Rc::new(tail(all));
             let report_counters = sim.counters();
             let latest = events
                 .last()
@@ -465,7 +501,7 @@ pub fn App() -> Html {
                     html! {
                         <section class="panel lane" data-lane={key} aria-labelledby={format!("lane-{key}-title")}>
                             <h2 id={format!("lane-{key}-title")} class="lane-title">{ title }</h2>
-                            <Stage snapshot={snap.clone()} events={Rc::new(evs.to_vec())} clock_ms={state.clock_ms}
+                            <Stage id={AttrValue::from(format!("stage-{key}"))} snapshot={snap.clone()} events={Rc::new(tail(evs))} clock_ms={state.clock_ms}
                                 narrow={*narrow} reduced_motion={*reduced_motion}
                                 selected={(*selected).clone()} on_select={select} />
                             <Verdict verdict={latest_verdict(evs)} />
@@ -482,15 +518,22 @@ pub fn App() -> Html {
                         </p>
                         { for actions }
                         <div class="compare">
-                            { lane("off", "enable.idempotence = false", snapshot.clone(), &events, report_counters, on_select) }
+                            { lane("off", "enable.idempotence = false", snapshot.clone(), all, report_counters, on_select) }
                             { lane("on", "enable.idempotence = true", twin_snapshot, twin.events(), twin_counters, None) }
                         </div>
                         <div class="sr-only" aria-live="polite" id="live">{ latest }</div>
                     </>
                 }
             } else {
-                let invariants = sim.check_invariants();
-                let verdict = latest_verdict(&events);
+                let invariants =
+                    invariants_cached(&invariant_cache, state.seek_generation, state.playing, sim);
+                let verdict = latest_verdict(all);
+                let counts = Rc::new(
+                    describe::CATEGORIES
+                        .iter()
+                        .map(|c| all.iter().filter(|e| e.kind.category() == *c).count())
+                        .collect::<Vec<_>>(),
+                );
                 html! {
                     <>
                         <div class={classes!("layout", embed.then_some("embed-layout"))}>
@@ -508,7 +551,7 @@ pub fn App() -> Html {
                             <div class="side-col">
                                 <Counters counters={report_counters} {invariants} finished={state.finished()} />
                                 if interactive {
-                                    <EventLog state={state.clone()} events={events.clone()} />
+                                    <EventLog state={state.clone()} events={events.clone()} {counts} />
                                 }
                                 if !embed {
                                     <Notes />

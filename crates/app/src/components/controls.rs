@@ -79,6 +79,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
         })
     };
     let full = props.mode == ControlsMode::Full;
+    let custom = state.settings.custom.as_ref();
     let compare = state.settings.compare;
     let idempotent = state.idempotent();
     let finished = state
@@ -107,8 +108,14 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 <label class="field">
                     <span>{ "Scenario" }</span>
                     <select id="preset" onchange={on_preset}>
+                        if state.settings.custom.is_some() {
+                            // A scenario from the URL: listed so the picker names what runs.
+                            <option value={state.settings.preset.clone()} selected=true disabled=true>
+                                { format!("{} (from the link)", state.settings.preset) }
+                            </option>
+                        }
                         { for presets::ids().map(|id| html! {
-                            <option value={id} selected={id == state.settings.preset}>{ id }</option>
+                            <option value={id} selected={custom.is_none() && id == state.settings.preset}>{ id }</option>
                         }) }
                     </select>
                 </label>

@@ -9,7 +9,10 @@ use crate::state::{Action, State};
 #[derive(Properties, PartialEq)]
 pub struct EventLogProps {
     pub state: UseReducerHandle<State>,
+    /// The newest events (a tail of the run).
     pub events: Rc<Vec<Event>>,
+    /// Events per category over the whole run, in `CATEGORIES` order.
+    pub counts: Rc<Vec<usize>>,
 }
 
 /// Newest events first; filter by category; click to seek.
@@ -23,15 +26,15 @@ pub fn EventLog(props: &EventLogProps) -> Html {
         .iter()
         .rev()
         .filter(|e| !hidden.iter().any(|h| h == e.kind.category()))
-        .take(300)
+        .take(150)
         .collect();
     html! {
         <section class="panel event-log" aria-labelledby="events-title">
             <h2 id="events-title">{ "Event log" }</h2>
             <div class="filters" role="group" aria-label="Show categories">
-                { for CATEGORIES.iter().map(|&c| {
+                { for CATEGORIES.iter().enumerate().map(|(i, &c)| {
                     let on = !hidden.iter().any(|h| h == c);
-                    let count = props.events.iter().filter(|e| e.kind.category() == c).count();
+                    let count = props.counts.get(i).copied().unwrap_or(0);
                     let state = state.clone();
                     let toggle = Callback::from(move |_: Event2| state.dispatch(Action::ToggleCategory(c.to_string())));
                     html! {

@@ -3,6 +3,9 @@ use std::rc::Rc;
 use idempotence_sim::Snapshot;
 use yew::prelude::*;
 
+/// Cells drawn per partition.
+const MAX_CELLS: usize = 60;
+
 #[derive(Properties, PartialEq)]
 pub struct LogStripProps {
     pub snapshot: Rc<Snapshot>,
@@ -30,6 +33,9 @@ pub fn LogStrip(props: &LogStripProps) -> Html {
                     .and_then(|b| b.replicas.iter().find(|r| r.partition == p.id));
                 let Some(replica) = replica else { return html! {} };
                 let dups = replica.log.iter().filter(|e| e.duplicate_of.is_some()).count();
+                // Long logs draw their newest cells only: thousands of cells cost every frame.
+                let hidden = replica.log.len().saturating_sub(MAX_CELLS);
+                let hidden_dups = replica.log[..hidden].iter().filter(|e| e.duplicate_of.is_some()).count();
                 html! {
                     <div class="partition-log" data-partition={p.id.to_string()}>
                         <h3>
@@ -43,11 +49,19 @@ pub fn LogStrip(props: &LogStripProps) -> Html {
                                 <span class="dup-count">{ format!(" · {dups} duplicate{}", if dups == 1 { "" } else { "s" }) }</span>
                             }
                         </h3>
+                        if replica.log.is_empty() {
+                            <p class="log-empty muted">{ "empty: nothing written yet" }</p>
+                        }
+                        if hidden > 0 {
+                            <p class="log-more muted small">
+                                { format!("… {hidden} earlier record{} not drawn", if hidden == 1 { "" } else { "s" }) }
+                                if hidden_dups > 0 {
+                                    <span class="dup-count">{ format!(" ({hidden_dups} of them duplicates)") }</span>
+                                }
+                            </p>
+                        }
                         <ol class="log-cells">
-                            if replica.log.is_empty() {
-                                <li class="log-empty muted">{ "empty: nothing written yet" }</li>
-                            }
-                            { for replica.log.iter().map(|e| {
+                            { for replica.log[hidden..].iter().map(|e| {
                                 let dup = e.duplicate_of.is_some();
                                 let ids = if e.producer_id < 0 {
                                     "no pid · no seq".to_string()

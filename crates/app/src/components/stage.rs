@@ -24,6 +24,9 @@ pub struct StageProps {
     pub selected: Option<Selected>,
     #[prop_or_default]
     pub on_select: Option<Callback<Selected>>,
+    /// Element id (compare mode shows two stages).
+    #[prop_or(AttrValue::Static("stage"))]
+    pub id: AttrValue,
 }
 
 /// A clickable thing on the stage: the intervention bar offers actions for it.
@@ -483,8 +486,17 @@ pub fn Stage(props: &StageProps) -> Html {
             })
         });
 
+    // For the performance probe (and curious readers of the DOM): records on the wire.
+    let records_in_flight: u32 = snap
+        .producers
+        .iter()
+        .flat_map(|p| &p.partitions)
+        .flat_map(|c| &c.in_flight)
+        .map(|b| b.record_count)
+        .sum();
     html! {
-        <svg class="stage" id="stage" role="img"
+        <svg class="stage" id={props.id.clone()} role="img" data-records-in-flight={records_in_flight.to_string()}
+            data-messages={snap.messages.len().to_string()}
             aria-label="Producers on one side, brokers on the other, and the requests and responses travelling between them"
             viewBox={format!("0 0 {} {}", layout.width, layout.height)}
             preserveAspectRatio="xMidYMin meet">
