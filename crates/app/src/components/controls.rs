@@ -119,12 +119,14 @@ pub fn Controls(props: &ControlsProps) -> Html {
                         }) }
                     </select>
                 </label>
+                if !compare {
                 <label class="switch" title="enable.idempotence for every producer">
                     <input id="idempotence-toggle" type="checkbox" role="switch"
-                        checked={idempotent} onchange={on_idempotence} disabled={compare} />
+                        checked={idempotent} onchange={on_idempotence} />
                     <span class="switch-track" aria-hidden="true"><span class="switch-thumb"></span></span>
                     <span>{ "enable.idempotence = " }<strong>{ if idempotent { "true" } else { "false" } }</strong></span>
                 </label>
+                }
                 <label class="check">
                     <input id="compare-toggle" type="checkbox" checked={compare} onchange={on_compare} />
                     { "Compare off vs on" }

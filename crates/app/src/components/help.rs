@@ -27,6 +27,7 @@ pub fn Help(props: &HelpProps) -> Html {
                     <dt><kbd>{ "Esc" }</kbd></dt><dd>{ "close" }</dd>
                 </dl>
                 <p>{ "Click an event in the event log to jump to it; drag the timeline to scrub." }</p>
+                <p>{ "Click (or focus with Tab and press Enter on) a broker, a producer or a request or response on the wire to crash, stop, restart, cut a link or drop the message. Interventions go into the link, so “Copy link” reproduces the run." }</p>
                 <button id="help-close" onclick={close}>{ "Close" }</button>
             </div>
         </div>
