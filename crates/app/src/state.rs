@@ -737,6 +737,20 @@ impl State {
         state
     }
 
+    /// The URL query for the page: the settings, plus, while paused mid-run, the moment shown
+    /// (`t`, and `autoplay=0` unless set), so a reload or a copied link shows the same view.
+    pub fn url_query(&self) -> String {
+        let mut q = self.settings.to_query();
+        let t = self.clock_ms.floor() as u64;
+        if !self.playing && !self.finished() && t > 0 && self.sim.is_some() {
+            q.push_str(&format!("&t={t}"));
+            if self.settings.embed.autoplay.is_none() {
+                q.push_str("&autoplay=0");
+            }
+        }
+        q
+    }
+
     pub fn theme(&self) -> Theme {
         self.settings.theme
     }
@@ -1471,5 +1485,23 @@ mod tests {
         let s = reduce(s, Action::Load("nope".into(), None));
         assert_eq!(s.settings.preset, "happy-path");
         assert_eq!(s.notices.len(), 1);
+    }
+
+    #[test]
+    fn a_paused_view_is_in_the_url() {
+        let s = reduce(
+            Rc::new(State::from_query("?scenario=lost-ack")),
+            Action::SeekTime(40),
+        );
+        let q = s.url_query();
+        assert!(q.ends_with("&t=40&autoplay=0"), "{q}");
+        let again = State::from_query(&q);
+        assert_eq!(again.clock_ms, 40.0);
+        assert!(!again.playing);
+        assert_eq!(again.event_count(), s.event_count());
+        // playing or finished: no time in the link
+        let playing = reduce(s, Action::Play);
+        assert!(!playing.url_query().contains("t="));
+        assert!(!play_to_end(playing).url_query().contains("t="));
     }
 }

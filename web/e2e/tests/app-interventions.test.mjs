@@ -46,6 +46,9 @@ test('drop a response by clicking it; the copied link replays the same run', asy
     assert.match(await page.locator('#intervention-count').textContent(), /1 intervention/);
     const link = await page.locator('#share-link').inputValue();
     assert.ok(link.startsWith(baseUrl), link);
+    // paused mid-run: the link holds the moment shown
+    assert.match(link, /&t=\d+&autoplay=0/);
+    const statusAtDrop = await page.locator('#status').textContent();
     assert.match(decodeURIComponent(link), /"response":\{"producer":0,"partition":0,"batch":\d+,"attempt":1\}/);
     // Play the rest at top speed.
     await page.locator('#speed').selectOption('16');
@@ -61,9 +64,11 @@ test('drop a response by clicking it; the copied link replays the same run', asy
       'the event log shows the lost response',
     );
 
-    // Reload from the copied link: same final log.
+    // Reload from the copied link: the same paused moment, then the same final log.
     await page.goto(link);
     await page.locator('#app-root').waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator('#status').textContent(), statusAtDrop);
+    await page.locator('#play').click();
     await waitFinished(page);
     assert.deepEqual(await logOf(page), first);
     assert.equal(Number(await page.locator('#counter-retries').textContent()), retries);

@@ -235,7 +235,7 @@ pub fn App() -> Html {
     }
 
     // Keep the URL shareable: settings, configuration, interventions, embed options.
-    let query = state.settings.to_query();
+    let query = state.url_query();
     use_effect_with(query.clone(), |query| {
         if let Some(w) = web_sys::window() {
             if let Ok(history) = w.history() {
