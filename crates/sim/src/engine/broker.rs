@@ -339,16 +339,7 @@ impl Simulation {
             control: None,
         };
         let last_offset = batch.last_offset();
-        replica.log.push(batch);
-        replica.ever_written = true;
-        if wire.producer_id >= 0 {
-            replica.producer_state.record_append_in_txn(
-                &incoming,
-                base_offset,
-                last_offset,
-                wire.transactional,
-            );
-        }
+        replica.append(batch, space);
         self.advance_high_watermark(broker, partition);
         self.answer_parked_fetches(broker, partition);
         BrokerVerdict::Appended {
@@ -787,16 +778,7 @@ impl Simulation {
                     continue;
                 }
                 // Followers append without checks but build the same producer state.
-                if batch.producer_id >= 0 {
-                    apply_to_state(
-                        &mut replica.producer_state,
-                        &mut replica.aborted,
-                        &batch,
-                        space,
-                    );
-                }
-                replica.log.push(batch);
-                replica.ever_written = true;
+                replica.append(batch, space);
             }
             let to = replica.log_end_offset();
             replica.high_watermark = replica.high_watermark.max(high_watermark.min(to));

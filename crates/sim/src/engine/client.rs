@@ -1112,7 +1112,6 @@ impl Simulation {
         self.pending_recoveries -= 1;
         let partitions = self.partitions.clone();
         let p = &mut self.producers[producer as usize];
-        let incarnation = p.incarnation;
         p.alive = true;
         p.producer_id = NO_PRODUCER_ID;
         p.epoch = NO_PRODUCER_EPOCH;
@@ -1136,6 +1135,12 @@ impl Simulation {
         for m in resend {
             self.accumulate(producer, m, true);
         }
+        self.resume_application(producer);
+    }
+
+    /// The application carries on sending now, and the sender runs.
+    pub(crate) fn resume_application(&mut self, producer: ProducerIndex) {
+        let incarnation = self.producers[producer as usize].incarnation;
         self.schedule(
             self.now_ms,
             Action::AppSend {

@@ -614,6 +614,22 @@ impl Replica {
         self.log.iter().map(|b| b.records.len()).sum()
     }
 
+    /// Appends a batch at the log end and applies it to the producer state, as every replica
+    /// does after an append (leaders after their checks, followers blindly).
+    pub fn append(&mut self, batch: LogBatch, space: crate::sequence::SequenceSpace) {
+        debug_assert_eq!(batch.base_offset, self.log_end_offset());
+        if batch.producer_id >= 0 {
+            super::broker::apply_to_state(
+                &mut self.producer_state,
+                &mut self.aborted,
+                &batch,
+                space,
+            );
+        }
+        self.log.push(batch);
+        self.ever_written = true;
+    }
+
     /// LSO: read_committed consumers read up to here (the HW, or the start of the oldest open
     /// transaction if that is lower).
     pub fn last_stable_offset(&self) -> Offset {

@@ -139,24 +139,27 @@ impl Simulation {
 
     fn end_transaction(&mut self, producer: ProducerIndex, commit: bool) {
         let p = &mut self.producers[producer as usize];
-        let (pid, epoch) = (p.producer_id, p.epoch);
         let txn = p.txn.as_mut().expect("transactional");
         txn.state = ClientTxnState::Ending { commit };
-        let next_position = txn.index + 1;
         if txn.added.is_empty() {
             // Nothing was written: the client completes the transaction without the coordinator.
             self.complete_transaction(producer, commit);
             return;
         }
-        self.send_txn_request(
-            producer,
-            TxnRequest::EndTxn {
-                producer_id: pid,
-                epoch,
-                commit,
-                next_position,
-            },
-        );
+        self.send_end_txn(producer, commit);
+    }
+
+    /// EndTxn for the current transaction, carrying the application's next input position.
+    fn send_end_txn(&mut self, producer: ProducerIndex, commit: bool) {
+        let p = &self.producers[producer as usize];
+        let txn = p.txn.as_ref().expect("transactional");
+        let request = TxnRequest::EndTxn {
+            producer_id: p.producer_id,
+            epoch: p.epoch,
+            commit,
+            next_position: txn.index + 1,
+        };
+        self.send_txn_request(producer, request);
     }
 
     fn send_txn_request(&mut self, producer: ProducerIndex, request: TxnRequest) {
@@ -214,17 +217,7 @@ impl Simulation {
         txn.request_in_flight = None;
         if let ClientTxnState::Ending { commit } = txn.state {
             // EndTxn is retried with the same result; the coordinator answers it idempotently.
-            let next_position = txn.index + 1;
-            let (pid, epoch) = (p.producer_id, p.epoch);
-            self.send_txn_request(
-                producer,
-                TxnRequest::EndTxn {
-                    producer_id: pid,
-                    epoch,
-                    commit,
-                    next_position,
-                },
-            );
+            self.send_end_txn(producer, commit);
             return;
         }
         self.wake_producer_at(producer, self.now_ms);
@@ -260,17 +253,7 @@ impl Simulation {
         if error == KafkaError::ConcurrentTransactions {
             // The coordinator is still completing a transaction: try again after the backoff.
             if let ClientTxnState::Ending { commit } = txn.state {
-                let next_position = txn.index + 1;
-                let (pid, epoch) = (p.producer_id, p.epoch);
-                self.send_txn_request(
-                    producer,
-                    TxnRequest::EndTxn {
-                        producer_id: pid,
-                        epoch,
-                        commit,
-                        next_position,
-                    },
-                );
+                self.send_end_txn(producer, commit);
             } else {
                 self.wake_producer_at(producer, self.now_ms + backoff);
             }
@@ -392,15 +375,7 @@ impl Simulation {
                 txn.all_sent = true;
             }
         }
-        let incarnation = self.producers[producer as usize].incarnation;
-        self.schedule(
-            self.now_ms,
-            Action::AppSend {
-                producer,
-                incarnation,
-            },
-        );
-        self.wake_producer_at(producer, self.now_ms);
+        self.resume_application(producer);
     }
 
     /// PRODUCER_FENCED (or another fatal error): a newer instance owns the transactional id.
@@ -794,14 +769,7 @@ impl Simulation {
             transactional: true,
             control: Some(marker),
         };
-        super::broker::apply_to_state(
-            &mut replica.producer_state,
-            &mut replica.aborted,
-            &batch,
-            space,
-        );
-        replica.log.push(batch);
-        replica.ever_written = true;
+        replica.append(batch, space);
         self.emit(EventKind::MarkerWritten {
             broker,
             partition,
