@@ -457,6 +457,7 @@ pub fn App() -> Html {
         state
             .scenario
             .as_ref()
+            .or(state.draft.as_ref())
             .map(|s| s.caption.clone())
             .unwrap_or_default()
     };

@@ -63,8 +63,11 @@ pub fn LogStrip(props: &LogStripProps) -> Html {
                         <ol class="log-cells">
                             { for replica.log[hidden..].iter().map(|e| {
                                 let dup = e.duplicate_of.is_some();
+                                let control = e.control.is_some();
                                 let ids = if e.producer_id < 0 {
                                     "no pid · no seq".to_string()
+                                } else if control {
+                                    format!("marker · pid {} · e{}", e.producer_id, e.epoch)
                                 } else {
                                     format!("pid {} · e{} · seq {}", e.producer_id, e.epoch, e.sequence)
                                 };
@@ -73,11 +76,16 @@ pub fn LogStrip(props: &LogStripProps) -> Html {
                                         data-offset={e.offset.to_string()}
                                         data-message={e.value.clone()}
                                         data-duplicate={dup.to_string()}
+                                        data-control={control.to_string()}
                                         class={classes!("log-cell", dup.then_some("dup"),
+                                            control.then_some("control"), e.aborted.then_some("aborted"),
                                             (e.offset >= replica.high_watermark).then_some("uncommitted"))}>
                                         <span class="log-offset">{ format!("#{}", e.offset) }</span>
                                         <span class="log-value">{ &e.value }</span>
                                         <span class="log-ids">{ ids }</span>
+                                        if e.aborted {
+                                            <span class="log-aborted" title="data of an aborted transaction: read_committed consumers skip it">{ "aborted" }</span>
+                                        }
                                         if let Some(first) = e.duplicate_of {
                                             <span class="log-dup">{ format!("dup of #{first}") }</span>
                                         }
