@@ -495,7 +495,9 @@ pub fn Stage(props: &StageProps) -> Html {
         .map(|b| b.record_count)
         .sum();
     html! {
-        <svg class="stage" id={props.id.clone()} role="img" data-records-in-flight={records_in_flight.to_string()}
+        // An interactive stage is a group (role="img" would hide its buttons from assistive tech).
+        <svg class="stage" id={props.id.clone()} role={if props.on_select.is_some() { "group" } else { "img" }}
+            data-records-in-flight={records_in_flight.to_string()}
             data-messages={snap.messages.len().to_string()}
             aria-label="Producers on one side, brokers on the other, and the requests and responses travelling between them"
             viewBox={format!("0 0 {} {}", layout.width, layout.height)}
