@@ -18,8 +18,9 @@ export interface ProducerConfig {
   "delivery.timeout.ms"?: number;
   "retry.backoff.ms"?: number;
   "retry.backoff.max.ms"?: number;
-  /** Reserved: transactions are not modelled (setting it is an error). */
+  /** Makes the producer transactional (needs idempotence). */
   "transactional.id"?: string;
+  "transaction.timeout.ms"?: number;
 }
 
 /** Brokers, the topic and broker-side settings (all optional). */
@@ -51,6 +52,8 @@ export interface Workload {
   /** A fixed partition; round-robin when absent. */
   partition?: number;
   bursts?: { at_ms: number; messages: number }[];
+  /** With transactional.id: messages k*size..(k+1)*size-1 form transaction k; `abort` lists the ones aborted. */
+  transactions?: { size: number; abort?: number[] };
 }
 
 export interface ProducerSpec {
@@ -132,6 +135,9 @@ export type KafkaError =
   | "DUPLICATE_SEQUENCE_NUMBER"
   | "INVALID_PRODUCER_EPOCH"
   | "UNKNOWN_PRODUCER_ID"
+  | "INVALID_TXN_STATE"
+  | "CONCURRENT_TRANSACTIONS"
+  | "PRODUCER_FENCED"
   | "DELIVERY_TIMEOUT";
 
 /** What an application's send() was told. */
@@ -166,6 +172,43 @@ export interface LogEntry {
   value: string;
   /** An earlier offset already holds the same application message. */
   duplicate_of: number | null;
+  /** Written inside a transaction. */
+  transactional: boolean;
+  /** A transaction marker rather than data. */
+  control: "commit" | "abort" | null;
+  /** Data of an aborted transaction (read_committed consumers skip it). */
+  aborted: boolean;
+}
+
+/** The client side of a transactional producer. */
+export type ClientTxnState =
+  | { state: "awaiting_producer_id" }
+  | { state: "ready" }
+  | { state: "in_transaction" }
+  | { state: "ending"; commit: boolean }
+  | { state: "fatal"; error: KafkaError };
+
+export interface TxnOutcome {
+  index: number;
+  attempt: number;
+  producer_id: number;
+  epoch: number;
+  result: "committed" | "aborted" | "fenced" | "abandoned";
+  messages: number[];
+}
+
+/** The transaction coordinator's record of one transactional id. */
+export interface TxnMetadata {
+  transactional_id: string;
+  producer_id: number;
+  epoch: number;
+  status: "empty" | "ongoing" | "prepare_commit" | "prepare_abort" | "complete_commit" | "complete_abort";
+  partitions: number[];
+  pending_markers: number[];
+  started_ms: number | null;
+  timeout_ms: number;
+  /** `[producer, position]` pairs: each application's input position committed with its transactions. */
+  committed_positions: [number, number][];
 }
 
 /** One entry of the simulation's event log. `type` names the event; other fields depend on it. */
@@ -179,7 +222,8 @@ export interface LabEvent {
     | "sequence_resolved" | "replica_fetched" | "high_watermark_advanced" | "isr_changed"
     | "leader_elected" | "log_truncated" | "broker_stopped" | "broker_started"
     | "producer_state_expired" | "producer_restarted" | "fault_injected" | "link_healed"
-    | "run_finished"
+    | "run_finished" | "transaction_begun" | "transaction_ended" | "transaction_prepared"
+    | "transaction_fenced" | "transaction_completed" | "marker_written" | "producer_fenced"
     | (string & {});
   [field: string]: unknown;
 }
@@ -208,6 +252,8 @@ export interface Snapshot {
     outcomes: MessageOutcome[];
     messages_sent: number;
     messages_total: number;
+    /** Present for a producer with transactional.id. */
+    transaction: ({ transactional_id: string; index: number; attempt: number; added_partitions: number[]; outcomes: TxnOutcome[] } & ClientTxnState) | null;
   }[];
   brokers: {
     id: number;
@@ -218,12 +264,15 @@ export interface Snapshot {
       in_isr: boolean;
       log_end_offset: number;
       high_watermark: number;
+      /** read_committed consumers read up to here. */
+      last_stable_offset: number;
       log: LogEntry[];
       producer_state: {
         producer_id: number;
         epoch: number;
         batches: { first_seq: number; last_seq: number; first_offset: number; last_offset: number; timestamp_ms: number }[];
         last_timestamp_ms: number;
+        current_txn_first_offset: number | null;
       }[];
     }[];
   }[];
@@ -234,11 +283,13 @@ export interface Snapshot {
     to: NodeRef;
     sent_ms: number;
     arrive_ms: number;
-    kind: "produce" | "response" | "init_producer_id" | "reset" | "fetch" | (string & {});
+    kind: "produce" | "response" | "init_producer_id" | "reset" | "fetch" | "txn" | "marker" | (string & {});
     label: string;
     request: number | null;
     doomed: boolean;
   }[];
+  /** The coordinator's state for every transactional id. */
+  transactions: TxnMetadata[];
 }
 
 export interface Counters {
@@ -284,8 +335,20 @@ export interface Report {
     base_offset: number;
     delivered: boolean;
   }[];
-  partitions: { partition: number; leader: number | null; high_watermark: number; log: LogEntry[] }[];
+  partitions: {
+    partition: number;
+    leader: number | null;
+    high_watermark: number;
+    last_stable_offset: number;
+    log: LogEntry[];
+    /** Values a read_uncommitted consumer receives. */
+    read_uncommitted: string[];
+    /** Values a read_committed consumer receives (no aborted data, nothing past the LSO). */
+    read_committed: string[];
+  }[];
   records: ({ producer: number; message: number; key: string; value: string; partition: number } & MessageOutcome)[];
   counters: Counters;
   invariants: InvariantResult[];
+  /** Transactional runs only: every transaction's outcome. */
+  transactions?: ({ producer: number; transactional_id: string } & TxnOutcome)[];
 }

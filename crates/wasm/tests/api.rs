@@ -201,3 +201,36 @@ fn step_n_and_next_time_ms_walk_the_schedule() {
 fn version_is_the_crate_version() {
     assert_eq!(idempotence_wasm::version(), env!("CARGO_PKG_VERSION"));
 }
+
+#[wasm_bindgen_test]
+fn transactional_reports_carry_consumer_views_and_markers_as_typed() {
+    let mut lab = Lab::from_preset("abort-hides-records", None).unwrap();
+    lab.run_to_end();
+    let report = lab.report().unwrap();
+    let get = |v: &JsValue, k: &str| js_sys::Reflect::get(v, &k.into()).unwrap();
+    let partitions = js_sys::Array::from(&get(&report, "partitions"));
+    let p0 = partitions.get(0);
+    assert_eq!(js_sys::Array::from(&get(&p0, "read_committed")).length(), 4);
+    assert_eq!(
+        js_sys::Array::from(&get(&p0, "read_uncommitted")).length(),
+        6
+    );
+    assert!(get(&p0, "last_stable_offset").as_f64().is_some());
+    let log = js_sys::Array::from(&get(&p0, "log"));
+    let marker = log
+        .iter()
+        .find(|e| get(e, "control").as_string().as_deref() == Some("abort"));
+    assert!(marker.is_some(), "ABORT marker typed as control: \"abort\"");
+    let txns = js_sys::Array::from(&get(&report, "transactions"));
+    assert_eq!(txns.length(), 3);
+    assert_eq!(
+        get(&txns.get(1), "result").as_string().as_deref(),
+        Some("aborted")
+    );
+    let snapshot = lab.snapshot().unwrap();
+    let coordinator = js_sys::Array::from(&get(&snapshot, "transactions"));
+    assert_eq!(
+        get(&coordinator.get(0), "status").as_string().as_deref(),
+        Some("complete_commit")
+    );
+}

@@ -175,7 +175,29 @@ pub struct TxnMetadata {
     /// Each application's input position committed with its transactions (what
     /// `sendOffsetsToTransaction` stores): the index of the transaction after its last commit.
     /// Keyed by the scenario's producer: each producer spec is its own input stream.
-    pub committed_positions: BTreeMap<ProducerIndex, u32>,
+    /// Pairs `(producer, position)` (a list, so JS sees plain arrays rather than a map keyed by
+    /// numbers).
+    pub committed_positions: Vec<(ProducerIndex, u32)>,
+}
+
+impl TxnMetadata {
+    pub fn position_of(&self, producer: ProducerIndex) -> u32 {
+        self.committed_positions
+            .iter()
+            .find(|(p, _)| *p == producer)
+            .map_or(0, |(_, pos)| *pos)
+    }
+
+    pub fn advance_position(&mut self, producer: ProducerIndex, position: u32) {
+        match self
+            .committed_positions
+            .iter_mut()
+            .find(|(p, _)| *p == producer)
+        {
+            Some((_, pos)) => *pos = (*pos).max(position),
+            None => self.committed_positions.push((producer, position)),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -508,8 +508,7 @@ impl Simulation {
         let position = self
             .coordinator
             .get(&transactional_id)
-            .and_then(|m| m.committed_positions.get(&producer).copied())
-            .unwrap_or(0);
+            .map_or(0, |m| m.position_of(producer));
         self.send_message(
             Node::Broker(coordinator),
             Node::Producer(producer),
@@ -544,7 +543,7 @@ impl Simulation {
                     pending_markers: BTreeSet::new(),
                     started_ms: None,
                     timeout_ms,
-                    committed_positions: Default::default(),
+                    committed_positions: Vec::new(),
                 },
             );
             self.ensure_coordinator_tick();
@@ -638,8 +637,7 @@ impl Simulation {
                 };
                 if commit {
                     // The input offsets commit with the transaction (decided once prepared).
-                    let position = meta.committed_positions.entry(producer).or_default();
-                    *position = (*position).max(next_position);
+                    meta.advance_position(producer, next_position);
                 }
                 meta.pending_markers = meta.partitions.clone();
                 let id = transactional_id.to_string();
