@@ -1,6 +1,7 @@
 //! Events and batches in plain words, for the event log and the stage. Presentation only.
 
 use idempotence_sim::event::{BatchRef, EventKind};
+use idempotence_sim::{ControlMarker, Event, KafkaError};
 
 /// `seq 0–4 · attempt 2`, or `5 records · attempt 2` for a batch without sequences.
 pub fn batch(b: &BatchRef) -> String {
@@ -135,11 +136,118 @@ pub fn event(kind: &EventKind) -> String {
         EventKind::FaultInjected { description } => format!("fault: {description}"),
         EventKind::LinkHealed { producer, broker } => format!("link producer {producer} ↔ broker {broker} healed"),
         EventKind::RunFinished { why } => format!("run finished: {why}"),
+        EventKind::TransactionBegun { producer, transaction } => {
+            format!("producer {producer} began transaction {transaction}")
+        }
+        EventKind::TransactionEnded { producer, transaction, committed, producer_id, epoch } => format!(
+            "producer {producer}: transaction {transaction} {} (pid {producer_id}, epoch {epoch})",
+            if *committed { "committed" } else { "aborted" }
+        ),
+        EventKind::TransactionPrepared { transactional_id, commit, partitions } => format!(
+            "coordinator: {} for partitions {} (transactional.id {transactional_id})",
+            if *commit { "PrepareCommit" } else { "PrepareAbort" },
+            list(partitions)
+        ),
+        EventKind::TransactionFenced { transactional_id, epoch, why, .. } => {
+            format!("transactional.id {transactional_id} fenced: epoch bumped to {epoch} ({why})")
+        }
+        EventKind::TransactionCompleted { transactional_id, committed } => format!(
+            "coordinator: {} for transactional.id {transactional_id}: {}",
+            if *committed { "CompleteCommit" } else { "CompleteAbort" },
+            if *committed {
+                "every COMMIT marker is written, the records are visible to read_committed consumers"
+            } else {
+                "every ABORT marker is written, read_committed consumers skip the records"
+            }
+        ),
+        EventKind::MarkerWritten { broker, partition, epoch, marker, offset, .. } => format!(
+            "{} marker written to partition {partition} at offset {offset} (epoch {epoch}) by broker {broker}",
+            marker_name(*marker)
+        ),
+        EventKind::ProducerFenced { producer, error, .. } => {
+            format!("producer {producer} fenced: {error} — {}", fatal_reason(*error))
+        }
         // Kinds this UI has no sentence for yet (the core grows, e.g. transactions): say what
         // the event is from its serialized form rather than fail to build.
         #[allow(unreachable_patterns)]
         _ => generic(kind),
     }
+}
+
+/// `0, 1, 2`.
+pub fn list<T: std::fmt::Display>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `COMMIT` or `ABORT`.
+pub fn marker_name(m: ControlMarker) -> &'static str {
+    match m {
+        ControlMarker::Commit => "COMMIT",
+        ControlMarker::Abort => "ABORT",
+    }
+}
+
+/// Why an error ends a transactional producer, in words.
+pub fn fatal_reason(error: KafkaError) -> &'static str {
+    match error {
+        KafkaError::ProducerFenced => "a newer instance owns the transactional.id",
+        KafkaError::InvalidProducerEpoch => "its epoch is older than the one the broker knows",
+        KafkaError::InvalidTxnState => "the transaction is in a state that does not allow this",
+        _ => "the producer cannot continue",
+    }
+}
+
+/// What the verdict card shows: the newest broker verdict or transaction step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerdictLine {
+    /// Who decided, e.g. `Broker 0 on p0 seq 0–4 · attempt 1` or `Transaction coordinator`.
+    pub who: String,
+    /// The event's category (for the card's colour).
+    pub category: String,
+    pub text: String,
+}
+
+/// The newest event the verdict card speaks about: a leader's verdict on a batch, or a
+/// transaction's decision (prepare, marker, completion, fencing).
+pub fn verdict(events: &[Event]) -> Option<VerdictLine> {
+    events.iter().rev().find_map(|e| {
+        let category = e.kind.category().to_string();
+        let (who, text) = match &e.kind {
+            EventKind::BatchVerdict {
+                broker,
+                batch: b,
+                explanation,
+                ..
+            } => (
+                format!("Broker {broker} on p{} {}", b.partition, batch(b)),
+                explanation.clone(),
+            ),
+            EventKind::TransactionPrepared { .. }
+            | EventKind::TransactionCompleted { .. }
+            | EventKind::TransactionFenced { .. } => {
+                ("Transaction coordinator".into(), event(&e.kind))
+            }
+            EventKind::MarkerWritten {
+                broker, partition, ..
+            } => (
+                format!("Broker {broker}, leader of p{partition}"),
+                event(&e.kind),
+            ),
+            EventKind::ProducerFenced { producer, .. } => {
+                (format!("Producer {producer}"), event(&e.kind))
+            }
+            _ => return None,
+        };
+        Some(VerdictLine {
+            who,
+            category,
+            text,
+        })
+    })
 }
 
 /// Every category `EventKind::category` returns, in display order.
@@ -154,3 +262,84 @@ pub const CATEGORIES: &[&str] = &[
     "error",
     "transaction",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use idempotence_sim::{presets, Simulation};
+
+    fn run(preset: &str) -> Simulation {
+        let mut sim = Simulation::new(presets::get(preset).unwrap()).unwrap();
+        sim.run_to_end();
+        sim
+    }
+
+    fn sentences(sim: &Simulation) -> Vec<String> {
+        sim.events().iter().map(|e| event(&e.kind)).collect()
+    }
+
+    #[test]
+    fn transaction_events_in_words() {
+        let sim = run("zombie-fencing");
+        let all = sentences(&sim);
+        let has = |s: &str| all.iter().any(|x| x == s);
+        assert!(has("producer 0 began transaction 0"), "{all:#?}");
+        assert!(has(
+            "coordinator: PrepareCommit for partitions 0, 1 (transactional.id payments)"
+        ));
+        assert!(has(
+            "COMMIT marker written to partition 1 at offset 2 (epoch 0) by broker 0"
+        ));
+        assert!(has(
+            "transactional.id payments fenced: epoch bumped to 1 (a new instance called InitProducerId)"
+        ));
+        assert!(has(
+            "producer 0 fenced: PRODUCER_FENCED — a newer instance owns the transactional.id"
+        ));
+        assert!(has(
+            "producer 1: transaction 0 committed (pid 1000, epoch 2)"
+        ));
+    }
+
+    #[test]
+    fn every_event_of_the_transaction_presets_has_a_sentence() {
+        for id in [
+            "zombie-fencing",
+            "abort-hides-records",
+            "restart-with-transactional-id",
+            "multi-partition-commit",
+        ] {
+            for e in run(id).events() {
+                assert_ne!(event(&e.kind), generic(&e.kind), "{id}: {:?}", e.kind);
+            }
+        }
+    }
+
+    #[test]
+    fn the_verdict_card_follows_transaction_steps() {
+        let sim = run("abort-hides-records");
+        let v = verdict(sim.events()).unwrap();
+        assert_eq!(v.who, "Transaction coordinator");
+        assert_eq!(v.category, "transaction");
+        assert!(
+            v.text.starts_with("coordinator: CompleteCommit"),
+            "{}",
+            v.text
+        );
+        let zombie = run("zombie-fencing");
+        let fenced = zombie
+            .events()
+            .iter()
+            .position(|e| matches!(e.kind, EventKind::ProducerFenced { .. }))
+            .unwrap();
+        let v = verdict(&zombie.events()[..=fenced]).unwrap();
+        assert_eq!(v.who, "Producer 0");
+        assert_eq!(v.category, "error");
+        assert!(v.text.contains("PRODUCER_FENCED"));
+        // Non-transactional runs: the leader's verdict, as before.
+        let plain = run("lost-ack");
+        let v = verdict(plain.events()).unwrap();
+        assert!(v.who.starts_with("Broker 0 on p0"), "{}", v.who);
+        assert_eq!(verdict(&[]), None);
+    }
+}

@@ -5,7 +5,9 @@ pub mod components;
 pub mod describe;
 pub mod embed;
 pub mod state;
+pub mod txn;
 pub mod url;
+pub mod view;
 
 pub use components::app::App;
 

@@ -3,7 +3,6 @@ use std::rc::Rc;
 
 use gloo::events::{EventListener, EventListenerOptions};
 use gloo::timers::callback::Interval;
-use idempotence_sim::event::EventKind;
 use idempotence_sim::invariants::InvariantResult;
 use idempotence_sim::{presets, Event, Simulation};
 use wasm_bindgen::closure::Closure;
@@ -131,24 +130,6 @@ fn invariants_cached(
     let result = sim.check_invariants();
     *cache = Some((generation, n, result.clone()));
     result
-}
-
-/// `(broker, category, batch description, explanation)` of the run's latest verdict.
-fn latest_verdict(events: &[Event]) -> Option<(u32, String, String, String)> {
-    events.iter().rev().find_map(|e| match &e.kind {
-        EventKind::BatchVerdict {
-            broker,
-            batch,
-            explanation,
-            ..
-        } => Some((
-            *broker,
-            e.kind.category().to_string(),
-            format!("p{} {}", batch.partition, describe::batch(batch)),
-            explanation.clone(),
-        )),
-        _ => None,
-    })
 }
 
 #[component]
@@ -505,7 +486,7 @@ pub fn App() -> Html {
                             <Stage id={AttrValue::from(format!("stage-{key}"))} snapshot={snap.clone()} events={Rc::new(tail(evs))} clock_ms={state.clock_ms}
                                 narrow={*narrow} reduced_motion={*reduced_motion}
                                 selected={(*selected).clone()} on_select={select} />
-                            <Verdict verdict={latest_verdict(evs)} />
+                            <Verdict verdict={describe::verdict(evs)} />
                             <Counters counters={counters} invariants={Vec::new()} finished={state.finished()}
                                 prefix={AttrValue::from(format!("{key}-counter-"))} show_invariants={false} />
                             <LogStrip snapshot={snap} title_id={AttrValue::from(format!("{key}-logs-title"))} />
@@ -528,7 +509,7 @@ pub fn App() -> Html {
             } else {
                 let invariants =
                     invariants_cached(&invariant_cache, state.seek_generation, state.playing, sim);
-                let verdict = latest_verdict(all);
+                let verdict = describe::verdict(all);
                 let counts = Rc::new(
                     describe::CATEGORIES
                         .iter()

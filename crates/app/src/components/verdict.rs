@@ -1,12 +1,15 @@
 use yew::prelude::*;
 
+use crate::describe::VerdictLine;
+
 #[derive(Properties, PartialEq)]
 pub struct VerdictProps {
-    /// `(broker, category, batch description, explanation)` of the latest verdict, if any.
-    pub verdict: Option<(u32, String, String, String)>,
+    /// The newest broker verdict or transaction step, if any (`describe::verdict`).
+    pub verdict: Option<VerdictLine>,
 }
 
-/// The leader's latest decision on a batch, in words.
+/// The latest decision in words: a leader's verdict on a batch, or a transaction's step
+/// (prepare, marker, completion, fencing).
 #[component]
 pub fn Verdict(props: &VerdictProps) -> Html {
     match &props.verdict {
@@ -16,10 +19,10 @@ pub fn Verdict(props: &VerdictProps) -> Html {
                 <span>{ "No batch has reached a leader yet." }</span>
             </div>
         },
-        Some((broker, category, batch, explanation)) => html! {
-            <div id="verdict" class={classes!("verdict", format!("cat-{category}"))}>
-                <span class="verdict-who">{ format!("Broker {broker} on {batch}") }</span>
-                <span class="verdict-text">{ explanation }</span>
+        Some(v) => html! {
+            <div id="verdict" class={classes!("verdict", format!("cat-{}", v.category))}>
+                <span class="verdict-who">{ &v.who }</span>
+                <span class="verdict-text">{ &v.text }</span>
             </div>
         },
     }
