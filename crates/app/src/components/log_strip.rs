@@ -1,7 +1,11 @@
 use std::rc::Rc;
 
-use idempotence_sim::Snapshot;
+use idempotence_sim::snapshot::LogEntryView;
+use idempotence_sim::types::Offset;
+use idempotence_sim::{ControlMarker, Snapshot};
 use yew::prelude::*;
+
+use crate::view::{self, LogMark};
 
 /// Cells drawn per partition.
 const MAX_CELLS: usize = 60;
@@ -14,10 +18,93 @@ pub struct LogStripProps {
     pub title_id: AttrValue,
 }
 
-/// Each partition's log on its leader (or first replica), one cell per record.
+/// The line between cells at the high watermark and/or the last stable offset.
+fn mark(m: LogMark) -> Html {
+    let (key, class, label, title) = match m {
+        LogMark::Hw(o) => (
+            "mark-hw",
+            "hw",
+            format!("HW {o}"),
+            "high watermark: replicated to the ISR; read_uncommitted consumers read up to here",
+        ),
+        LogMark::Lso(o) => (
+            "mark-lso",
+            "lso",
+            format!("LSO {o}"),
+            "last stable offset: read_committed consumers read up to here (an undecided transaction starts here)",
+        ),
+        LogMark::HwLso(o) => (
+            "mark-hw-lso",
+            "hw lso",
+            format!("HW = LSO {o}"),
+            "high watermark and last stable offset: every consumer reads up to here",
+        ),
+    };
+    html! {
+        <li key={key} class={classes!("log-mark", class)} data-mark={&key[5..]}
+            data-offset={m.offset().to_string()} title={title}>
+            <span class="log-mark-label">{ label }</span>
+        </li>
+    }
+}
+
+/// One record (or COMMIT/ABORT marker) of the log.
+fn cell(e: &LogEntryView, high_watermark: Offset) -> Html {
+    let dup = e.duplicate_of.is_some();
+    let marker = e.control.map(|m| match m {
+        ControlMarker::Commit => "commit",
+        ControlMarker::Abort => "abort",
+    });
+    let ids = if e.producer_id < 0 {
+        "no pid · no seq".to_string()
+    } else if marker.is_some() {
+        format!("marker · pid {} · e{}", e.producer_id, e.epoch)
+    } else {
+        format!("pid {} · e{} · seq {}", e.producer_id, e.epoch, e.sequence)
+    };
+    let title = match (marker, e.aborted, e.transactional) {
+        (Some("commit"), _, _) => {
+            Some("COMMIT marker: this producer's transactional records before it are committed")
+        }
+        (Some(_), _, _) => {
+            Some("ABORT marker: this producer's transactional records before it are aborted")
+        }
+        (None, true, _) => Some("data of an aborted transaction: read_committed consumers skip it"),
+        (None, false, true) => Some("written inside a transaction"),
+        _ => None,
+    };
+    html! {
+        <li key={e.offset} data-testid="log-entry"
+            data-offset={e.offset.to_string()}
+            data-message={e.value.clone()}
+            data-duplicate={dup.to_string()}
+            data-control={marker.is_some().to_string()}
+            data-marker={marker}
+            data-aborted={e.aborted.to_string()}
+            {title}
+            class={classes!("log-cell", dup.then_some("dup"),
+                marker.map(|_| "control"), marker.map(|m| format!("marker-{m}")),
+                e.aborted.then_some("aborted"), (e.transactional && marker.is_none()).then_some("txn"),
+                (e.offset >= high_watermark).then_some("uncommitted"))}>
+            <span class="log-offset">{ format!("#{}", e.offset) }</span>
+            <span class="log-value">{ &e.value }</span>
+            <span class="log-ids">{ ids }</span>
+            if e.aborted {
+                <span class="log-aborted">{ "aborted" }</span>
+            }
+            if let Some(first) = e.duplicate_of {
+                <span class="log-dup">{ format!("dup of #{first}") }</span>
+            }
+        </li>
+    }
+}
+
+/// Each partition's log on its leader (or first replica), one cell per record, with the high
+/// watermark (and, for transactional runs, the last stable offset) drawn between the cells.
 #[component]
 pub fn LogStrip(props: &LogStripProps) -> Html {
     let snap = &props.snapshot;
+    let txn = view::transactional(snap);
     html! {
         <section class="panel logs" aria-labelledby={props.title_id.clone()}>
             <h2 id={props.title_id.clone()}>{ "Partition log" }</h2>
@@ -25,19 +112,37 @@ pub fn LogStrip(props: &LogStripProps) -> Html {
                 <span class="legend-cell">{ "#offset · value" }</span>
                 { " producer id · epoch · sequence. " }
                 <span class="legend-dup">{ "red = a second copy of a message" }</span>
-                { ", dashed = above the high watermark (not yet replicated)." }
+                { ", dashed = above the high watermark (not yet replicated). " }
+                <span class="legend-mark hw">{ "HW" }</span>{ " high watermark: read_uncommitted consumers read up to here. " }
+                if txn {
+                    <span class="legend-mark lso">{ "LSO" }</span>{ " last stable offset: read_committed consumers read up to here. " }
+                    <span class="legend-marker commit">{ "COMMIT" }</span>{ " " }
+                    <span class="legend-marker abort">{ "ABORT" }</span>
+                    { " markers end a transaction; " }
+                    <span class="legend-aborted">{ "struck" }</span>{ " = data of an aborted transaction." }
+                }
             </p>
             { for snap.partitions.iter().map(|p| {
-                let broker = p.leader.unwrap_or(p.replicas[0]);
-                let replica = snap.brokers.get(broker as usize)
-                    .and_then(|b| b.replicas.iter().find(|r| r.partition == p.id));
-                let Some(replica) = replica else { return html! {} };
+                let Some((broker, replica)) = view::reference_replica(snap, p.id) else { return html! {} };
                 let dups = replica.log.iter().filter(|e| e.duplicate_of.is_some()).count();
+                let aborted = replica.log.iter().filter(|e| e.aborted).count();
                 // Long logs draw their newest cells only: thousands of cells cost every frame.
                 let hidden = replica.log.len().saturating_sub(MAX_CELLS);
                 let hidden_dups = replica.log[..hidden].iter().filter(|e| e.duplicate_of.is_some()).count();
+                let shown = &replica.log[hidden..];
+                let offsets: Vec<Offset> = shown.iter().map(|e| e.offset).collect();
+                let marks = view::log_marks(&offsets, replica.high_watermark, replica.last_stable_offset, txn);
+                // One flat, fully keyed list: the marks sit between the cells.
+                let mut items: Vec<Html> = Vec::with_capacity(shown.len() + marks.len());
+                for i in 0..=shown.len() {
+                    items.extend(marks.iter().filter(|(at, _)| *at == i).map(|(_, m)| mark(*m)));
+                    if let Some(e) = shown.get(i) {
+                        items.push(cell(e, replica.high_watermark));
+                    }
+                }
                 html! {
-                    <div class="partition-log" data-partition={p.id.to_string()}>
+                    <div class="partition-log" data-partition={p.id.to_string()}
+                        data-hw={replica.high_watermark.to_string()} data-lso={replica.last_stable_offset.to_string()}>
                         <h3>
                             { format!("p{} on broker {broker}", p.id) }
                             <span class="muted">{ match p.leader {
@@ -45,8 +150,14 @@ pub fn LogStrip(props: &LogStripProps) -> Html {
                                     p.leader_epoch, p.isr, replica.log.len(), replica.high_watermark),
                                 None => " (no leader)".to_string(),
                             } }</span>
+                            if txn && p.leader.is_some() {
+                                <span class="muted lso-text">{ format!(" · last stable offset {}", replica.last_stable_offset) }</span>
+                            }
                             if dups > 0 {
                                 <span class="dup-count">{ format!(" · {dups} duplicate{}", if dups == 1 { "" } else { "s" }) }</span>
+                            }
+                            if aborted > 0 {
+                                <span class="aborted-count">{ format!(" · {aborted} aborted") }</span>
                             }
                         </h3>
                         if replica.log.is_empty() {
@@ -60,39 +171,9 @@ pub fn LogStrip(props: &LogStripProps) -> Html {
                                 }
                             </p>
                         }
-                        <ol class="log-cells">
-                            { for replica.log[hidden..].iter().map(|e| {
-                                let dup = e.duplicate_of.is_some();
-                                let control = e.control.is_some();
-                                let ids = if e.producer_id < 0 {
-                                    "no pid · no seq".to_string()
-                                } else if control {
-                                    format!("marker · pid {} · e{}", e.producer_id, e.epoch)
-                                } else {
-                                    format!("pid {} · e{} · seq {}", e.producer_id, e.epoch, e.sequence)
-                                };
-                                html! {
-                                    <li key={e.offset} data-testid="log-entry"
-                                        data-offset={e.offset.to_string()}
-                                        data-message={e.value.clone()}
-                                        data-duplicate={dup.to_string()}
-                                        data-control={control.to_string()}
-                                        class={classes!("log-cell", dup.then_some("dup"),
-                                            control.then_some("control"), e.aborted.then_some("aborted"),
-                                            (e.offset >= replica.high_watermark).then_some("uncommitted"))}>
-                                        <span class="log-offset">{ format!("#{}", e.offset) }</span>
-                                        <span class="log-value">{ &e.value }</span>
-                                        <span class="log-ids">{ ids }</span>
-                                        if e.aborted {
-                                            <span class="log-aborted" title="data of an aborted transaction: read_committed consumers skip it">{ "aborted" }</span>
-                                        }
-                                        if let Some(first) = e.duplicate_of {
-                                            <span class="log-dup">{ format!("dup of #{first}") }</span>
-                                        }
-                                    </li>
-                                }
-                            }) }
-                        </ol>
+                        if !replica.log.is_empty() {
+                            <ol class="log-cells">{ for items }</ol>
+                        }
                     </div>
                 }
             }) }
