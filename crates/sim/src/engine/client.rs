@@ -596,6 +596,7 @@ impl Simulation {
                 timeout_ms: config.request_timeout_ms,
                 batches: wire,
                 corrupted: false,
+                sent_ms: self.now_ms,
                 done: false,
                 response_records: Vec::new(),
             },
@@ -671,16 +672,19 @@ impl Simulation {
             }
             return;
         }
-        self.producers[producer as usize].connections[broker as usize]
-            .in_flight
-            .push_back(request_id);
-        self.schedule(
-            self.now_ms + config.request_timeout_ms,
-            Action::RequestTimeout {
-                producer,
-                request: request_id,
-            },
-        );
+        let conn = &mut self.producers[producer as usize].connections[broker as usize];
+        conn.in_flight.push_back(request_id);
+        if !conn.timer_armed {
+            conn.timer_armed = true;
+            self.schedule(
+                self.now_ms + config.request_timeout_ms,
+                Action::RequestTimeout {
+                    producer,
+                    broker,
+                    generation,
+                },
+            );
+        }
     }
 
     pub(crate) fn matches(&self, m: &crate::fault::BatchMatcher, r: &BatchRef) -> bool {
@@ -753,29 +757,39 @@ impl Simulation {
         self.close_connection(producer, broker, None, KafkaError::NetworkException);
     }
 
-    pub(crate) fn request_timeout(&mut self, producer: ProducerIndex, request_id: u64) {
-        let Some(request) = self.requests.get(&request_id) else {
-            return;
-        };
-        if request.done {
+    /// The connection's timer: the oldest request in flight has had `request.timeout.ms`, or
+    /// the timer is moved to when it will have.
+    pub(crate) fn request_timeout(
+        &mut self,
+        producer: ProducerIndex,
+        broker: BrokerId,
+        generation: u32,
+    ) {
+        let p = &mut self.producers[producer as usize];
+        let timeout_ms = p.config.request_timeout_ms;
+        let conn = &mut p.connections[broker as usize];
+        if conn.generation != generation {
             return;
         }
-        let broker = request.broker;
-        let p = &self.producers[producer as usize];
-        if p.incarnation != request.incarnation
-            || !p.connections[broker as usize]
-                .in_flight
-                .contains(&request_id)
-        {
+        conn.timer_armed = false;
+        let Some(&oldest) = conn.in_flight.front() else {
+            return;
+        };
+        let deadline = self.requests[&oldest].sent_ms + timeout_ms;
+        if self.now_ms < deadline {
+            conn.timer_armed = true;
+            self.schedule(
+                deadline,
+                Action::RequestTimeout {
+                    producer,
+                    broker,
+                    generation,
+                },
+            );
             return;
         }
         // NetworkClient closes the connection to the node on a request timeout.
-        self.close_connection(
-            producer,
-            broker,
-            Some(request_id),
-            KafkaError::NetworkException,
-        );
+        self.close_connection(producer, broker, Some(oldest), KafkaError::NetworkException);
     }
 
     /// Fails every request in flight on the connection; `timed_out` gets REQUEST_TIMED_OUT.
@@ -791,6 +805,7 @@ impl Simulation {
         let failed: Vec<u64> = conn.in_flight.drain(..).collect();
         conn.generation += 1;
         conn.stalled = false;
+        conn.timer_armed = false;
         let error_of = |r: u64| {
             if Some(r) == timed_out {
                 KafkaError::RequestTimedOut
@@ -1085,6 +1100,7 @@ impl Simulation {
             conn.in_flight.clear();
             conn.generation += 1;
             conn.stalled = false;
+            conn.timer_armed = false;
         }
         for b in self.batches.iter_mut().filter(|b| b.producer == producer) {
             b.state = BatchState::Done;

@@ -114,6 +114,7 @@ impl Simulation {
                             transactional: false,
                         }],
                         corrupted: false,
+                        sent_ms: self.now_ms,
                         done: false,
                         response_records: Vec::new(),
                     },

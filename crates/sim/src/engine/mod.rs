@@ -55,10 +55,11 @@ pub(crate) enum Action {
     Deliver {
         message: u64,
     },
-    /// The client's `request.timeout.ms` for a request.
+    /// The client's `request.timeout.ms` check for the oldest request on a connection.
     RequestTimeout {
         producer: ProducerIndex,
-        request: u64,
+        broker: BrokerId,
+        generation: u32,
     },
     /// The broker's `DelayedProduce` timeout.
     DelayedProduceTimeout {
@@ -221,6 +222,16 @@ impl Simulation {
             finished: None,
             scenario,
         };
+        // Most runs produce several events, batches and requests per message; reserving up
+        // front avoids repeated reallocation and copying as the run grows.
+        let messages: usize = sim
+            .producers
+            .iter()
+            .map(|p| p.total_messages as usize)
+            .sum();
+        sim.events.reserve(messages.saturating_mul(8).min(1 << 20));
+        sim.batches.reserve(messages.min(1 << 18));
+        sim.responses.reserve(messages.min(1 << 18));
         sim.schedule_start();
         Ok(sim)
     }
@@ -393,7 +404,11 @@ impl Simulation {
             } => self.app_send(producer, incarnation),
             Action::SenderWake { producer } => self.sender_wake(producer),
             Action::Deliver { message } => self.deliver(message),
-            Action::RequestTimeout { producer, request } => self.request_timeout(producer, request),
+            Action::RequestTimeout {
+                producer,
+                broker,
+                generation,
+            } => self.request_timeout(producer, broker, generation),
             Action::DelayedProduceTimeout { broker, request } => {
                 self.delayed_produce_timeout(broker, request)
             }
@@ -430,18 +445,16 @@ impl Simulation {
     /// Done when every producer has resolved every message, nothing is on the wire, no
     /// recovery is pending and every live replica has caught up with its leader.
     fn is_quiescent(&self) -> bool {
-        if self.pending_recoveries > 0 {
+        // Cheapest and most often decisive first: this runs before every step.
+        if self.pending_recoveries > 0 || !self.open_requests.is_empty() {
+            return false;
+        }
+        if !self.producers.iter().all(|p| p.is_idle()) || self.coordinator_busy() {
             return false;
         }
         if self.scripted_fired.iter().enumerate().any(|(i, fired)| {
             !fired && matches!(self.scenario.faults[i].when, crate::fault::Trigger::AtMs(_))
         }) {
-            return false;
-        }
-        if !self.producers.iter().all(|p| p.is_idle()) {
-            return false;
-        }
-        if !self.open_requests.is_empty() || self.coordinator_busy() {
             return false;
         }
         // acks=0 requests are complete for the client while still on the wire.

@@ -98,6 +98,9 @@ pub struct ClientConnection {
     pub in_flight: VecDeque<u64>,
     /// A request on this connection was lost: TCP stalls, later requests are lost too.
     pub stalled: bool,
+    /// A `request.timeout.ms` check is scheduled for this connection (one timer per
+    /// connection, for its oldest request, keeps the event queue small).
+    pub timer_armed: bool,
 }
 
 /// The transactional client's state (`TransactionManager.State`), named by what it waits for.
@@ -383,6 +386,7 @@ pub struct ProduceRequest {
     pub timeout_ms: TimeMs,
     pub batches: Vec<WireBatch>,
     pub corrupted: bool,
+    pub sent_ms: TimeMs,
     /// Answered, failed, or lost for good.
     pub done: bool,
     /// Indexes into the run's response records, for marking them delivered.
