@@ -195,9 +195,11 @@ impl Simulation {
             }
         };
         // The oldest live batch is the next to hit delivery.timeout.ms.
-        if let Some(&(created_ms, _)) = p.live_batches.first() {
-            consider(created_ms + config.delivery_timeout_ms);
-        }
+        let delivery_deadline = p
+            .live_batches
+            .first()
+            .map(|&(created_ms, _)| created_ms + config.delivery_timeout_ms)
+            .filter(|_| !p.delivery_check_armed);
         for part in &p.partitions {
             // Only the last batch of a deque can be waiting for linger.ms; retried batches wait
             // for their backoff and are tracked in flight (idempotent) or sit at the front.
@@ -220,6 +222,13 @@ impl Simulation {
         }
         if let Some(t) = next {
             self.wake_producer_at(producer, t);
+        }
+        if let Some(deadline) = delivery_deadline {
+            self.producers[producer as usize].delivery_check_armed = true;
+            self.schedule(
+                deadline.max(self.now_ms),
+                Action::DeliveryCheck { producer },
+            );
         }
     }
 

@@ -51,6 +51,10 @@ pub(crate) enum Action {
     SenderWake {
         producer: ProducerIndex,
     },
+    /// The oldest live batch may have reached `delivery.timeout.ms`.
+    DeliveryCheck {
+        producer: ProducerIndex,
+    },
     /// A message reaches its destination.
     Deliver {
         message: u64,
@@ -403,6 +407,10 @@ impl Simulation {
                 incarnation,
             } => self.app_send(producer, incarnation),
             Action::SenderWake { producer } => self.sender_wake(producer),
+            Action::DeliveryCheck { producer } => {
+                self.producers[producer as usize].delivery_check_armed = false;
+                self.sender_wake(producer);
+            }
             Action::Deliver { message } => self.deliver(message),
             Action::RequestTimeout {
                 producer,

@@ -263,6 +263,9 @@ pub struct ProducerClient {
     pub live_batches: BTreeSet<(TimeMs, u64)>,
     /// Present for a producer with `transactional.id`.
     pub txn: Option<ClientTxn>,
+    /// A delivery-timeout check is scheduled. The earliest deadline only moves later (the
+    /// oldest live batch is the next to expire), so one pending check is enough.
+    pub delivery_check_armed: bool,
 }
 
 impl ProducerClient {
@@ -327,6 +330,7 @@ impl ProducerClient {
             txn,
             send_times_ms,
             live_batches: BTreeSet::new(),
+            delivery_check_armed: false,
         }
     }
 
