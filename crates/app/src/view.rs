@@ -30,11 +30,18 @@ pub fn transactional(snap: &Snapshot) -> bool {
 }
 
 /// One value a consumer receives.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Consumed {
     pub value: String,
     /// Position (in the same list) of the first copy, when this value was received before.
     pub repeat_of: Option<usize>,
+    /// The log offset it was read from, when known.
+    pub offset: Option<Offset>,
+    /// Data of an aborted transaction (only read_uncommitted receives it).
+    pub aborted: bool,
+    /// Data of a transaction not decided yet, at or above the last stable offset (read_committed
+    /// does not receive it yet).
+    pub undecided: bool,
 }
 
 /// Marks every value received for the second (third, …) time.
@@ -48,6 +55,7 @@ pub fn mark_repeats(values: Vec<String>) -> Vec<Consumed> {
             Consumed {
                 value,
                 repeat_of: (at != i).then_some(at),
+                ..Consumed::default()
             }
         })
         .collect()
@@ -67,6 +75,21 @@ pub struct PartitionConsumers {
     pub read_committed: Vec<Consumed>,
 }
 
+/// Attaches the log entry each read_uncommitted value came from (its offset, aborted or not yet
+/// decided). read_uncommitted receives the data records of the log in order from the start, so
+/// the i-th value is the i-th data record; a value that does not match leaves its flags unset.
+fn with_entries(mut values: Vec<Consumed>, r: &ReplicaView) -> Vec<Consumed> {
+    let data = r.log.iter().filter(|e| e.control.is_none());
+    for (c, e) in values.iter_mut().zip(data) {
+        if c.value == e.value {
+            c.offset = Some(e.offset);
+            c.aborted = e.aborted;
+            c.undecided = !e.aborted && e.transactional && e.offset >= r.last_stable_offset;
+        }
+    }
+    values
+}
+
 /// Both isolation levels' views of every partition (`idempotence_sim::report::consumer_views`).
 pub fn partition_consumers(snap: &Snapshot) -> Vec<PartitionConsumers> {
     snap.partitions
@@ -81,7 +104,7 @@ pub fn partition_consumers(snap: &Snapshot) -> Vec<PartitionConsumers> {
                 has_leader: p.leader.is_some(),
                 high_watermark: r.high_watermark,
                 last_stable_offset: r.last_stable_offset,
-                read_uncommitted: mark_repeats(uncommitted),
+                read_uncommitted: with_entries(mark_repeats(uncommitted), r),
                 read_committed: mark_repeats(committed),
             })
         })
@@ -163,6 +186,21 @@ mod tests {
         assert_eq!(p0.read_uncommitted.len(), 6);
         assert_eq!(p0.read_committed.len(), 4);
         assert!(p0.read_uncommitted.iter().all(|c| c.repeat_of.is_none()));
+        // The two records read_committed skips are the aborted ones.
+        let aborted: Vec<&str> = p0
+            .read_uncommitted
+            .iter()
+            .filter(|c| c.aborted)
+            .map(|c| c.value.as_str())
+            .collect();
+        assert_eq!(aborted.len(), 2);
+        assert!(aborted
+            .iter()
+            .all(|v| !values(&p0.read_committed).contains(v)));
+        assert!(p0
+            .read_uncommitted
+            .iter()
+            .all(|c| c.offset.is_some() && !c.undecided));
         // Matches the core's own report.
         let mut sim = Simulation::new(presets::get("abort-hides-records").unwrap()).unwrap();
         sim.run_to_end();
@@ -196,7 +234,7 @@ mod tests {
         let snap = finished("lost-ack-no-idempotence");
         assert!(!transactional(&snap));
         let v = &partition_consumers(&snap)[0];
-        assert_eq!(v.read_committed, v.read_uncommitted);
+        assert_eq!(values(&v.read_committed), values(&v.read_uncommitted));
         assert_eq!(
             v.read_uncommitted
                 .iter()
@@ -204,6 +242,22 @@ mod tests {
                 .count(),
             5
         );
+    }
+
+    #[test]
+    fn records_of_an_open_transaction_are_undecided() {
+        let mut sim = Simulation::new(presets::get("multi-partition-commit").unwrap()).unwrap();
+        // Until the COMMIT markers are written, read_committed waits for the open transaction.
+        let mut seen = false;
+        while sim.step() {
+            let snap = sim.snapshot();
+            for v in partition_consumers(&snap) {
+                let undecided = v.read_uncommitted.iter().filter(|c| c.undecided).count();
+                assert_eq!(undecided, v.read_uncommitted.len() - v.read_committed.len());
+                seen |= undecided > 0;
+            }
+        }
+        assert!(seen, "some moment shows undecided records");
     }
 
     #[test]

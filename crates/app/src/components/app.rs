@@ -12,7 +12,9 @@ use yew::prelude::*;
 
 use super::actions::Actions;
 use super::config_panel::ConfigPanel;
+use super::consumers::Consumers;
 use super::controls::Controls;
+use super::coordinator::Coordinator;
 use super::counters::Counters;
 use super::event_log::EventLog;
 use super::help::Help;
@@ -489,7 +491,8 @@ pub fn App() -> Html {
                             <Verdict verdict={describe::verdict(evs)} />
                             <Counters counters={counters} invariants={Vec::new()} finished={state.finished()}
                                 prefix={AttrValue::from(format!("{key}-counter-"))} show_invariants={false} />
-                            <LogStrip snapshot={snap} title_id={AttrValue::from(format!("{key}-logs-title"))} />
+                            <LogStrip snapshot={snap.clone()} title_id={AttrValue::from(format!("{key}-logs-title"))} />
+                            <Consumers snapshot={snap} title_id={AttrValue::from(format!("{key}-consumers-title"))} />
                         </section>
                     }
                 };
@@ -528,7 +531,11 @@ pub fn App() -> Html {
                                     { for actions }
                                     <Verdict {verdict} />
                                 </section>
+                                if crate::view::transactional(&snapshot) {
+                                    <Coordinator snapshot={snapshot.clone()} />
+                                }
                                 <LogStrip snapshot={snapshot.clone()} />
+                                <Consumers snapshot={snapshot.clone()} />
                             </div>
                             <div class="side-col">
                                 <Counters counters={report_counters} {invariants} finished={state.finished()} />

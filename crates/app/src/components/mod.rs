@@ -3,7 +3,9 @@
 pub mod actions;
 pub mod app;
 pub mod config_panel;
+pub mod consumers;
 pub mod controls;
+pub mod coordinator;
 pub mod counters;
 pub mod event_log;
 pub mod help;

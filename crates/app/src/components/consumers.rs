@@ -1,0 +1,113 @@
+use std::rc::Rc;
+
+use idempotence_sim::Snapshot;
+use yew::prelude::*;
+
+use crate::view::{self, Consumed};
+
+/// Values drawn per list (the count always covers the whole list).
+const MAX_VALUES: usize = 60;
+
+#[derive(Properties, PartialEq)]
+pub struct ConsumersProps {
+    pub snapshot: Rc<Snapshot>,
+    /// Heading id (unique per page; compare mode shows two panels).
+    #[prop_or(AttrValue::Static("consumers-title"))]
+    pub title_id: AttrValue,
+}
+
+/// One consumer's list: what it would receive if it read the partition from the start now.
+fn list(isolation: &'static str, title: &'static str, hint: String, values: &[Consumed]) -> Html {
+    let repeats = values.iter().filter(|c| c.repeat_of.is_some()).count();
+    let hidden = values.len().saturating_sub(MAX_VALUES);
+    html! {
+        <div class="consumer" data-isolation={isolation}>
+            <h4>
+                <span class="consumer-title">{ title }</span>
+                <span class="consumer-count" data-count={values.len().to_string()}>
+                    { format!(" · {} record{}", values.len(), if values.len() == 1 { "" } else { "s" }) }
+                </span>
+                if repeats > 0 {
+                    <span class="dup-count">{ format!(" · {repeats} received twice") }</span>
+                }
+            </h4>
+            <p class="muted small consumer-hint">{ hint }</p>
+            if values.is_empty() {
+                <p class="muted small consumer-empty">{ "nothing to read yet" }</p>
+            } else {
+                <ol class="consumed">
+                    if hidden > 0 {
+                        <li key="more" class="consumed-more muted">{ format!("… {hidden} earlier") }</li>
+                    }
+                    { for values.iter().enumerate().skip(hidden).map(|(i, c)| {
+                        let title = match (c.repeat_of, c.aborted, c.undecided) {
+                            (Some(first), _, _) => Some(format!("received again: the same message is record {} of this list", first + 1)),
+                            (None, true, _) => Some("data of an aborted transaction: read_committed consumers skip it".to_string()),
+                            (None, _, true) => Some("its transaction is not decided yet: read_committed consumers wait at the last stable offset".to_string()),
+                            _ => None,
+                        };
+                        html! {
+                            <li key={i} data-testid="consumed" data-value={c.value.clone()}
+                                data-offset={c.offset.map(|o| o.to_string())}
+                                data-duplicate={c.repeat_of.is_some().to_string()}
+                                data-aborted={c.aborted.to_string()}
+                                class={classes!("consumed-value", c.repeat_of.is_some().then_some("dup"),
+                                    c.aborted.then_some("aborted"), c.undecided.then_some("undecided"))}
+                                {title}>
+                                { &c.value }
+                            </li>
+                        }
+                    }) }
+                </ol>
+            }
+        </div>
+    }
+}
+
+/// What a consumer reading each partition receives right now. Transactional runs show both
+/// isolation levels side by side; other runs one list (both levels read the same there).
+#[component]
+pub fn Consumers(props: &ConsumersProps) -> Html {
+    let snap = &props.snapshot;
+    let txn = view::transactional(snap);
+    let partitions = view::partition_consumers(snap);
+    html! {
+        <section class="panel consumers" aria-labelledby={props.title_id.clone()}>
+            <h2 id={props.title_id.clone()}>{ if txn { "Consumers: read_uncommitted vs read_committed" } else { "What a consumer receives" } }</h2>
+            <p class="muted small legend">
+                { "The values a consumer reading each partition from the beginning would receive now. " }
+                <span class="legend-dup">{ "red = received a second time" }</span>
+                if txn {
+                    { ", " }<span class="legend-aborted">{ "struck" }</span>{ " = from an aborted transaction, " }
+                    <span class="legend-undecided">{ "dashed" }</span>{ " = its transaction is not decided yet" }
+                }
+                { "." }
+            </p>
+            { for partitions.iter().map(|p| html! {
+                <div class={classes!("consumer-partition", txn.then_some("two"))} data-partition={p.partition.to_string()}>
+                    <h3>
+                        { format!("p{}", p.partition) }
+                        <span class="muted">{
+                            if p.has_leader { format!(" from broker {} (leader)", p.broker) }
+                            else { " · no leader now: consumers wait".to_string() }
+                        }</span>
+                    </h3>
+                    <div class="consumer-lists">
+                        if txn {
+                            { list("read_uncommitted", "read_uncommitted",
+                                format!("every record below the high watermark ({}), aborted or undecided ones too", p.high_watermark),
+                                &p.read_uncommitted) }
+                            { list("read_committed", "read_committed",
+                                format!("records below the last stable offset ({}), skipping aborted transactions", p.last_stable_offset),
+                                &p.read_committed) }
+                        } else {
+                            { list("read_uncommitted", "what a consumer receives",
+                                format!("every record below the high watermark ({})", p.high_watermark),
+                                &p.read_uncommitted) }
+                        }
+                    </div>
+                </div>
+            }) }
+        </section>
+    }
+}
