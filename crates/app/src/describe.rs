@@ -152,13 +152,9 @@ pub fn event(kind: &EventKind) -> String {
             format!("transactional.id {transactional_id} fenced: epoch bumped to {epoch} ({why})")
         }
         EventKind::TransactionCompleted { transactional_id, committed } => format!(
-            "coordinator: {} for transactional.id {transactional_id}: {}",
+            "coordinator: {} for transactional.id {transactional_id} (every {} marker written)",
             if *committed { "CompleteCommit" } else { "CompleteAbort" },
-            if *committed {
-                "every COMMIT marker is written, the records are visible to read_committed consumers"
-            } else {
-                "every ABORT marker is written, read_committed consumers skip the records"
-            }
+            if *committed { "COMMIT" } else { "ABORT" }
         ),
         EventKind::MarkerWritten { broker, partition, epoch, marker, offset, .. } => format!(
             "{} marker written to partition {partition} at offset {offset} (epoch {epoch}) by broker {broker}",

@@ -13,7 +13,8 @@ pub fn Notes() -> Html {
                 <li>{ "A crash loses no fsynced data: there is no page-cache loss." }</li>
                 <li>{ "Followers truncate at batch boundaries." }</li>
                 <li>{ "A metadata refresh completes instantly after one round trip." }</li>
-                <li>{ "No transactions yet (transactional.id is reserved)." }</li>
+                <li>{ "Transactions as in brokers 2.5–3.x (KIP-98): InitProducerId fencing, AddPartitionsToTxn, EndTxn, markers, transaction.timeout.ms. Not modelled: KIP-890 verification, transactions v2, consumer group offsets (the input position travels in EndTxn)." }</li>
+                <li>{ "Consumer lists show what a consumer reading a partition from the beginning would receive now, from the partition leader's log." }</li>
                 <li>{ "Time is simulated milliseconds; long idle gaps are skipped while playing." }</li>
             </ul>
         </details>

@@ -11,6 +11,7 @@ use idempotence_sim::{Event, MessageOutcome, Node, Snapshot};
 use yew::prelude::*;
 
 use crate::describe;
+use crate::txn::ClientState;
 
 #[derive(Properties, PartialEq)]
 pub struct StageProps {
@@ -94,7 +95,23 @@ fn producer_height(p: &ProducerView) -> f64 {
         .iter()
         .map(|c| (c.in_flight.len() + c.queued.len()).clamp(1, MAX_CHIPS + 1))
         .sum();
-    3.0 * LINE + 16.0 + p.partitions.len() as f64 * LINE + chips as f64 * CHIP + 8.0
+    3.0 * LINE
+        + 16.0
+        + p.partitions.len() as f64 * LINE
+        + chips as f64 * CHIP
+        + 8.0
+        + txn_lines(p) as f64 * LINE
+}
+
+/// Extra lines a transactional producer's box shows: its id, its state, and why it is fenced.
+fn txn_lines(p: &ProducerView) -> usize {
+    match &p.transaction {
+        None => 0,
+        Some(t) => match ClientState::of(&t.state) {
+            Some(ClientState::Fatal { .. }) => 3,
+            _ => 2,
+        },
+    }
 }
 
 fn broker_height(b: &BrokerView) -> f64 {
@@ -166,6 +183,15 @@ impl Layout {
     }
 }
 
+/// `s` cut to `max` characters with an ellipsis (SVG text does not wrap).
+fn fit(s: &str, max: usize) -> String {
+    if s.chars().count() > max {
+        s.chars().take(max - 1).chain(['…']).collect()
+    } else {
+        s.to_string()
+    }
+}
+
 fn text(x: f64, y: f64, class: &'static str, s: String) -> Html {
     html! { <text x={x.to_string()} y={y.to_string()} class={class}>{ s }</text> }
 }
@@ -174,6 +200,19 @@ fn producer_box(p: &ProducerView, g: BoxGeom, props: &StageProps) -> Html {
     let x = g.x + 12.0;
     let mut y = g.y + 22.0;
     let mut parts = vec![text(x, y, "node-title", format!("Producer {}", p.index))];
+    let txn_state = p
+        .transaction
+        .as_ref()
+        .and_then(|t| ClientState::of(&t.state));
+    let fenced = txn_state.as_ref().and_then(ClientState::fatal_error);
+    if fenced.is_some() && p.alive {
+        parts.push(text(
+            g.x + g.w - 12.0,
+            y,
+            "node-tag end bad",
+            "FENCED".into(),
+        ));
+    }
     if !p.alive {
         parts.push(text(
             g.x + g.w - 90.0,
@@ -191,6 +230,59 @@ fn producer_box(p: &ProducerView, g: BoxGeom, props: &StageProps) -> Html {
         format!("pid {} · epoch {}", p.producer_id, p.epoch)
     };
     parts.push(text(x, y, "node-line strong", ids));
+    if let Some(t) = &p.transaction {
+        y += LINE;
+        parts.push(text(
+            x,
+            y,
+            "node-line txn-id",
+            fit(&format!("transactional.id {}", t.transactional_id), 40),
+        ));
+        y += LINE;
+        match (&txn_state, fenced) {
+            (_, Some(error)) => {
+                parts.push(text(
+                    x,
+                    y,
+                    "node-line bad strong",
+                    format!("✕ fenced: {error}"),
+                ));
+                y += LINE;
+                parts.push(text(
+                    x,
+                    y,
+                    "node-line muted small",
+                    describe::fatal_reason(error).to_string(),
+                ));
+            }
+            (state, None) => {
+                let words = state.as_ref().map(ClientState::words).unwrap_or_default();
+                let added = if t.added_partitions.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " · {}",
+                        t.added_partitions
+                            .iter()
+                            .map(|p| format!("p{p}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                };
+                let attempt = if t.attempt > 1 {
+                    format!(" (attempt {})", t.attempt)
+                } else {
+                    String::new()
+                };
+                parts.push(text(
+                    x,
+                    y,
+                    "node-line txn-state",
+                    fit(&format!("txn {}{attempt}: {words}{added}", t.index), 40),
+                ));
+            }
+        }
+    }
     y += LINE;
     let acked = p
         .outcomes
@@ -262,10 +354,16 @@ fn producer_box(p: &ProducerView, g: BoxGeom, props: &StageProps) -> Html {
     let (click, key) = select_handlers(&props.on_select, what);
     let interactive = props.on_select.is_some();
     html! {
-        <g class={classes!("node", "producer", (!p.alive).then_some("down"), selected.then_some("selected"), interactive.then_some("clickable"))}
+        <g class={classes!("node", "producer", (!p.alive).then_some("down"), fenced.is_some().then_some("fenced"), selected.then_some("selected"), interactive.then_some("clickable"))}
             data-producer={p.index.to_string()}
+            data-txn-state={txn_state.as_ref().map(ClientState::code)}
+            data-fenced={fenced.map(|e| e.to_string())}
             role={interactive.then_some("button")} tabindex={interactive.then_some("0")}
-            aria-label={format!("Producer {}{}: show actions", p.index, if p.alive { "" } else { " (restarting)" })}
+            aria-label={format!("Producer {}{}: show actions", p.index, match (p.alive, fenced) {
+                (false, _) => " (restarting)".to_string(),
+                (true, Some(e)) => format!(" (fenced: {e})"),
+                _ => String::new(),
+            })}
             aria-pressed={interactive.then(|| selected.to_string())}
             onclick={click} onkeydown={key}>
             <rect class="node-box" x={g.x.to_string()} y={g.y.to_string()} width={g.w.to_string()} height={g.h.to_string()} rx="10" />
@@ -344,11 +442,7 @@ fn broker_box(b: &BrokerView, g: BoxGeom, props: &StageProps) -> Html {
                 .collect::<Vec<_>>()
                 .join("; ");
             let text = format!("remembers {known}");
-            if text.chars().count() > 40 {
-                text.chars().take(39).chain(['…']).collect()
-            } else {
-                text
-            }
+            fit(&text, 37)
         };
         parts.push(text(x, y, "node-line muted", cache));
     }
@@ -417,6 +511,24 @@ pub fn Stage(props: &StageProps) -> Html {
         let x = x1 + (x2 - x1) * f + ox;
         let y = y1 + (y2 - y1) * f + oy;
         let class = classes!("msg", format!("msg-{}", m.kind), m.doomed.then_some("doomed"));
+        if m.kind == "marker" {
+            // Coordinator ⇄ partition leader (the same broker in one-broker clusters): a pill
+            // beside the broker column, so the marker's journey is readable.
+            let w = 158.0;
+            let iy = y1 + (y2 - y1) * f;
+            let (mx, my) = if layout.narrow {
+                (layout.width - 20.0 - w / 2.0, iy - 14.0 - 22.0 * k)
+            } else {
+                (x1.min(x2) - 20.0 - w / 2.0, iy + 30.0 + 22.0 * k)
+            };
+            return html! {
+                <g class={class} data-kind="marker">
+                    <title>{ &m.label }</title>
+                    <rect x={(mx - w / 2.0).to_string()} y={(my - 10.0).to_string()} width={w.to_string()} height="20" rx="4" />
+                    <text x={mx.to_string()} y={(my + 4.0).to_string()} text-anchor="middle">{ &m.label }</text>
+                </g>
+            };
+        }
         if replication {
             let (bx, by) = if layout.narrow { (x, y) } else { (x - 14.0, y) };
             return html! {
