@@ -286,3 +286,34 @@ fn a_zombie_write_with_the_old_epoch_is_invalid_producer_epoch() {
         KafkaError::InvalidProducerEpoch
     );
 }
+
+#[test]
+fn partition_leader_failover_mid_transaction_keeps_read_committed_exact() {
+    let mut s = Scenario::from_json(
+        r#"{"cluster":{"brokers":3,"partitions":2,"replication.factor":3,"min.insync.replicas":2},
+            "producers":[{"config":{"transactional.id":"t","request.timeout.ms":300},
+                          "workload":{"messages":12,"interval_ms":15,"transactions":{"size":4,"abort":[1]}}}]}"#,
+    )
+    .unwrap();
+    for (at, partition) in [(40, 0), (120, 1), (200, 0)] {
+        s.faults.push(ScriptedFault {
+            when: Trigger::AtMs(at),
+            fault: Fault::CrashLeader {
+                partition,
+                clean: false,
+                down_ms: 150,
+            },
+        });
+    }
+    let (r, events) = run(s);
+    assert!(
+        events
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::LeaderElected { .. }))
+            .count()
+            >= 3
+    );
+    let committed: usize = r.partitions.iter().map(|p| p.read_committed.len()).sum();
+    assert_eq!(committed, 8);
+    all_hold(&r);
+}
