@@ -17,7 +17,13 @@ pub struct ConsumersProps {
 }
 
 /// One consumer's list: what it would receive if it read the partition from the start now.
-fn list(isolation: &'static str, title: &'static str, hint: String, values: &[Consumed]) -> Html {
+fn list(
+    isolation: &'static str,
+    title: &'static str,
+    hint: String,
+    empty: String,
+    values: &[Consumed],
+) -> Html {
     let repeats = values.iter().filter(|c| c.repeat_of.is_some()).count();
     let hidden = values.len().saturating_sub(MAX_VALUES);
     html! {
@@ -33,7 +39,7 @@ fn list(isolation: &'static str, title: &'static str, hint: String, values: &[Co
             </h4>
             <p class="muted small consumer-hint">{ hint }</p>
             if values.is_empty() {
-                <p class="muted small consumer-empty">{ "nothing to read yet" }</p>
+                <p class="muted small consumer-empty">{ empty }</p>
             } else {
                 <ol class="consumed">
                     if hidden > 0 {
@@ -96,14 +102,19 @@ pub fn Consumers(props: &ConsumersProps) -> Html {
                         if txn {
                             { list("read_uncommitted", "read_uncommitted",
                                 format!("every record below the high watermark ({}), aborted or undecided ones too", p.high_watermark),
-                                &p.read_uncommitted) }
+                                "nothing to read yet".into(), &p.read_uncommitted) }
                             { list("read_committed", "read_committed",
                                 format!("records below the last stable offset ({}), skipping aborted transactions", p.last_stable_offset),
+                                if p.last_stable_offset < p.high_watermark {
+                                    format!("waiting: an undecided transaction starts at offset {}", p.last_stable_offset)
+                                } else {
+                                    "nothing to read yet".into()
+                                },
                                 &p.read_committed) }
                         } else {
                             { list("read_uncommitted", "what a consumer receives",
                                 format!("every record below the high watermark ({})", p.high_watermark),
-                                &p.read_uncommitted) }
+                                "nothing to read yet".into(), &p.read_uncommitted) }
                         }
                     </div>
                 </div>

@@ -514,12 +514,12 @@ pub fn Stage(props: &StageProps) -> Html {
         if m.kind == "marker" {
             // Coordinator ⇄ partition leader (the same broker in one-broker clusters): a pill
             // beside the broker column, so the marker's journey is readable.
-            let w = 158.0;
+            let w = 172.0;
             let iy = y1 + (y2 - y1) * f;
             let (mx, my) = if layout.narrow {
                 (layout.width - 20.0 - w / 2.0, iy - 14.0 - 22.0 * k)
             } else {
-                (x1.min(x2) - 20.0 - w / 2.0, iy + 30.0 + 22.0 * k)
+                (x1.min(x2) - 10.0 - w / 2.0, iy + 48.0 + 22.0 * k)
             };
             return html! {
                 <g class={class} data-kind="marker">
