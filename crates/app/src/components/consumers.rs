@@ -55,7 +55,7 @@ fn list(
                         html! {
                             <li key={i} data-testid="consumed" data-value={c.value.clone()}
                                 data-offset={c.offset.map(|o| o.to_string())}
-                                data-duplicate={c.repeat_of.is_some().to_string()}
+                                data-repeat={c.repeat_of.is_some().to_string()}
                                 data-aborted={c.aborted.to_string()}
                                 class={classes!("consumed-value", c.repeat_of.is_some().then_some("dup"),
                                     c.aborted.then_some("aborted"), c.undecided.then_some("undecided"))}
