@@ -4,6 +4,8 @@
 //    LSO is drawn in the log strip.
 //  - zombie-fencing: producer 0 is shown fenced with PRODUCER_FENCED, in the stage, the
 //    coordinator panel and the event log.
+//  - multi-partition-commit paused between PrepareCommit and the markers: the LSO sits below
+//    the high watermark, read_committed waits, the coordinator lists the pending markers.
 //  - restart-with-transactional-id: read_committed receives every value once while the raw log
 //    (and read_uncommitted) holds duplicates.
 // No console errors. Screenshots of zombie-fencing and abort-hides-records finished at 1280 and
@@ -179,6 +181,46 @@ test('restart-with-transactional-id: read_committed has each value once; the raw
     assert.ok(uncommittedRepeats > 0, 'read_uncommitted shows the second copies in red');
     // every value the raw log holds twice reaches read_committed once
     for (const v of twice) assert.equal(committedAll.filter((x) => x === v).length, 1, v);
+    errors.assertNone();
+  } finally {
+    await page.close();
+  }
+});
+
+test('multi-partition-commit before its markers: LSO below HW, read_committed waits', async () => {
+  const page = await browser.context.newPage();
+  try {
+    const errors = collectErrors(page);
+    // PrepareCommit is recorded at 90 ms, the markers are written at 100 ms.
+    await page.goto(`${baseUrl}?scenario=multi-partition-commit&t=95&autoplay=0`);
+    await page.locator('#app-root').waitFor({ timeout: 30_000 });
+    assert.match(await page.locator('#status').textContent(), /paused/);
+    const txn = page.locator('#coordinator .txn-id[data-transactional-id="transfers"]');
+    assert.equal(await txn.getAttribute('data-status'), 'prepare_commit');
+    assert.equal((await txn.locator('.txn-pending').textContent()).trim(), 'p0, p1, p2');
+    assert.match(await page.locator('#verdict').textContent(), /PrepareCommit for partitions 0, 1, 2/);
+    for (const p of [0, 1, 2]) {
+      const log = page.locator(`.logs .partition-log[data-partition="${p}"]`);
+      assert.ok(Number(await log.getAttribute('data-lso')) < Number(await log.getAttribute('data-hw')));
+      assert.equal(await log.locator('.log-mark[data-mark="lso"]').count(), 1);
+      assert.equal(await log.locator('.log-mark[data-mark="hw"]').count(), 1);
+      assert.equal(await log.locator('[data-marker]').count(), 0, 'no marker written yet');
+      assert.equal(await consumedCount(page, p, 'read_committed'), 0);
+      const uncommitted = page.locator(`.consumer-partition[data-partition="${p}"] .consumer[data-isolation="read_uncommitted"]`);
+      assert.equal(await uncommitted.locator('.consumed-value.undecided').count(), 3);
+      assert.match(
+        await page.locator(`.consumer-partition[data-partition="${p}"] .consumer[data-isolation="read_committed"]`).textContent(),
+        /waiting: an undecided transaction starts at offset 0/,
+      );
+    }
+    // Play on: the markers land, read_committed receives everything.
+    await page.locator('#speed').selectOption('16');
+    await page.locator('#play').click();
+    await page.waitForFunction(() => document.querySelector('#status')?.textContent.includes('finished'), null, {
+      timeout: 60_000,
+    });
+    assert.equal(await txn.getAttribute('data-status'), 'complete_commit');
+    for (const p of [0, 1, 2]) assert.equal(await consumedCount(page, p, 'read_committed'), 3);
     errors.assertNone();
   } finally {
     await page.close();

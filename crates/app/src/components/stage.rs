@@ -539,7 +539,8 @@ pub fn Stage(props: &StageProps) -> Html {
             };
         }
         let label = if m.doomed { format!("✕ {}", m.label) } else { m.label.clone() };
-        let label: String = if label.chars().count() > 30 { label.chars().take(29).chain(['…']).collect() } else { label };
+        // Coordinator answers are mostly capitals (error names), which run wider.
+        let label = fit(&label, if m.kind == "txn" { 25 } else { 30 });
         let w = 178.0;
         let droppable = matches!(m.kind.as_str(), "produce" | "response") && m.request.is_some() && !m.doomed;
         let interactive = droppable && props.on_select.is_some();
