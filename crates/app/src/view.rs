@@ -212,6 +212,36 @@ mod tests {
     }
 
     #[test]
+    fn every_preset_shows_what_the_core_reports() {
+        for id in presets::ids() {
+            let mut sim = Simulation::new(presets::get(id).unwrap()).unwrap();
+            sim.run_to_end();
+            let report = sim.report();
+            let views = partition_consumers(&sim.snapshot());
+            assert_eq!(views.len(), report.partitions.len(), "{id}");
+            for (v, r) in views.iter().zip(&report.partitions) {
+                assert_eq!(
+                    values(&v.read_uncommitted),
+                    r.read_uncommitted,
+                    "{id} p{}",
+                    r.partition
+                );
+                assert_eq!(
+                    values(&v.read_committed),
+                    r.read_committed,
+                    "{id} p{}",
+                    r.partition
+                );
+                // every read_uncommitted value is tied to its log offset
+                assert!(
+                    v.read_uncommitted.iter().all(|c| c.offset.is_some()),
+                    "{id}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn a_restarted_transactional_producer_is_read_once_by_read_committed() {
         let snap = finished("restart-with-transactional-id");
         let views = partition_consumers(&snap);
