@@ -1,35 +1,29 @@
-//! The core's transaction states, mirrored for presentation.
-//!
-//! The snapshot carries the coordinator's status and the client's transaction state as types the
-//! core does not re-export (`engine::TxnStatus`, `engine::ClientTxnState`); they serialize to
-//! stable snake_case names, so the app reads them back through serde into these mirrors. No
-//! protocol logic here: names and words only.
+//! Presentation of the core's transaction states (`TxnStatus`, `ClientTxnState`): names and
+//! words only, no protocol logic.
 
 use idempotence_sim::KafkaError;
-use serde::{Deserialize, Serialize};
+pub use idempotence_sim::{ClientTxnState as ClientState, TxnStatus as Status};
 
-/// The coordinator's status of a transactional id (Kafka's `TransactionState`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Empty,
-    Ongoing,
-    PrepareCommit,
-    PrepareAbort,
-    CompleteCommit,
-    CompleteAbort,
+/// Words for the coordinator's status of a transactional id (Kafka's `TransactionState`).
+pub trait StatusText: Sized {
+    /// The snapshot's value, as an option for uniform handling at call sites.
+    fn of(core: &Self) -> Option<Self>;
+    /// The snapshot's name: `complete_commit`.
+    fn code(self) -> &'static str;
+    /// Kafka's name: `CompleteCommit`.
+    fn name(self) -> &'static str;
+    /// What it means, in words.
+    fn meaning(self) -> &'static str;
+    /// A colour family for the badge.
+    fn tone(self) -> &'static str;
 }
 
-impl Status {
-    /// Reads the core's status (anything that serializes to one of the snake_case names).
-    pub fn of<T: Serialize>(core: &T) -> Option<Status> {
-        serde_json::to_value(core)
-            .ok()
-            .and_then(|v| serde_json::from_value(v).ok())
+impl StatusText for Status {
+    fn of(core: &Status) -> Option<Status> {
+        Some(*core)
     }
 
-    /// The snapshot's name: `complete_commit`.
-    pub fn code(self) -> &'static str {
+    fn code(self) -> &'static str {
         match self {
             Status::Empty => "empty",
             Status::Ongoing => "ongoing",
@@ -40,8 +34,7 @@ impl Status {
         }
     }
 
-    /// Kafka's name: `CompleteCommit`.
-    pub fn name(self) -> &'static str {
+    fn name(self) -> &'static str {
         match self {
             Status::Empty => "Empty",
             Status::Ongoing => "Ongoing",
@@ -52,8 +45,7 @@ impl Status {
         }
     }
 
-    /// What it means, in words.
-    pub fn meaning(self) -> &'static str {
+    fn meaning(self) -> &'static str {
         match self {
             Status::Empty => "no transaction open yet",
             Status::Ongoing => "a transaction is open: its records are in the logs, undecided",
@@ -64,8 +56,7 @@ impl Status {
         }
     }
 
-    /// A colour family for the badge.
-    pub fn tone(self) -> &'static str {
+    fn tone(self) -> &'static str {
         match self {
             Status::Empty => "neutral",
             Status::Ongoing | Status::PrepareCommit | Status::PrepareAbort => "open",
@@ -75,27 +66,22 @@ impl Status {
     }
 }
 
-/// The transactional client's state (`TransactionManager.State`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum ClientState {
-    AwaitingProducerId,
-    Ready,
-    InTransaction,
-    Ending { commit: bool },
-    Fatal { error: KafkaError },
+/// Words for the transactional client's state (`TransactionManager.State`).
+pub trait ClientStateText: Sized {
+    fn of(core: &Self) -> Option<Self>;
+    /// The snapshot's name: `in_transaction`.
+    fn code(&self) -> &'static str;
+    /// The state in a few words, for the producer box.
+    fn words(&self) -> String;
+    fn fatal_error(&self) -> Option<KafkaError>;
 }
 
-impl ClientState {
-    /// Reads the core's client state (it serializes as `{"state": "fatal", "error": …}`).
-    pub fn of<T: Serialize>(core: &T) -> Option<ClientState> {
-        serde_json::to_value(core)
-            .ok()
-            .and_then(|v| serde_json::from_value(v).ok())
+impl ClientStateText for ClientState {
+    fn of(core: &ClientState) -> Option<ClientState> {
+        Some(core.clone())
     }
 
-    /// The snapshot's name: `in_transaction`.
-    pub fn code(&self) -> &'static str {
+    fn code(&self) -> &'static str {
         match self {
             ClientState::AwaitingProducerId => "awaiting_producer_id",
             ClientState::Ready => "ready",
@@ -105,8 +91,7 @@ impl ClientState {
         }
     }
 
-    /// The state in a few words, for the producer box.
-    pub fn words(&self) -> String {
+    fn words(&self) -> String {
         match self {
             ClientState::AwaitingProducerId => "waiting for InitProducerId".into(),
             ClientState::Ready => "ready, between transactions".into(),
@@ -117,7 +102,7 @@ impl ClientState {
         }
     }
 
-    pub fn fatal_error(&self) -> Option<KafkaError> {
+    fn fatal_error(&self) -> Option<KafkaError> {
         match self {
             ClientState::Fatal { error } => Some(*error),
             _ => None,

@@ -28,7 +28,8 @@ pub mod snapshot;
 pub mod types;
 
 pub use engine::{
-    AbortedTxn, ControlMarker, MessageOutcome, Node, ResponseRecord, Simulation, MAX_STEPS,
+    AbortedTxn, ClientTxnState, ControlMarker, MessageOutcome, Node, ResponseRecord, Simulation,
+    TxnMetadata, TxnOutcome, TxnStatus, MAX_STEPS,
 };
 pub use error::KafkaError;
 pub use event::{Event, EventKind};

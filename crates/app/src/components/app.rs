@@ -576,7 +576,7 @@ pub fn App() -> Html {
                 <header class="topbar">
                     <div>
                         <h1>{ "Idempotent Producer Lab" }</h1>
-                        <p class="tagline">{ "A Kafka producer, a broker and a lossy network: watch how producer ids and sequence numbers keep retries from writing duplicates." }</p>
+                        <p class="tagline">{ "Kafka producers, brokers and a lossy network: watch how producer ids and sequence numbers keep retries from writing duplicates, where that guarantee ends, and how transactions close the gap." }</p>
                     </div>
                     <div class="topbar-buttons">
                         <button id="theme" onclick={cycle_theme}>{ theme_label }</button>

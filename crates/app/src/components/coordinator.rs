@@ -4,7 +4,7 @@ use idempotence_sim::Snapshot;
 use yew::prelude::*;
 
 use crate::describe;
-use crate::txn::{ClientState, Status};
+use crate::txn::{ClientState, ClientStateText, Status, StatusText};
 
 #[derive(Properties, PartialEq)]
 pub struct CoordinatorProps {

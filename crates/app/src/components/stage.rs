@@ -11,7 +11,7 @@ use idempotence_sim::{Event, MessageOutcome, Node, Snapshot};
 use yew::prelude::*;
 
 use crate::describe;
-use crate::txn::ClientState;
+use crate::txn::{ClientState, ClientStateText};
 
 #[derive(Properties, PartialEq)]
 pub struct StageProps {
