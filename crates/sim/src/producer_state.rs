@@ -582,6 +582,50 @@ mod tests {
     }
 
     #[test]
+    fn a_transactional_batch_opens_a_transaction_that_a_marker_closes() {
+        let mut table = ProducerStateTable::default();
+        let b = batch(0, 0, 5);
+        table.record_append_in_txn(&b, 10, 14, true);
+        assert!(table.has_open_transaction(PID));
+        assert_eq!(table.first_unstable_offset(), Some(10));
+        // A later batch of the same transaction does not move the start.
+        table.record_append_in_txn(&batch(0, 5, 5), 15, 19, true);
+        assert_eq!(table.first_unstable_offset(), Some(10));
+        assert_eq!(table.record_marker(PID, 0, 0), Some(10));
+        assert!(!table.has_open_transaction(PID));
+        assert_eq!(table.first_unstable_offset(), None);
+        // A marker in the same epoch keeps the cached batches.
+        assert_eq!(table.entry(PID).unwrap().batches.len(), 2);
+    }
+
+    #[test]
+    fn a_marker_with_a_higher_epoch_bumps_the_epoch_and_clears_the_cache() {
+        let mut table = table_with(3);
+        table.record_marker(PID, 1, 0);
+        let entry = table.entry(PID).unwrap();
+        assert_eq!((entry.epoch, entry.batches.len()), (1, 0));
+        // The next data batch must start at 0; the old epoch is fenced.
+        assert!(out_of_order(check(&table, batch(1, 15, 5))));
+        assert_eq!(check(&table, batch(1, 0, 5)), Verdict::Append);
+        assert!(matches!(
+            check(&table, batch(0, 15, 5)),
+            Verdict::Reject {
+                error: KafkaError::InvalidProducerEpoch,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_producer_with_an_open_transaction_never_expires() {
+        let mut table = ProducerStateTable::default();
+        table.record_append_in_txn(&batch(0, 0, 1), 0, 0, true);
+        assert!(table.remove_expired(u64::MAX / 2, 1).is_empty());
+        table.record_marker(PID, 0, 0);
+        assert_eq!(table.remove_expired(u64::MAX / 2, 1), vec![PID]);
+    }
+
+    #[test]
     fn textbook_rule_discards_anything_not_above_last_seen() {
         let table = table_with(2);
         let rule = DedupRule::Textbook;
