@@ -859,6 +859,16 @@ impl State {
         self.sim.iter_mut().chain(self.twin.iter_mut())
     }
 
+    /// The next scheduled time of any run still going (both sides in compare mode).
+    fn next_moment_ms(&self) -> Option<u64> {
+        self.sim
+            .iter()
+            .chain(self.twin.iter())
+            .filter(|s| s.finished().is_none())
+            .filter_map(|s| s.next_time_ms())
+            .min()
+    }
+
     fn tick(&mut self, real_ms: f64) {
         if self.sim.is_none() || self.finished() {
             self.playing = false;
@@ -866,13 +876,7 @@ impl State {
         }
         let mut target = self.clock_ms + real_ms.max(0.0) * self.rate * self.settings.speed;
         // Skip long idle stretches (backoffs, timeouts): nothing moves in them.
-        let next = self
-            .sim
-            .iter()
-            .chain(self.twin.iter())
-            .filter(|s| s.finished().is_none())
-            .filter_map(|s| s.next_time_ms())
-            .min();
+        let next = self.next_moment_ms();
         if let Some(next) = next {
             let next = next as f64;
             if next - self.clock_ms > IDLE_GAP_MS as f64 && target < next - IDLE_GAP_MS as f64 / 2.0
@@ -944,13 +948,7 @@ impl State {
         self.seek_generation += 1;
         if self.twin.is_some() {
             // Both runs share one clock: advance to the next moment either has work.
-            let next = self
-                .sim
-                .iter()
-                .chain(self.twin.iter())
-                .filter(|s| s.finished().is_none())
-                .filter_map(|s| s.next_time_ms())
-                .min();
+            let next = self.next_moment_ms();
             if let Some(next) = next {
                 let t = next.max(self.clock_ms.floor() as u64);
                 for sim in self.sims_mut() {

@@ -32,6 +32,25 @@ pub struct InvariantResult {
     pub violations: Vec<Violation>,
 }
 
+impl InvariantResult {
+    /// A result from its violations (listing at most [`MAX_VIOLATIONS_LISTED`]).
+    pub fn new(
+        id: &str,
+        description: &str,
+        applicable: bool,
+        violations: Vec<Violation>,
+    ) -> InvariantResult {
+        InvariantResult {
+            id: id.to_string(),
+            description: description.to_string(),
+            applicable,
+            holds: violations.is_empty(),
+            violation_count: violations.len() as u64,
+            violations: violations.into_iter().take(MAX_VIOLATIONS_LISTED).collect(),
+        }
+    }
+}
+
 /// A second copy of an application message in a partition log.
 #[derive(Debug, Clone)]
 pub(crate) struct Duplicate {
@@ -170,16 +189,7 @@ impl Simulation {
     pub fn check_invariants(&self) -> Vec<InvariantResult> {
         let analysis = self.log_analysis();
         let mut results = Vec::new();
-        let result = |id: &str, description: &str, applicable: bool, violations: Vec<Violation>| {
-            InvariantResult {
-                id: id.to_string(),
-                description: description.to_string(),
-                applicable,
-                holds: violations.is_empty(),
-                violation_count: violations.len() as u64,
-                violations: violations.into_iter().take(MAX_VIOLATIONS_LISTED).collect(),
-            }
-        };
+        let result = InvariantResult::new;
         results.push(result(
             "no_duplicates",
             "No application message appears twice in a partition log",
@@ -287,14 +297,7 @@ impl Simulation {
                 }
             }
         }
-        InvariantResult {
-            id: "read_committed_exactly_once".into(),
-            description: "Transactions: read_committed sees each committed record exactly once and no record that was not committed".into(),
-            applicable,
-            holds: violations.is_empty(),
-            violation_count: violations.len() as u64,
-            violations: violations.into_iter().take(MAX_VIOLATIONS_LISTED).collect(),
-        }
+        InvariantResult::new("read_committed_exactly_once", "Transactions: read_committed sees each committed record exactly once and no record that was not committed", applicable, violations)
     }
 
     /// P1 and P2: within one (partition, pid, epoch) the leader's sequences are contiguous and
@@ -333,14 +336,7 @@ impl Simulation {
             "P1/P2: per partition, producer id and epoch, sequences in the log are contiguous with no overlap (unless the broker had lost the producer's state)",
             "p1_p2_sequences_contiguous",
         );
-        InvariantResult {
-            id: id.into(),
-            description: holds_desc.into(),
-            applicable: true,
-            holds: violations.is_empty(),
-            violation_count: violations.len() as u64,
-            violations: violations.into_iter().take(MAX_VIOLATIONS_LISTED).collect(),
-        }
+        InvariantResult::new(id, holds_desc, true, violations)
     }
 
     /// P3: a duplicate is answered NONE with the original offset and appends nothing.
@@ -377,15 +373,12 @@ impl Simulation {
                 }
             }
         }
-        InvariantResult {
-            id: "p3_duplicate_gets_original_offset".into(),
-            description:
-                "P3: a duplicate gets NONE with the original base offset and appends nothing".into(),
-            applicable: true,
-            holds: violations.is_empty(),
-            violation_count: violations.len() as u64,
+        InvariantResult::new(
+            "p3_duplicate_gets_original_offset",
+            "P3: a duplicate gets NONE with the original base offset and appends nothing",
+            true,
             violations,
-        }
+        )
     }
 
     /// P4: brokers ≥ 2.5 never send UNKNOWN_PRODUCER_ID or DUPLICATE_SEQUENCE_NUMBER.
@@ -404,15 +397,12 @@ impl Simulation {
                 explanation: format!("broker {} answered {}", r.broker, r.error),
             })
             .collect();
-        InvariantResult {
-            id: "p4_no_legacy_errors".into(),
-            description:
-                "P4: no UNKNOWN_PRODUCER_ID or DUPLICATE_SEQUENCE_NUMBER from brokers 2.5+".into(),
-            applicable: true,
-            holds: violations.is_empty(),
-            violation_count: violations.len() as u64,
+        InvariantResult::new(
+            "p4_no_legacy_errors",
+            "P4: no UNKNOWN_PRODUCER_ID or DUPLICATE_SEQUENCE_NUMBER from brokers 2.5+",
+            true,
             violations,
-        }
+        )
     }
 
     /// P5: with acks=all, min ISR ≥ 2 and clean elections only, nothing acknowledged is lost.
@@ -436,14 +426,7 @@ impl Simulation {
         } else {
             Vec::new()
         };
-        InvariantResult {
-            id: "p5_acked_never_lost".into(),
-            description: "P5: with acks=all, min.insync.replicas ≥ 2 and clean elections, an acknowledged batch is never lost".into(),
-            applicable,
-            holds: violations.is_empty(),
-            violation_count: violations.len() as u64,
-            violations,
-        }
+        InvariantResult::new("p5_acked_never_lost", "P5: with acks=all, min.insync.replicas ≥ 2 and clean elections, an acknowledged batch is never lost", applicable, violations)
     }
 
     /// P6: while retries are pending on a partition, one retried batch at a time is in flight.
@@ -494,13 +477,11 @@ impl Simulation {
                 _ => {}
             }
         }
-        InvariantResult {
-            id: "p6_one_retry_in_flight".into(),
-            description: "P6: while retries are pending on a partition, exactly one retried batch is in flight".into(),
-            applicable: self.producers.iter().any(|p| p.config.idempotent),
-            holds: violations.is_empty(),
-            violation_count: violations.len() as u64,
-            violations: violations.into_iter().take(MAX_VIOLATIONS_LISTED).collect(),
-        }
+        InvariantResult::new(
+            "p6_one_retry_in_flight",
+            "P6: while retries are pending on a partition, exactly one retried batch is in flight",
+            self.producers.iter().any(|p| p.config.idempotent),
+            violations,
+        )
     }
 }
