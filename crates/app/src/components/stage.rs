@@ -479,6 +479,13 @@ fn request_link(events: &[Event], request: u64) -> Option<(Node, Node)> {
     })
 }
 
+/// An SVG `translate`, rounded to a tenth of a unit: a moving message changes one attribute a
+/// frame (not four), and sub-pixel steps that would not show do not touch the DOM.
+fn translate(x: f64, y: f64) -> String {
+    let r = |v: f64| (v * 10.0).round() / 10.0;
+    format!("translate({} {})", r(x), r(y))
+}
+
 #[component]
 pub fn Stage(props: &StageProps) -> Html {
     let snap = &props.snapshot;
@@ -522,19 +529,19 @@ pub fn Stage(props: &StageProps) -> Html {
                 (x1.min(x2) - 10.0 - w / 2.0, iy + 48.0 + 22.0 * k)
             };
             return html! {
-                <g class={class} data-kind="marker">
+                <g key={m.id} class={class} data-kind="marker" transform={translate(mx, my)}>
                     <title>{ &m.label }</title>
-                    <rect x={(mx - w / 2.0).to_string()} y={(my - 10.0).to_string()} width={w.to_string()} height="20" rx="4" />
-                    <text x={mx.to_string()} y={(my + 4.0).to_string()} text-anchor="middle">{ &m.label }</text>
+                    <rect x={(-w / 2.0).to_string()} y="-10" width={w.to_string()} height="20" rx="4" />
+                    <text x="0" y="4" text-anchor="middle">{ &m.label }</text>
                 </g>
             };
         }
         if replication {
             let (bx, by) = if layout.narrow { (x, y) } else { (x - 14.0, y) };
             return html! {
-                <g class={class}>
+                <g key={m.id} class={class} transform={translate(bx, by)}>
                     <title>{ &m.label }</title>
-                    <circle cx={bx.to_string()} cy={by.to_string()} r="4" />
+                    <circle cx="0" cy="0" r="4" />
                 </g>
             };
         }
@@ -553,13 +560,14 @@ pub fn Stage(props: &StageProps) -> Html {
         let (click, key) = if interactive { select_handlers(&props.on_select, what) } else { (Callback::noop(), Callback::noop()) };
         let class = classes!(class, interactive.then_some("clickable"), selected.then_some("selected"));
         html! {
-            <g class={class} data-kind={m.kind.clone()} data-request={m.request.map(|r| r.to_string())}
+            <g key={m.id} class={class} data-kind={m.kind.clone()} data-request={m.request.map(|r| r.to_string())}
+                transform={translate(x, y)}
                 role={interactive.then_some("button")} tabindex={interactive.then_some("0")}
                 aria-label={interactive.then(|| format!("{}: show actions", m.label))}
                 onclick={click} onkeydown={key}>
                 <title>{ if m.doomed { format!("{} (this message will be lost)", m.label) } else { m.label.clone() } }</title>
-                <rect x={(x - w / 2.0).to_string()} y={(y - 10.0).to_string()} width={w.to_string()} height="20" rx="10" />
-                <text x={x.to_string()} y={(y + 4.0).to_string()} text-anchor="middle">{ label }</text>
+                <rect x={(-w / 2.0).to_string()} y="-10" width={w.to_string()} height="20" rx="10" />
+                <text x="0" y="4" text-anchor="middle">{ label }</text>
             </g>
         }
     });
