@@ -647,12 +647,10 @@ impl Simulation {
             let meta = &mut self.partitions[partition as usize];
             meta.isr.push(follower);
             meta.isr.sort_unstable();
-            let isr = meta.isr.clone();
-            self.emit(EventKind::IsrChanged {
+            self.isr_changed(
                 partition,
-                isr,
-                why: format!("broker {follower} caught up and rejoined"),
-            });
+                format!("broker {follower} caught up and rejoined"),
+            );
         }
         // Advancing the HW can answer a produce and let the next one append, so the log end
         // is read again before deciding to park.
@@ -851,19 +849,24 @@ impl Simulation {
         self.schedule(self.now_ms + period, Action::IsrCheck);
     }
 
+    /// Says that the partition's ISR changed (it already holds the new members) and why.
+    pub(crate) fn isr_changed(&mut self, partition: PartitionId, why: String) {
+        let isr = self.partitions[partition as usize].isr.clone();
+        self.emit(EventKind::IsrChanged {
+            partition,
+            isr,
+            why,
+        });
+    }
+
     pub(crate) fn remove_from_isr(&mut self, partition: PartitionId, broker: BrokerId, why: &str) {
         let meta = &mut self.partitions[partition as usize];
         if meta.leader == Some(broker) || !meta.isr.contains(&broker) {
             return;
         }
         meta.isr.retain(|&b| b != broker);
-        let isr = meta.isr.clone();
         let leader = meta.leader;
-        self.emit(EventKind::IsrChanged {
-            partition,
-            isr,
-            why: format!("broker {broker} {why}"),
-        });
+        self.isr_changed(partition, format!("broker {broker} {why}"));
         if let Some(leader) = leader {
             self.advance_high_watermark(leader, partition);
         }
@@ -957,12 +960,10 @@ impl Simulation {
                 replica.follower_caught_up_ms.insert(b, now);
             }
             if unclean {
-                let isr = vec![l];
-                self.emit(EventKind::IsrChanged {
+                self.isr_changed(
                     partition,
-                    isr,
-                    why: "unclean election: only the new leader is in sync".into(),
-                });
+                    "unclean election: only the new leader is in sync".into(),
+                );
             }
             self.advance_high_watermark(l, partition);
         }

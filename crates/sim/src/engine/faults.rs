@@ -200,12 +200,7 @@ impl Simulation {
                 if others_in_isr || self.scenario.cluster.unclean_leader_election {
                     let meta = &mut self.partitions[partition as usize];
                     meta.isr.retain(|&b| b != broker);
-                    let isr = meta.isr.clone();
-                    self.emit(EventKind::IsrChanged {
-                        partition,
-                        isr,
-                        why: format!("broker {broker} stopped"),
-                    });
+                    self.isr_changed(partition, format!("broker {broker} stopped"));
                 }
                 self.elect_leader_after_loss(partition, broker);
             } else {
