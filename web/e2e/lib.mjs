@@ -132,3 +132,39 @@ export async function screenshot(page, name) {
 function withSlash(u) {
   return u.endsWith('/') ? u : `${u}/`;
 }
+
+/** Waits until the page's status line says the run has finished. */
+export async function waitFinished(page, timeout = 60_000) {
+  await page.waitForFunction(() => document.querySelector('#status')?.textContent.includes('finished'), null, {
+    timeout,
+  });
+}
+
+/** Two animation frames: what was rendered has been painted. */
+export async function settle(page) {
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+}
+
+/**
+ * Screenshots at 1280x800 and 375x812, light and dark, saved as `<name>-<desktop|phone>[-WxH]-<scheme>`
+ * (full page) and, with `viewport`, also `...-viewport.png` (the first screen). Restores 1280x800 light.
+ */
+export async function screenshotMatrix(page, name, { viewport = false, sizeInName = false } = {}) {
+  for (const { label, width, height } of [
+    { label: 'desktop', width: 1280, height: 800 },
+    { label: 'phone', width: 375, height: 812 },
+  ]) {
+    await page.setViewportSize({ width, height });
+    for (const colorScheme of ['light', 'dark']) {
+      await page.emulateMedia({ colorScheme });
+      await settle(page);
+      const base = sizeInName ? `${name}-${label}-${width}x${height}-${colorScheme}` : `${name}-${label}-${colorScheme}`;
+      await screenshot(page, base);
+      if (viewport) {
+        await page.screenshot({ path: join(artifactsDir, `${base}-viewport.png`) });
+      }
+    }
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.emulateMedia({ colorScheme: 'light' });
+}

@@ -7,7 +7,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, baseUrl, collectErrors, screenshot } from '../lib.mjs';
+import { launchBrowser, baseUrl, collectErrors, screenshot, waitFinished } from '../lib.mjs';
 
 let browser;
 before(async () => {
@@ -17,11 +17,6 @@ after(async () => {
   await browser?.close();
 });
 
-async function waitFinished(page) {
-  await page.waitForFunction(() => document.querySelector('#status')?.textContent.includes('finished'), null, {
-    timeout: 60_000,
-  });
-}
 
 const logOf = (page) =>
   page.$$eval('[data-testid="log-entry"]', (els) =>

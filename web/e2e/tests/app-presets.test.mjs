@@ -7,7 +7,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, baseUrl, collectErrors, screenshot } from '../lib.mjs';
+import { launchBrowser, baseUrl, collectErrors, screenshotMatrix } from '../lib.mjs';
 
 const EXPECTED = {
   'happy-path': { written: 0, prevented: 0, retries: 0, acked: 15, lost: 0, reorderings: 0, events: 35 },
@@ -41,21 +41,6 @@ after(async () => {
 
 const num = (page, id) => page.locator(`#counter-${id}`).textContent().then(Number);
 
-async function shots(page, name) {
-  for (const { label, width, height } of [
-    { label: 'desktop', width: 1280, height: 800 },
-    { label: 'phone', width: 375, height: 812 },
-  ]) {
-    await page.setViewportSize({ width, height });
-    for (const colorScheme of ['light', 'dark']) {
-      await page.emulateMedia({ colorScheme });
-      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-      await screenshot(page, `${name}-${label}-${colorScheme}`);
-    }
-  }
-  await page.setViewportSize({ width: 1280, height: 800 });
-  await page.emulateMedia({ colorScheme: 'light' });
-}
 
 for (const [id, want] of Object.entries(EXPECTED)) {
   test(`${id} plays to the end with the core's counters`, async () => {
@@ -81,7 +66,7 @@ for (const [id, want] of Object.entries(EXPECTED)) {
       // Every broker is drawn, crashed or not.
       const brokers = await page.locator('#stage .broker').count();
       assert.ok(brokers >= 1);
-      if (SHOOT.includes(id)) await shots(page, `preset-${id}-finished`);
+      if (SHOOT.includes(id)) await screenshotMatrix(page, `preset-${id}-finished`);
       errors.assertNone();
     } finally {
       await page.close();
@@ -102,7 +87,7 @@ test('failover-replicated mid-run: the crashed broker is greyed, a follower took
     assert.match(text, /crashed/);
     assert.match(text, /ISR/);
     assert.match(text, /HW/);
-    await shots(page, 'preset-failover-replicated-crashed');
+    await screenshotMatrix(page, 'preset-failover-replicated-crashed');
     errors.assertNone();
   } finally {
     await page.close();

@@ -13,8 +13,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { launchBrowser, baseUrl, collectErrors, screenshot, artifactsDir } from '../lib.mjs';
+import { launchBrowser, baseUrl, collectErrors, screenshotMatrix } from '../lib.mjs';
 
 let browser;
 before(async () => {
@@ -46,22 +45,6 @@ const consumedCount = (page, partition, isolation) =>
     .getAttribute('data-count')
     .then(Number);
 
-async function shots(page, name) {
-  for (const { label, width, height } of [
-    { label: 'desktop', width: 1280, height: 800 },
-    { label: 'phone', width: 375, height: 812 },
-  ]) {
-    await page.setViewportSize({ width, height });
-    for (const colorScheme of ['light', 'dark']) {
-      await page.emulateMedia({ colorScheme });
-      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-      await screenshot(page, `${name}-${label}-${colorScheme}`);
-      await page.screenshot({ path: join(artifactsDir, `${name}-${label}-${colorScheme}-viewport.png`) });
-    }
-  }
-  await page.setViewportSize({ width: 1280, height: 800 });
-  await page.emulateMedia({ colorScheme: 'light' });
-}
 
 test('abort-hides-records: read_committed skips the aborted transaction; markers; coordinator complete', async () => {
   const page = await browser.context.newPage();
@@ -109,7 +92,7 @@ test('abort-hides-records: read_committed skips the aborted transaction; markers
     assert.ok((await page.locator('#event-list li', { hasText: /ABORT marker written to partition \d at offset \d+/ }).count()) >= 1);
     assert.match(await page.locator('#verdict').textContent(), /Transaction coordinator.*CompleteCommit/);
 
-    await shots(page, 'txn-abort-hides-records-finished');
+    await screenshotMatrix(page, 'txn-abort-hides-records-finished', { viewport: true });
     errors.assertNone();
   } finally {
     await page.close();
@@ -150,7 +133,7 @@ test('zombie-fencing: producer 0 is fenced with PRODUCER_FENCED', async () => {
       const committed = await consumed(page, p, 'read_committed');
       assert.ok(committed.length <= all.length);
     }
-    await shots(page, 'txn-zombie-fencing-finished');
+    await screenshotMatrix(page, 'txn-zombie-fencing-finished', { viewport: true });
     errors.assertNone();
   } finally {
     await page.close();

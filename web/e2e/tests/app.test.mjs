@@ -4,8 +4,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { launchBrowser, baseUrl, collectErrors, screenshot, artifactsDir } from '../lib.mjs';
+import { launchBrowser, baseUrl, collectErrors, waitFinished, screenshotMatrix } from '../lib.mjs';
 
 let browser;
 before(async () => {
@@ -15,11 +14,6 @@ after(async () => {
   await browser?.close();
 });
 
-async function waitFinished(page) {
-  await page.waitForFunction(() => document.querySelector('#status')?.textContent.includes('finished'), null, {
-    timeout: 60_000,
-  });
-}
 
 async function logSummary(page) {
   return page.$$eval('[data-testid="log-entry"]', (els) =>
@@ -29,27 +23,7 @@ async function logSummary(page) {
 
 const counter = (page, id) => page.locator(`#counter-${id}`).textContent().then(Number);
 
-async function settle(page) {
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-}
 
-async function shots(page, name) {
-  for (const { label, width, height } of [
-    { label: 'desktop', width: 1280, height: 800 },
-    { label: 'phone', width: 375, height: 812 },
-  ]) {
-    await page.setViewportSize({ width, height });
-    for (const colorScheme of ['light', 'dark']) {
-      await page.emulateMedia({ colorScheme });
-      await settle(page);
-      await screenshot(page, `${name}-${label}-${width}x${height}-${colorScheme}`);
-      // what the first screen shows, without scrolling
-      await page.screenshot({ path: join(artifactsDir, `${name}-${label}-${width}x${height}-${colorScheme}-viewport.png`) });
-    }
-  }
-  await page.setViewportSize({ width: 1280, height: 800 });
-  await page.emulateMedia({ colorScheme: 'light' });
-}
 
 test('lost-ack: idempotence on writes each message once; off writes 5 duplicates', async () => {
   const { page } = browser;
@@ -71,7 +45,7 @@ test('lost-ack: idempotence on writes each message once; off writes 5 duplicates
   assert.match(await page.locator('#verdict').textContent(), /appended at offsets 5–9/);
   assert.ok(await page.locator('#event-list li', { hasText: 'duplicate of offsets 0–4' }).count() >= 1);
   assert.equal(await page.locator('.invariant.broken').count(), 0);
-  await shots(page, 'app-lost-ack-finished');
+  await screenshotMatrix(page, 'app-lost-ack-finished', { viewport: true, sizeInName: true });
 
   // Switch idempotence off: the run restarts and plays on its own.
   await page.locator('#idempotence-toggle').click({ force: true });
@@ -87,7 +61,7 @@ test('lost-ack: idempotence on writes each message once; off writes 5 duplicates
   assert.equal(await counter(page, 'duplicates-written'), 5);
   assert.equal(await counter(page, 'duplicates-prevented'), 0);
   assert.ok((await page.locator('.invariant.broken').count()) >= 1, 'a no-duplicates invariant is violated');
-  await shots(page, 'app-lost-ack-idempotence-off');
+  await screenshotMatrix(page, 'app-lost-ack-idempotence-off', { viewport: true, sizeInName: true });
   errors.assertNone();
 });
 
@@ -101,7 +75,7 @@ test('mid-run at 1x: a message on the wire, play/pause and step controls', async
     await page.locator('.msg-response').first().waitFor({ timeout: 30_000 });
     await page.locator('#play').click();
     assert.match(await page.locator('#status').textContent(), /paused/);
-    await shots(page, 'app-lost-ack-midrun');
+    await screenshotMatrix(page, 'app-lost-ack-midrun', { viewport: true, sizeInName: true });
     const before = await page.locator('#event-list li').count();
     await page.keyboard.press('ArrowRight');
     await page.waitForFunction((n) => document.querySelectorAll('#event-list li').length > n, before);
