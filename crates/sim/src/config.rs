@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::limits::{MAX_BATCH_RECORDS, MAX_CONFIG_MS, MAX_TRANSACTIONAL_ID_CHARS};
 use crate::producer_state::DedupRule;
 use crate::types::TimeMs;
 
@@ -121,36 +122,7 @@ impl ProducerConfig {
     /// 3.x rule for `max.in.flight > 5` when idempotence is implicit) plus the
     /// `delivery.timeout.ms` check of `KafkaProducer.configureDeliveryTimeout`.
     pub fn validate(&self) -> Result<EffectiveProducerConfig, ConfigError> {
-        if self.batch_size_records == 0 || self.batch_size_records > 100 {
-            return Err(config_error(
-                "batch.size",
-                "batch.size (in records) must be between 1 and 100 in this model",
-            ));
-        }
-        if self.max_in_flight == 0 || self.max_in_flight > MAX_IN_FLIGHT_LIMIT {
-            return Err(config_error(
-                "max.in.flight.requests.per.connection",
-                "max.in.flight.requests.per.connection must be between 1 and 10 in this model",
-            ));
-        }
-        if self.request_timeout_ms == 0 {
-            return Err(config_error(
-                "request.timeout.ms",
-                "Invalid value 0 for configuration request.timeout.ms: Value must be at least 1",
-            ));
-        }
-        if self.transactional_id.as_deref() == Some("") {
-            return Err(config_error(
-                "transactional.id",
-                "transactional.id must not be empty",
-            ));
-        }
-        if self.transaction_timeout_ms == 0 {
-            return Err(config_error(
-                "transaction.timeout.ms",
-                "Invalid value 0 for configuration transaction.timeout.ms: Value must be at least 1",
-            ));
-        }
+        self.check_ranges()?;
         let explicit = self.enable_idempotence == Some(true);
         let mut idempotent = self.enable_idempotence.unwrap_or(true);
         let mut disabled_because = None;
@@ -212,6 +184,73 @@ impl ProducerConfig {
             transaction_timeout_ms: self.transaction_timeout_ms,
         })
     }
+}
+
+impl ProducerConfig {
+    /// Every field within the range Kafka's `ConfigDef` (or the model) allows, with Kafka's
+    /// wording ("Invalid value … for configuration …"), so no later arithmetic can overflow.
+    fn check_ranges(&self) -> Result<(), ConfigError> {
+        let max_records = MAX_BATCH_RECORDS;
+        if self.batch_size_records == 0 || self.batch_size_records > max_records {
+            return Err(config_error(
+                "batch.size",
+                &format!(
+                    "batch.size (in records) must be between 1 and {max_records} in this model"
+                ),
+            ));
+        }
+        if self.max_in_flight == 0 || self.max_in_flight > MAX_IN_FLIGHT_LIMIT {
+            return Err(config_error(
+                "max.in.flight.requests.per.connection",
+                "max.in.flight.requests.per.connection must be between 1 and 10 in this model",
+            ));
+        }
+        in_range("retries", u64::from(self.retries), 0)?;
+        in_range("linger.ms", self.linger_ms, 0)?;
+        in_range("request.timeout.ms", self.request_timeout_ms, 1)?;
+        in_range("delivery.timeout.ms", self.delivery_timeout_ms, 0)?;
+        in_range("retry.backoff.ms", self.retry_backoff_ms, 0)?;
+        in_range("retry.backoff.max.ms", self.retry_backoff_max_ms, 0)?;
+        in_range("transaction.timeout.ms", self.transaction_timeout_ms, 1)?;
+        if let Some(id) = &self.transactional_id {
+            if id.is_empty() {
+                return Err(config_error(
+                    "transactional.id",
+                    "transactional.id must not be empty",
+                ));
+            }
+            if id.chars().count() > MAX_TRANSACTIONAL_ID_CHARS {
+                return Err(config_error(
+                    "transactional.id",
+                    &format!(
+                        "transactional.id must be at most {MAX_TRANSACTIONAL_ID_CHARS} characters in this model"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `ConfigDef.Range.between(min, Integer.MAX_VALUE)` for a duration or count setting.
+fn in_range(config: &str, value: u64, min: u64) -> Result<(), ConfigError> {
+    if value < min {
+        return Err(config_error(
+            config,
+            &format!(
+                "Invalid value {value} for configuration {config}: Value must be at least {min}"
+            ),
+        ));
+    }
+    if value > MAX_CONFIG_MS {
+        return Err(config_error(
+            config,
+            &format!(
+                "Invalid value {value} for configuration {config}: Value must be no more than {MAX_CONFIG_MS}"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 impl EffectiveProducerConfig {
@@ -397,6 +436,44 @@ mod tests {
         .validate()
         .unwrap_err();
         assert_eq!(err.config, "delivery.timeout.ms");
+    }
+
+    #[test]
+    fn durations_beyond_kafkas_int_range_are_refused_with_kafkas_wording() {
+        let err = with(|c| c.request_timeout_ms = u64::MAX)
+            .validate()
+            .unwrap_err();
+        assert_eq!(err.config, "request.timeout.ms");
+        assert_eq!(
+            err.message,
+            "Invalid value 18446744073709551615 for configuration request.timeout.ms: Value must be no more than 2147483647"
+        );
+        for (key, c) in [
+            ("linger.ms", with(|c| c.linger_ms = u64::MAX)),
+            (
+                "delivery.timeout.ms",
+                with(|c| c.delivery_timeout_ms = 1 << 40),
+            ),
+            ("retry.backoff.ms", with(|c| c.retry_backoff_ms = 1 << 31)),
+            (
+                "retry.backoff.max.ms",
+                with(|c| c.retry_backoff_max_ms = u64::MAX),
+            ),
+            (
+                "transaction.timeout.ms",
+                with(|c| c.transaction_timeout_ms = 0),
+            ),
+            ("retries", with(|c| c.retries = u32::MAX)),
+        ] {
+            assert_eq!(c.validate().unwrap_err().config, key);
+        }
+        // The largest values allowed still validate, and their sum cannot overflow.
+        let top = with(|c| {
+            c.linger_ms = MAX_CONFIG_MS;
+            c.request_timeout_ms = MAX_CONFIG_MS;
+            c.delivery_timeout_ms = MAX_CONFIG_MS;
+        });
+        assert_eq!(top.validate().unwrap_err().config, "delivery.timeout.ms");
     }
 
     #[test]

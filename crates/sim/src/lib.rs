@@ -19,6 +19,7 @@ pub mod error;
 pub mod event;
 pub mod fault;
 pub mod invariants;
+pub mod limits;
 pub mod presets;
 pub mod producer_state;
 pub mod report;

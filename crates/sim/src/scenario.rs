@@ -6,14 +6,14 @@ use serde::{Deserialize, Serialize};
 use crate::config::{ClusterConfig, NetworkConfig, ProducerConfig};
 use crate::fault::Fault;
 use crate::fault::{FaultRates, ScriptedFault, Trigger};
+use crate::limits::{
+    WorkEstimate, MAX_ABORTS, MAX_BATCH_RECORDS, MAX_BURSTS, MAX_CAPTION_CHARS, MAX_CONFIG_MS,
+    MAX_FAULTS, MAX_NAME_CHARS, MAX_NETWORK_MS, MAX_SCENARIO_BYTES, MAX_STEPS, MAX_TOTAL_MESSAGES,
+    MAX_TRANSACTION_SIZE, STEPS_PER_BATCH, STEPS_PER_FOLLOWER_BATCH, STEPS_PER_IDLE_FETCH,
+};
 use crate::types::{PartitionId, TimeMs};
 
-/// Hard limits that keep every run bounded (TigerStyle: put a limit on everything).
-pub const MAX_BROKERS: u32 = 9;
-pub const MAX_PARTITIONS: u32 = 16;
-pub const MAX_PRODUCERS: usize = 8;
-pub const MAX_MESSAGES_PER_PRODUCER: u32 = 100_000;
-pub const MAX_DURATION_MS: TimeMs = 7 * 86_400_000;
+pub use crate::limits::{MAX_BROKERS, MAX_DURATION_MS, MAX_PARTITIONS, MAX_PRODUCERS};
 
 /// A whole run: cluster, producers, workload, faults, seed.
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -99,9 +99,13 @@ pub struct Burst {
 
 impl Workload {
     /// When the application sends each message, in send order (message index = position).
+    /// Call only on a validated scenario: its times and counts are bounded.
     pub fn send_times_ms(&self) -> Vec<TimeMs> {
-        let mut times: Vec<TimeMs> = (0..self.messages as u64)
-            .map(|i| self.start_ms + i * self.interval_ms)
+        let mut times: Vec<TimeMs> = (0..u64::from(self.messages))
+            .map(|i| {
+                self.start_ms
+                    .saturating_add(i.saturating_mul(self.interval_ms))
+            })
             .collect();
         for burst in &self.bursts {
             times.extend(std::iter::repeat_n(burst.at_ms, burst.messages as usize));
@@ -110,8 +114,12 @@ impl Workload {
         times
     }
 
-    pub fn total_messages(&self) -> u32 {
-        self.messages + self.bursts.iter().map(|b| b.messages).sum::<u32>()
+    /// Every message the application sends, bursts included (64 bits: the sum of `u32`
+    /// counts cannot wrap).
+    pub fn total_messages(&self) -> u64 {
+        self.bursts.iter().fold(u64::from(self.messages), |sum, b| {
+            sum + u64::from(b.messages)
+        })
     }
 }
 
@@ -139,21 +147,101 @@ fn err(path: impl Into<String>, message: impl Into<String>) -> ScenarioError {
 }
 
 impl Scenario {
-    /// Parses and validates a scenario from JSON text.
+    /// Parses and validates a scenario from JSON text: one JSON document, nothing after it.
     pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
+        if text.len() > MAX_SCENARIO_BYTES {
+            return Err(err(
+                ".",
+                format!(
+                    "the scenario is {} bytes long; at most {MAX_SCENARIO_BYTES} are accepted",
+                    text.len()
+                ),
+            ));
+        }
+        let first = text
+            .trim_start_matches([' ', '\t', '\n', '\r'])
+            .chars()
+            .next();
+        if first != Some('{') {
+            return Err(err(
+                ".",
+                match first {
+                    None => "the scenario is empty; expected a JSON object such as {\"producers\": [{\"workload\": {\"messages\": 10}}]}".to_string(),
+                    Some(c) => format!("expected a JSON object (starting with '{{'), found '{c}'"),
+                },
+            ));
+        }
         let deserializer = &mut serde_json::Deserializer::from_str(text);
-        let scenario: Scenario = serde_path_to_error::deserialize(deserializer).map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            let message = strip_position(&inner.to_string());
-            err(if path.is_empty() { ".".into() } else { path }, message)
+        let scenario: Scenario =
+            serde_path_to_error::deserialize(&mut *deserializer).map_err(|e| {
+                let path = e.path().to_string();
+                let inner = e.into_inner();
+                let message = strip_position(&inner.to_string());
+                err(document_path(&path), message)
+            })?;
+        deserializer.end().map_err(|e| {
+            err(
+                ".",
+                format!(
+                    "unexpected text after the scenario's JSON document ({})",
+                    strip_position(&e.to_string())
+                ),
+            )
         })?;
         scenario.validate()?;
         Ok(scenario)
     }
 
-    /// Checks everything the types cannot: ranges and references between parts.
+    /// Checks everything the types cannot: ranges, references between parts, the work budget.
     pub fn validate(&self) -> Result<(), ScenarioError> {
+        self.validate_top()?;
+        self.validate_cluster()?;
+        self.validate_network()?;
+        if self.producers.is_empty() || self.producers.len() > MAX_PRODUCERS {
+            return Err(err(
+                "producers",
+                format!(
+                    "expected 1 to {MAX_PRODUCERS} producers, got {}",
+                    self.producers.len()
+                ),
+            ));
+        }
+        for (i, p) in self.producers.iter().enumerate() {
+            self.validate_producer(i, p)?;
+        }
+        self.validate_random_faults()?;
+        if self.faults.len() > MAX_FAULTS {
+            return Err(err(
+                "faults",
+                format!(
+                    "expected at most {MAX_FAULTS} scripted faults, got {}",
+                    self.faults.len()
+                ),
+            ));
+        }
+        for (i, f) in self.faults.iter().enumerate() {
+            self.validate_fault(i, f)?;
+        }
+        self.check_work_budget()
+    }
+
+    fn validate_top(&self) -> Result<(), ScenarioError> {
+        if self.name.chars().count() > MAX_NAME_CHARS {
+            return Err(err(
+                "name",
+                format!("expected at most {MAX_NAME_CHARS} characters"),
+            ));
+        }
+        if self.caption.chars().count() > MAX_CAPTION_CHARS {
+            return Err(err(
+                "caption",
+                format!("expected at most {MAX_CAPTION_CHARS} characters"),
+            ));
+        }
+        check_time("duration_ms", self.duration_ms, 1, MAX_DURATION_MS)
+    }
+
+    fn validate_cluster(&self) -> Result<(), ScenarioError> {
         let c = &self.cluster;
         if c.brokers == 0 || c.brokers > MAX_BROKERS {
             return Err(err(
@@ -185,91 +273,174 @@ impl Scenario {
                 ),
             ));
         }
-        if c.sequence_max < 1 {
+        let largest_batch = self
+            .producers
+            .iter()
+            .map(|p| p.config.batch_size_records)
+            .max()
+            .unwrap_or(1)
+            .min(MAX_BATCH_RECORDS);
+        // A batch of n records takes n consecutive sequences: the space must hold one batch.
+        if c.sequence_max < 1 || i64::from(c.sequence_max) + 1 < i64::from(largest_batch) {
             return Err(err(
                 "cluster.sequence_max",
-                "expected a positive sequence space",
+                format!(
+                    "expected at least 1 and at least batch.size - 1 ({}) so a whole batch fits the sequence space, got {}",
+                    largest_batch.saturating_sub(1).max(1),
+                    c.sequence_max
+                ),
             ));
         }
-        if c.producer_id_expiration_ms == 0 || c.producer_id_expiration_check_interval_ms == 0 {
-            return Err(err(
+        for (path, value) in [
+            (
                 "cluster.producer.id.expiration.ms",
-                "expected at least 1 ms",
-            ));
+                c.producer_id_expiration_ms,
+            ),
+            (
+                "cluster.producer.id.expiration.check.interval.ms",
+                c.producer_id_expiration_check_interval_ms,
+            ),
+            ("cluster.replica.lag.time.max.ms", c.replica_lag_time_max_ms),
+            (
+                "cluster.replica.fetch.wait.max.ms",
+                c.replica_fetch_wait_max_ms,
+            ),
+        ] {
+            check_time(path, value, 1, MAX_CONFIG_MS)?;
         }
-        if c.replica_lag_time_max_ms == 0 || c.replica_fetch_wait_max_ms == 0 {
+        Ok(())
+    }
+
+    fn validate_network(&self) -> Result<(), ScenarioError> {
+        check_time(
+            "network.latency_ms",
+            self.network.latency_ms,
+            0,
+            MAX_NETWORK_MS,
+        )?;
+        check_time(
+            "network.jitter_ms",
+            self.network.jitter_ms,
+            0,
+            MAX_NETWORK_MS,
+        )
+    }
+
+    fn validate_producer(&self, i: usize, p: &ProducerSpec) -> Result<(), ScenarioError> {
+        if let Err(e) = p.config.validate() {
             return Err(err(
-                "cluster.replica.lag.time.max.ms",
-                "expected at least 1 ms",
+                format!("producers[{i}].config.{}", e.config),
+                e.to_string(),
             ));
         }
-        if self.duration_ms == 0 || self.duration_ms > MAX_DURATION_MS {
+        let w = &p.workload;
+        let path = format!("producers[{i}].workload");
+        check_time(&format!("{path}.start_ms"), w.start_ms, 0, MAX_DURATION_MS)?;
+        check_time(
+            &format!("{path}.interval_ms"),
+            w.interval_ms,
+            0,
+            MAX_DURATION_MS,
+        )?;
+        let last_send = u64::from(w.messages.saturating_sub(1))
+            .checked_mul(w.interval_ms)
+            .and_then(|span| span.checked_add(w.start_ms));
+        if last_send.is_none_or(|t| t > MAX_DURATION_MS) {
             return Err(err(
-                "duration_ms",
-                format!("expected 1 to {MAX_DURATION_MS}"),
+                format!("{path}.interval_ms"),
+                format!(
+                    "the last of {} messages would be sent after {MAX_DURATION_MS} ms (start_ms + (messages - 1) × interval_ms); shrink interval_ms or messages",
+                    w.messages
+                ),
             ));
         }
-        if self.network.latency_ms > 60_000 || self.network.jitter_ms > 60_000 {
+        if w.bursts.len() > MAX_BURSTS {
             return Err(err(
-                "network",
-                "latency_ms and jitter_ms must be at most 60000",
+                format!("{path}.bursts"),
+                format!(
+                    "expected at most {MAX_BURSTS} bursts, got {}",
+                    w.bursts.len()
+                ),
             ));
         }
-        if self.producers.is_empty() || self.producers.len() > MAX_PRODUCERS {
+        for (b, burst) in w.bursts.iter().enumerate() {
+            check_time(
+                &format!("{path}.bursts[{b}].at_ms"),
+                burst.at_ms,
+                0,
+                MAX_DURATION_MS,
+            )?;
+        }
+        let total = w.total_messages();
+        if total > MAX_TOTAL_MESSAGES {
             return Err(err(
-                "producers",
-                format!("expected 1 to {MAX_PRODUCERS} producers"),
+                format!("{path}.messages"),
+                format!(
+                    "this producer sends {total} messages (bursts included); at most {MAX_TOTAL_MESSAGES} are accepted"
+                ),
             ));
         }
-        for (i, p) in self.producers.iter().enumerate() {
-            if let Err(e) = p.config.validate() {
+        self.validate_transactions(i, p)?;
+        if let Some(part) = w.partition {
+            if part >= self.cluster.partitions {
                 return Err(err(
-                    format!("producers[{i}].config.{}", e.config),
-                    e.to_string(),
+                    format!("{path}.partition"),
+                    format!(
+                        "partition {part} does not exist (the topic has {})",
+                        self.cluster.partitions
+                    ),
                 ));
             }
-            if p.workload.total_messages() > MAX_MESSAGES_PER_PRODUCER {
-                return Err(err(
-                    format!("producers[{i}].workload.messages"),
-                    format!("expected at most {MAX_MESSAGES_PER_PRODUCER}"),
-                ));
-            }
-            if let Some(plan) = &p.workload.transactions {
-                if p.config.transactional_id.is_none() {
-                    return Err(err(
-                        format!("producers[{i}].workload.transactions"),
-                        "transactions need a transactional.id in the producer's config",
-                    ));
-                }
-                if plan.size == 0 || plan.size > 1000 {
-                    return Err(err(
-                        format!("producers[{i}].workload.transactions.size"),
-                        "expected 1 to 1000",
-                    ));
-                }
-            }
-            if let Some(part) = p.workload.partition {
-                if part >= c.partitions {
-                    return Err(err(
-                        format!("producers[{i}].workload.partition"),
-                        format!(
-                            "partition {part} does not exist (the topic has {})",
-                            c.partitions
-                        ),
-                    ));
-                }
-            }
         }
-        for rate in [
-            self.random_faults.drop_request,
-            self.random_faults.drop_response,
+        Ok(())
+    }
+
+    fn validate_transactions(&self, i: usize, p: &ProducerSpec) -> Result<(), ScenarioError> {
+        let Some(plan) = &p.workload.transactions else {
+            return Ok(());
+        };
+        let path = format!("producers[{i}].workload.transactions");
+        if p.config.transactional_id.is_none() {
+            return Err(err(
+                path,
+                "transactions need a transactional.id in the producer's config",
+            ));
+        }
+        if plan.size == 0 || plan.size > MAX_TRANSACTION_SIZE {
+            return Err(err(
+                format!("{path}.size"),
+                format!("expected 1 to {MAX_TRANSACTION_SIZE}, got {}", plan.size),
+            ));
+        }
+        if plan.abort.len() > MAX_ABORTS {
+            return Err(err(
+                format!("{path}.abort"),
+                format!(
+                    "expected at most {MAX_ABORTS} entries, got {}",
+                    plan.abort.len()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn validate_random_faults(&self) -> Result<(), ScenarioError> {
+        for (path, rate) in [
+            (
+                "random_faults.drop_request",
+                self.random_faults.drop_request,
+            ),
+            (
+                "random_faults.drop_response",
+                self.random_faults.drop_response,
+            ),
         ] {
             if !(0.0..=1.0).contains(&rate) {
-                return Err(err("random_faults", "rates must be between 0 and 1"));
+                return Err(err(
+                    path,
+                    format!("expected a probability from 0 to 1, got {rate}"),
+                ));
             }
-        }
-        for (i, f) in self.faults.iter().enumerate() {
-            self.validate_fault(i, f)?;
         }
         Ok(())
     }
@@ -277,7 +448,6 @@ impl Scenario {
     fn validate_fault(&self, i: usize, f: &ScriptedFault) -> Result<(), ScenarioError> {
         let path = format!("faults[{i}]");
         let producers = self.producers.len() as u32;
-        let brokers = self.cluster.brokers;
         let partitions = self.cluster.partitions;
         match (&f.when, &f.fault) {
             (Trigger::AtMs(_), fault) if fault.acts_on_message() => {
@@ -285,6 +455,9 @@ impl Scenario {
                     format!("{path}.when"),
                     "this fault acts on a message: trigger it with `request` or `response`",
                 ))
+            }
+            (Trigger::AtMs(t), _) => {
+                check_time(&format!("{path}.when.at_ms"), *t, 0, MAX_DURATION_MS)?;
             }
             (Trigger::Request(_), Fault::DropResponse) => {
                 return Err(err(
@@ -299,51 +472,114 @@ impl Scenario {
                 ))
             }
             (Trigger::Request(m) | Trigger::Response(m), _) => {
+                let kind = if matches!(f.when, Trigger::Request(_)) {
+                    "request"
+                } else {
+                    "response"
+                };
                 if m.producer.is_some_and(|p| p >= producers) {
-                    return Err(err(format!("{path}.when.producer"), "no such producer"));
+                    return Err(err(
+                        format!("{path}.when.{kind}.producer"),
+                        format!("no such producer (the scenario has {producers})"),
+                    ));
                 }
                 if m.partition.is_some_and(|p| p >= partitions) {
-                    return Err(err(format!("{path}.when.partition"), "no such partition"));
+                    return Err(err(
+                        format!("{path}.when.{kind}.partition"),
+                        format!("no such partition (the topic has {partitions})"),
+                    ));
                 }
             }
-            _ => {}
         }
-        let fault_path = format!("{path}.fault");
-        let bad =
-            |field: &str, what: &str| Err(err(format!("{fault_path}.{field}"), what.to_string()));
-        match &f.fault {
+        self.validate_fault_fields(&format!("{path}.fault"), &f.fault)
+    }
+
+    fn validate_fault_fields(&self, path: &str, fault: &Fault) -> Result<(), ScenarioError> {
+        let producers = self.producers.len() as u32;
+        let brokers = self.cluster.brokers;
+        let partitions = self.cluster.partitions;
+        let bad = |field: &str, what: String| Err(err(format!("{path}.{field}"), what));
+        let no_broker = || format!("no such broker (the cluster has {brokers})");
+        let no_partition = || format!("no such partition (the topic has {partitions})");
+        let no_producer = || format!("no such producer (the scenario has {producers})");
+        match fault {
             Fault::CutLink {
-                producer, broker, ..
+                producer,
+                broker,
+                duration_ms,
             } => {
                 if *producer >= producers {
-                    return bad("producer", "no such producer");
+                    return bad("producer", no_producer());
                 }
                 if *broker >= brokers {
-                    return bad("broker", "no such broker");
+                    return bad("broker", no_broker());
                 }
+                check_time(
+                    &format!("{path}.duration_ms"),
+                    *duration_ms,
+                    0,
+                    MAX_DURATION_MS,
+                )?;
             }
-            Fault::CrashBroker { broker, .. } | Fault::StallReplication { broker, .. } => {
+            Fault::CrashBroker {
+                broker, down_ms, ..
+            } => {
                 if *broker >= brokers {
-                    return bad("broker", "no such broker");
+                    return bad("broker", no_broker());
                 }
+                check_time(&format!("{path}.down_ms"), *down_ms, 0, MAX_DURATION_MS)?;
             }
-            Fault::CrashLeader { partition, .. } | Fault::ExpireProducerState { partition } => {
+            Fault::StallReplication {
+                broker,
+                duration_ms,
+            } => {
+                if *broker >= brokers {
+                    return bad("broker", no_broker());
+                }
+                check_time(
+                    &format!("{path}.duration_ms"),
+                    *duration_ms,
+                    0,
+                    MAX_DURATION_MS,
+                )?;
+            }
+            Fault::CrashLeader {
+                partition, down_ms, ..
+            } => {
                 if *partition >= partitions {
-                    return bad("partition", "no such partition");
+                    return bad("partition", no_partition());
+                }
+                check_time(&format!("{path}.down_ms"), *down_ms, 0, MAX_DURATION_MS)?;
+            }
+            Fault::ExpireProducerState { partition } => {
+                if *partition >= partitions {
+                    return bad("partition", no_partition());
                 }
             }
             Fault::ShrinkIsr { partition, broker } => {
                 if *partition >= partitions {
-                    return bad("partition", "no such partition");
+                    return bad("partition", no_partition());
                 }
                 if *broker >= brokers {
-                    return bad("broker", "no such broker");
+                    return bad("broker", no_broker());
+                }
+                let hosts = crate::engine::replica_placement(
+                    *partition,
+                    brokers,
+                    self.cluster.replication_factor,
+                );
+                if !hosts.contains(broker) {
+                    return bad(
+                        "broker",
+                        format!("broker {broker} holds no replica of partition {partition} (its replicas are on {hosts:?})"),
+                    );
                 }
             }
-            Fault::RestartProducer { producer, .. } => {
+            Fault::RestartProducer { producer, down_ms } => {
                 if *producer >= producers {
-                    return bad("producer", "no such producer");
+                    return bad("producer", no_producer());
                 }
+                check_time(&format!("{path}.down_ms"), *down_ms, 0, MAX_DURATION_MS)?;
             }
             Fault::InjectProduce {
                 partition,
@@ -353,24 +589,115 @@ impl Scenario {
                 record_count,
             } => {
                 if *partition >= partitions {
-                    return bad("partition", "no such partition");
+                    return bad("partition", no_partition());
                 }
-                if *producer_id < 0 || *epoch < 0 {
+                if *producer_id < 0 {
                     return bad(
                         "producer_id",
-                        "an idempotent batch needs producer_id ≥ 0 and epoch ≥ 0",
+                        "an idempotent batch needs producer_id ≥ 0".into(),
                     );
                 }
-                if *base_sequence < 0 || *base_sequence > self.cluster.sequence_max {
-                    return bad("base_sequence", "expected 0 to sequence_max (a batch with a producer id needs baseSequence ≥ 0)");
+                if *epoch < 0 {
+                    return bad("epoch", "an idempotent batch needs epoch ≥ 0".into());
                 }
-                if *record_count == 0 || *record_count > 100 {
-                    return bad("record_count", "expected 1 to 100");
+                let max = self.cluster.sequence_max;
+                if *base_sequence < 0 || *base_sequence > max {
+                    return bad(
+                        "base_sequence",
+                        format!("expected 0 to sequence_max ({max}) (a batch with a producer id needs baseSequence ≥ 0)"),
+                    );
+                }
+                let fits = (i64::from(max) + 1).min(i64::from(MAX_BATCH_RECORDS));
+                if *record_count == 0 || i64::from(*record_count) > fits {
+                    return bad(
+                        "record_count",
+                        format!("expected 1 to {fits} (at most {MAX_BATCH_RECORDS}, and no more than the sequence space holds)"),
+                    );
                 }
             }
             Fault::DropRequest | Fault::DropResponse | Fault::CorruptRequest => {}
         }
         Ok(())
+    }
+
+    /// What the scenario asks of the engine in the worst case (see [`crate::limits`]).
+    pub fn work_estimate(&self) -> WorkEstimate {
+        let c = &self.cluster;
+        let replicas_per_batch = u64::from(c.replication_factor.saturating_sub(1));
+        let per_batch = STEPS_PER_BATCH + STEPS_PER_FOLLOWER_BATCH * replicas_per_batch;
+        let mut messages = 0u64;
+        let mut message_steps = 0u64;
+        for p in &self.producers {
+            let total = p.workload.total_messages();
+            messages = messages.saturating_add(total);
+            let batches = estimated_batches(p);
+            message_steps = message_steps
+                .saturating_add(total)
+                .saturating_add(batches.saturating_mul(per_batch));
+        }
+        let duration = self.duration_ms;
+        let followers = u64::from(c.partitions) * replicas_per_batch;
+        let fetch_polls = (duration / c.replica_fetch_wait_max_ms.max(1))
+            .saturating_mul(followers)
+            .saturating_mul(STEPS_PER_IDLE_FETCH);
+        let isr_checks = if replicas_per_batch > 0 {
+            duration / (c.replica_lag_time_max_ms / 2).max(1)
+        } else {
+            0
+        };
+        let expiry_checks = duration / c.producer_id_expiration_check_interval_ms.max(1);
+        let coordinator_ticks = if self
+            .producers
+            .iter()
+            .any(|p| p.config.transactional_id.is_some())
+        {
+            duration / crate::engine::COORDINATOR_TICK_MS
+        } else {
+            0
+        };
+        WorkEstimate {
+            messages,
+            message_steps,
+            idle_steps: fetch_polls
+                .saturating_add(isr_checks)
+                .saturating_add(expiry_checks)
+                .saturating_add(coordinator_ticks),
+        }
+    }
+
+    /// Refuses a scenario whose estimated work exceeds the budget, naming what to shrink.
+    fn check_work_budget(&self) -> Result<(), ScenarioError> {
+        let work = self.work_estimate();
+        if work.messages > MAX_TOTAL_MESSAGES {
+            return Err(err(
+                "producers",
+                format!(
+                    "the producers send {} messages together; at most {MAX_TOTAL_MESSAGES} are accepted: shrink producers[i].workload.messages",
+                    work.messages
+                ),
+            ));
+        }
+        if work.steps() <= MAX_STEPS {
+            return Ok(());
+        }
+        if work.idle_steps >= work.message_steps {
+            return Err(err(
+                "duration_ms",
+                format!(
+                    "a run this long may need about {} steps for followers' fetches and periodic checks alone (duration_ms / replica.fetch.wait.max.ms × partitions × (replication.factor − 1)); the budget is {MAX_STEPS}: shrink duration_ms, or raise cluster.replica.fetch.wait.max.ms",
+                    work.idle_steps
+                ),
+            ));
+        }
+        Err(err(
+            "producers",
+            format!(
+                "these messages may need about {} steps (about {} messages in small batches, replicated {}×); the budget is {MAX_STEPS}: shrink the workloads' messages, or raise batch.size or linger.ms",
+                work.steps(),
+                work.messages,
+                self.cluster.replication_factor
+            ),
+        ))
     }
 
     /// The JSON Schema of the scenario format (draft 2020-12), as pretty JSON.
@@ -392,6 +719,47 @@ fn strip_position(message: &str) -> String {
         Some(i) => message[..i].to_string(),
         None => message.to_string(),
     }
+}
+
+/// serde_path_to_error names an unknown position `?` (a syntax error before any key was read):
+/// the whole document, `.`, is the honest place to point at.
+fn document_path(path: &str) -> String {
+    let known = path.trim_end_matches('?').trim_end_matches('.');
+    if known.is_empty() {
+        ".".into()
+    } else {
+        known.to_string()
+    }
+}
+
+/// A time or duration field within `min..=max`, or an error naming it.
+fn check_time(path: &str, value: TimeMs, min: TimeMs, max: TimeMs) -> Result<(), ScenarioError> {
+    if value < min || value > max {
+        return Err(err(
+            path,
+            format!("expected {min} to {max} ms, got {value}"),
+        ));
+    }
+    Ok(())
+}
+
+/// How many batches a producer's workload makes, roughly: a batch closes when it is full, or
+/// after `linger.ms` (a steady stream every `interval_ms` fills `linger / interval + 1` records).
+fn estimated_batches(p: &ProducerSpec) -> u64 {
+    let w = &p.workload;
+    let size = u64::from(p.config.batch_size_records.max(1));
+    let steady_fill = p
+        .config
+        .linger_ms
+        .checked_div(w.interval_ms)
+        .map_or(size, |fill| (fill + 1).clamp(1, size));
+    let steady = u64::from(w.messages).div_ceil(steady_fill);
+    let bursts: u64 = w
+        .bursts
+        .iter()
+        .map(|b| u64::from(b.messages).div_ceil(size))
+        .sum();
+    steady.saturating_add(bursts)
 }
 
 #[cfg(test)]

@@ -25,35 +25,34 @@ impl Default for SequenceSpace {
 
 impl SequenceSpace {
     /// `base + delta`, wrapping past `max` to 0 (`DefaultRecordBatch.incrementSequence`).
+    ///
+    /// Computed in 64 bits and reduced modulo the size of the space, so it cannot overflow for
+    /// any inputs; for `0 <= base <= max` and `0 <= delta <= max` it is exactly Kafka's formula
+    /// (`base > max - delta ? delta - (max - base) - 1 : base + delta`).
     pub fn increment(self, base: i32, delta: i32) -> i32 {
-        debug_assert!(base >= 0 && base <= self.max && delta >= 0);
-        if base > self.max - delta {
-            delta - (self.max - base) - 1
-        } else {
-            base + delta
-        }
+        let size = i64::from(self.max) + 1;
+        // rem_euclid of a positive modulus lies in 0..size, and size - 1 = max fits an i32.
+        (i64::from(base) + i64::from(delta)).rem_euclid(size) as i32
     }
 
     /// `seq - delta`, wrapping below 0 to `max` (`DefaultRecordBatch.decrementSequence`).
     pub fn decrement(self, seq: i32, delta: i32) -> i32 {
-        debug_assert!(seq >= 0 && seq <= self.max && delta >= 0);
-        if seq < delta {
-            self.max - (delta - seq) + 1
-        } else {
-            seq - delta
-        }
+        let size = i64::from(self.max) + 1;
+        (i64::from(seq) - i64::from(delta)).rem_euclid(size) as i32
     }
 
     /// The last sequence of a batch of `record_count` records starting at `base`.
     pub fn last_of(self, base: i32, record_count: u32) -> i32 {
-        debug_assert!(record_count > 0);
-        self.increment(base, record_count as i32 - 1)
+        // Scenarios bound batches to 100 records; the clamp only keeps the conversion total.
+        let delta = i32::try_from(record_count.saturating_sub(1)).unwrap_or(i32::MAX);
+        self.increment(base, delta)
     }
 
     /// Kafka's `ProducerAppendInfo.inSequence`: `next` follows `last` directly, including
     /// the wrap from `max` to 0.
     pub fn in_sequence(self, last: i32, next: i32) -> bool {
-        next == last + 1 || (next == 0 && last == self.max)
+        // Widened so that `last == i32::MAX` (Kafka's own top) cannot overflow.
+        i64::from(next) == i64::from(last) + 1 || (next == 0 && last == self.max)
     }
 }
 
@@ -89,5 +88,39 @@ mod tests {
         assert!(!space.in_sequence(4, 6));
         assert!(!space.in_sequence(4, 4));
         assert!(!space.in_sequence(14, 0));
+    }
+
+    #[test]
+    fn the_top_of_kafkas_space_never_overflows() {
+        let space = SequenceSpace::default();
+        assert!(space.in_sequence(i32::MAX, 0));
+        assert!(!space.in_sequence(i32::MAX, i32::MIN));
+        assert_eq!(space.increment(i32::MAX, 1), 0);
+        assert_eq!(space.increment(i32::MAX, i32::MAX), i32::MAX - 1);
+        assert_eq!(space.decrement(0, i32::MAX), 1);
+        assert_eq!(space.last_of(i32::MAX, 100), 98);
+    }
+
+    #[test]
+    fn matches_kafkas_formula_on_its_domain() {
+        // DefaultRecordBatch.incrementSequence, transcribed, for every base and delta of a small space.
+        for max in [1, 2, 7, 15] {
+            let space = SequenceSpace { max };
+            for base in 0..=max {
+                for delta in 0..=max {
+                    let kafka = if base > max - delta {
+                        delta - (max - base) - 1
+                    } else {
+                        base + delta
+                    };
+                    assert_eq!(
+                        space.increment(base, delta),
+                        kafka,
+                        "max {max} base {base} delta {delta}"
+                    );
+                    assert_eq!(space.decrement(space.increment(base, delta), delta), base);
+                }
+            }
+        }
     }
 }

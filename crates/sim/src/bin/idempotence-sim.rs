@@ -1,7 +1,9 @@
 //! Headless runner: `idempotence-sim run FILE|PRESET` prints the run as JSON.
 
+use std::io::Read;
 use std::process::ExitCode;
 
+use idempotence_sim::limits::MAX_SCENARIO_BYTES;
 use idempotence_sim::{presets, Scenario, Simulation};
 
 const USAGE: &str = "usage:
@@ -25,17 +27,36 @@ fn main() -> ExitCode {
     }
 }
 
+/// Most runs `time` may repeat: enough for a stable best time, never an accidental hang.
+const MAX_REPEAT: u32 = 1_000;
+
 fn load(target: &str) -> Result<Scenario, String> {
     if let Some(s) = presets::get(target) {
         return Ok(s);
     }
-    let text = std::fs::read_to_string(target).map_err(|e| {
-        let known: Vec<&str> = presets::ids().collect();
+    let known = || presets::ids().collect::<Vec<&str>>().join(", ");
+    let unreadable = |e: std::io::Error| {
         format!(
             "error: '{target}' is neither a preset ({}) nor a readable file: {e}",
-            known.join(", ")
+            known()
         )
-    })?;
+    };
+    // Read at most one byte past the limit: a device such as /dev/zero or a pipe has no
+    // length to check first, and must not be read forever.
+    let mut bytes = Vec::new();
+    std::fs::File::open(target)
+        .and_then(|f| {
+            f.take(MAX_SCENARIO_BYTES as u64 + 1)
+                .read_to_end(&mut bytes)
+        })
+        .map_err(unreadable)?;
+    if bytes.len() > MAX_SCENARIO_BYTES {
+        return Err(format!(
+            "error: {target}: the file is longer than {MAX_SCENARIO_BYTES} bytes, the most a scenario may be"
+        ));
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|e| format!("error: {target}: the file is not UTF-8 text ({e})"))?;
     Scenario::from_json(&text).map_err(|e| format!("error: {target}: at {}: {}", e.path, e.message))
 }
 
@@ -61,13 +82,17 @@ fn run(args: &[String]) -> Result<String, String> {
             let scenario = load(target)?;
             let repeat: u32 = match (args.get(2).map(String::as_str), args.get(3)) {
                 (Some("--repeat"), Some(n)) => n.parse().map_err(|_| {
-                    format!("error: --repeat expects a positive integer, got '{n}'")
+                    format!(
+                        "error: --repeat expects a whole number from 1 to {MAX_REPEAT}, got '{n}'"
+                    )
                 })?,
                 (None, _) => 5,
                 _ => return Err(USAGE.to_string()),
             };
-            if repeat == 0 {
-                return Err("error: --repeat expects a positive integer".into());
+            if repeat == 0 || repeat > MAX_REPEAT {
+                return Err(format!(
+                    "error: --repeat expects a whole number from 1 to {MAX_REPEAT}, got {repeat}"
+                ));
             }
             let mut best_ms = f64::MAX;
             let mut batches = 0;

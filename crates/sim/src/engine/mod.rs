@@ -36,8 +36,20 @@ pub use state::{
     TxnMetadata, TxnOutcome, TxnStatus,
 };
 
-/// Upper bound on processed actions per run, so no scenario can loop forever.
-pub const MAX_STEPS: u64 = 5_000_000;
+pub use crate::limits::MAX_STEPS;
+pub(crate) use txn::COORDINATOR_TICK_MS;
+
+/// Replicas of partition `id`, placed round-robin: brokers id, id+1, ... (mod brokers); the
+/// first is the preferred leader.
+pub(crate) fn replica_placement(
+    id: PartitionId,
+    brokers: u32,
+    replication_factor: u32,
+) -> Vec<BrokerId> {
+    (0..replication_factor)
+        .map(|i| (id + i) % brokers)
+        .collect()
+}
 
 /// Something scheduled to happen at a time.
 #[derive(Debug, Clone, PartialEq, Eq)]

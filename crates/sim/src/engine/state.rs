@@ -751,9 +751,7 @@ pub struct PartitionMeta {
 impl PartitionMeta {
     /// Replicas placed round-robin: partition p on brokers p, p+1, ... (mod brokers).
     pub fn initial(id: PartitionId, brokers: u32, replication_factor: u32) -> PartitionMeta {
-        let replicas: Vec<BrokerId> = (0..replication_factor)
-            .map(|i| (id + i) % brokers)
-            .collect();
+        let replicas = super::replica_placement(id, brokers, replication_factor);
         PartitionMeta {
             id,
             leader: Some(replicas[0]),

@@ -38,7 +38,7 @@ pub(crate) struct TxnAnswer {
 
 /// How often the coordinator looks for transactions past `transaction.timeout.ms`, and how
 /// long it waits before re-sending an unanswered marker.
-const COORDINATOR_TICK_MS: TimeMs = 1_000;
+pub(crate) const COORDINATOR_TICK_MS: TimeMs = 1_000;
 
 impl Simulation {
     /// The broker coordinating a transactional id: a fixed hash of the id picks its
