@@ -70,6 +70,12 @@ pub enum Fault {
 }
 
 impl Fault {
+    /// Parses one fault from a JSON object, e.g. `{"type":"crash_broker","broker":0,"down_ms":5}`.
+    /// Its references (brokers, partitions) are checked when it is applied to a run.
+    pub fn from_json(text: &str) -> Result<Fault, crate::ScenarioError> {
+        crate::scenario::parse_object(text, 64 * 1024, "fault")
+    }
+
     /// Whether the fault acts on the message that triggered it (and so needs a message trigger).
     pub fn acts_on_message(&self) -> bool {
         matches!(

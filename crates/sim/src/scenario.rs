@@ -147,47 +147,9 @@ fn err(path: impl Into<String>, message: impl Into<String>) -> ScenarioError {
 }
 
 impl Scenario {
-    /// Parses and validates a scenario from JSON text: one JSON document, nothing after it.
+    /// Parses and validates a scenario from JSON text: one JSON object, nothing after it.
     pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
-        if text.len() > MAX_SCENARIO_BYTES {
-            return Err(err(
-                ".",
-                format!(
-                    "the scenario is {} bytes long; at most {MAX_SCENARIO_BYTES} are accepted",
-                    text.len()
-                ),
-            ));
-        }
-        let first = text
-            .trim_start_matches([' ', '\t', '\n', '\r'])
-            .chars()
-            .next();
-        if first != Some('{') {
-            return Err(err(
-                ".",
-                match first {
-                    None => "the scenario is empty; expected a JSON object such as {\"producers\": [{\"workload\": {\"messages\": 10}}]}".to_string(),
-                    Some(c) => format!("expected a JSON object (starting with '{{'), found '{c}'"),
-                },
-            ));
-        }
-        let deserializer = &mut serde_json::Deserializer::from_str(text);
-        let scenario: Scenario =
-            serde_path_to_error::deserialize(&mut *deserializer).map_err(|e| {
-                let path = e.path().to_string();
-                let inner = e.into_inner();
-                let message = strip_position(&inner.to_string());
-                err(document_path(&path), message)
-            })?;
-        deserializer.end().map_err(|e| {
-            err(
-                ".",
-                format!(
-                    "unexpected text after the scenario's JSON document ({})",
-                    strip_position(&e.to_string())
-                ),
-            )
-        })?;
+        let scenario: Scenario = parse_object(text, MAX_SCENARIO_BYTES, "scenario")?;
         scenario.validate()?;
         Ok(scenario)
     }
@@ -719,6 +681,55 @@ fn strip_position(message: &str) -> String {
         Some(i) => message[..i].to_string(),
         None => message.to_string(),
     }
+}
+
+/// Parses one JSON object of type `T` (a scenario, a fault) from text no longer than
+/// `max_bytes`, refusing anything after it; errors name the JSON path.
+pub(crate) fn parse_object<T: serde::de::DeserializeOwned>(
+    text: &str,
+    max_bytes: usize,
+    what: &str,
+) -> Result<T, ScenarioError> {
+    if text.len() > max_bytes {
+        return Err(err(
+            ".",
+            format!(
+                "the {what} is {} bytes long; at most {max_bytes} are accepted",
+                text.len()
+            ),
+        ));
+    }
+    // serde's derived structs also accept a JSON array (fields by position): only an object
+    // is a document here.
+    let first = text
+        .trim_start_matches([' ', '\t', '\n', '\r'])
+        .chars()
+        .next();
+    if first != Some('{') {
+        return Err(err(
+            ".",
+            match first {
+                None => format!("the {what} is empty; expected a JSON object"),
+                Some(c) => format!("expected a JSON object (starting with '{{'), found '{c}'"),
+            },
+        ));
+    }
+    let deserializer = &mut serde_json::Deserializer::from_str(text);
+    let value: T = serde_path_to_error::deserialize(&mut *deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        err(document_path(&path), strip_position(&inner.to_string()))
+    })?;
+    deserializer.end().map_err(|e| {
+        err(
+            ".",
+            format!(
+                "unexpected text after the {what}'s JSON object ({})",
+                strip_position(&e.to_string())
+            ),
+        )
+    })?;
+    Ok(value)
 }
 
 /// serde_path_to_error names an unknown position `?` (a syntax error before any key was read):

@@ -13,7 +13,10 @@
 //! The generated `idempotence_wasm.d.ts` types every object (`Scenario`, `Snapshot`, `Report`,
 //! `LabEvent`, `Fault`, ...): the interfaces live in `src/types.d.ts`.
 
-use idempotence_sim::{presets as sim_presets, Fault, Scenario, Simulation};
+mod args;
+
+use args::{fault_arg, millis_arg, optional_millis_arg, scenario_arg, string_arg, whole_arg};
+use idempotence_sim::{presets as sim_presets, Scenario, Simulation};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -28,41 +31,22 @@ fn scenario_error(e: idempotence_sim::ScenarioError) -> JsError {
     JsError::new(&format!("invalid scenario at {}: {}", e.path, e.message))
 }
 
-/// A finite, non-negative whole number of milliseconds from JS.
-fn time_arg(name: &str, value: f64) -> Result<u64, JsError> {
-    if !value.is_finite() || value < 0.0 || value.fract() != 0.0 || value > 9.0e15 {
-        return Err(JsError::new(&format!(
-            "{name} must be a non-negative whole number of milliseconds, got {value}"
-        )));
-    }
-    Ok(value as u64)
+fn unknown_preset(id: &str) -> JsError {
+    let known: Vec<&str> = sim_presets::ids().collect();
+    JsError::new(&format!(
+        "unknown preset '{id}'; known presets: {}",
+        known.join(", ")
+    ))
 }
 
 /// Reads a scenario from a JS object, a JSON string, or a preset id.
 fn scenario_from_js(value: &JsValue) -> Result<Scenario, JsError> {
-    if let Some(text) = value.as_string() {
-        if let Some(preset) = sim_presets::get(&text) {
-            return Ok(preset);
+    match scenario_arg("scenario", value)? {
+        args::ScenarioText::Json(text) => Scenario::from_json(&text).map_err(scenario_error),
+        args::ScenarioText::Name(name) => {
+            sim_presets::get(&name).ok_or_else(|| unknown_preset(&name))
         }
-        if text.trim_start().starts_with('{') {
-            return Scenario::from_json(&text).map_err(scenario_error);
-        }
-        let known: Vec<&str> = sim_presets::ids().collect();
-        return Err(JsError::new(&format!(
-            "unknown preset '{text}'; known presets: {}",
-            known.join(", ")
-        )));
     }
-    if value.is_object() {
-        let text = js_sys::JSON::stringify(value)
-            .map_err(|_| JsError::new("the scenario object cannot be turned into JSON"))?
-            .as_string()
-            .unwrap_or_default();
-        return Scenario::from_json(&text).map_err(scenario_error);
-    }
-    Err(JsError::new(
-        "expected a scenario object, a JSON string or a preset id",
-    ))
 }
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -89,16 +73,14 @@ impl Lab {
 
     /// Creates a simulation from a preset, optionally with another seed.
     #[wasm_bindgen(js_name = fromPreset)]
-    pub fn from_preset(id: &str, seed: Option<f64>) -> Result<Lab, JsError> {
-        let mut scenario = sim_presets::get(id).ok_or_else(|| {
-            let known: Vec<&str> = sim_presets::ids().collect();
-            JsError::new(&format!(
-                "unknown preset '{id}'; known presets: {}",
-                known.join(", ")
-            ))
-        })?;
-        if let Some(seed) = seed {
-            scenario.seed = time_arg("seed", seed)?;
+    pub fn from_preset(
+        #[wasm_bindgen(unchecked_param_type = "PresetId | string")] id: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "number | null")] seed: Option<JsValue>,
+    ) -> Result<Lab, JsError> {
+        let id = string_arg("id", &id)?;
+        let mut scenario = sim_presets::get(&id).ok_or_else(|| unknown_preset(&id))?;
+        if let Some(seed) = optional_millis_arg("seed", seed.as_ref())? {
+            scenario.seed = seed;
         }
         Ok(Lab {
             sim: Simulation::new(scenario).map_err(scenario_error)?,
@@ -112,8 +94,11 @@ impl Lab {
 
     /// Runs until simulated time `timeMs` (or the end).
     #[wasm_bindgen(js_name = runUntil)]
-    pub fn run_until(&mut self, time_ms: f64) -> Result<(), JsError> {
-        let t = time_arg("timeMs", time_ms)?;
+    pub fn run_until(
+        &mut self,
+        #[wasm_bindgen(js_name = "timeMs", unchecked_param_type = "number")] time_ms: JsValue,
+    ) -> Result<(), JsError> {
+        let t = millis_arg("timeMs", &time_ms)?;
         self.sim.run_until(t);
         Ok(())
     }
@@ -138,8 +123,12 @@ impl Lab {
 
     /// Events from index `from` (default 0) on.
     #[wasm_bindgen(unchecked_return_type = "LabEvent[]")]
-    pub fn events(&self, from: Option<f64>) -> Result<JsValue, JsError> {
-        let from = time_arg("from", from.unwrap_or(0.0))? as usize;
+    pub fn events(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "number | null")] from: Option<JsValue>,
+    ) -> Result<JsValue, JsError> {
+        let from = usize::try_from(optional_millis_arg("from", from.as_ref())?.unwrap_or(0))
+            .unwrap_or(usize::MAX);
         let events = self.sim.events();
         to_js(&events[from.min(events.len())..])
     }
@@ -188,15 +177,13 @@ impl Lab {
 
     /// Steps until `n` actions have run or the run ends; returns how many ran.
     #[wasm_bindgen(js_name = stepN)]
-    pub fn step_n(&mut self, n: f64) -> Result<u32, JsError> {
-        if !n.is_finite() || n < 0.0 || n.fract() != 0.0 || n > f64::from(u32::MAX) {
-            return Err(JsError::new(&format!(
-                "n must be a whole number from 0 to {}, got {n}",
-                u32::MAX
-            )));
-        }
-        let mut done = 0;
-        while done < n as u32 && self.sim.step() {
+    pub fn step_n(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "number")] n: JsValue,
+    ) -> Result<u32, JsError> {
+        let n = whole_arg("n", &n, u64::from(u32::MAX))?;
+        let mut done = 0u32;
+        while u64::from(done) < n && self.sim.step() {
             done += 1;
         }
         Ok(done)
@@ -207,8 +194,7 @@ impl Lab {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "Fault")] fault: JsValue,
     ) -> Result<(), JsError> {
-        let fault: Fault = serde_wasm_bindgen::from_value(fault)
-            .map_err(|e| JsError::new(&format!("invalid fault: {e}")))?;
+        let fault = fault_arg("fault", &fault)?;
         self.sim.inject(fault).map_err(scenario_error)
     }
 }
@@ -236,8 +222,16 @@ pub fn version() -> String {
 
 /// Runs a scenario (JSON text or preset id) to the end and returns the report as JSON text.
 #[wasm_bindgen(js_name = runScenarioJson)]
-pub fn run_scenario_json(scenario: &str) -> Result<String, JsError> {
-    let mut lab = Lab::new(JsValue::from_str(scenario))?;
+pub fn run_scenario_json(
+    #[wasm_bindgen(unchecked_param_type = "PresetId | string")] scenario: JsValue,
+) -> Result<String, JsError> {
+    if !scenario.is_string() {
+        return Err(JsError::new(&format!(
+            "scenario must be a JSON string or a preset id, got {}",
+            args::describe(&scenario)
+        )));
+    }
+    let mut lab = Lab::new(scenario)?;
     lab.run_to_end();
     lab.report_json()
 }

@@ -3,7 +3,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use idempotence_wasm::{presets, run_scenario_json, Lab};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsError, JsValue};
 use wasm_bindgen_test::*;
 
 /// The native golden report of `lost-ack`; equality proves wasm and native runs are identical.
@@ -16,7 +16,7 @@ fn error_message(e: JsValue) -> String {
 #[wasm_bindgen_test]
 fn report_json_is_byte_identical_to_the_native_run() {
     assert_eq!(
-        run_scenario_json("lost-ack").unwrap(),
+        run_scenario_json("lost-ack".into()).unwrap(),
         NATIVE_LOST_ACK_REPORT
     );
 }
@@ -35,7 +35,7 @@ fn presets_lists_every_preset_with_a_caption() {
 
 #[wasm_bindgen_test]
 fn stepping_a_preset_to_the_end_finishes_with_invariants_holding() {
-    let mut lab = Lab::from_preset("lost-ack", None).unwrap();
+    let mut lab = Lab::from_preset("lost-ack".into(), None).unwrap();
     assert!(!lab.finished());
     let mut steps = 0;
     while lab.step() {
@@ -49,16 +49,16 @@ fn stepping_a_preset_to_the_end_finishes_with_invariants_holding() {
         let holds = js_sys::Reflect::get(&inv, &"holds".into()).unwrap();
         assert_eq!(holds, JsValue::TRUE);
     }
-    let events = js_sys::Array::from(&lab.events(Some(0.0)).unwrap());
+    let events = js_sys::Array::from(&lab.events(Some(JsValue::from(0.0))).unwrap());
     assert!(events.length() > 10);
-    let tail = js_sys::Array::from(&lab.events(Some(1e6)).unwrap());
+    let tail = js_sys::Array::from(&lab.events(Some(JsValue::from(1e6))).unwrap());
     assert_eq!(tail.length(), 0);
 }
 
 #[wasm_bindgen_test]
 fn run_until_and_snapshot_show_the_state_midway() {
     let mut lab = Lab::new("happy-path".into()).unwrap();
-    lab.run_until(25.0).unwrap();
+    lab.run_until(JsValue::from(25.0)).unwrap();
     let snapshot = lab.snapshot().unwrap();
     let producers =
         js_sys::Array::from(&js_sys::Reflect::get(&snapshot, &"producers".into()).unwrap());
@@ -86,7 +86,7 @@ fn a_scenario_object_is_accepted() {
 
 #[wasm_bindgen_test]
 fn bad_input_throws_errors_that_say_what_and_where() {
-    let unknown = Lab::from_preset("no-such-preset", None)
+    let unknown = Lab::from_preset("no-such-preset".into(), None)
         .map(|_| ())
         .unwrap_err();
     assert!(error_message(unknown.into()).contains("unknown preset 'no-such-preset'"));
@@ -100,12 +100,12 @@ fn bad_input_throws_errors_that_say_what_and_where() {
         .map(|_| ())
         .unwrap_err();
     assert!(error_message(config.into()).contains("Must set acks to all"));
-    let mut lab = Lab::from_preset("happy-path", None).unwrap();
-    let negative = lab.run_until(-5.0).unwrap_err();
+    let mut lab = Lab::from_preset("happy-path".into(), None).unwrap();
+    let negative = lab.run_until(JsValue::from(-5.0)).unwrap_err();
     assert!(error_message(negative.into()).contains("timeMs"));
-    let nan = lab.run_until(f64::NAN).unwrap_err();
+    let nan = lab.run_until(JsValue::from(f64::NAN)).unwrap_err();
     assert!(error_message(nan.into()).contains("timeMs"));
-    let seed = Lab::from_preset("happy-path", Some(1.5))
+    let seed = Lab::from_preset("happy-path".into(), Some(JsValue::from(1.5)))
         .map(|_| ())
         .unwrap_err();
     assert!(error_message(seed.into()).contains("seed"));
@@ -114,14 +114,14 @@ fn bad_input_throws_errors_that_say_what_and_where() {
         .unwrap_err();
     assert!(error_message(fault.into()).contains("broker"));
     let garbage = lab.inject(JsValue::from_str("boom")).unwrap_err();
-    assert!(error_message(garbage.into()).contains("invalid fault"));
-    let events = lab.events(Some(-1.0)).unwrap_err();
+    assert!(error_message(garbage.into()).starts_with("fault must be a fault object"));
+    let events = lab.events(Some(JsValue::from(-1.0))).unwrap_err();
     assert!(error_message(events.into()).contains("from"));
 }
 
 #[wasm_bindgen_test]
 fn injected_faults_change_the_run() {
-    let mut lab = Lab::from_preset("happy-path", None).unwrap();
+    let mut lab = Lab::from_preset("happy-path".into(), None).unwrap();
     lab.inject(js_sys::JSON::parse(r#"{"type":"inject_produce","partition":0,"producer_id":7,"epoch":0,"base_sequence":3,"record_count":2}"#).unwrap())
         .unwrap();
     lab.run_to_end();
@@ -153,7 +153,7 @@ fn scenario_returns_the_normalized_scenario_with_defaults_filled_in() {
     a.run_to_end();
     b.run_to_end();
     assert_eq!(a.report_json().unwrap(), b.report_json().unwrap());
-    let preset = Lab::from_preset("lost-ack", Some(42.0)).unwrap();
+    let preset = Lab::from_preset("lost-ack".into(), Some(JsValue::from(42.0))).unwrap();
     assert_eq!(
         get(&preset.scenario().unwrap(), "seed").as_f64(),
         Some(42.0)
@@ -162,7 +162,7 @@ fn scenario_returns_the_normalized_scenario_with_defaults_filled_in() {
 
 #[wasm_bindgen_test]
 fn counters_match_the_report_and_grow_during_the_run() {
-    let mut lab = Lab::from_preset("lost-ack", None).unwrap();
+    let mut lab = Lab::from_preset("lost-ack".into(), None).unwrap();
     let start = lab.counters().unwrap();
     assert_eq!(get(&start, "acked").as_f64(), Some(0.0));
     lab.run_to_end();
@@ -178,21 +178,21 @@ fn counters_match_the_report_and_grow_during_the_run() {
 
 #[wasm_bindgen_test]
 fn step_n_and_next_time_ms_walk_the_schedule() {
-    let mut lab = Lab::from_preset("happy-path", None).unwrap();
+    let mut lab = Lab::from_preset("happy-path".into(), None).unwrap();
     let first = lab
         .next_time_ms()
         .expect("something is scheduled at the start");
-    assert_eq!(lab.step_n(0.0).unwrap(), 0);
-    assert_eq!(lab.step_n(3.0).unwrap(), 3);
+    assert_eq!(lab.step_n(JsValue::from(0.0)).unwrap(), 0);
+    assert_eq!(lab.step_n(JsValue::from(3.0)).unwrap(), 3);
     assert!(lab.now_ms() >= first);
     let events_after_3 = js_sys::Array::from(&lab.events(None).unwrap()).length();
     assert!(events_after_3 >= 3);
-    let rest = lab.step_n(1e9).unwrap();
+    let rest = lab.step_n(JsValue::from(1e9)).unwrap();
     assert!(rest > 0);
     assert!(lab.finished());
-    assert_eq!(lab.step_n(5.0).unwrap(), 0);
+    assert_eq!(lab.step_n(JsValue::from(5.0)).unwrap(), 0);
     for bad in [-1.0, 1.5, f64::NAN, f64::INFINITY] {
-        let e = lab.step_n(bad).unwrap_err();
+        let e = lab.step_n(JsValue::from(bad)).unwrap_err();
         assert!(error_message(e.into()).contains("n must be a whole number"));
     }
 }
@@ -204,7 +204,7 @@ fn version_is_the_crate_version() {
 
 #[wasm_bindgen_test]
 fn transactional_reports_carry_consumer_views_and_markers_as_typed() {
-    let mut lab = Lab::from_preset("abort-hides-records", None).unwrap();
+    let mut lab = Lab::from_preset("abort-hides-records".into(), None).unwrap();
     lab.run_to_end();
     let report = lab.report().unwrap();
     let get = |v: &JsValue, k: &str| js_sys::Reflect::get(v, &k.into()).unwrap();
@@ -233,4 +233,143 @@ fn transactional_reports_carry_consumer_views_and_markers_as_typed() {
         get(&coordinator.get(0), "status").as_string().as_deref(),
         Some("complete_commit")
     );
+}
+
+/// Values a careless or hostile script may pass anywhere.
+fn hostile_values() -> Vec<(&'static str, JsValue)> {
+    let cyclic = js_sys::Object::new();
+    js_sys::Reflect::set(&cyclic, &"self".into(), &cyclic).unwrap();
+    let mut deep = js_sys::Object::new();
+    for _ in 0..100_000 {
+        let outer = js_sys::Object::new();
+        js_sys::Reflect::set(&outer, &"a".into(), &deep).unwrap();
+        deep = outer;
+    }
+    let make = |source: &str| {
+        js_sys::Function::new_no_args(source)
+            .call0(&JsValue::NULL)
+            .unwrap()
+    };
+    vec![
+        ("undefined", JsValue::UNDEFINED),
+        ("null", JsValue::NULL),
+        ("true", JsValue::TRUE),
+        ("-1", JsValue::from(-1.0)),
+        ("1.5", JsValue::from(1.5)),
+        ("NaN", JsValue::from(f64::NAN)),
+        ("Infinity", JsValue::from(f64::INFINITY)),
+        ("1e300", JsValue::from(1e300)),
+        ("empty string", JsValue::from_str("")),
+        ("unknown name", JsValue::from_str("no-such-thing")),
+        ("broken JSON", JsValue::from_str("{")),
+        ("Symbol", js_sys::Symbol::for_("lab").into()),
+        ("BigInt", js_sys::BigInt::from(5u32).into()),
+        ("empty object", js_sys::Object::new().into()),
+        ("array", js_sys::Array::of1(&JsValue::from(1.0)).into()),
+        ("cyclic object", cyclic.into()),
+        ("deep object", deep.into()),
+        ("function", make("return function () {}")),
+        ("throwing proxy", make("return new Proxy({}, {get() { throw new Error('trap'); }, ownKeys() { throw new Error('keys'); }})")),
+        ("huge string", JsValue::from_str(&"x".repeat(2 << 20))),
+        ("Date", make("return new Date(0)")),
+        ("String object", make("return new String('lost-ack')")),
+    ]
+}
+
+/// After every bad call, a good call on the same instance still works: nothing trapped.
+fn still_alive() {
+    let mut lab = Lab::from_preset("lost-ack".into(), None).expect("a good call works");
+    lab.run_to_end();
+    assert!(lab.finished());
+    assert_eq!(
+        run_scenario_json("lost-ack".into()).unwrap(),
+        NATIVE_LOST_ACK_REPORT
+    );
+}
+
+#[wasm_bindgen_test]
+fn every_export_refuses_hostile_values_with_an_error_and_stays_usable() {
+    let mut lab = Lab::from_preset("happy-path".into(), None).unwrap();
+    let mut refused = 0;
+    for (name, v) in hostile_values() {
+        let optional_absent = v.is_undefined() || v.is_null();
+        let results: Vec<(&str, Result<(), JsValue>)> = vec![
+            (
+                "new Lab",
+                Lab::new(v.clone()).map(drop).map_err(JsValue::from),
+            ),
+            (
+                "fromPreset id",
+                Lab::from_preset(v.clone(), None)
+                    .map(drop)
+                    .map_err(JsValue::from),
+            ),
+            (
+                "fromPreset seed",
+                Lab::from_preset("happy-path".into(), Some(v.clone()))
+                    .map(drop)
+                    .map_err(JsValue::from),
+            ),
+            ("runUntil", lab.run_until(v.clone()).map_err(JsValue::from)),
+            (
+                "events",
+                lab.events(Some(v.clone())).map(drop).map_err(JsValue::from),
+            ),
+            (
+                "stepN",
+                lab.step_n(v.clone()).map(drop).map_err(JsValue::from),
+            ),
+            ("inject", lab.inject(v.clone()).map_err(JsValue::from)),
+            (
+                "runScenarioJson",
+                run_scenario_json(v.clone())
+                    .map(drop)
+                    .map_err(JsValue::from),
+            ),
+        ];
+        for (call, result) in results {
+            let may_pass = optional_absent && matches!(call, "fromPreset seed" | "events");
+            match result {
+                Ok(()) => assert!(may_pass, "{call}({name}) was accepted"),
+                Err(e) => {
+                    let message = error_message(e);
+                    assert!(!message.is_empty(), "{call}({name}) threw an empty message");
+                    refused += 1;
+                }
+            }
+        }
+        still_alive();
+    }
+    assert!(refused >= 150, "only {refused} refusals");
+}
+
+#[wasm_bindgen_test]
+fn error_messages_say_what_was_expected_and_what_came() {
+    let mut lab = Lab::from_preset("happy-path".into(), None).unwrap();
+    let m = |r: Result<(), JsError>| error_message(r.unwrap_err().into());
+    assert_eq!(
+        m(Lab::from_preset(JsValue::UNDEFINED, None).map(drop)),
+        "id must be a string, got undefined"
+    );
+    assert_eq!(
+        m(Lab::from_preset(js_sys::BigInt::from(1u32).into(), None).map(drop)),
+        "id must be a string, got a BigInt"
+    );
+    assert_eq!(
+        m(lab.run_until(JsValue::from_str("10"))),
+        "timeMs must be a non-negative whole number of milliseconds, got a string"
+    );
+    let cyclic = js_sys::Object::new();
+    js_sys::Reflect::set(&cyclic, &"self".into(), &cyclic).unwrap();
+    assert!(m(lab.inject(cyclic.into())).starts_with("fault cannot be turned into JSON"));
+    assert!(
+        m(Lab::new(js_sys::Symbol::for_("s").into()).map(drop)).contains(
+            "expected a scenario object, a JSON string or a preset id for scenario, got a Symbol"
+        )
+    );
+    assert_eq!(
+        m(lab.inject(js_sys::JSON::parse(r#"{"type":"crash_broker","broker":0}"#).unwrap())),
+        "invalid fault: missing field `down_ms`"
+    );
+    assert!(m(run_scenario_json(JsValue::from(3.0)).map(drop)).contains("got a number (3)"));
 }

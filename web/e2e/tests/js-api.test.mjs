@@ -107,6 +107,114 @@ test('bad calls throw Errors that say what is wrong', async () => {
   assert.equal(errs.fine, null);
 });
 
+test('every export throws an Error for any JS value and never traps: 248 hostile calls, each followed by a good one', async () => {
+  const { page } = browser;
+  const errors = collectErrors(page);
+  await page.goto(url('examples/'));
+  const result = await withLab(page, ({ Lab, runScenarioJson, presets, version }) => {
+    const cyclic = {};
+    cyclic.self = cyclic;
+    let deep = {};
+    for (let i = 0; i < 200000; i += 1) deep = { a: deep };
+    let deepArray = [];
+    for (let i = 0; i < 200000; i += 1) deepArray = [deepArray];
+    const values = {
+      undefined: undefined,
+      null: null,
+      true: true,
+      zero: 0,
+      negative: -1,
+      fraction: 1.5,
+      NaN: NaN,
+      Infinity: Infinity,
+      huge: 1e300,
+      maxSafe: Number.MAX_SAFE_INTEGER + 2,
+      emptyString: '',
+      unknownName: 'no-such-thing',
+      brokenJson: '{',
+      trailingJson: '{"producers":[{"workload":{"messages":1}}]} x',
+      numericString: '42',
+      symbol: Symbol('lab'),
+      bigint: 10n,
+      emptyObject: {},
+      array: [1, 2],
+      cyclic,
+      deep,
+      deepArray,
+      fn: () => 1,
+      throwingProxy: new Proxy({}, { get() { throw new Error('trap'); }, ownKeys() { throw new Error('keys'); } }),
+      hugeString: 'x'.repeat(3 << 20),
+      date: new Date(0),
+      stringObject: new String('lost-ack'),
+      bigintInObject: { type: 'crash_broker', broker: 0n, down_ms: 1 },
+      burstsOverflow: { producers: [{ workload: { messages: 1, bursts: [{ at_ms: 0, messages: 4294967295 }, { at_ms: 0, messages: 4294967295 }] } }] },
+      wrongFault: { type: 'crash_broker', broker: 99, down_ms: 1 },
+      hugeTimes: { producers: [{ config: { 'request.timeout.ms': 1e30 }, workload: { messages: 1 } }] },
+    };
+    const lab = Lab.fromPreset('happy-path');
+    const calls = {
+      'new Lab': (v) => new Lab(v),
+      'Lab.fromPreset(id)': (v) => Lab.fromPreset(v),
+      'Lab.fromPreset(seed)': (v) => Lab.fromPreset('happy-path', v),
+      runUntil: (v) => lab.runUntil(v),
+      events: (v) => lab.events(v),
+      stepN: (v) => lab.stepN(v),
+      inject: (v) => lab.inject(v),
+      runScenarioJson: (v) => runScenarioJson(v),
+    };
+    // Values a call may accept (they are not hostile to it).
+    const fine = {
+      'Lab.fromPreset(seed)': ['undefined', 'null', 'zero'],
+      runUntil: ['zero'],
+      events: ['undefined', 'null', 'zero'],
+      stepN: ['zero'],
+    };
+    const outcomes = [];
+    for (const [call, f] of Object.entries(calls)) {
+      for (const [name, v] of Object.entries(values)) {
+        let outcome;
+        try {
+          f(v);
+          outcome = { accepted: true };
+        } catch (e) {
+          outcome = {
+            isError: e instanceof Error,
+            trap: e instanceof WebAssembly.RuntimeError,
+            message: String(e && e.message),
+          };
+        }
+        // A good call right after: a trap would have poisoned the instance.
+        let alive;
+        try {
+          const probe = Lab.fromPreset('lost-ack');
+          probe.runToEnd();
+          alive = probe.finished && runScenarioJson('lost-ack').length > 100 && presets().length > 0 && version().length > 0;
+          probe.free();
+        } catch (e) {
+          alive = String(e);
+        }
+        outcomes.push({ call, name, allowed: (fine[call] || []).includes(name), alive, ...outcome });
+      }
+    }
+    return outcomes;
+  });
+  let refused = 0;
+  for (const o of result) {
+    const label = `${o.call}(${o.name})`;
+    assert.equal(o.alive, true, `${label}: the instance is still usable afterwards (${o.alive})`);
+    if (o.accepted) {
+      assert.ok(o.allowed, `${label} was accepted`);
+      continue;
+    }
+    refused += 1;
+    assert.equal(o.trap, false, `${label} trapped: ${o.message}`);
+    assert.equal(o.isError, true, `${label} threw a real Error (${o.message})`);
+    assert.ok(o.message.length > 10 && !/undefined \(reading/.test(o.message), `${label}: a message that says what is wrong: ${o.message}`);
+  }
+  assert.ok(refused >= 230, `${refused} refusals`);
+  errors.assertNone();
+});
+
 test('the TypeScript declarations are served and typed', async () => {
   const { page } = browser;
   const response = await page.request.get(url('lab/idempotence_wasm.d.ts'));
@@ -123,7 +231,10 @@ test('the TypeScript declarations are served and typed', async () => {
     'constructor(scenario: Scenario | PresetId | string);',
     'inject(fault: Fault): void;',
     'export function presets(): Preset[];',
-    'static fromPreset(id: string, seed?: number | null): Lab;',
+    'static fromPreset(id: PresetId | string, seed?: number | null): Lab;',
+    'runUntil(timeMs: number): void;',
+    'stepN(n: number): number;',
+    'export function runScenarioJson(scenario: PresetId | string): string;',
   ]) {
     assert.ok(dts.includes(needle), `idempotence_wasm.d.ts lacks \`${needle}\``);
   }
