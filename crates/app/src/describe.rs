@@ -124,16 +124,17 @@ pub fn event(kind: &EventKind) -> String {
         EventKind::BrokerStopped { broker, clean } => {
             format!("broker {broker} {}", if *clean { "shuts down cleanly" } else { "crashes" })
         }
-        EventKind::BrokerStarted { broker, producer_state_from } => {
+        EventKind::BrokerStarted { broker, producer_state_from, .. } => {
             format!("broker {broker} restarts; producer state rebuilt from {producer_state_from}")
         }
-        EventKind::ProducerStateExpired { broker, partition, producer_id } => {
-            format!("broker {broker}: p{partition} forgets producer id {producer_id} (expired)")
+        EventKind::ProducerStateExpired { broker, partition, producer_id, by_fault } => {
+            let why = if *by_fault { "expire_producer_state fault" } else { "producer.id.expiration.ms" };
+            format!("broker {broker}: p{partition} forgets producer id {producer_id} (expired: {why})")
         }
         EventKind::ProducerRestarted { producer, unacknowledged_messages } => format!(
             "producer {producer} restarts; the application re-sends {unacknowledged_messages} unacknowledged message(s)"
         ),
-        EventKind::FaultInjected { description } => format!("fault: {description}"),
+        EventKind::FaultInjected { description, .. } => format!("fault: {description}"),
         EventKind::LinkHealed { producer, broker } => format!("link producer {producer} ↔ broker {broker} healed"),
         EventKind::RunFinished { why } => format!("run finished: {why}"),
         EventKind::TransactionBegun { producer, transaction } => {

@@ -38,6 +38,9 @@ pub enum BrokerVerdict {
     Appended {
         base_offset: Offset,
         last_offset: Offset,
+        /// The leader had no state for this producer id: any sequence was accepted (KIP-360).
+        #[serde(default)]
+        unknown_producer: bool,
     },
     Duplicate {
         base_offset: Offset,
@@ -187,11 +190,17 @@ pub enum EventKind {
         broker: BrokerId,
         /// How producer state was rebuilt: "snapshot" (last batch only) or "log replay".
         producer_state_from: String,
+        /// A clean shutdown's snapshot was loaded (it keeps the last batch of each producer).
+        #[serde(default)]
+        from_snapshot: bool,
     },
     ProducerStateExpired {
         broker: BrokerId,
         partition: PartitionId,
         producer_id: ProducerId,
+        /// Forgotten by an `expire_producer_state` fault rather than `producer.id.expiration.ms`.
+        #[serde(default)]
+        by_fault: bool,
     },
     ProducerRestarted {
         producer: ProducerIndex,
@@ -199,6 +208,9 @@ pub enum EventKind {
     },
     FaultInjected {
         description: String,
+        /// The scripted or injected fault; absent for random loss.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fault: Option<crate::fault::Fault>,
     },
     LinkHealed {
         producer: ProducerIndex,

@@ -147,7 +147,7 @@ impl Simulation {
             seed: self.scenario.seed,
             finished_at_ms: self.now_ms,
             finished_because: self.finished().unwrap_or("still running").to_string(),
-            event_count: self.events.len() as u64,
+            event_count: self.event_count,
             responses: self.responses.clone(),
             counters: self.counters(),
             invariants: self.check_invariants(),
@@ -169,39 +169,21 @@ impl Simulation {
     }
 
     pub fn counters(&self) -> Counters {
-        use crate::event::{BrokerVerdict, EventKind};
-        let mut c = Counters::default();
-        for e in &self.events {
-            match &e.kind {
-                EventKind::RequestSent {
-                    batches,
-                    producer: Some(_),
-                    ..
-                } => {
-                    c.requests_sent += 1;
-                    c.batches_sent += batches.len() as u64;
-                }
-                EventKind::BatchRetrying { .. } => c.retries += 1,
-                EventKind::BatchVerdict {
-                    verdict: BrokerVerdict::Duplicate { .. },
-                    ..
-                } => c.duplicates_prevented += 1,
-                EventKind::BatchFailed { batch, .. } => c.failed += batch.record_count as u64,
-                EventKind::EpochBumped { .. } => c.epoch_bumps += 1,
-                _ => {}
-            }
-        }
-        for p in &self.producers {
-            c.acked += p
-                .outcomes
-                .iter()
-                .filter(|o| matches!(o, MessageOutcome::Acked { .. }))
-                .count() as u64;
-        }
-        let inv = self.log_analysis();
-        c.duplicates_written = inv.duplicates.len() as u64;
-        c.reorderings = inv.reorderings.len() as u64;
-        c.lost = inv.lost_acked.len() as u64;
+        let mut c = self.history.counters.clone();
+        c.acked = self
+            .producers
+            .iter()
+            .map(|p| {
+                p.outcomes
+                    .iter()
+                    .filter(|o| matches!(o, MessageOutcome::Acked { .. }))
+                    .count() as u64
+            })
+            .sum();
+        let log = self.log_analysis();
+        c.duplicates_written = log.duplicates.len() as u64;
+        c.reorderings = log.reorderings.len() as u64;
+        c.lost = log.lost_acked.len() as u64;
         c
     }
 }

@@ -136,7 +136,7 @@ impl Simulation {
         Snapshot {
             time_ms: self.now_ms,
             finished: self.finished().map(str::to_string),
-            event_count: self.events.len() as u64,
+            event_count: self.event_count,
             producers: self
                 .producers
                 .iter()

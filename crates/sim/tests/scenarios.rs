@@ -161,7 +161,12 @@ fn expired_producer_state_turns_a_retry_into_a_duplicate() {
         .find(|i| i.id == "no_duplicates")
         .unwrap()
         .violations[0];
-    assert!(v.explanation.contains("no state"), "{}", v.explanation);
+    assert_eq!(v.mechanism, idempotence_sim::invariants::Mechanism::StateExpired);
+    assert!(
+        v.explanation.contains("producer.id.expiration.ms"),
+        "{}",
+        v.explanation
+    );
 }
 
 #[test]

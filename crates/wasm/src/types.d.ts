@@ -211,6 +211,12 @@ export interface TxnMetadata {
   committed_positions: [number, number][];
 }
 
+/** What caused a violation: a Kafka rule, a fault of the scenario, or (never expected) a model bug. */
+export type Mechanism =
+  | "idempotence_off" | "retry_overtook" | "producer_restart" | "epoch_bump_after_expiry"
+  | "state_expired" | "state_expired_by_fault" | "snapshot_keeps_last_batch" | "crafted_request"
+  | "new_partition_race" | "acks_not_all" | "unclean_election" | "textbook_rule" | "model_bug";
+
 /** One entry of the simulation's event log. `type` names the event; other fields depend on it. */
 export interface LabEvent {
   index: number;
@@ -312,7 +318,7 @@ export interface InvariantResult {
   applicable: boolean;
   holds: boolean;
   violation_count: number;
-  violations: { event: number | null; explanation: string }[];
+  violations: { event: number | null; explanation: string; mechanism: Mechanism }[];
 }
 
 export interface Report {

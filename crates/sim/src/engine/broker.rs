@@ -21,9 +21,9 @@ const MAX_BATCHES_PER_FETCH: usize = 50;
 pub(crate) fn rebuild_producer_state(
     log: &[LogBatch],
     space: SequenceSpace,
-) -> (ProducerStateTable, Vec<super::AbortedTxn>) {
+) -> (ProducerStateTable, super::AbortedIndex) {
     let mut table = ProducerStateTable::default();
-    let mut aborted = Vec::new();
+    let mut aborted = super::AbortedIndex::default();
     for batch in log.iter().filter(|b| b.producer_id >= 0) {
         apply_to_state(&mut table, &mut aborted, batch, space);
     }
@@ -33,7 +33,7 @@ pub(crate) fn rebuild_producer_state(
 /// What every replica does with an appended batch: leaders after their checks, followers blindly.
 pub(crate) fn apply_to_state(
     table: &mut ProducerStateTable,
-    aborted: &mut Vec<super::AbortedTxn>,
+    aborted: &mut super::AbortedIndex,
     batch: &LogBatch,
     space: SequenceSpace,
 ) {
@@ -59,7 +59,7 @@ pub(crate) fn apply_to_state(
 
 fn explain(verdict: &BrokerVerdict) -> String {
     match verdict {
-        BrokerVerdict::Appended { base_offset, last_offset } => {
+        BrokerVerdict::Appended { base_offset, last_offset, .. } => {
             format!("appended at offsets {base_offset}–{last_offset}")
         }
         BrokerVerdict::Duplicate { base_offset, last_offset } => format!(
@@ -186,6 +186,7 @@ impl Simulation {
                 BrokerVerdict::Appended {
                     base_offset,
                     last_offset,
+                    ..
                 }
                 | BrokerVerdict::Duplicate {
                     base_offset,
@@ -270,7 +271,8 @@ impl Simulation {
             max_timestamp_ms: wire.max_timestamp_ms,
         };
         let replica = self.brokers[broker as usize].replica(partition);
-        let had_state = replica.producer_state.entry(wire.producer_id).is_some();
+        let unknown_producer =
+            wire.producer_id >= 0 && replica.producer_state.entry(wire.producer_id).is_none();
         if wire.producer_id >= 0
             && !wire.transactional
             && replica
@@ -308,7 +310,7 @@ impl Simulation {
             }
         }
         let leader_epoch = self.partitions[partition as usize].leader_epoch;
-        let appended_event = self.events.len() as u64;
+        let appended_event = self.event_count;
         let replica = self.brokers[broker as usize].replica_mut(partition);
         let base_offset = replica.log_end_offset();
         let records = wire
@@ -334,7 +336,7 @@ impl Simulation {
             max_timestamp_ms: wire.max_timestamp_ms,
             records,
             appended_event,
-            appended_without_state: wire.producer_id >= 0 && !had_state,
+            appended_without_state: unknown_producer,
             transactional: wire.transactional,
             control: None,
         };
@@ -345,6 +347,7 @@ impl Simulation {
         BrokerVerdict::Appended {
             base_offset,
             last_offset,
+            unknown_producer,
         }
     }
 
@@ -405,6 +408,7 @@ impl Simulation {
             if fault == Fault::DropResponse {
                 self.emit(EventKind::FaultInjected {
                     description: fault.describe(),
+                    fault: Some(fault.clone()),
                 });
                 reset = true;
             } else {
@@ -415,6 +419,7 @@ impl Simulation {
         if rate > 0.0 && self.rng.random_bool(rate) {
             self.emit(EventKind::FaultInjected {
                 description: "random fault: response lost".into(),
+                fault: None,
             });
             reset = true;
         }
@@ -890,6 +895,7 @@ impl Simulation {
                         broker: b as BrokerId,
                         partition,
                         producer_id,
+                        by_fault: false,
                     });
                 }
             }

@@ -635,12 +635,14 @@ impl Simulation {
                 Fault::DropRequest => {
                     self.emit(EventKind::FaultInjected {
                         description: fault.describe(),
+                        fault: Some(fault.clone()),
                     });
                     dropped = true;
                 }
                 Fault::CorruptRequest => {
                     self.emit(EventKind::FaultInjected {
                         description: fault.describe(),
+                        fault: Some(fault.clone()),
                     });
                     if let Some(r) = self.requests.get_mut(&request_id) {
                         r.corrupted = true;
@@ -653,6 +655,7 @@ impl Simulation {
         if rate > 0.0 && self.rng.random_bool(rate) {
             self.emit(EventKind::FaultInjected {
                 description: "random fault: request lost".into(),
+                fault: None,
             });
             dropped = true;
         }

@@ -13,6 +13,7 @@ impl Simulation {
     pub(crate) fn apply_fault(&mut self, fault: &Fault, _cause: Option<u64>) {
         self.emit(EventKind::FaultInjected {
             description: fault.describe(),
+            fault: Some(fault.clone()),
         });
         match *fault {
             Fault::DropRequest | Fault::DropResponse | Fault::CorruptRequest => {}
@@ -76,6 +77,7 @@ impl Simulation {
                             broker: b as BrokerId,
                             partition,
                             producer_id,
+                            by_fault: true,
                         });
                     }
                 }
@@ -247,6 +249,7 @@ impl Simulation {
         }
         self.emit(EventKind::BrokerStarted {
             broker,
+            from_snapshot: clean,
             producer_state_from: if clean {
                 "snapshot (last batch per producer)".into()
             } else {

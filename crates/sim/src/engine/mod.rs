@@ -158,7 +158,13 @@ pub struct Simulation {
     queue: BinaryHeap<Reverse<Scheduled>>,
     next_order: u64,
     pub(crate) rng: ChaCha8Rng,
+    /// Every event so far, when the run keeps them (see [`Simulation::keep_events`]).
     pub(crate) events: Vec<Event>,
+    /// Events emitted so far, kept or not: the next event's index.
+    pub(crate) event_count: u64,
+    keep_events: bool,
+    /// Counters, per-response checks and explaining conditions, fed every event.
+    pub(crate) history: crate::invariants::history::History,
     pub(crate) producers: Vec<ProducerClient>,
     pub(crate) brokers: Vec<Broker>,
     pub(crate) partitions: Vec<PartitionMeta>,
@@ -200,6 +206,10 @@ impl Simulation {
         let brokers: Vec<Broker> = (0..cluster.brokers)
             .map(|b| Broker::new(b, &partitions))
             .collect();
+        let history_producers: Vec<(bool, bool)> = configs
+            .iter()
+            .map(|c| (c.idempotent, c.transactional_id.is_some()))
+            .collect();
         let producers: Vec<ProducerClient> = configs
             .into_iter()
             .enumerate()
@@ -216,6 +226,9 @@ impl Simulation {
             next_order: 0,
             rng: ChaCha8Rng::seed_from_u64(scenario.seed),
             events: Vec::new(),
+            event_count: 0,
+            keep_events: true,
+            history: crate::invariants::history::History::new(history_producers),
             producers,
             brokers,
             partitions,
@@ -318,12 +331,32 @@ impl Simulation {
     }
 
     pub(crate) fn emit(&mut self, kind: EventKind) {
-        let index = self.events.len() as u64;
-        self.events.push(Event {
-            index,
+        let event = Event {
+            index: self.event_count,
             time_ms: self.now_ms,
             kind,
-        });
+        };
+        self.event_count += 1;
+        self.history.observe(&event);
+        if self.keep_events {
+            self.events.push(event);
+        }
+    }
+
+    /// Whether the run keeps every event (the default; the UI and `events()` need them). A long
+    /// headless run can switch it off: counters, invariants and the report do not need the
+    /// list, so memory then grows with the logs, not with the events. Events emitted while it
+    /// is off are not recovered by switching it on again.
+    pub fn keep_events(&mut self, keep: bool) {
+        self.keep_events = keep;
+        if !keep {
+            self.events = Vec::new();
+        }
+    }
+
+    /// How many events the run has emitted, kept or not.
+    pub fn event_count(&self) -> u64 {
+        self.event_count
     }
 
     /// The scenario this run was built from.
@@ -336,7 +369,7 @@ impl Simulation {
         self.now_ms
     }
 
-    /// Every event so far, in order.
+    /// Every event so far, in order (empty when the run does not keep them).
     pub fn events(&self) -> &[Event] {
         &self.events
     }

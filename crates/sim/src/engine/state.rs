@@ -576,6 +576,31 @@ pub struct AbortedTxn {
     pub last_offset: Offset,
 }
 
+/// The aborted-transaction index of one log (what `read_committed` consumers use to skip aborted
+/// data): per producer id, its aborted transactions in offset order. They never overlap, so a
+/// lookup is a binary search.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AbortedIndex(BTreeMap<ProducerId, Vec<AbortedTxn>>);
+
+impl AbortedIndex {
+    /// Records an aborted transaction; markers are appended in log order, so each producer's
+    /// list stays sorted.
+    pub fn push(&mut self, txn: AbortedTxn) {
+        let list = self.0.entry(txn.producer_id).or_default();
+        debug_assert!(list.last().is_none_or(|a| a.last_offset < txn.first_offset));
+        list.push(txn);
+    }
+
+    /// Whether the record at `offset` of `producer_id` belongs to an aborted transaction.
+    pub fn contains(&self, producer_id: ProducerId, offset: Offset) -> bool {
+        let Some(list) = self.0.get(&producer_id) else {
+            return false;
+        };
+        let i = list.partition_point(|a| a.last_offset <= offset);
+        list.get(i).is_some_and(|a| a.first_offset <= offset)
+    }
+}
+
 /// One batch in a partition log, as appended by the leader.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogBatch {
@@ -631,8 +656,8 @@ pub struct Replica {
     pub parked_fetches: BTreeSet<BrokerId>,
     /// Whether this replica's log has ever held a record (KAFKA-15591 looks at this).
     pub ever_written: bool,
-    /// Aborted transactions in this log, oldest first.
-    pub aborted: Vec<AbortedTxn>,
+    /// Aborted transactions in this log.
+    pub aborted: AbortedIndex,
 }
 
 impl Replica {
@@ -670,9 +695,14 @@ impl Replica {
 
     /// Whether the record at `offset` of producer `producer_id` belongs to an aborted transaction.
     pub fn is_aborted(&self, producer_id: ProducerId, offset: Offset) -> bool {
-        self.aborted.iter().any(|a| {
-            a.producer_id == producer_id && a.first_offset <= offset && offset < a.last_offset
-        })
+        self.aborted.contains(producer_id, offset)
+    }
+
+    /// Whether a data batch belongs to an aborted transaction (a batch never straddles a marker).
+    pub fn is_aborted_batch(&self, batch: &LogBatch) -> bool {
+        batch.transactional
+            && batch.control.is_none()
+            && self.is_aborted(batch.producer_id, batch.base_offset)
     }
 }
 

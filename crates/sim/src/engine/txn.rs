@@ -745,7 +745,7 @@ impl Simulation {
         marker: ControlMarker,
     ) {
         let leader_epoch = self.partitions[partition as usize].leader_epoch;
-        let appended_event = self.events.len() as u64;
+        let appended_event = self.event_count;
         let now = self.now_ms;
         let space = self.space;
         let replica = self.brokers[broker as usize].replica_mut(partition);

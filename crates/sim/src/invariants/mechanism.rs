@@ -1,0 +1,117 @@
+//! Why a guarantee did not hold: a Kafka rule or a fault the scenario named, each with the place
+//! in Kafka's code, KIP or JIRA that makes it so. `ModelBug` is the one cause that explains
+//! nothing: the random-fault sweep treats it as a finding to fix.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mechanism {
+    /// A retried batch without a producer id is appended again.
+    IdempotenceOff,
+    /// Without idempotence a retry goes to the front of the queue and overtakes later batches.
+    RetryOvertook,
+    /// A producer without `transactional.id` restarted: a new producer id, and the application
+    /// re-sent what it had no answer for.
+    ProducerRestart,
+    /// A batch expired after `delivery.timeout.ms` with its fate unknown; the client bumped the
+    /// epoch and renumbered the batches in flight, one of which the broker had written.
+    EpochBumpAfterExpiry,
+    /// The broker had forgotten the producer after `producer.id.expiration.ms`.
+    StateExpired,
+    /// An `expire_producer_state` fault made every replica forget the partition's producers.
+    StateExpiredByFault,
+    /// A clean restart loaded a snapshot that keeps only the last batch of each producer.
+    SnapshotKeepsLastBatch,
+    /// A crafted request (`inject_produce`) with this producer id moved the broker's state.
+    CraftedRequest,
+    /// Brokers 2.5–4.4 accept an unknown producer at any sequence on a fresh partition.
+    NewPartitionRace,
+    /// With `acks` 0 or 1 the leader answered before the followers had the record.
+    AcksNotAll,
+    /// An unclean election picked a replica outside the ISR.
+    UncleanElection,
+    /// The textbook rule, which Kafka does not use, discarded a batch it had never written.
+    TextbookRule,
+    /// No Kafka rule and no named fault explains it: a defect of the model.
+    ModelBug,
+}
+
+impl Mechanism {
+    /// Every mechanism, in a stable order (for reports that count them).
+    pub const ALL: [Mechanism; 13] = [
+        Mechanism::IdempotenceOff,
+        Mechanism::RetryOvertook,
+        Mechanism::ProducerRestart,
+        Mechanism::EpochBumpAfterExpiry,
+        Mechanism::StateExpired,
+        Mechanism::StateExpiredByFault,
+        Mechanism::SnapshotKeepsLastBatch,
+        Mechanism::CraftedRequest,
+        Mechanism::NewPartitionRace,
+        Mechanism::AcksNotAll,
+        Mechanism::UncleanElection,
+        Mechanism::TextbookRule,
+        Mechanism::ModelBug,
+    ];
+
+    /// The snake_case name used in reports and by the sweep.
+    pub fn id(self) -> &'static str {
+        match self {
+            Mechanism::IdempotenceOff => "idempotence_off",
+            Mechanism::RetryOvertook => "retry_overtook",
+            Mechanism::ProducerRestart => "producer_restart",
+            Mechanism::EpochBumpAfterExpiry => "epoch_bump_after_expiry",
+            Mechanism::StateExpired => "state_expired",
+            Mechanism::StateExpiredByFault => "state_expired_by_fault",
+            Mechanism::SnapshotKeepsLastBatch => "snapshot_keeps_last_batch",
+            Mechanism::CraftedRequest => "crafted_request",
+            Mechanism::NewPartitionRace => "new_partition_race",
+            Mechanism::AcksNotAll => "acks_not_all",
+            Mechanism::UncleanElection => "unclean_election",
+            Mechanism::TextbookRule => "textbook_rule",
+            Mechanism::ModelBug => "model_bug",
+        }
+    }
+
+    /// Whether a Kafka rule or a named fault accounts for the violation.
+    pub fn is_explained(self) -> bool {
+        self != Mechanism::ModelBug
+    }
+
+    /// The rule or fault in words, with the Kafka source that makes it so.
+    pub fn cause(self) -> &'static str {
+        match self {
+            Mechanism::IdempotenceOff => "idempotence was off, so the retried batch carried no producer id and was appended again (KafkaProducer javadoc; Sender.reenqueueBatch)",
+            Mechanism::RetryOvertook => "idempotence was off, so the retry went to the front of the queue while later batches were in flight (RecordAccumulator.reenqueue: addFirst)",
+            Mechanism::ProducerRestart => "the producer restarted without a transactional.id: the new session got a new producer id and the application re-sent what it had no answer for; idempotence holds within one session only (TransactionCoordinator.handleInitProducerId with a null transactional.id; KIP-854)",
+            Mechanism::EpochBumpAfterExpiry => "a batch expired after delivery.timeout.ms while the broker may have written it; the client bumped the epoch and renumbered the batches behind it, so a batch the broker already had looked new (TransactionManager.maybeResolveSequences; KAFKA-14034)",
+            Mechanism::StateExpired => "the broker had dropped the producer's state after producer.id.expiration.ms, and an unknown producer is accepted with any sequence (ProducerStateManager.removeExpiredProducers; KIP-360)",
+            Mechanism::StateExpiredByFault => "an expire_producer_state fault made the replicas forget the producer, and an unknown producer is accepted with any sequence (ProducerStateManager.removeExpiredProducers; KIP-360)",
+            Mechanism::SnapshotKeepsLastBatch => "a clean restart loaded a producer-state snapshot, which keeps only the last batch of each producer, so a retry of an older batch was out of order and the client bumped its epoch (ProducerStateManager.writeSnapshot; TransactionManager.canRetry)",
+            Mechanism::CraftedRequest => "a crafted produce request (inject_produce) with this producer id changed what the broker expected next",
+            Mechanism::NewPartitionRace => "brokers 2.5–4.4 accept an unknown producer at any sequence on a partition that never held a record, so a later batch got in before the failed first one, whose retry then bumped the epoch (KAFKA-15591, fixed in 4.5)",
+            Mechanism::AcksNotAll => "with acks=0 or acks=1 the leader answers before followers have the record; a leader failure then loses it",
+            Mechanism::UncleanElection => "an unclean leader election picked a replica outside the ISR, which lacked records the old leader had (unclean.leader.election.enable)",
+            Mechanism::TextbookRule => "the textbook rule, which Kafka does not use, decided: it accepts any higher sequence, a gap included, and discards anything else as a duplicate, even a batch it never wrote",
+            Mechanism::ModelBug => "no Kafka rule and no fault of the scenario explains this: a defect of the model",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_only_the_model_bug_is_unexplained() {
+        let ids: std::collections::BTreeSet<&str> = Mechanism::ALL.iter().map(|m| m.id()).collect();
+        assert_eq!(ids.len(), Mechanism::ALL.len());
+        for m in Mechanism::ALL {
+            assert_eq!(m.is_explained(), m != Mechanism::ModelBug);
+            assert!(!m.cause().is_empty());
+            let json = serde_json::to_string(&m).unwrap();
+            assert_eq!(json, format!("\"{}\"", m.id()));
+        }
+    }
+}
