@@ -17,6 +17,7 @@ pub mod config;
 mod engine;
 pub mod error;
 pub mod event;
+pub mod explore;
 pub mod fault;
 pub mod invariants;
 pub mod limits;

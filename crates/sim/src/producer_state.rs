@@ -111,6 +111,13 @@ pub enum RejectReason {
     UnknownProducerNotAtZero { got: Sequence },
     /// The batch's epoch is lower than the broker's.
     StaleEpoch { current: Epoch, got: Epoch },
+    /// A transactional batch for a partition that is not in the producer's ongoing
+    /// transaction, as the coordinator answered the leader's verification (KIP-890).
+    NotInTransaction,
+    /// The coordinator answered the verification that this epoch is fenced.
+    FencedByCoordinator,
+    /// A non-transactional batch from a producer id with a transaction open here.
+    TransactionOpen,
 }
 
 /// Producer state of one partition replica.
@@ -314,6 +321,23 @@ impl ProducerStateTable {
             .values()
             .filter(|e| e.current_txn_first_offset.is_none())
             .filter(|e| now_ms.saturating_sub(e.last_timestamp_ms) >= expiration_ms)
+            .map(|e| e.producer_id)
+            .collect();
+        for pid in &expired {
+            self.entries.remove(pid);
+        }
+        expired
+    }
+
+    /// Forgets every producer at once, as if `producer.id.expiration.ms` had passed for all of
+    /// them, with `removeExpiredProducers`' own exception: a producer with an open transaction
+    /// is never expired (`ProducerStateManager.isProducerExpired` checks
+    /// `currentTxnFirstOffset`). Returns the forgotten producer ids.
+    pub fn expire_all(&mut self) -> Vec<ProducerId> {
+        let expired: Vec<ProducerId> = self
+            .entries
+            .values()
+            .filter(|e| e.current_txn_first_offset.is_none())
             .map(|e| e.producer_id)
             .collect();
         for pid in &expired {
@@ -623,6 +647,20 @@ mod tests {
         assert!(table.remove_expired(u64::MAX / 2, 1).is_empty());
         table.record_marker(PID, 0, 0);
         assert_eq!(table.remove_expired(u64::MAX / 2, 1), vec![PID]);
+    }
+
+    // PSM.isProducerExpired: `!currentTxnFirstOffset.isPresent && now - lastTimestamp >= ...`.
+    #[test]
+    fn expiring_everything_keeps_producers_with_an_open_transaction() {
+        let mut table = table_with(1);
+        let open = IncomingBatch {
+            producer_id: 2000,
+            ..batch(0, 0, 1)
+        };
+        table.record_append_in_txn(&open, 5, 5, true);
+        assert_eq!(table.expire_all(), vec![PID]);
+        assert!(table.has_open_transaction(2000));
+        assert_eq!(table.first_unstable_offset(), Some(5));
     }
 
     #[test]

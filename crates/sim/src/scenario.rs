@@ -11,6 +11,7 @@ use crate::limits::{
     MAX_FAULTS, MAX_NAME_CHARS, MAX_NETWORK_MS, MAX_SCENARIO_BYTES, MAX_STEPS, MAX_TOTAL_MESSAGES,
     MAX_TRANSACTION_SIZE, STEPS_PER_BATCH, STEPS_PER_FOLLOWER_BATCH, STEPS_PER_IDLE_FETCH,
 };
+use crate::producer_state::NUM_BATCHES_TO_RETAIN;
 use crate::types::{PartitionId, TimeMs};
 
 pub use crate::limits::{MAX_BROKERS, MAX_DURATION_MS, MAX_PARTITIONS, MAX_PRODUCERS};
@@ -242,13 +243,16 @@ impl Scenario {
             .max()
             .unwrap_or(1)
             .min(MAX_BATCH_RECORDS);
-        // A batch of n records takes n consecutive sequences: the space must hold one batch.
-        if c.sequence_max < 1 || i64::from(c.sequence_max) + 1 < i64::from(largest_batch) {
+        // The broker caches the last 5 batches. If the space held fewer than 6 batches, a batch
+        // after the wrap could carry the very range of a cached one, and findDuplicateBatch
+        // would take new records for a retry: a tiny space shows the wrap, not that artefact.
+        let least = i64::from(largest_batch) * (NUM_BATCHES_TO_RETAIN as i64 + 1) - 1;
+        if i64::from(c.sequence_max) < least.max(1) {
             return Err(err(
                 "cluster.sequence_max",
                 format!(
-                    "expected at least 1 and at least batch.size - 1 ({}) so a whole batch fits the sequence space, got {}",
-                    largest_batch.saturating_sub(1).max(1),
+                    "expected at least {} (6 × the largest batch.size − 1), so a batch after the wrap never repeats the range of one of the 5 batches the broker caches; got {}",
+                    least.max(1),
                     c.sequence_max
                 ),
             ));

@@ -350,12 +350,18 @@ impl Simulation {
                 ("response", label, Some(*request))
             }
             Payload::ConnectionReset { .. } => ("reset", "connection reset".to_string(), None),
+            Payload::ConnectionClosedByClient { .. } => {
+                ("reset", "connection closed (FIN)".to_string(), None)
+            }
             Payload::TxnRequest { request, .. } => (
                 "txn",
                 match request {
-                    crate::engine::TxnRequestPublic::InitProducerId => {
+                    crate::engine::TxnRequestPublic::InitProducerId { expected: None } => {
                         "InitProducerId(transactional.id)".to_string()
                     }
+                    crate::engine::TxnRequestPublic::InitProducerId {
+                        expected: Some((pid, epoch)),
+                    } => format!("InitProducerId(bump pid {pid} epoch {epoch})"),
                     crate::engine::TxnRequestPublic::AddPartitions { partitions, .. } => {
                         format!("AddPartitionsToTxn {partitions:?}")
                     }
@@ -382,9 +388,17 @@ impl Simulation {
                 format!("WriteTxnMarker p{partition} {marker:?}"),
                 None,
             ),
-            Payload::WriteTxnMarkerResponse { partition, .. } => {
-                ("marker", format!("marker written p{partition}"), None)
-            }
+            Payload::WriteTxnMarkerResponse {
+                partition, error, ..
+            } => (
+                "marker",
+                if *error == crate::error::KafkaError::None {
+                    format!("marker written p{partition}")
+                } else {
+                    format!("marker p{partition}: {error}")
+                },
+                None,
+            ),
             Payload::Fetch {
                 partition,
                 fetch_offset,

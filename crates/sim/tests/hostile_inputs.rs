@@ -201,6 +201,7 @@ fn corpus() -> Vec<(String, String)> {
         (cluster("sequence_max", json!(0)), "cluster.sequence_max"),
         (cluster("sequence_max", json!(-5)), "cluster.sequence_max"),
         (cluster("sequence_max", json!(2)), "cluster.sequence_max"),
+        (cluster("sequence_max", json!(28)), "cluster.sequence_max"),
         (
             cluster("sequence_max", json!(3_000_000_000u64)),
             "cluster.sequence_max",
@@ -613,20 +614,20 @@ fn corpus() -> Vec<(String, String)> {
         ),
         (
             with_all(&[
-                (&["cluster", "sequence_max"], json!(9)),
+                (&["cluster", "sequence_max"], json!(29)),
                 (
                     &["faults"],
-                    json!([{"when": {"at_ms": 1}, "fault": {"type": "inject_produce", "partition": 0, "producer_id": 1, "epoch": 0, "base_sequence": 10, "record_count": 1}}]),
+                    json!([{"when": {"at_ms": 1}, "fault": {"type": "inject_produce", "partition": 0, "producer_id": 1, "epoch": 0, "base_sequence": 30, "record_count": 1}}]),
                 ),
             ]),
             "faults[0].fault.base_sequence",
         ),
         (
             with_all(&[
-                (&["cluster", "sequence_max"], json!(9)),
+                (&["cluster", "sequence_max"], json!(29)),
                 (
                     &["faults"],
-                    json!([{"when": {"at_ms": 1}, "fault": {"type": "inject_produce", "partition": 0, "producer_id": 1, "epoch": 0, "base_sequence": 0, "record_count": 11}}]),
+                    json!([{"when": {"at_ms": 1}, "fault": {"type": "inject_produce", "partition": 0, "producer_id": 1, "epoch": 0, "base_sequence": 0, "record_count": 31}}]),
                 ),
             ]),
             "faults[0].fault.record_count",
@@ -735,8 +736,8 @@ fn the_largest_values_accepted_run_without_overflow() {
                "faults": [{"when": {"at_ms": 0}, "fault": {"type": "inject_produce", "partition": 0,
                            "producer_id": 1000, "epoch": 0, "base_sequence": i32::MAX - 2, "record_count": 100}}]}),
         // A tiny sequence space that just holds a batch.
-        json!({"cluster": {"sequence_max": 4}, "producers": [{"workload": {"messages": 40}}]}),
-        json!({"cluster": {"sequence_max": 1}, "producers": [{"config": {"batch.size": 2}, "workload": {"messages": 40}}]}),
+        json!({"cluster": {"sequence_max": 29}, "producers": [{"workload": {"messages": 80}}]}),
+        json!({"cluster": {"sequence_max": 11}, "producers": [{"config": {"batch.size": 2}, "workload": {"messages": 40}}]}),
         // Every duration at its top.
         json!({"duration_ms": 7 * 86_400_000u64,
                "cluster": {"producer.id.expiration.ms": top, "producer.id.expiration.check.interval.ms": top,

@@ -161,7 +161,10 @@ fn expired_producer_state_turns_a_retry_into_a_duplicate() {
         .find(|i| i.id == "no_duplicates")
         .unwrap()
         .violations[0];
-    assert_eq!(v.mechanism, idempotence_sim::invariants::Mechanism::StateExpired);
+    assert_eq!(
+        v.mechanism,
+        idempotence_sim::invariants::Mechanism::StateExpired
+    );
     assert!(
         v.explanation.contains("producer.id.expiration.ms"),
         "{}",
@@ -305,16 +308,43 @@ fn not_enough_replicas_is_checked_before_anything_is_appended() {
 
 #[test]
 fn sequence_wrap_around_is_accepted() {
+    // A space of 30 sequences (the least that holds six batches of 5): the seventh batch
+    // wraps to 0, which inSequence accepts after the top.
     let r = run(scenario(
-        r#"{"cluster":{"sequence_max":7},"producers":[{"workload":{"messages":20}}]}"#,
+        r#"{"cluster":{"sequence_max":29},"producers":[{"workload":{"messages":40}}]}"#,
     ));
     let seqs: Vec<(i32, i32)> = r
         .responses
         .iter()
         .map(|x| (x.base_sequence, x.last_sequence))
         .collect();
-    assert_eq!(seqs, vec![(0, 4), (5, 1), (2, 6), (7, 3)]);
+    assert_eq!(
+        seqs,
+        vec![
+            (0, 4),
+            (5, 9),
+            (10, 14),
+            (15, 19),
+            (20, 24),
+            (25, 29),
+            (0, 4),
+            (5, 9)
+        ]
+    );
     assert!(r.responses.iter().all(|x| x.error == KafkaError::None));
+    assert_eq!(r.partitions[0].log.len(), 40);
+}
+
+#[test]
+fn a_space_too_small_for_six_batches_is_refused() {
+    // With 8 sequences and batches of 5, the broker's cache of 5 batches would hold the range
+    // a batch after the wrap takes, and findDuplicateBatch would drop new records as retries.
+    let e = Scenario::from_json(
+        r#"{"cluster":{"sequence_max":7},"producers":[{"workload":{"messages":20}}]}"#,
+    )
+    .unwrap_err();
+    assert_eq!(e.path, "cluster.sequence_max");
+    assert!(e.message.contains("at least 29"), "{}", e.message);
 }
 
 #[test]

@@ -78,6 +78,15 @@ fn explain(verdict: &BrokerVerdict) -> String {
             Some(RejectReason::StaleEpoch { current, got }) => {
                 format!("{error}: epoch {got} is older than the current epoch {current}")
             }
+            Some(RejectReason::NotInTransaction) => format!(
+                "{error}: the coordinator says this partition is not in the producer's ongoing transaction (verification, KIP-890); nothing appended"
+            ),
+            Some(RejectReason::FencedByCoordinator) => format!(
+                "{error}: the coordinator has fenced this producer epoch (verification, KIP-890); nothing appended"
+            ),
+            Some(RejectReason::TransactionOpen) => format!(
+                "{error}: a non-transactional batch while this producer id has a transaction open here; nothing appended"
+            ),
             None => match error {
                 KafkaError::NotEnoughReplicas => "NOT_ENOUGH_REPLICAS: the ISR is smaller than min.insync.replicas; nothing appended".into(),
                 KafkaError::NotLeaderOrFollower => "NOT_LEADER_OR_FOLLOWER: this broker does not lead the partition".into(),
@@ -173,6 +182,13 @@ impl Simulation {
                     error: KafkaError::NotLeaderOrFollower,
                     reason: None,
                 }
+            } else if let Some((error, reason)) =
+                self.transaction_verification(broker, request_id, index)
+            {
+                BrokerVerdict::Rejected {
+                    error,
+                    reason: Some(reason),
+                }
             } else if acks == Acks::All && meta.isr.len() < min_isr {
                 // Checked before duplicate detection: even a duplicate gets this error.
                 BrokerVerdict::Rejected {
@@ -248,6 +264,52 @@ impl Simulation {
         }
     }
 
+    /// KIP-890 part 1 (brokers 3.6+, `transaction.partition.verification.enable` on by
+    /// default): before the first transactional batch of a producer on a partition is
+    /// appended, the leader asks the transaction coordinator whether that partition is in the
+    /// producer's ongoing transaction (`ReplicaManager.appendRecords` → AddPartitionsToTxn
+    /// with `verifyOnly`). A late batch of a transaction that has already ended is refused
+    /// with INVALID_TXN_STATE, and one from a fenced epoch with INVALID_PRODUCER_EPOCH
+    /// (`AddPartitionsToTxnManager` maps PRODUCER_FENCED to it), instead of opening a
+    /// transaction nobody will end. The model reads the coordinator's state at once rather
+    /// than through a round trip.
+    fn transaction_verification(
+        &self,
+        broker: BrokerId,
+        request_id: u64,
+        index: usize,
+    ) -> Option<(KafkaError, RejectReason)> {
+        let request = &self.requests[&request_id];
+        let wire = &request.batches[index];
+        if !wire.transactional {
+            return None;
+        }
+        let replica = self.brokers[broker as usize].replica(wire.partition);
+        if replica
+            .producer_state
+            .has_open_transaction(wire.producer_id)
+        {
+            // Verified when the transaction's first batch came (the VerificationGuard).
+            return None;
+        }
+        let transactional_id = request
+            .producer
+            .and_then(|p| self.producers[p as usize].config.transactional_id.as_ref())?;
+        let not_in_transaction = (KafkaError::InvalidTxnState, RejectReason::NotInTransaction);
+        let Some(meta) = self.coordinator.get(transactional_id) else {
+            return Some(not_in_transaction);
+        };
+        if meta.producer_id != wire.producer_id || meta.epoch != wire.epoch {
+            return Some((
+                KafkaError::InvalidProducerEpoch,
+                RejectReason::FencedByCoordinator,
+            ));
+        }
+        let ongoing =
+            meta.status == super::TxnStatus::Ongoing && meta.partitions.contains(&wire.partition);
+        (!ongoing).then_some(not_in_transaction)
+    }
+
     /// Duplicate check, epoch fencing and sequence check, then the append.
     fn validate_and_append(
         &mut self,
@@ -281,7 +343,7 @@ impl Simulation {
         {
             return BrokerVerdict::Rejected {
                 error: KafkaError::InvalidTxnState,
-                reason: None,
+                reason: Some(RejectReason::TransactionOpen),
             };
         }
         if wire.producer_id >= 0 {
@@ -463,6 +525,27 @@ impl Simulation {
         self.finish_request(broker, request_id);
     }
 
+    /// The client's FIN arrived: requests the broker has not read yet are discarded with the
+    /// socket (the processor reads one request at a time, so they are still in its buffer).
+    pub(crate) fn client_closed_connection(
+        &mut self,
+        broker: BrokerId,
+        key: (ProducerIndex, u32, u32),
+    ) {
+        let conn = self.brokers[broker as usize]
+            .connections
+            .entry(key)
+            .or_default();
+        conn.closed = true;
+        let unread: Vec<u64> = conn.queue.drain(..).collect();
+        for request in unread {
+            self.emit(EventKind::RequestLost {
+                request,
+                why: "the client closed the connection before the broker read it".into(),
+            });
+        }
+    }
+
     fn finish_request(&mut self, broker: BrokerId, request_id: u64) {
         let request = &self.requests[&request_id];
         let Some(producer) = request.producer else {
@@ -495,7 +578,7 @@ impl Simulation {
 
     /// `checkEnoughReplicasReachOffset`: once the HW passes the batch, answer NONE, or
     /// NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank below min.insync.replicas meanwhile.
-    fn complete_delayed_produces(&mut self, broker: BrokerId, partition: PartitionId) {
+    pub(crate) fn complete_delayed_produces(&mut self, broker: BrokerId, partition: PartitionId) {
         let hw = self.brokers[broker as usize]
             .replica(partition)
             .high_watermark;
@@ -524,6 +607,42 @@ impl Simulation {
             if let Some(pending) = self.brokers[broker as usize].pending.remove(&request) {
                 self.respond(broker, request, pending.results);
             }
+        }
+        self.complete_delayed_markers(broker, partition, hw, isr_short);
+    }
+
+    /// Markers of this partition whose offset the high watermark has passed are written: NONE,
+    /// or NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank below its minimum meanwhile
+    /// (`checkEnoughReplicasReachOffset`, as for a produce).
+    fn complete_delayed_markers(
+        &mut self,
+        broker: BrokerId,
+        partition: PartitionId,
+        hw: Offset,
+        isr_short: bool,
+    ) {
+        let done: Vec<((String, PartitionId), super::PendingMarker)> = self.brokers
+            [broker as usize]
+            .pending_markers
+            .iter()
+            .filter(|((_, p), m)| *p == partition && hw >= m.required)
+            .map(|(k, m)| (k.clone(), m.clone()))
+            .collect();
+        for (key, marker) in done {
+            self.brokers[broker as usize].pending_markers.remove(&key);
+            let error = if isr_short {
+                KafkaError::NotEnoughReplicasAfterAppend
+            } else {
+                KafkaError::None
+            };
+            self.answer_marker(
+                broker,
+                marker.coordinator,
+                key.0,
+                partition,
+                marker.epoch,
+                error,
+            );
         }
     }
 
@@ -864,9 +983,16 @@ impl Simulation {
         });
     }
 
+    /// Removes a follower from the ISR. Only a partition with a leader shrinks its ISR (the
+    /// leader's `Partition.maybeShrinkIsr`, or the controller fencing a stopped broker), the
+    /// leader never leaves it, and the last member always stays, as the controller keeps it
+    /// (so a clean election can wait for that replica).
     pub(crate) fn remove_from_isr(&mut self, partition: PartitionId, broker: BrokerId, why: &str) {
         let meta = &mut self.partitions[partition as usize];
-        if meta.leader == Some(broker) || !meta.isr.contains(&broker) {
+        if meta.leader.is_none_or(|l| l == broker)
+            || !meta.isr.contains(&broker)
+            || meta.isr.len() <= 1
+        {
             return;
         }
         meta.isr.retain(|&b| b != broker);

@@ -812,6 +812,7 @@ impl Simulation {
         timed_out: Option<u64>,
         error: KafkaError,
     ) {
+        self.send_client_fin(producer, broker);
         let p = &mut self.producers[producer as usize];
         let conn = &mut p.connections[broker as usize];
         let failed: Vec<u64> = conn.in_flight.drain(..).collect();
@@ -844,6 +845,31 @@ impl Simulation {
         }
         self.request_metadata_refresh(producer);
         self.wake_producer_at(producer, self.now_ms);
+    }
+
+    /// Closing a connection sends a FIN after whatever is already on the wire; on a stalled
+    /// connection it is stuck behind the lost segment like everything else.
+    pub(crate) fn send_client_fin(&mut self, producer: ProducerIndex, broker: BrokerId) {
+        let p = &self.producers[producer as usize];
+        let conn = &p.connections[broker as usize];
+        if conn.in_flight.is_empty() {
+            return;
+        }
+        let (incarnation, generation, stalled) = (p.incarnation, conn.generation, conn.stalled);
+        let message = self.send_message(
+            Node::Producer(producer),
+            Node::Broker(broker),
+            Payload::ConnectionClosedByClient {
+                producer,
+                incarnation,
+                generation,
+            },
+        );
+        if stalled {
+            if let Some(m) = self.messages.get_mut(&message) {
+                m.doomed = true;
+            }
+        }
     }
 
     pub(crate) fn request_metadata_refresh(&mut self, producer: ProducerIndex) {
@@ -1061,10 +1087,14 @@ impl Simulation {
     // Producer restart.
 
     pub(crate) fn producer_restart_begin(&mut self, producer: ProducerIndex, down_ms: TimeMs) {
-        let p = &mut self.producers[producer as usize];
-        if !p.alive {
+        if !self.producers[producer as usize].alive {
             return;
         }
+        // The process dies: its operating system closes every socket it had open.
+        for broker in 0..self.brokers.len() as BrokerId {
+            self.send_client_fin(producer, broker);
+        }
+        let p = &mut self.producers[producer as usize];
         p.alive = false;
         p.incarnation += 1;
         let mut unacknowledged = Vec::new();

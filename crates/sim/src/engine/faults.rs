@@ -11,8 +11,12 @@ use crate::types::*;
 impl Simulation {
     /// Applies a fault now. `_cause` is the request whose sending or answer triggered it.
     pub(crate) fn apply_fault(&mut self, fault: &Fault, _cause: Option<u64>) {
+        let description = match self.why_fault_has_no_effect(fault) {
+            Some(why) => format!("{} (no effect: {why})", fault.describe()),
+            None => fault.describe(),
+        };
         self.emit(EventKind::FaultInjected {
-            description: fault.describe(),
+            description,
             fault: Some(fault.clone()),
         });
         match *fault {
@@ -69,9 +73,7 @@ impl Simulation {
                     let Some(replica) = self.brokers[b].replicas.get_mut(&partition) else {
                         continue;
                     };
-                    let expired: Vec<ProducerId> =
-                        replica.producer_state.entries.keys().copied().collect();
-                    replica.producer_state.entries.clear();
+                    let expired = replica.producer_state.expire_all();
                     for producer_id in expired {
                         self.emit(EventKind::ProducerStateExpired {
                             broker: b as BrokerId,
@@ -148,14 +150,55 @@ impl Simulation {
         }
     }
 
+    /// Why a fault changes nothing now, said in the event log rather than left silent.
+    fn why_fault_has_no_effect(&self, fault: &Fault) -> Option<String> {
+        match *fault {
+            Fault::ShrinkIsr { partition, broker } => {
+                let meta = &self.partitions[partition as usize];
+                match meta.leader {
+                    // Partition.maybeShrinkIsr runs on the leader; no leader, no shrink.
+                    None => Some(format!(
+                        "partition {partition} has no leader to shrink its ISR"
+                    )),
+                    Some(l) if l == broker => Some(format!(
+                        "broker {broker} leads partition {partition}, and a leader never removes itself from the ISR"
+                    )),
+                    Some(_) if !meta.isr.contains(&broker) => Some(format!(
+                        "broker {broker} is not in the ISR of partition {partition}"
+                    )),
+                    Some(_) => None,
+                }
+            }
+            Fault::CrashBroker { broker, .. } if !self.brokers[broker as usize].alive => {
+                Some(format!("broker {broker} is already stopped"))
+            }
+            Fault::CrashLeader { partition, .. }
+                if self.partitions[partition as usize].leader.is_none() =>
+            {
+                Some(format!("partition {partition} has no leader"))
+            }
+            Fault::RestartProducer { producer, .. } if !self.producers[producer as usize].alive => {
+                Some(format!("producer {producer} is already restarting"))
+            }
+            Fault::InjectProduce { partition, .. }
+                if self.partitions[partition as usize].leader.is_none() =>
+            {
+                Some(format!("partition {partition} has no leader to send it to"))
+            }
+            _ => None,
+        }
+    }
+
     fn crash_broker(&mut self, broker: BrokerId, clean: bool, down_ms: TimeMs) {
         if !self.brokers[broker as usize].alive {
             return;
         }
         let b = &mut self.brokers[broker as usize];
         b.alive = false;
+        b.incarnation += 1;
         b.fetching.clear();
         b.pending.clear();
+        b.pending_markers.clear();
         b.connections.clear();
         for replica in b.replicas.values_mut() {
             replica.parked_fetches.clear();
@@ -239,13 +282,17 @@ impl Simulation {
         let expiration = self.scenario.cluster.producer_id_expiration_ms;
         let b = &mut self.brokers[broker as usize];
         b.alive = true;
-        for replica in b.replicas.values_mut() {
+        let mut expired = Vec::new();
+        for (&partition, replica) in b.replicas.iter_mut() {
             if !clean {
                 (replica.producer_state, replica.aborted) =
                     rebuild_producer_state(&replica.log, space);
             }
-            // Expired entries are dropped as the snapshot or log is loaded.
-            replica.producer_state.remove_expired(now, expiration);
+            // Expired entries are dropped as the snapshot or log is loaded
+            // (ProducerStateManager.loadFromSnapshot, testRemoveExpiredPidsOnReload).
+            for producer_id in replica.producer_state.remove_expired(now, expiration) {
+                expired.push((partition, producer_id));
+            }
         }
         self.emit(EventKind::BrokerStarted {
             broker,
@@ -256,6 +303,14 @@ impl Simulation {
                 "log replay (up to 5 batches per producer)".into()
             },
         });
+        for (partition, producer_id) in expired {
+            self.emit(EventKind::ProducerStateExpired {
+                broker,
+                partition,
+                producer_id,
+                by_fault: false,
+            });
+        }
         for partition in 0..self.partitions.len() as PartitionId {
             let meta = &self.partitions[partition as usize];
             if !meta.replicas.contains(&broker) {

@@ -128,6 +128,12 @@ pub(crate) enum Action {
     },
     /// The coordinator re-sends markers and expires transactions.
     CoordinatorTick,
+    /// A WriteTxnMarkers append's DelayedProduce expires.
+    MarkerTimeout {
+        broker: BrokerId,
+        transactional_id: String,
+        partition: PartitionId,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,6 +192,8 @@ pub struct Simulation {
     pub(crate) coordinator: std::collections::BTreeMap<String, TxnMetadata>,
     pub(crate) next_txn_request_id: u64,
     pub(crate) coordinator_tick_scheduled: bool,
+    /// Markers the coordinator sent and has no answer for yet.
+    pub(crate) marker_sends: std::collections::BTreeMap<(String, PartitionId), MarkerSend>,
     steps: u64,
     finished: Option<String>,
 }
@@ -247,6 +255,7 @@ impl Simulation {
             coordinator: Default::default(),
             next_txn_request_id: 0,
             coordinator_tick_scheduled: false,
+            marker_sends: Default::default(),
             steps: 0,
             finished: None,
             scenario,
@@ -492,6 +501,11 @@ impl Simulation {
                 id,
             } => self.txn_request_timeout(producer, incarnation, id),
             Action::CoordinatorTick => self.coordinator_tick(),
+            Action::MarkerTimeout {
+                broker,
+                transactional_id,
+                partition,
+            } => self.marker_timeout(broker, transactional_id, partition),
         }
     }
 

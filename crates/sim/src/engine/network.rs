@@ -26,6 +26,11 @@ impl Simulation {
         let arrive_ms = earliest.max(*last);
         *last = arrive_ms;
         let doomed = self.link_is_cut(from, to, self.now_ms);
+        let incarnation = |node: Node| match node {
+            Node::Broker(b) => self.brokers[b as usize].incarnation,
+            _ => 0,
+        };
+        let (from_incarnation, to_incarnation) = (incarnation(from), incarnation(to));
         self.messages.insert(
             id,
             Message {
@@ -36,6 +41,8 @@ impl Simulation {
                 arrive_ms,
                 payload,
                 doomed,
+                from_incarnation,
+                to_incarnation,
             },
         );
         self.schedule(arrive_ms, Action::Deliver { message: id });
@@ -65,11 +72,9 @@ impl Simulation {
             self.message_lost(message);
             return;
         }
-        if let Node::Broker(b) = message.to {
-            if !self.brokers[b as usize].alive {
-                self.message_lost(message);
-                return;
-            }
+        if !self.connection_survived(&message) {
+            self.message_lost(message);
+            return;
         }
         match message.payload {
             Payload::InitProducerIdRequest {
@@ -125,24 +130,32 @@ impl Simulation {
                 epoch,
                 marker,
             } => {
-                let Node::Broker(broker) = message.to else {
+                let (Node::Broker(coordinator), Node::Broker(broker)) = (message.from, message.to)
+                else {
                     return;
                 };
                 self.handle_write_marker(
-                    broker,
-                    transactional_id,
-                    partition,
-                    producer_id,
-                    epoch,
-                    marker,
+                    (broker, coordinator),
+                    super::txn::MarkerWrite {
+                        transactional_id,
+                        partition,
+                        producer_id,
+                        epoch,
+                        marker,
+                    },
                 )
             }
             Payload::WriteTxnMarkerResponse {
                 transactional_id,
                 partition,
                 epoch,
-                ok,
-            } => self.handle_marker_response(transactional_id, partition, epoch, ok),
+                error,
+            } => {
+                let Node::Broker(leader) = message.from else {
+                    return;
+                };
+                self.handle_marker_response(transactional_id, partition, leader, epoch, error)
+            }
             Payload::ProduceResponse { request, results } => {
                 self.response_arrived(request, results)
             }
@@ -152,6 +165,16 @@ impl Simulation {
                 generation,
                 incarnation,
             } => self.connection_reset_arrived(producer, broker, generation, incarnation),
+            Payload::ConnectionClosedByClient {
+                producer,
+                incarnation,
+                generation,
+            } => {
+                let Node::Broker(broker) = message.to else {
+                    return;
+                };
+                self.client_closed_connection(broker, (producer, incarnation, generation));
+            }
             Payload::Fetch {
                 follower,
                 partition,
@@ -179,10 +202,43 @@ impl Simulation {
         }
     }
 
+    /// Whether the TCP connection a message travels on is still there: the receiving broker
+    /// has not stopped since it was sent, and between brokers neither end has (a stopped
+    /// follower's fetch dies with its process, as does its fetch session).
+    fn connection_survived(&self, message: &Message) -> bool {
+        let up = |node: Node, incarnation: u32| match node {
+            Node::Broker(b) => {
+                let b = &self.brokers[b as usize];
+                b.alive && b.incarnation == incarnation
+            }
+            _ => true,
+        };
+        if !up(message.to, message.to_incarnation) {
+            return false;
+        }
+        match (message.from, message.to) {
+            (Node::Broker(_), Node::Broker(_)) => up(message.from, message.from_incarnation),
+            _ => true,
+        }
+    }
+
     /// A message vanished (cut link, dead broker, doomed by a fault).
     fn message_lost(&mut self, message: Message) {
         match message.payload {
             Payload::Produce { request } => {
+                let crafted = self
+                    .requests
+                    .get(&request)
+                    .is_some_and(|r| r.producer.is_none());
+                if crafted {
+                    // Nobody waits for a crafted request's answer.
+                    self.emit(crate::event::EventKind::RequestLost {
+                        request,
+                        why: "lost in the network".into(),
+                    });
+                    self.close_request(request);
+                    return;
+                }
                 // The TCP stream stalls: the client learns nothing until its request timeout.
                 self.emit(crate::event::EventKind::RequestLost {
                     request,
@@ -229,7 +285,7 @@ impl Simulation {
             Payload::ProduceResponse { request, .. } => {
                 self.emit(crate::event::EventKind::ResponseLost { request });
             }
-            Payload::ConnectionReset { .. } => {}
+            Payload::ConnectionReset { .. } | Payload::ConnectionClosedByClient { .. } => {}
             // The client's request timeout and the coordinator's tick resend these.
             Payload::TxnRequest { .. }
             | Payload::TxnResponse { .. }

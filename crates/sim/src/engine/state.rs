@@ -151,6 +151,13 @@ pub struct ClientTxn {
     pub all_sent: bool,
     /// A batch failed: the transaction can only be aborted.
     pub abortable_error: Option<crate::error::KafkaError>,
+    /// `TransactionManager.epochBumpRequired`: a batch failed while the transaction was open,
+    /// so after the abort the client asks the coordinator for the next epoch (KIP-360), which
+    /// restarts every partition's sequence at 0.
+    pub epoch_bump_required: bool,
+    /// While the bump is under way: the producer id and epoch it bumps from, and whether the
+    /// application runs the aborted transaction again afterwards.
+    pub bumping_from: Option<(ProducerId, Epoch, bool)>,
     pub outcomes: Vec<TxnOutcome>,
 }
 
@@ -169,6 +176,10 @@ pub struct TxnMetadata {
     pub transactional_id: String,
     pub producer_id: ProducerId,
     pub epoch: Epoch,
+    /// The epoch before the last bump a client asked for (`lastProducerEpoch`): a retried bump
+    /// whose answer was lost gets the current epoch back instead of being fenced.
+    #[serde(default = "no_epoch")]
+    pub last_epoch: Epoch,
     pub status: TxnStatus,
     pub partitions: BTreeSet<PartitionId>,
     /// Partitions whose marker is not yet written.
@@ -181,6 +192,10 @@ pub struct TxnMetadata {
     /// Pairs `(producer, position)` (a list, so JS sees plain arrays rather than a map keyed by
     /// numbers).
     pub committed_positions: Vec<(ProducerIndex, u32)>,
+}
+
+fn no_epoch() -> Epoch {
+    NO_PRODUCER_EPOCH
 }
 
 impl TxnMetadata {
@@ -217,7 +232,10 @@ pub enum TxnStatus {
 /// A request to the transaction coordinator.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TxnRequest {
-    InitProducerId,
+    /// `expected`: the producer id and epoch to bump from (KIP-360), or none for a new instance.
+    InitProducerId {
+        expected: Option<(ProducerId, Epoch)>,
+    },
     AddPartitions {
         producer_id: ProducerId,
         epoch: Epoch,
@@ -298,6 +316,8 @@ impl ProducerClient {
                 adding: Vec::new(),
                 all_sent: false,
                 abortable_error: None,
+                epoch_bump_required: false,
+                bumping_from: None,
                 outcomes: Vec::new(),
             }
         });
@@ -442,6 +462,13 @@ pub enum Payload {
         request: u64,
         results: Vec<PartitionResult>,
     },
+    /// The client closed its connection (after a request timeout or a reset, or because its
+    /// process stopped): the FIN tells the broker to drop the requests it has not read yet.
+    ConnectionClosedByClient {
+        producer: ProducerIndex,
+        incarnation: u32,
+        generation: u32,
+    },
     /// A TCP reset reaching the client.
     ConnectionReset {
         producer: ProducerIndex,
@@ -480,12 +507,12 @@ pub enum Payload {
         epoch: Epoch,
         marker: ControlMarker,
     },
-    /// Partition leader → coordinator.
+    /// Partition leader → coordinator: NONE once the marker is replicated to the ISR.
     WriteTxnMarkerResponse {
         transactional_id: String,
         partition: PartitionId,
         epoch: Epoch,
-        ok: bool,
+        error: KafkaError,
     },
     FetchResponse {
         follower: BrokerId,
@@ -507,6 +534,10 @@ pub struct Message {
     pub payload: Payload,
     /// Will be lost on arrival (the UI shows it fading).
     pub doomed: bool,
+    /// The process incarnation of each endpoint that is a broker, when the message was sent:
+    /// a TCP connection dies with either process, and with it what it carries.
+    pub from_incarnation: u32,
+    pub to_incarnation: u32,
 }
 
 /// An endpoint of the network.
@@ -715,6 +746,24 @@ pub struct PendingProduce {
     pub waiting: Vec<(PartitionId, Offset)>,
 }
 
+/// A WriteTxnMarkers append waiting in its DelayedProduce.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingMarker {
+    pub epoch: Epoch,
+    /// The offset the high watermark must reach: the marker's offset + 1.
+    pub required: Offset,
+    /// The coordinator broker to answer.
+    pub coordinator: BrokerId,
+}
+
+/// Where the coordinator sent a marker that has not been answered yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarkerSend {
+    pub leader: BrokerId,
+    pub coordinator: BrokerId,
+    pub sent_ms: TimeMs,
+}
+
 /// The broker side of one client connection: served strictly one request at a time.
 #[derive(Debug, Clone, Default)]
 pub struct BrokerConnection {
@@ -727,10 +776,15 @@ pub struct BrokerConnection {
 pub struct Broker {
     pub id: BrokerId,
     pub alive: bool,
+    /// Bumped every time the broker stops: connections of an older incarnation are dead.
+    pub incarnation: u32,
     pub replicas: BTreeMap<PartitionId, Replica>,
     /// Keyed by `(producer, incarnation, generation)`.
     pub connections: BTreeMap<(ProducerIndex, u32, u32), BrokerConnection>,
     pub pending: BTreeMap<u64, PendingProduce>,
+    /// Transaction markers appended and waiting, like an acks=all produce, for the high
+    /// watermark to pass them: `(transactional id, partition)` → the marker.
+    pub pending_markers: BTreeMap<(String, PartitionId), PendingMarker>,
     pub replication_stalled: bool,
     /// Partitions for which this broker, as a follower, has a fetch outstanding.
     pub fetching: BTreeSet<PartitionId>,
@@ -746,9 +800,11 @@ impl Broker {
         Broker {
             id,
             alive: true,
+            incarnation: 0,
             replicas,
             connections: BTreeMap::new(),
             pending: BTreeMap::new(),
+            pending_markers: BTreeMap::new(),
             replication_stalled: false,
             fetching: BTreeSet::new(),
         }

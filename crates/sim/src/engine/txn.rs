@@ -20,12 +20,21 @@
 use std::collections::BTreeSet;
 
 use super::{
-    Action, ClientTxnState, ControlMarker, LogBatch, LogRecord, Node, Payload, Simulation,
-    TxnMetadata, TxnOutcome, TxnRequest, TxnStatus,
+    Action, ClientTxnState, ControlMarker, LogBatch, LogRecord, MarkerSend, Node, Payload,
+    PendingMarker, Simulation, TxnMetadata, TxnOutcome, TxnRequest, TxnStatus,
 };
 use crate::error::KafkaError;
 use crate::event::EventKind;
 use crate::types::*;
+
+/// One marker a WriteTxnMarkers request asks a partition leader to write.
+pub(crate) struct MarkerWrite {
+    pub transactional_id: String,
+    pub partition: PartitionId,
+    pub producer_id: ProducerId,
+    pub epoch: Epoch,
+    pub marker: ControlMarker,
+}
 
 /// The fields of a coordinator's answer.
 pub(crate) struct TxnAnswer {
@@ -39,6 +48,9 @@ pub(crate) struct TxnAnswer {
 /// How often the coordinator looks for transactions past `transaction.timeout.ms`, and how
 /// long it waits before re-sending an unanswered marker.
 pub(crate) const COORDINATOR_TICK_MS: TimeMs = 1_000;
+
+/// The WriteTxnMarkers request timeout: the coordinator broker's `request.timeout.ms` default.
+pub(crate) const MARKER_TIMEOUT_MS: TimeMs = 30_000;
 
 impl Simulation {
     /// The broker coordinating a transactional id: a fixed hash of the id picks its
@@ -67,17 +79,22 @@ impl Simulation {
         }
         match txn.state.clone() {
             ClientTxnState::AwaitingProducerId => {
+                let expected = txn.bumping_from.map(|(pid, epoch, _)| (pid, epoch));
                 // The application calls initTransactions() when it starts, at its first send.
                 let start = p.send_times_ms.first().copied().unwrap_or(0);
-                if p.incarnation == 0 && self.now_ms < start {
+                if expected.is_none() && p.incarnation == 0 && self.now_ms < start {
                     self.wake_producer_at(producer, start);
                     return false;
                 }
-                self.send_txn_request(producer, TxnRequest::InitProducerId);
+                self.send_txn_request(producer, TxnRequest::InitProducerId { expected });
                 false
             }
             ClientTxnState::Ready | ClientTxnState::Fatal { .. } => false,
-            ClientTxnState::Ending { .. } => false,
+            ClientTxnState::Ending { commit } => {
+                // EndTxn could not be sent (no coordinator was reachable): send it now.
+                self.send_end_txn(producer, commit);
+                false
+            }
             ClientTxnState::InTransaction => {
                 let (pid, epoch) = (p.producer_id, p.epoch);
                 // Partitions with data waiting that the coordinator does not know of yet.
@@ -260,6 +277,12 @@ impl Simulation {
             return;
         }
         match txn.state.clone() {
+            ClientTxnState::AwaitingProducerId
+                if error == KafkaError::None && txn.bumping_from.is_some() =>
+            {
+                self.epoch_bumped(producer, producer_id, epoch);
+                return;
+            }
             ClientTxnState::AwaitingProducerId if error == KafkaError::None => {
                 p.producer_id = producer_id;
                 p.epoch = epoch;
@@ -334,6 +357,7 @@ impl Simulation {
         let txn = p.txn.as_mut().expect("transactional");
         let planned = !commit && txn.planned_aborts.contains(&txn.index);
         let rerun = !commit && !planned;
+        let bump = !commit && txn.epoch_bump_required;
         let messages: Vec<u32> = txn.messages_of(txn.index, total).collect();
         txn.outcomes.push(TxnOutcome {
             index: txn.index,
@@ -351,7 +375,30 @@ impl Simulation {
         txn.all_sent = false;
         txn.abortable_error = None;
         let index = txn.index;
-        if rerun {
+        // The application is done with this transaction's input unless it runs it again; an
+        // abort after an error may come before it handed every record to send().
+        let sent_up_to = p.next_message;
+        if !commit && !rerun {
+            let range = txn.messages_of(index, total);
+            p.next_message = p.next_message.max(range.end);
+            for m in sent_up_to.max(range.start)..range.end {
+                p.outcomes[m as usize] = super::MessageOutcome::Abandoned;
+            }
+        }
+        let txn = p.txn.as_mut().expect("transactional");
+        if bump {
+            // beginCompletingTransaction: with epochBumpRequired, EndTxn(ABORT) is followed by
+            // InitProducerId carrying the current producer id and epoch.
+            txn.epoch_bump_required = false;
+            txn.bumping_from = Some((pid, epoch, rerun));
+            txn.state = ClientTxnState::AwaitingProducerId;
+            if rerun {
+                txn.attempt += 1;
+            } else {
+                txn.index += 1;
+                txn.attempt = 1;
+            }
+        } else if rerun {
             // The application runs the failed transaction again (consume-transform-produce).
             txn.attempt += 1;
             txn.state = ClientTxnState::InTransaction;
@@ -367,13 +414,71 @@ impl Simulation {
             producer_id: pid,
             epoch,
         });
+        if bump {
+            self.wake_producer_at(producer, self.now_ms);
+            return;
+        }
         if rerun {
-            for &m in &messages {
-                self.accumulate(producer, m, true);
-            }
-            if let Some(txn) = self.producers[producer as usize].txn.as_mut() {
-                txn.all_sent = true;
-            }
+            self.rerun_transaction(producer, &messages);
+        }
+        self.resume_application(producer);
+    }
+
+    /// The application runs the failed transaction again (consume-transform-produce): every
+    /// record of it, including those it had not reached when the transaction failed.
+    fn rerun_transaction(&mut self, producer: ProducerIndex, messages: &[u32]) {
+        if let Some(&last) = messages.last() {
+            let p = &mut self.producers[producer as usize];
+            p.next_message = p.next_message.max(last + 1);
+        }
+        for &m in messages {
+            self.accumulate(producer, m, true);
+        }
+        if let Some(txn) = self.producers[producer as usize].txn.as_mut() {
+            txn.all_sent = true;
+        }
+    }
+
+    /// InitProducerId answered a bump: the new epoch, every partition's sequence from 0
+    /// (`InitProducerIdHandler`: `resetSequenceNumbers` when `isEpochBump`), then the
+    /// application carries on.
+    fn epoch_bumped(&mut self, producer: ProducerIndex, producer_id: ProducerId, epoch: Epoch) {
+        let p = &mut self.producers[producer as usize];
+        p.producer_id = producer_id;
+        p.epoch = epoch;
+        for part in &mut p.partitions {
+            part.producer_id = producer_id;
+            part.epoch = epoch;
+            part.next_sequence = 0;
+            part.last_acked_sequence = -1;
+            part.unresolved_next_sequence = None;
+        }
+        let total = p.total_messages;
+        let txn = p.txn.as_mut().expect("transactional");
+        let rerun = txn.bumping_from.take().is_some_and(|(_, _, rerun)| rerun);
+        let partitions: Vec<PartitionId> = (0..p.partitions.len() as PartitionId).collect();
+        let messages: Vec<u32> = txn.messages_of(txn.index, total).collect();
+        txn.state = if rerun {
+            ClientTxnState::InTransaction
+        } else {
+            ClientTxnState::Ready
+        };
+        self.emit(EventKind::EpochBumped {
+            producer,
+            producer_id,
+            epoch,
+            partitions,
+            why: "the aborted transaction had a failed batch: InitProducerId bumped the epoch, and sequences restart at 0 (KIP-360)".into(),
+        });
+        if rerun {
+            self.emit(EventKind::TransactionBegun {
+                producer,
+                transaction: self.producers[producer as usize]
+                    .txn
+                    .as_ref()
+                    .map_or(0, |t| t.index),
+            });
+            self.rerun_transaction(producer, &messages);
         }
         self.resume_application(producer);
     }
@@ -449,10 +554,19 @@ impl Simulation {
         ok
     }
 
-    /// A transactional batch failed for good: the transaction must be aborted.
+    /// A transactional batch failed for good: the transaction must be aborted
+    /// (`maybeTransitionToErrorState`), and unless the transaction is already completing, the
+    /// epoch is bumped after the abort (brokers 2.5+ support InitProducerId v3, so
+    /// `canBumpEpoch`), because the failed batch's sequence may or may not be in the log.
     pub(crate) fn txn_batch_failed(&mut self, producer: ProducerIndex, error: KafkaError) {
         if let Some(txn) = self.producers[producer as usize].txn.as_mut() {
-            if txn.abortable_error.is_none() && !matches!(txn.state, ClientTxnState::Fatal { .. }) {
+            if matches!(txn.state, ClientTxnState::Fatal { .. }) {
+                return;
+            }
+            if !matches!(txn.state, ClientTxnState::Ending { .. }) {
+                txn.epoch_bump_required = true;
+            }
+            if txn.abortable_error.is_none() {
                 txn.abortable_error = Some(error);
             }
         }
@@ -485,7 +599,9 @@ impl Simulation {
             .config
             .transaction_timeout_ms;
         let (error, producer_id, epoch) = match request {
-            TxnRequest::InitProducerId => self.coordinator_init(&transactional_id, timeout_ms),
+            TxnRequest::InitProducerId { expected } => {
+                self.coordinator_init(&transactional_id, timeout_ms, expected)
+            }
             TxnRequest::AddPartitions {
                 producer_id,
                 epoch,
@@ -524,10 +640,16 @@ impl Simulation {
         );
     }
 
+    /// `TransactionCoordinator.handleInitProducerId` / `prepareInitProducerIdTransit`. A new
+    /// instance (`expected` none) always gets the next epoch, fencing the previous one; a bump
+    /// from a known producer id and epoch (KIP-360) gets the next epoch if the epoch is current,
+    /// the current one again if it is the one just bumped from (a retried bump), and
+    /// PRODUCER_FENCED otherwise.
     fn coordinator_init(
         &mut self,
         transactional_id: &str,
         timeout_ms: TimeMs,
+        expected: Option<(ProducerId, Epoch)>,
     ) -> (KafkaError, ProducerId, Epoch) {
         let Some(meta) = self.coordinator.get_mut(transactional_id) else {
             let producer_id = self.next_producer_id;
@@ -538,6 +660,7 @@ impl Simulation {
                     transactional_id: transactional_id.to_string(),
                     producer_id,
                     epoch: 0,
+                    last_epoch: NO_PRODUCER_EPOCH,
                     status: TxnStatus::Empty,
                     partitions: BTreeSet::new(),
                     pending_markers: BTreeSet::new(),
@@ -549,6 +672,9 @@ impl Simulation {
             self.ensure_coordinator_tick();
             return (KafkaError::None, producer_id, 0);
         };
+        if expected.is_some_and(|(pid, _)| pid != meta.producer_id) {
+            return (KafkaError::ProducerFenced, -1, -1);
+        }
         meta.timeout_ms = timeout_ms;
         match meta.status {
             TxnStatus::PrepareCommit | TxnStatus::PrepareAbort => {
@@ -561,12 +687,26 @@ impl Simulation {
                 (KafkaError::ConcurrentTransactions, -1, -1)
             }
             TxnStatus::Empty | TxnStatus::CompleteCommit | TxnStatus::CompleteAbort => {
-                if meta.epoch == Epoch::MAX {
-                    meta.producer_id = self.next_producer_id;
-                    self.next_producer_id += 1;
-                    meta.epoch = 0;
-                } else {
-                    meta.epoch += 1;
+                let current = meta.epoch;
+                match expected.map(|(_, e)| e) {
+                    // prepareIncrementProducerEpoch: a retry of the bump just made.
+                    Some(e) if e != current && e == meta.last_epoch => {}
+                    Some(e) if e != current => return (KafkaError::ProducerFenced, -1, -1),
+                    _ if current == Epoch::MAX => {
+                        // prepareProducerIdRotation: the epoch is exhausted, a new producer id.
+                        meta.producer_id = self.next_producer_id;
+                        self.next_producer_id += 1;
+                        meta.epoch = 0;
+                        meta.last_epoch = NO_PRODUCER_EPOCH;
+                    }
+                    bump => {
+                        meta.epoch = current + 1;
+                        meta.last_epoch = if bump.is_some() {
+                            current
+                        } else {
+                            NO_PRODUCER_EPOCH
+                        };
+                    }
                 }
                 meta.status = TxnStatus::Empty;
                 meta.partitions.clear();
@@ -663,6 +803,7 @@ impl Simulation {
             return;
         }
         meta.epoch = meta.epoch.saturating_add(1);
+        meta.last_epoch = NO_PRODUCER_EPOCH;
         meta.status = TxnStatus::PrepareAbort;
         meta.pending_markers = meta.partitions.clone();
         let (pid, epoch) = (meta.producer_id, meta.epoch);
@@ -692,9 +833,25 @@ impl Simulation {
             return;
         };
         for partition in pending {
+            let key = (transactional_id.to_string(), partition);
+            if self
+                .marker_sends
+                .get(&key)
+                .is_some_and(|send| self.marker_send_alive(send, coordinator))
+            {
+                continue;
+            }
             let Some(leader) = self.partitions[partition as usize].leader else {
                 continue;
             };
+            self.marker_sends.insert(
+                key,
+                MarkerSend {
+                    leader,
+                    coordinator,
+                    sent_ms: self.now_ms,
+                },
+            );
             self.send_message(
                 Node::Broker(coordinator),
                 Node::Broker(leader),
@@ -709,31 +866,116 @@ impl Simulation {
         }
     }
 
+    /// Whether an unanswered marker may still be answered: its coordinator still coordinates,
+    /// the broker it went to is up, and the request has not timed out (a connection lost with
+    /// a stopped broker fails the request at once in Kafka's NetworkClient).
+    fn marker_send_alive(&self, send: &MarkerSend, coordinator: BrokerId) -> bool {
+        send.coordinator == coordinator
+            && self.brokers[send.leader as usize].alive
+            && self.now_ms < send.sent_ms + MARKER_TIMEOUT_MS + COORDINATOR_TICK_MS
+    }
+
+    /// `KafkaApis.handleWriteTxnMarkersRequest`: the marker is appended with `requiredAcks =
+    /// -1`, so it takes the produce path's min-ISR check and then waits in a DelayedProduce
+    /// until the high watermark passes it. Only then is it written for the coordinator: a
+    /// leader that fails before replicating it loses it, and the coordinator sends it again.
     pub(crate) fn handle_write_marker(
+        &mut self,
+        (broker, coordinator): (BrokerId, BrokerId),
+        write: MarkerWrite,
+    ) {
+        let MarkerWrite {
+            transactional_id,
+            partition,
+            producer_id,
+            epoch,
+            marker,
+        } = write;
+        let meta = &self.partitions[partition as usize];
+        let min_isr = self.scenario.cluster.min_insync_replicas as usize;
+        if meta.leader != Some(broker) {
+            self.answer_marker(
+                broker,
+                coordinator,
+                transactional_id,
+                partition,
+                epoch,
+                KafkaError::NotLeaderOrFollower,
+            );
+            return;
+        }
+        if meta.isr.len() < min_isr {
+            self.answer_marker(
+                broker,
+                coordinator,
+                transactional_id,
+                partition,
+                epoch,
+                KafkaError::NotEnoughReplicas,
+            );
+            return;
+        }
+        let offset = self.append_marker(broker, partition, producer_id, epoch, marker);
+        let key = (transactional_id, partition);
+        self.brokers[broker as usize].pending_markers.insert(
+            key.clone(),
+            PendingMarker {
+                epoch,
+                required: offset + 1,
+                coordinator,
+            },
+        );
+        self.schedule(
+            self.now_ms + MARKER_TIMEOUT_MS,
+            Action::MarkerTimeout {
+                broker,
+                transactional_id: key.0,
+                partition,
+            },
+        );
+        self.complete_delayed_produces(broker, partition);
+    }
+
+    /// The marker's DelayedProduce expired before the high watermark passed it.
+    pub(crate) fn marker_timeout(
         &mut self,
         broker: BrokerId,
         transactional_id: String,
         partition: PartitionId,
-        producer_id: ProducerId,
-        epoch: Epoch,
-        marker: ControlMarker,
     ) {
-        let ok = self.partitions[partition as usize].leader == Some(broker);
-        if ok {
-            self.append_marker(broker, partition, producer_id, epoch, marker);
-        }
-        if let Some(coordinator) = self.coordinator_of(&transactional_id) {
-            self.send_message(
-                Node::Broker(broker),
-                Node::Broker(coordinator),
-                Payload::WriteTxnMarkerResponse {
-                    transactional_id,
-                    partition,
-                    epoch,
-                    ok,
-                },
-            );
-        }
+        let key = (transactional_id, partition);
+        let Some(pending) = self.brokers[broker as usize].pending_markers.remove(&key) else {
+            return;
+        };
+        self.answer_marker(
+            broker,
+            pending.coordinator,
+            key.0,
+            partition,
+            pending.epoch,
+            KafkaError::RequestTimedOut,
+        );
+    }
+
+    pub(crate) fn answer_marker(
+        &mut self,
+        broker: BrokerId,
+        coordinator: BrokerId,
+        transactional_id: String,
+        partition: PartitionId,
+        epoch: Epoch,
+        error: KafkaError,
+    ) {
+        self.send_message(
+            Node::Broker(broker),
+            Node::Broker(coordinator),
+            Payload::WriteTxnMarkerResponse {
+                transactional_id,
+                partition,
+                epoch,
+                error,
+            },
+        );
     }
 
     fn append_marker(
@@ -743,7 +985,7 @@ impl Simulation {
         producer_id: ProducerId,
         epoch: Epoch,
         marker: ControlMarker,
-    ) {
+    ) -> Offset {
         let leader_epoch = self.partitions[partition as usize].leader_epoch;
         let appended_event = self.event_count;
         let now = self.now_ms;
@@ -778,16 +1020,29 @@ impl Simulation {
         });
         self.advance_high_watermark(broker, partition);
         self.answer_parked_fetches(broker, partition);
+        base_offset
     }
 
+    /// `TransactionMarkerRequestCompletionHandler`: NONE completes the partition; a retriable
+    /// error (not the leader, not enough replicas, timed out) leaves it pending, and the next
+    /// coordinator tick sends it again to whoever leads the partition then.
     pub(crate) fn handle_marker_response(
         &mut self,
         transactional_id: String,
         partition: PartitionId,
+        leader: BrokerId,
         epoch: Epoch,
-        ok: bool,
+        error: KafkaError,
     ) {
-        let Some(meta) = self.coordinator.get_mut(&transactional_id) else {
+        let key = (transactional_id, partition);
+        if self
+            .marker_sends
+            .get(&key)
+            .is_some_and(|send| send.leader == leader)
+        {
+            self.marker_sends.remove(&key);
+        }
+        let Some(meta) = self.coordinator.get_mut(&key.0) else {
             return;
         };
         if meta.epoch != epoch
@@ -795,16 +1050,14 @@ impl Simulation {
                 meta.status,
                 TxnStatus::PrepareCommit | TxnStatus::PrepareAbort
             )
+            || error != KafkaError::None
         {
             return;
         }
-        if ok {
-            meta.pending_markers.remove(&partition);
-            if meta.pending_markers.is_empty() {
-                self.finish_markers(&transactional_id);
-            }
+        meta.pending_markers.remove(&partition);
+        if meta.pending_markers.is_empty() {
+            self.finish_markers(&key.0);
         }
-        // Not written (no longer leader): the coordinator tick sends it again to the new leader.
     }
 
     fn finish_markers(&mut self, transactional_id: &str) {

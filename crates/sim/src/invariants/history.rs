@@ -146,11 +146,12 @@ impl History {
                 ..
             } => remember(&mut c.snapshot_restart, *broker, at),
             EventKind::FaultInjected {
-                fault: Some(Fault::InjectProduce {
-                    partition,
-                    producer_id,
-                    ..
-                }),
+                fault:
+                    Some(Fault::InjectProduce {
+                        partition,
+                        producer_id,
+                        ..
+                    }),
                 ..
             } => remember(&mut c.crafted, (*partition, *producer_id), at),
             EventKind::BatchVerdict {
@@ -166,11 +167,14 @@ impl History {
                 (batch.partition, batch.producer_id),
                 at,
             ),
+            // Expired in the accumulator or in flight (DELIVERY_TIMEOUT), or answered with a
+            // retriable error after delivery.timeout.ms had passed (Sender.canRetry refuses):
+            // either way the client gives up on a batch the broker may have written.
             EventKind::BatchFailed {
                 producer,
                 batch,
-                error: KafkaError::DeliveryTimeout,
                 maybe_written: true,
+                ..
             } => remember(&mut c.delivery_timeout, (*producer, batch.partition), at),
             EventKind::ProducerRestarted { producer, .. }
                 if !self.producers.get(*producer as usize).is_some_and(|p| p.1) =>

@@ -151,8 +151,7 @@ impl Simulation {
                     };
                     present.insert(message);
                     if let Some(&(first_offset, first_batch)) = first.get(&message) {
-                        let mechanism =
-                            self.duplicate_mechanism(meta.id, &log[first_batch], batch);
+                        let mechanism = self.duplicate_mechanism(meta.id, &log[first_batch], batch);
                         out.duplicates.push(Violation::new(
                             Some(batch.appended_event),
                             format!(
@@ -198,8 +197,19 @@ impl Simulation {
                     continue;
                 }
                 let textbook = self.scenario.cluster.dedup_rule == DedupRule::Textbook;
+                let partition = p.message_partition[m];
+                let crafted = self
+                    .history
+                    .conditions
+                    .crafted
+                    .keys()
+                    .any(|&(part, _)| part == partition);
                 let mechanism = if *offset < 0 && p.config.acks == Acks::All && textbook {
                     Mechanism::TextbookRule
+                } else if crafted {
+                    // A crafted batch with this producer's id can make the leader take the
+                    // real batch for a duplicate of it, or fence the producer's epoch.
+                    Mechanism::CraftedRequest
                 } else if p.config.acks != Acks::All {
                     Mechanism::AcksNotAll
                 } else if unclean {
@@ -218,6 +228,18 @@ impl Simulation {
             }
         }
         lost
+    }
+
+    /// What can break a transactional guarantee in a run: an unclean election (a replica
+    /// without the data or the marker leads), or the textbook rule (it discards batches).
+    fn transactional_mechanism(&self) -> Mechanism {
+        if self.scenario.cluster.dedup_rule == DedupRule::Textbook {
+            Mechanism::TextbookRule
+        } else if self.history.conditions.unclean_election.is_some() {
+            Mechanism::UncleanElection
+        } else {
+            Mechanism::ModelBug
+        }
     }
 
     /// Transactions: a read_committed consumer sees every record of a committed transaction
@@ -242,11 +264,7 @@ impl Simulation {
                 }
             }
         }
-        let mechanism = if self.history.conditions.unclean_election.is_some() {
-            Mechanism::UncleanElection
-        } else {
-            Mechanism::ModelBug
-        };
+        let mechanism = self.transactional_mechanism();
         let mut violations = Vec::new();
         let mut applicable = false;
         for p in &self.producers {
@@ -299,11 +317,7 @@ impl Simulation {
             })
             .map(|m| m.producer_id)
             .collect();
-        let mechanism = if self.history.conditions.unclean_election.is_some() {
-            Mechanism::UncleanElection
-        } else {
-            Mechanism::ModelBug
-        };
+        let mechanism = self.transactional_mechanism();
         for meta in &self.partitions {
             let replica = self.brokers[self.reference_broker(meta.id) as usize].replica(meta.id);
             for entry in replica.producer_state.entries.values() {

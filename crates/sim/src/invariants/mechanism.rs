@@ -14,8 +14,9 @@ pub enum Mechanism {
     /// A producer without `transactional.id` restarted: a new producer id, and the application
     /// re-sent what it had no answer for.
     ProducerRestart,
-    /// A batch expired after `delivery.timeout.ms` with its fate unknown; the client bumped the
-    /// epoch and renumbered the batches in flight, one of which the broker had written.
+    /// A batch failed after `delivery.timeout.ms` with its fate unknown (expired, or answered
+    /// with a retriable error too late to retry); the client bumped the epoch and renumbered the
+    /// batches in flight, one of which the broker had written.
     EpochBumpAfterExpiry,
     /// The broker had forgotten the producer after `producer.id.expiration.ms`.
     StateExpired,
@@ -85,7 +86,7 @@ impl Mechanism {
             Mechanism::IdempotenceOff => "idempotence was off, so the retried batch carried no producer id and was appended again (KafkaProducer javadoc; Sender.reenqueueBatch)",
             Mechanism::RetryOvertook => "idempotence was off, so the retry went to the front of the queue while later batches were in flight (RecordAccumulator.reenqueue: addFirst)",
             Mechanism::ProducerRestart => "the producer restarted without a transactional.id: the new session got a new producer id and the application re-sent what it had no answer for; idempotence holds within one session only (TransactionCoordinator.handleInitProducerId with a null transactional.id; KIP-854)",
-            Mechanism::EpochBumpAfterExpiry => "a batch expired after delivery.timeout.ms while the broker may have written it; the client bumped the epoch and renumbered the batches behind it, so a batch the broker already had looked new (TransactionManager.maybeResolveSequences; KAFKA-14034)",
+            Mechanism::EpochBumpAfterExpiry => "a batch failed after delivery.timeout.ms while the broker may have written it; the client bumped the epoch and renumbered the batches behind it, so a batch the broker already had looked new (Sender.failBatch, TransactionManager.handleFailedBatch and maybeResolveSequences; KAFKA-14034)",
             Mechanism::StateExpired => "the broker had dropped the producer's state after producer.id.expiration.ms, and an unknown producer is accepted with any sequence (ProducerStateManager.removeExpiredProducers; KIP-360)",
             Mechanism::StateExpiredByFault => "an expire_producer_state fault made the replicas forget the producer, and an unknown producer is accepted with any sequence (ProducerStateManager.removeExpiredProducers; KIP-360)",
             Mechanism::SnapshotKeepsLastBatch => "a clean restart loaded a producer-state snapshot, which keeps only the last batch of each producer, so a retry of an older batch was out of order and the client bumped its epoch (ProducerStateManager.writeSnapshot; TransactionManager.canRetry)",

@@ -1,4 +1,11 @@
-//! Headless runner: `idempotence-sim run FILE|PRESET` prints the run as JSON.
+//! Headless runner: `idempotence-sim run FILE|PRESET` prints the run as JSON;
+//! `idempotence-sim explore` is the random-fault sweep.
+
+mod explore;
+mod memory;
+
+#[global_allocator]
+static ALLOCATOR: memory::Counting = memory::Counting;
 
 use std::io::Read;
 use std::process::ExitCode;
@@ -11,10 +18,27 @@ const USAGE: &str = "usage:
   idempotence-sim presets                                  list the presets with their captions
   idempotence-sim show PRESET                              print a preset's scenario JSON
   idempotence-sim time FILE|PRESET [--repeat N]            time N runs, print JSON (for benchmarks)
-  idempotence-sim schema                                   print the scenario format's JSON Schema";
+  idempotence-sim schema                                   print the scenario format's JSON Schema
+";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("explore") {
+        return match explore::explore(&args[1..]) {
+            Ok((summary, clean)) => {
+                println!("{summary}");
+                if clean {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(1)
+                }
+            }
+            Err(message) => {
+                eprintln!("{message}");
+                ExitCode::from(2)
+            }
+        };
+    }
     match run(&args) {
         Ok(output) => {
             println!("{output}");
@@ -138,6 +162,6 @@ fn run(args: &[String]) -> Result<String, String> {
             }
             serde_json::to_string_pretty(&value).map_err(|e| e.to_string())
         }
-        _ => Err(USAGE.to_string()),
+        _ => Err(format!("{USAGE}{}", explore::USAGE)),
     }
 }
