@@ -1,6 +1,7 @@
 //! Criterion benchmarks of the core: produce batches simulated per second (happy path and
-//! 5% lost responses), and the broker's duplicate check against a naive baseline (a hash set
-//! of every (producer id, sequence) ever seen), measured in the same run.
+//! 5% lost responses), replication at factor 3 as the log grows (20 k, 80 k and 320 k
+//! messages: the time per message must stay flat), and the broker's duplicate check against a
+//! naive baseline (a hash set of every (producer id, sequence) ever seen), in the same run.
 
 use std::collections::HashSet;
 
@@ -32,6 +33,44 @@ fn simulate(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("batches", name), &s, |b, s| {
             b.iter_batched(
                 || Simulation::new(s.clone()).unwrap(),
+                |mut sim| {
+                    sim.run_to_end();
+                    sim
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
+    group.finish();
+}
+
+/// Replication factor 3, a record every millisecond in batches of up to 5: followers fetch
+/// as the log grows, so any per-fetch cost that grows with the log shows as a rising time
+/// per message here.
+fn replicated(messages: u32) -> Scenario {
+    Scenario::from_json(&format!(
+        r#"{{"cluster": {{"brokers": 3, "replication.factor": 3, "min.insync.replicas": 2}},
+             "network": {{"latency_ms": 1}}, "duration_ms": {},
+             "producers": [{{"config": {{"batch.size": 5, "linger.ms": 5}},
+                            "workload": {{"messages": {messages}, "interval_ms": 1}}}}]}}"#,
+        u64::from(messages) + 60_000
+    ))
+    .expect("replication benchmark scenario")
+}
+
+fn replication(c: &mut Criterion) {
+    let mut group = c.benchmark_group("replication_rf3");
+    group.sample_size(10);
+    for messages in [20_000u32, 80_000, 320_000] {
+        let s = replicated(messages);
+        group.throughput(Throughput::Elements(u64::from(messages)));
+        group.bench_with_input(BenchmarkId::new("messages", messages), &s, |b, s| {
+            b.iter_batched(
+                || {
+                    let mut sim = Simulation::new(s.clone()).unwrap();
+                    sim.keep_events(false);
+                    sim
+                },
                 |mut sim| {
                     sim.run_to_end();
                     sim
@@ -85,5 +124,5 @@ fn duplicate_check(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, simulate, duplicate_check);
+criterion_group!(benches, simulate, replication, duplicate_check);
 criterion_main!(benches);

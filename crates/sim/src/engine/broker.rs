@@ -57,6 +57,26 @@ pub(crate) fn apply_to_state(
     }
 }
 
+/// Whether two replicas hold the same batch at the same place.
+fn same_batch(a: &LogBatch, b: &LogBatch) -> bool {
+    a.base_offset == b.base_offset
+        && a.leader_epoch == b.leader_epoch
+        && a.producer_id == b.producer_id
+        && a.base_sequence == b.base_sequence
+        && a.records.len() == b.records.len()
+}
+
+/// The first batch of `f` that differs from `l`, comparing from the start (the reference the
+/// fast search in `divergence` is checked against in debug builds).
+fn divergence_from_start(l: &[LogBatch], f: &[LogBatch]) -> Option<Offset> {
+    let common = l
+        .iter()
+        .zip(f.iter())
+        .take_while(|(a, b)| same_batch(a, b))
+        .count();
+    (common < f.len()).then(|| f[common].base_offset)
+}
+
 fn explain(verdict: &BrokerVerdict) -> String {
     match verdict {
         BrokerVerdict::Appended { base_offset, last_offset, .. } => {
@@ -715,6 +735,13 @@ impl Simulation {
 
     /// Where the follower's log stops matching the leader's (what KIP-101/279 epoch-based
     /// truncation finds through the leader epoch cache).
+    ///
+    /// Logs have Raft's log-matching property: a batch with a given offset and leader epoch
+    /// was written by that epoch's leader, and a follower only appends what matched the
+    /// leader's log up to there. So once the follower's batch at some offset matches the
+    /// leader's, everything before it matches too, and the search walks back from the
+    /// follower's end: one binary search when the logs agree, a few steps when a tail
+    /// diverges, instead of comparing both logs from the start on every fetch.
     fn divergence(
         &self,
         leader: BrokerId,
@@ -723,23 +750,17 @@ impl Simulation {
     ) -> Option<Offset> {
         let l = &self.brokers[leader as usize].replica(partition).log;
         let f = &self.brokers[follower as usize].replica(partition).log;
-        let same = |a: &LogBatch, b: &LogBatch| {
-            a.base_offset == b.base_offset
-                && a.leader_epoch == b.leader_epoch
-                && a.producer_id == b.producer_id
-                && a.base_sequence == b.base_sequence
-                && a.records.len() == b.records.len()
+        let matches = |b: &LogBatch| {
+            let i = l.partition_point(|a| a.base_offset < b.base_offset);
+            l.get(i).is_some_and(|a| same_batch(a, b))
         };
-        let common = l
-            .iter()
-            .zip(f.iter())
-            .take_while(|(a, b)| same(a, b))
-            .count();
-        if common < f.len() {
-            Some(f[common].base_offset)
-        } else {
-            None
-        }
+        let kept = f.iter().rposition(matches).map_or(0, |i| i + 1);
+        let found = (kept < f.len()).then(|| f[kept].base_offset);
+        debug_assert!(
+            f.len() > 64 || found == divergence_from_start(l, f),
+            "the logs of partition {partition} break the log-matching property"
+        );
+        found
     }
 
     pub(crate) fn handle_fetch(
@@ -814,10 +835,12 @@ impl Simulation {
         let batches: Vec<LogBatch> = if truncate_to.is_some() {
             Vec::new()
         } else {
-            replica
+            // The log is in offset order: find the first batch to send by binary search.
+            let from = replica
                 .log
+                .partition_point(|b| b.base_offset < fetch_offset);
+            replica.log[from..]
                 .iter()
-                .filter(|b| b.base_offset >= fetch_offset)
                 .take(MAX_BATCHES_PER_FETCH)
                 .cloned()
                 .collect()

@@ -7,7 +7,7 @@ mod memory;
 #[global_allocator]
 static ALLOCATOR: memory::Counting = memory::Counting;
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::process::ExitCode;
 
 use idempotence_sim::limits::MAX_SCENARIO_BYTES;
@@ -40,10 +40,11 @@ fn main() -> ExitCode {
         };
     }
     match run(&args) {
-        Ok(output) => {
+        Ok(Some(output)) => {
             println!("{output}");
             ExitCode::SUCCESS
         }
+        Ok(None) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("{message}");
             ExitCode::from(2)
@@ -84,21 +85,48 @@ fn load(target: &str) -> Result<Scenario, String> {
     Scenario::from_json(&text).map_err(|e| format!("error: {target}: at {}: {}", e.path, e.message))
 }
 
-fn run(args: &[String]) -> Result<String, String> {
+/// The report (and the events, when asked for) written straight to stdout as pretty JSON:
+/// no intermediate JSON tree, so a long run's output costs little more than the report itself.
+fn print_run(sim: &Simulation, with_events: bool) -> Result<(), String> {
+    #[derive(serde::Serialize)]
+    struct RunOutput<'a> {
+        #[serde(flatten)]
+        report: &'a idempotence_sim::Report,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        events: Option<&'a [idempotence_sim::Event]>,
+    }
+    let report = sim.report();
+    let output = RunOutput {
+        report: &report,
+        events: with_events.then(|| sim.events()),
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    serde_json::to_writer_pretty(&mut out, &output)
+        .map_err(|e| format!("error: cannot write the report: {e}"))?;
+    writeln!(out)
+        .and_then(|()| out.flush())
+        .map_err(|e| format!("error: cannot write the report: {e}"))
+}
+
+/// Runs a command; `Ok(None)` when it has printed its output itself.
+fn run(args: &[String]) -> Result<Option<String>, String> {
     match args.first().map(String::as_str) {
         Some("presets") => {
             let list: Vec<serde_json::Value> = presets::captions()
                 .into_iter()
                 .map(|(id, caption)| serde_json::json!({ "id": id, "caption": caption }))
                 .collect();
-            serde_json::to_string_pretty(&list).map_err(|e| e.to_string())
+            serde_json::to_string_pretty(&list)
+                .map(Some)
+                .map_err(|e| e.to_string())
         }
         #[cfg(feature = "schema")]
-        Some("schema") => Ok(Scenario::json_schema().trim_end().to_string()),
+        Some("schema") => Ok(Some(Scenario::json_schema().trim_end().to_string())),
         Some("show") => {
             let id = args.get(1).ok_or_else(|| USAGE.to_string())?;
             presets::get(id)
-                .map(|s| s.to_json())
+                .map(|s| Some(s.to_json()))
                 .ok_or_else(|| format!("error: no preset '{id}'"))
         }
         Some("time") => {
@@ -128,13 +156,15 @@ fn run(args: &[String]) -> Result<String, String> {
                 best_ms = best_ms.min(started.elapsed().as_secs_f64() * 1000.0);
                 batches = sim.counters().batches_sent;
             }
-            Ok(serde_json::json!({
-                "runs": repeat,
-                "best_ms": best_ms,
-                "batches": batches,
-                "batches_per_second": batches as f64 / (best_ms / 1000.0),
-            })
-            .to_string())
+            Ok(Some(
+                serde_json::json!({
+                    "runs": repeat,
+                    "best_ms": best_ms,
+                    "batches": batches,
+                    "batches_per_second": batches as f64 / (best_ms / 1000.0),
+                })
+                .to_string(),
+            ))
         }
         Some("run") => {
             let target = args.get(1).ok_or_else(|| USAGE.to_string())?;
@@ -155,12 +185,11 @@ fn run(args: &[String]) -> Result<String, String> {
             }
             let mut sim = Simulation::new(scenario)
                 .map_err(|e| format!("error: at {}: {}", e.path, e.message))?;
+            // The report needs no event list: keep one only when it is printed.
+            sim.keep_events(with_events);
             sim.run_to_end();
-            let mut value = serde_json::to_value(sim.report()).map_err(|e| e.to_string())?;
-            if with_events {
-                value["events"] = serde_json::to_value(sim.events()).map_err(|e| e.to_string())?;
-            }
-            serde_json::to_string_pretty(&value).map_err(|e| e.to_string())
+            print_run(&sim, with_events)?;
+            Ok(None)
         }
         _ => Err(format!("{USAGE}{}", explore::USAGE)),
     }
