@@ -8,6 +8,9 @@
 //!   Node and headless Chromium, `trunk build --release`, browser end-to-end tests
 //! - `e2e`    setup, `trunk build --release`, browser end-to-end tests only
 //! - `bench [args]`  `cargo bench -p idempotence-sim`, then wasm vs native on one scenario
+//! - `sweep [--count N] [--seed S] [--safe|--all] [--threads N]`  the random-fault sweep
+//!   (`idempotence-sim explore`, built with the `sweep` profile); shrunk findings go to
+//!   `target/sweep-findings/`
 //! - `build-lab [--out DIR] [--debug]`  the JS API package (`lab/`) and the embedding
 //!   files (`embed/`, `examples/`) into DIR; trunk runs it as its post_build hook
 //!   (Trunk.toml), so every `trunk build`/`serve` (and so `test`/`e2e`) includes them
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
         "test" => pipeline(&ctx, Pipeline::Full),
         "e2e" => pipeline(&ctx, Pipeline::E2eOnly),
         "bench" => bench(&ctx, &rest),
+        "sweep" => sweep(&ctx, &rest),
         "build-lab" => build_lab::build_lab(&ctx, &rest),
         "help" | "-h" | "--help" => {
             print_help();
@@ -91,6 +95,8 @@ fn print_help() {
          test                   setup, fmt, clippy, native + wasm tests, trunk build, e2e\n  \
          e2e                    setup, trunk build --release, browser end-to-end tests\n  \
          bench [args]           cargo bench -p idempotence-sim\n  \
+         sweep [--count N] [--seed S] [--safe|--all] [--threads N]\n                         \
+         random-fault sweep (default: 1000 safe schedules from seed 1)\n  \
          build-lab [--out DIR] [--debug]\n                         \
          JS API (lab/) + embed/ + examples/ into DIR (default dist/;\n                         \
          trunk runs it as post_build hook into its staging dir)"
@@ -216,6 +222,36 @@ fn bench(ctx: &Ctx, extra: &[String]) -> Result<(), String> {
     ))
 }
 
+/// The random-fault sweep: `idempotence-sim explore` built with the `sweep` profile (fast,
+/// with overflow checks and debug assertions, unwinding so a panicking run is reported).
+fn sweep(ctx: &Ctx, extra: &[String]) -> Result<(), String> {
+    let mut cmd = sweep_command(ctx);
+    cmd.args(extra);
+    run(cmd)
+}
+
+fn sweep_command(ctx: &Ctx) -> Command {
+    let out = ctx.root.join("target/sweep-findings");
+    let mut cmd = ctx.cmd(
+        "cargo",
+        &[
+            "run",
+            "--quiet",
+            "--profile",
+            "sweep",
+            "-p",
+            "idempotence-sim",
+            "--bin",
+            "idempotence-sim",
+            "--",
+            "explore",
+            "--out",
+        ],
+    );
+    cmd.arg(out);
+    cmd
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Pipeline {
     Full,
@@ -315,6 +351,29 @@ fn run_steps(ctx: &Ctx, which: Pipeline, steps: &mut Steps) -> Result<(), String
             &[],
         )?;
         steps.cargo(ctx, "test (native)", &["test", "--workspace"], &[])?;
+        // The hostile-input corpus against the release CLI (panic=abort, no overflow checks):
+        // what a user's `cargo run --release` or an installed binary would do with it.
+        steps.cargo(
+            ctx,
+            "hostile inputs (release CLI)",
+            &[
+                "test",
+                "--release",
+                "-p",
+                "idempotence-sim",
+                "--test",
+                "hostile_inputs",
+            ],
+            &[],
+        )?;
+        for (name, mix) in [
+            ("sweep (2000 safe schedules)", "--safe"),
+            ("sweep (2000 schedules, all faults)", "--all"),
+        ] {
+            let mut cmd = sweep_command(ctx);
+            cmd.args(["--count", "2000", "--seed", "1", mix]);
+            steps.step(name, || run(cmd))?;
+        }
 
         let mut wasm_args = vec!["test"];
         for p in WASM_TEST_PACKAGES {
