@@ -10,12 +10,18 @@
 //! - `EndTxn(COMMIT|ABORT)`: PrepareCommit/PrepareAbort, then a marker is written to every
 //!   partition of the transaction, then CompleteCommit/CompleteAbort; the client is answered once
 //!   the Prepare state is recorded, and a retried EndTxn with the same result is answered NONE;
+//!   Markers are written like an acks=-1 produce: answered once replicated to the ISR, and
+//!   sent again by the coordinator when a leader fails first;
 //! - an older epoch gets PRODUCER_FENCED from the coordinator (fatal for the client);
-//! - `transaction.timeout.ms`: the coordinator aborts and fences a transaction left open.
+//! - `transaction.timeout.ms`: the coordinator aborts and fences a transaction left open;
+//! - KIP-360: a transaction with a failed batch is aborted and then the epoch is bumped through
+//!   InitProducerId with the current producer id and epoch; sequences restart at 0;
+//! - KIP-890 part 1 (brokers 3.6+): a transaction's first write to a partition is verified with
+//!   the coordinator (in `broker.rs`).
 //!
 //! The application's input position, which a real consume-transform-produce loop commits with
 //! `sendOffsetsToTransaction`, travels in EndTxn here; a restarted instance resumes from it.
-//! Not modelled: KIP-890 verification and transactions v2.
+//! Not modelled: transactions v2 (KIP-890 part 2).
 
 use std::collections::BTreeSet;
 
