@@ -190,6 +190,35 @@ test('same origin, no iframe: the page posts to itself and obeys its own origin'
     await waitMsg(page, (m) => m.type === 'ready');
     const s = await waitMsg(page, (m) => m.type === 'state');
     assert.equal(s.id, null);
+    // Hostile data first: cyclic, deep, huge, odd types, absurd values. None may break the frame.
+    await page.evaluate(() => {
+      const cyclic = { source: 'idempotence-lab-host', version: 1, type: 'load' };
+      cyclic.scenario = cyclic;
+      let deep = {};
+      for (let i = 0; i < 100000; i += 1) deep = { a: deep };
+      const host = (m) => ({ source: 'idempotence-lab-host', version: 1, ...m });
+      for (const data of [
+        cyclic,
+        deep,
+        { source: 'idempotence-lab-host', version: 1, type: 'load', scenario: 'x'.repeat(5 << 20) },
+        host({ type: 'load', scenario: { producers: [{ workload: { messages: 1, bursts: [{ at_ms: 0, messages: 4294967295 }, { at_ms: 0, messages: 4294967295 }] } }] } }),
+        host({ type: 'load', scenario: '{"producers":[{"workload":{"messages":3}}]} junk' }),
+        host({ type: 'load', scenario: 'lost-ack', seed: -1 }),
+        host({ type: 'seek', time_ms: 1e300 }),
+        host({ type: 'seek', time_ms: -1 }),
+        host({ type: 'set-theme', theme: { toString: () => 'dark' } }),
+        new ArrayBuffer(16),
+        [1, 2, 3],
+        Symbol.for ? 'symbol-free' : null,
+      ]) {
+        try {
+          window.postMessage(data, '*');
+        } catch {
+          // structured clone refuses some values itself: that is the browser, not the lab.
+        }
+      }
+    });
+    await page.waitForTimeout(500);
     const n = (await msgs(page)).length;
     await page.evaluate(() => window.postMessage({ source: 'idempotence-lab-host', version: 1, type: 'seek', time_ms: 100000 }, '*'));
     const done = await waitMsg(page, (m) => m.type === 'state' && m.state.finished, n);

@@ -259,8 +259,11 @@ pub fn App() -> Html {
                     let Some(e) = e.dyn_ref::<web_sys::MessageEvent>() else {
                         return;
                     };
+                    // JSON.stringify throws for cyclic data (→ ignored); anything longer than
+                    // a scenario may be is not a command and is not copied into wasm at all.
                     let text = js_sys::JSON::stringify(&e.data())
                         .ok()
+                        .filter(|s| (s.length() as usize) <= 2 * idempotence_sim::limits::MAX_SCENARIO_BYTES)
                         .and_then(|s| s.as_string())
                         .unwrap_or_default();
                     let incoming = embed::parse_incoming(&text);
