@@ -348,3 +348,66 @@ fn a_duplicate_answered_not_enough_replicas_after_append_is_not_a_violation() {
     assert_eq!(answers[1], (2, KafkaError::NotEnoughReplicasAfterAppend, 0));
     assert_eq!(answers.last(), Some(&(6, KafkaError::None, 0)));
 }
+
+fn mechanisms(r: &Report, id: &str) -> Vec<Mechanism> {
+    r.invariants
+        .iter()
+        .find(|i| i.id == id)
+        .unwrap()
+        .violations
+        .iter()
+        .map(|v| v.mechanism)
+        .collect()
+}
+
+/// The client orders retries by plain integer comparison of base sequences
+/// (`inflightBatchesBySequence`), so across the wrap a batch numbered 0 goes out before the
+/// retry of the batch numbered sequence_max, which the broker then refuses: an epoch bump
+/// later writes that batch twice. Kafka shares the gap at 2147483647; a tiny space shows it,
+/// and the violation names the tiny space rather than the model.
+#[test]
+fn retries_across_the_sequence_wrap_are_explained_by_the_small_space() {
+    let (_, r) = run(r#"{"seed":16854387826473455040,"duration_ms":3600000,
+            "cluster":{"brokers":2,"partitions":2,"replication.factor":2,"replica.lag.time.max.ms":15917,
+                       "replica.fetch.wait.max.ms":221,"sequence_max":41,"new_partition_requires_sequence_zero":true},
+            "network":{"latency_ms":15,"jitter_ms":10},
+            "producers":[{"config":{"enable.idempotence":false,"max.in.flight.requests.per.connection":2,"linger.ms":16,
+                                    "request.timeout.ms":848,"delivery.timeout.ms":1659,"retry.backoff.ms":124},
+                          "workload":{"messages":39,"start_ms":119,"interval_ms":6}},
+                         {"config":{"batch.size":1,"linger.ms":12,"request.timeout.ms":767,"retry.backoff.ms":133},
+                          "workload":{"messages":99,"start_ms":229,"interval_ms":18,"bursts":[{"at_ms":1749,"messages":12}]}}],
+            "faults":[{"when":{"at_ms":2180},"fault":{"type":"crash_leader","partition":1,"clean":false,"down_ms":5643}},
+                      {"when":{"response":{"producer":1,"partition":1,"batch":3,"attempt":2}},"fault":{"type":"drop_response"}},
+                      {"when":{"request":{"producer":1,"partition":1,"batch":1,"attempt":1}},"fault":{"type":"corrupt_request"}}],
+            "random_faults":{"drop_request":0.18357450635190295,"drop_response":0.15271997716337152}}"#);
+    finished_cleanly(&r);
+    let duplicates = mechanisms(&r, "no_duplicates");
+    assert!(
+        duplicates.contains(&Mechanism::SmallSequenceSpace),
+        "{duplicates:?}"
+    );
+    assert!(!duplicates.contains(&Mechanism::ModelBug));
+}
+
+/// A crafted batch carrying a transactional producer's id and a higher epoch fences that
+/// producer; what read_committed then sees is the crafted request's doing, and said so.
+#[test]
+fn a_crafted_batch_with_a_transactional_producer_id_is_named_as_the_cause() {
+    let (_, r) = run(r#"{"seed":6321160535702866802,"duration_ms":3600000,
+            "cluster":{"brokers":4,"partitions":1,"replication.factor":4,"min.insync.replicas":2,
+                       "unclean.leader.election.enable":true,"replica.lag.time.max.ms":22821,"replica.fetch.wait.max.ms":332},
+            "network":{"latency_ms":1,"jitter_ms":8},
+            "producers":[{"config":{"max.in.flight.requests.per.connection":4,"batch.size":3,"linger.ms":10,
+                                    "request.timeout.ms":4750,"delivery.timeout.ms":6357,"retry.backoff.ms":152,"transactional.id":"tx-0"},
+                          "workload":{"messages":38,"start_ms":20,"interval_ms":19,"transactions":{"size":3,"abort":[3,9,11]}}}],
+            "faults":[{"when":{"at_ms":2688},"fault":{"type":"inject_produce","partition":0,"producer_id":1000,"epoch":1,"base_sequence":0,"record_count":2}},
+                      {"when":{"at_ms":2095},"fault":{"type":"stall_replication","broker":3,"duration_ms":33973}}],
+            "random_faults":{"drop_request":0.04535955057790902,"drop_response":0.02218901578357726}}"#);
+    finished_cleanly(&r);
+    let seen = mechanisms(&r, "read_committed_exactly_once");
+    assert!(!seen.is_empty());
+    assert!(
+        seen.iter().all(|m| *m == Mechanism::CraftedRequest),
+        "{seen:?}"
+    );
+}

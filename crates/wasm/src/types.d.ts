@@ -215,7 +215,8 @@ export interface TxnMetadata {
 export type Mechanism =
   | "idempotence_off" | "retry_overtook" | "producer_restart" | "epoch_bump_after_expiry"
   | "state_expired" | "state_expired_by_fault" | "snapshot_keeps_last_batch" | "crafted_request"
-  | "new_partition_race" | "acks_not_all" | "unclean_election" | "textbook_rule" | "model_bug";
+  | "new_partition_race" | "acks_not_all" | "unclean_election" | "textbook_rule"
+  | "small_sequence_space" | "model_bug";
 
 /** One entry of the simulation's event log. `type` names the event; other fields depend on it. */
 export interface LabEvent {

@@ -32,6 +32,8 @@ struct Suspects<'a> {
     until: u64,
     /// The leader applies the textbook rule instead of Kafka's.
     textbook: bool,
+    /// The scenario shrank the sequence space far below Kafka's.
+    small_space: bool,
 }
 
 impl Suspects<'_> {
@@ -67,6 +69,9 @@ impl Suspects<'_> {
         if before(&c.unknown_producer_accepted, &key, self.until) {
             return Some(Mechanism::NewPartitionRace);
         }
+        if self.small_space {
+            return Some(Mechanism::SmallSequenceSpace);
+        }
         c.unclean_election
             .filter(|&at| at < self.until)
             .map(|_| Mechanism::UncleanElection)
@@ -83,6 +88,7 @@ impl Simulation {
             replicas: &self.partitions[partition as usize].replicas,
             until: batch.appended_event,
             textbook: self.scenario.cluster.dedup_rule == DedupRule::Textbook,
+            small_space: self.space.max < crate::sequence::KAFKA_SEQUENCE_MAX,
         }
     }
 
@@ -210,6 +216,8 @@ impl Simulation {
                     // A crafted batch with this producer's id can make the leader take the
                     // real batch for a duplicate of it, or fence the producer's epoch.
                     Mechanism::CraftedRequest
+                } else if self.space.max < crate::sequence::KAFKA_SEQUENCE_MAX && *offset >= 0 {
+                    Mechanism::SmallSequenceSpace
                 } else if p.config.acks != Acks::All {
                     Mechanism::AcksNotAll
                 } else if unclean {
@@ -233,8 +241,25 @@ impl Simulation {
     /// What can break a transactional guarantee in a run: an unclean election (a replica
     /// without the data or the marker leads), or the textbook rule (it discards batches).
     fn transactional_mechanism(&self) -> Mechanism {
+        let transactional_ids: BTreeSet<ProducerId> = self
+            .producers
+            .iter()
+            .filter_map(|p| p.txn.as_ref())
+            .flat_map(|t| t.outcomes.iter().map(|o| o.producer_id))
+            .chain(self.coordinator.values().map(|m| m.producer_id))
+            .collect();
+        let crafted = self
+            .history
+            .conditions
+            .crafted
+            .keys()
+            .any(|(_, pid)| transactional_ids.contains(pid));
         if self.scenario.cluster.dedup_rule == DedupRule::Textbook {
             Mechanism::TextbookRule
+        } else if crafted {
+            Mechanism::CraftedRequest
+        } else if self.space.max < crate::sequence::KAFKA_SEQUENCE_MAX {
+            Mechanism::SmallSequenceSpace
         } else if self.history.conditions.unclean_election.is_some() {
             Mechanism::UncleanElection
         } else {

@@ -34,13 +34,16 @@ pub enum Mechanism {
     UncleanElection,
     /// The textbook rule, which Kafka does not use, discarded a batch it had never written.
     TextbookRule,
+    /// A sequence space far smaller than Kafka's let the client's numbering wrap into a range
+    /// the broker still caches, so new records were taken for a retry.
+    SmallSequenceSpace,
     /// No Kafka rule and no named fault explains it: a defect of the model.
     ModelBug,
 }
 
 impl Mechanism {
     /// Every mechanism, in a stable order (for reports that count them).
-    pub const ALL: [Mechanism; 13] = [
+    pub const ALL: [Mechanism; 14] = [
         Mechanism::IdempotenceOff,
         Mechanism::RetryOvertook,
         Mechanism::ProducerRestart,
@@ -53,6 +56,7 @@ impl Mechanism {
         Mechanism::AcksNotAll,
         Mechanism::UncleanElection,
         Mechanism::TextbookRule,
+        Mechanism::SmallSequenceSpace,
         Mechanism::ModelBug,
     ];
 
@@ -71,6 +75,7 @@ impl Mechanism {
             Mechanism::AcksNotAll => "acks_not_all",
             Mechanism::UncleanElection => "unclean_election",
             Mechanism::TextbookRule => "textbook_rule",
+            Mechanism::SmallSequenceSpace => "small_sequence_space",
             Mechanism::ModelBug => "model_bug",
         }
     }
@@ -95,6 +100,7 @@ impl Mechanism {
             Mechanism::AcksNotAll => "with acks=0 or acks=1 the leader answers before followers have the record; a leader failure then loses it",
             Mechanism::UncleanElection => "an unclean leader election picked a replica outside the ISR, which lacked records the old leader had (unclean.leader.election.enable)",
             Mechanism::TextbookRule => "the textbook rule, which Kafka does not use, decided: it accepts any higher sequence, a gap included, and discards anything else as a duplicate, even a batch it never wrote",
+            Mechanism::SmallSequenceSpace => "the scenario's sequence space (sequence_max) is tiny, and the wrap shows two gaps Kafka has at 2147483647 too: the client orders retries by plain integer comparison (inflightBatchesBySequence), so after the wrap it can send a later batch before an earlier one that the broker then refuses, and failed batches can push its numbering round into a range the broker still caches, which findDuplicateBatch takes for a retry",
             Mechanism::ModelBug => "no Kafka rule and no fault of the scenario explains this: a defect of the model",
         }
     }
