@@ -1050,6 +1050,7 @@ impl Simulation {
     ) {
         let batch = self.batch_ref(batch_id);
         let b = &mut self.batches[batch_id as usize];
+        let queued = b.state == BatchState::Queued;
         b.state = BatchState::Done;
         let (producer, partition, created_ms) = (b.producer, b.partition, b.created_ms);
         let messages = b.messages.clone();
@@ -1060,7 +1061,15 @@ impl Simulation {
         }
         let part = &mut p.partitions[partition as usize];
         part.in_flight.remove(&batch_id);
-        part.deque.retain(|&id| id != batch_id);
+        // Only a queued batch is in the deque; expired ones are the oldest, so usually at its
+        // front, where taking them out costs nothing.
+        if queued {
+            if part.deque.front() == Some(&batch_id) {
+                part.deque.pop_front();
+            } else {
+                part.deque.retain(|&id| id != batch_id);
+            }
+        }
         if p.config.idempotent && (adjust_sequences || error == KafkaError::InvalidProducerEpoch) {
             p.epoch_bump_partitions.insert(partition);
         }
