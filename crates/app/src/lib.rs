@@ -4,7 +4,9 @@
 pub mod components;
 pub mod describe;
 pub mod embed;
+pub mod pacing;
 pub mod state;
+pub mod timeline;
 pub mod txn;
 pub mod url;
 pub mod view;

@@ -132,7 +132,43 @@ pub fn message_value(producer: ProducerIndex, message: u32) -> String {
 }
 
 impl Simulation {
+    /// The whole state now, logs included.
     pub fn snapshot(&self) -> Snapshot {
+        self.snapshot_with(true)
+    }
+
+    /// The state now without the replicas' logs (each `ReplicaView::log` is empty): what a
+    /// picture of the nodes and the wire needs, at a cost that does not grow with the logs.
+    pub fn snapshot_without_logs(&self) -> Snapshot {
+        self.snapshot_with(false)
+    }
+
+    /// A number that changes whenever any replica's log, high watermark or last stable
+    /// offset, or a partition's leadership, changes: a player rebuilds its log views only
+    /// when it does.
+    pub fn logs_fingerprint(&self) -> u64 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut mix = |v: u64| {
+            h ^= v;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        };
+        for b in &self.brokers {
+            mix(u64::from(b.alive));
+            for (&partition, r) in &b.replicas {
+                mix(u64::from(partition));
+                mix(r.log_end_offset() as u64);
+                mix(r.high_watermark as u64);
+                mix(r.last_stable_offset() as u64);
+                mix(r.log.last().map_or(u64::MAX, |l| l.appended_event));
+            }
+        }
+        for meta in &self.partitions {
+            mix(meta.leader.map_or(u64::MAX, u64::from));
+        }
+        h
+    }
+
+    fn snapshot_with(&self, logs: bool) -> Snapshot {
         Snapshot {
             time_ms: self.now_ms,
             finished: self.finished().map(str::to_string),
@@ -145,7 +181,7 @@ impl Simulation {
             brokers: self
                 .brokers
                 .iter()
-                .map(|b| self.broker_view(b.id))
+                .map(|b| self.broker_view(b.id, logs))
                 .collect(),
             partitions: self
                 .partitions
@@ -275,7 +311,7 @@ impl Simulation {
         out
     }
 
-    fn broker_view(&self, id: BrokerId) -> BrokerView {
+    fn broker_view(&self, id: BrokerId, logs: bool) -> BrokerView {
         let b = &self.brokers[id as usize];
         BrokerView {
             id,
@@ -292,7 +328,11 @@ impl Simulation {
                         log_end_offset: replica.log_end_offset(),
                         high_watermark: replica.high_watermark,
                         last_stable_offset: replica.last_stable_offset(),
-                        log: self.log_entries(id, partition),
+                        log: if logs {
+                            self.log_entries(id, partition)
+                        } else {
+                            Vec::new()
+                        },
                         producer_state: replica.producer_state.entries.values().cloned().collect(),
                     }
                 })

@@ -267,7 +267,8 @@ impl Simulation {
             .iter()
             .map(|p| p.total_messages as usize)
             .sum();
-        sim.events.reserve(messages.saturating_mul(8).min(1 << 20));
+        // (Capped: a player drains the list often, and a headless run may not keep it.)
+        sim.events.reserve(messages.saturating_mul(8).min(1 << 16));
         sim.batches.reserve(messages.min(1 << 18));
         sim.responses.reserve(messages.min(1 << 18));
         sim.schedule_start();
@@ -366,6 +367,58 @@ impl Simulation {
     /// How many events the run has emitted, kept or not.
     pub fn event_count(&self) -> u64 {
         self.event_count
+    }
+
+    /// Takes the events kept since the last call, leaving none behind (their indexes go on
+    /// counting). A player records a run's events once this way, and its checkpoints, cloned
+    /// right after, carry no event list.
+    pub fn drain_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// [`Simulation::drain_events`] into `out`, keeping this run's buffer for the next events.
+    pub fn drain_events_into(&mut self, out: &mut Vec<Event>) {
+        out.append(&mut self.events);
+    }
+
+    /// Roughly how many bytes this run holds (its logs, batches, requests, responses, events
+    /// and messages): what a player budgets its checkpoints by. An estimate, not a count.
+    pub fn footprint_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let logs: usize = self
+            .brokers
+            .iter()
+            .flat_map(|b| b.replicas.values())
+            .map(|r| {
+                r.log.len() * size_of::<LogBatch>()
+                    + r.log.iter().map(|b| b.records.len()).sum::<usize>()
+                        * size_of::<state::LogRecord>()
+            })
+            .sum();
+        let batches: usize = self
+            .batches
+            .iter()
+            .map(|b| size_of::<ClientBatch>() + b.messages.len() * size_of::<u32>())
+            .sum();
+        let requests = self.next_request_id as usize * (size_of::<ProduceRequest>() + 96);
+        let outcomes: usize = self
+            .producers
+            .iter()
+            .map(|p| p.outcomes.len() * (size_of::<MessageOutcome>() + 12))
+            .sum();
+        logs + batches
+            + requests
+            + outcomes
+            + self.responses.len() * size_of::<ResponseRecord>()
+            + self.events.len() * (size_of::<Event>() + 48)
+            + self.messages.len() * (size_of::<Message>() + 64)
+            + self.queue.len() * size_of::<Scheduled>()
+    }
+
+    /// How many scheduled actions the run has processed: a position in the run that, unlike
+    /// the event count, also moves on steps that emit nothing (a follower's fetch, a timer).
+    pub fn step_count(&self) -> u64 {
+        self.steps
     }
 
     /// The scenario this run was built from.
