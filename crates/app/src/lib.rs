@@ -4,7 +4,11 @@
 pub mod components;
 pub mod describe;
 pub mod embed;
+pub mod hooks;
+pub mod interventions;
 pub mod pacing;
+pub mod presentation;
+pub mod settings;
 pub mod state;
 pub mod timeline;
 pub mod txn;

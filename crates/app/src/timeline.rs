@@ -129,11 +129,6 @@ impl Lane {
         true
     }
 
-    /// Explores until position `p` is known (or the run ends).
-    fn explore_to(&mut self, p: u64, budget: usize) {
-        while self.frontier_position < p && self.explore_step(budget) {}
-    }
-
     /// Explores until a step later than `time_ms` is known (or the run ends).
     fn explore_past(&mut self, time_ms: u64, budget: usize) {
         while self.marks.last().is_some_and(|m| m.time_ms <= time_ms) && self.explore_step(budget) {

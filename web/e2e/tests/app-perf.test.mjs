@@ -7,7 +7,15 @@
 //  - time to first render: navigation start → #app-root with the stage drawn;
 //  - transferred size of the page (wasm, JS, CSS, HTML) as served, and gzip -9 of the same
 //    dist files (what a static host would send compressed).
-// Printed with console.log and written to web/e2e/artifacts/perf.json.
+//  - long tasks (PerformanceObserver 'longtask', > 50 ms) over 10 s of playing the busy scenario;
+//  - seek and step back in a ~145,000-event run (7 producers × 5,000 messages, 3 replicas,
+//    2 % of responses lost): time from the input event to the frame after it was painted
+//    (requestAnimationFrame, then a task), p50/p95/max over scattered targets;
+//  - memory while a preset replays in a loop at 16× (PROBE_LOOP_S seconds, 20 by default; the
+//    10-minute soak is `PROBE_LOOP_S=600`): JS heap (CDP Runtime.getHeapUsage after a GC) and
+//    the wasm linear memory, at the start and at the end.
+// Printed with console.log and written to web/e2e/artifacts/perf.json (the busy-scenario figures)
+// and perf-playback.json (seek, step back, memory).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -87,6 +95,15 @@ after(async () => {
   await browser?.close();
 });
 
+const LONG = {
+  name: 'long-145k-events',
+  seed: 3,
+  duration_ms: 600000,
+  cluster: { brokers: 3, partitions: 3, 'replication.factor': 3, 'min.insync.replicas': 2 },
+  random_faults: { drop_response: 0.02 },
+  producers: Array.from({ length: 7 }, () => ({ config: { 'batch.size': 2 }, workload: { messages: 5000, interval_ms: 2 } })),
+};
+
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const round = (x) => Math.round(x * 10) / 10;
 
@@ -105,8 +122,12 @@ test('performance probe: frame times with ~200 records in flight, first render, 
         /* redirects have no body */
       }
     });
-    // Record when the stage is first drawn, relative to navigation start.
+    // Record when the stage is first drawn, relative to navigation start, and every long task.
     await page.addInitScript(() => {
+      window.__longTasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, ms: e.duration });
+      }).observe({ type: 'longtask', buffered: true });
       const seen = () => {
         const stage = document.querySelector('#app-root #stage');
         if (stage && stage.getBoundingClientRect().height > 0) {
@@ -168,6 +189,9 @@ test('performance probe: frame times with ~200 records in flight, first render, 
     await traced;
     await cdp.detach();
     const work = frameWork(traceEvents);
+    // 10 s of playing in all (3 s sampled, 2 s traced, 5 s more): the long tasks in that window.
+    await page.waitForTimeout(5000);
+    const longTasks = await page.evaluate((from) => window.__longTasks.filter((t) => t.start >= from).map((t) => t.ms), sample.stamps[0]);
     const deltas = sample.stamps.slice(1).map((t, i) => t - sample.stamps[i]).sort((a, b) => a - b);
     assert.ok(deltas.length > 10, 'frames were drawn');
 
@@ -188,6 +212,7 @@ test('performance probe: frame times with ~200 records in flight, first render, 
       frames: deltas.length,
       frame_ms: { p50: round(pct(deltas, 50)), p95: round(pct(deltas, 95)), max: round(deltas.at(-1)) },
       frame_work_ms: work,
+      long_tasks_while_playing_10s: { count: longTasks.length, max_ms: round(Math.max(0, ...longTasks)) },
       records_in_flight_max: sample.inFlightMax,
       messages_on_stage_max: sample.messagesMax,
       first_render_ms: round(firstRenderMs),
@@ -201,6 +226,111 @@ test('performance probe: frame times with ~200 records in flight, first render, 
     console.log(`perf: ${JSON.stringify(result, null, 2)}`);
     mkdirSync(artifactsDir, { recursive: true });
     writeFileSync(join(artifactsDir, 'perf.json'), `${JSON.stringify(result, null, 2)}\n`);
+    errors.assertNone();
+  } finally {
+    await page.close();
+  }
+});
+
+/** Milliseconds from `act()` (which fires an input) to the frame after it was painted. */
+async function timeToPaint(page, act) {
+  return page.evaluate(
+    (act) =>
+      new Promise((done) => {
+        const t0 = performance.now();
+        new Function(act)();
+        requestAnimationFrame(() => setTimeout(() => done(performance.now() - t0), 0));
+      }),
+    act,
+  );
+}
+
+const summary = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { n: s.length, p50: round(pct(s, 50)), p95: round(pct(s, 95)), max: round(s.at(-1)) };
+};
+
+test('performance probe: seek and step back in a ~145k-event run, memory over looping replays', async () => {
+  const page = await browser.context.newPage();
+  try {
+    const errors = collectErrors(page);
+    await page.addInitScript(() => {
+      addEventListener('TrunkApplicationStarted', (e) => (window.__wasm = e.detail.wasm));
+    });
+    const url = `${baseUrl}?scenario=${encodeURIComponent(JSON.stringify(LONG))}&autoplay=0`;
+    const loadStart = Date.now();
+    await page.goto(url);
+    await page.locator('#app-root #stage').waitFor({ timeout: 120_000 });
+    const stageMs = Date.now() - loadStart;
+    // The whole run explored: "event N of M" without a trailing "+".
+    await page.waitForFunction(() => /event \d+ of \d+$/.test(document.querySelector('#status')?.textContent.trim()), null, {
+      timeout: 300_000,
+      polling: 200,
+    });
+    const exploredMs = Date.now() - loadStart;
+    const total = Number((await page.locator('#status').textContent()).match(/of (\d+)/)[1]);
+    const endMs = Number(await page.locator('#timeline').getAttribute('max'));
+    assert.ok(total > 100_000, `a long run (${total} events)`);
+
+    // Scattered seeks: forwards and backwards across the whole run.
+    const targets = [0.9, 0.1, 0.5, 0.95, 0.3, 0.7, 0.05, 0.6, 0.2, 0.8, 0.4, 0.99, 0.15, 0.65, 0.35, 0.85, 0.45, 0.75, 0.25, 0.55];
+    const seeks = [];
+    for (const f of targets.slice(0, Number(process.env.PROBE_SEEKS ?? targets.length))) {
+      const t = Math.floor(f * endMs);
+      const act = `const i = document.querySelector('#timeline'); i.value = '${t}'; i.dispatchEvent(new Event('input', { bubbles: true }));`;
+      seeks.push(await timeToPaint(page, act));
+    }
+    // Step back at scattered places (a seek there first, not timed). The app before the
+    // Timeline replayed the run from the start per step: PROBE_SEEKS and PROBE_STEP_BACKS
+    // bound the samples for such a build.
+    const stepBacks = [];
+    const backs = Number(process.env.PROBE_STEP_BACKS ?? 12);
+    for (const f of targets.slice(0, backs)) {
+      await timeToPaint(page, `const i = document.querySelector('#timeline'); i.value = '${Math.floor(f * endMs)}'; i.dispatchEvent(new Event('input', { bubbles: true }));`);
+      const before = await page.locator('#status').textContent();
+      stepBacks.push(await timeToPaint(page, `document.querySelector('#step-back').click();`));
+      const after = await page.locator('#status').textContent();
+      const n = (s) => Number(s.match(/event (\d+)/)[1]);
+      assert.ok(n(after) < n(before) || n(before) === 0, `stepped back: ${before} → ${after}`);
+    }
+
+    // Memory over looping replays of a preset at 16×.
+    const cdp = await browser.context.newCDPSession(page);
+    const memory = async () => {
+      await cdp.send('HeapProfiler.collectGarbage');
+      const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+      const wasm = await page.evaluate(() => window.__wasm?.memory?.buffer.byteLength ?? 0);
+      return { js_heap_bytes: usedSize, wasm_memory_bytes: wasm };
+    };
+    await page.goto(`${baseUrl}?scenario=failover-replicated&speed=16`);
+    await page.locator('#app-root #stage').waitFor();
+    await page.waitForFunction(() => document.querySelector('#status')?.textContent.includes('finished'), null, { timeout: 60_000 });
+    const start = await memory();
+    const loopS = Number(process.env.PROBE_LOOP_S ?? 20);
+    const until = Date.now() + loopS * 1000;
+    let replays = 0;
+    while (Date.now() < until) {
+      await page.locator('#play').click();
+      await page.waitForFunction(() => document.querySelector('#status')?.textContent.includes('finished'), null, { timeout: 60_000 });
+      replays++;
+    }
+    const end = await memory();
+    await cdp.detach();
+
+    const result = {
+      scenario: LONG.name,
+      events: total,
+      end_ms: endMs,
+      stage_drawn_ms: stageMs,
+      whole_run_explored_ms: exploredMs,
+      seek_to_paint_ms: summary(seeks),
+      step_back_to_paint_ms: summary(stepBacks),
+      memory_loop: { seconds: loopS, replays, start, end, js_heap_change: round((100 * (end.js_heap_bytes - start.js_heap_bytes)) / start.js_heap_bytes) + ' %' },
+      measured_at: new Date().toISOString(),
+    };
+    console.log(`perf-playback: ${JSON.stringify(result, null, 2)}`);
+    mkdirSync(artifactsDir, { recursive: true });
+    writeFileSync(join(artifactsDir, 'perf-playback.json'), `${JSON.stringify(result, null, 2)}\n`);
     errors.assertNone();
   } finally {
     await page.close();

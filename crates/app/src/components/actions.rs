@@ -1,14 +1,14 @@
-use std::rc::Rc;
+use crate::presentation::Shared;
 
 use idempotence_sim::Snapshot;
 use yew::prelude::*;
 
 use super::stage::Selected;
-use crate::state::{Intervention, CRASH_DOWN_MS, CUT_LINK_MS};
+use crate::interventions::{Intervention, CRASH_DOWN_MS, CUT_LINK_MS};
 
 #[derive(Properties, PartialEq)]
 pub struct ActionsProps {
-    pub snapshot: Rc<Snapshot>,
+    pub snapshot: Shared<Snapshot>,
     pub selected: Option<Selected>,
     pub on_intervene: Callback<Intervention>,
     pub on_clear_selection: Callback<()>,

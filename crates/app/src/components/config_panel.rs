@@ -4,11 +4,12 @@ use idempotence_sim::Scenario;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::state::{config_value, Action, Settings};
+use crate::settings::{config_value, Settings};
+use crate::state::Action;
 
 #[derive(Properties, PartialEq)]
 pub struct ConfigPanelProps {
-    pub settings: Settings,
+    pub settings: Rc<Settings>,
     /// The scenario as configured (possibly invalid), for the current values.
     pub draft: Rc<Option<Scenario>>,
     pub dispatch: Callback<Action>,

@@ -1,4 +1,4 @@
-use std::rc::Rc;
+use crate::presentation::Shared;
 
 use idempotence_sim::Snapshot;
 use yew::prelude::*;
@@ -10,7 +10,7 @@ const MAX_VALUES: usize = 60;
 
 #[derive(Properties, PartialEq)]
 pub struct ConsumersProps {
-    pub snapshot: Rc<Snapshot>,
+    pub snapshot: Shared<Snapshot>,
     /// Heading id (unique per page; compare mode shows two panels).
     #[prop_or(AttrValue::Static("consumers-title"))]
     pub title_id: AttrValue,

@@ -2,11 +2,31 @@ use idempotence_sim::presets;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::state::{Action, ControlsMode, State, SPEEDS};
+use crate::presentation::Extent;
+use crate::settings::{ControlsMode, SPEEDS};
+use crate::state::Action;
+
+/// What the controls show: small, so a frame in which none of it changed skips them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ControlsView {
+    pub preset: String,
+    /// The scenario came from the link (JSON), not from the preset list.
+    pub custom: bool,
+    pub compare: bool,
+    pub idempotent: bool,
+    pub playing: bool,
+    /// Why the run ended, once every lane has.
+    pub finished: Option<String>,
+    pub clock_ms: u64,
+    pub speed: f64,
+    pub event_count: u64,
+    pub extent: Extent,
+}
 
 #[derive(Properties, PartialEq)]
 pub struct ControlsProps {
-    pub state: UseReducerHandle<State>,
+    pub view: ControlsView,
+    pub dispatch: Callback<Action>,
     #[prop_or(ControlsMode::Full)]
     pub mode: ControlsMode,
     /// The page's shareable URL (origin + path + query).
@@ -25,48 +45,42 @@ fn speed_label(x: f64) -> String {
 /// Preset picker, play/pause, steps, restart, speed, idempotence switch, timeline, status.
 #[component]
 pub fn Controls(props: &ControlsProps) -> Html {
-    let state = &props.state;
-    let d = |a: Action| {
-        let state = state.clone();
-        Callback::from(move |_: MouseEvent| state.dispatch(a.clone()))
-    };
+    let v = &props.view;
+    let d = |a: Action| props.dispatch.reform(move |_: MouseEvent| a.clone());
     let on_preset = {
-        let state = state.clone();
-        Callback::from(move |e: Event| {
+        props.dispatch.reform(move |e: Event| {
             let select: HtmlSelectElement = e.target_unchecked_into();
-            state.dispatch(Action::SetPreset(select.value()));
+            Action::SetPreset(select.value())
         })
     };
     let on_speed = {
-        let state = state.clone();
+        let dispatch = props.dispatch.clone();
         Callback::from(move |e: Event| {
             let select: HtmlSelectElement = e.target_unchecked_into();
             if let Ok(x) = select.value().parse::<f64>() {
-                state.dispatch(Action::SetSpeed(x));
+                dispatch.emit(Action::SetSpeed(x));
             }
         })
     };
     let on_idempotence = {
-        let state = state.clone();
-        Callback::from(move |e: Event| {
+        props.dispatch.reform(move |e: Event| {
             let input: HtmlInputElement = e.target_unchecked_into();
-            state.dispatch(Action::SetIdempotence(input.checked()));
+            Action::SetIdempotence(input.checked())
         })
     };
     let on_scrub = {
-        let state = state.clone();
+        let dispatch = props.dispatch.clone();
         Callback::from(move |e: InputEvent| {
             let input: HtmlInputElement = e.target_unchecked_into();
             if let Ok(t) = input.value().parse::<f64>() {
-                state.dispatch(Action::SeekTime(t.max(0.0) as u64));
+                dispatch.emit(Action::SeekTime(t.max(0.0) as u64));
             }
         })
     };
     let on_compare = {
-        let state = state.clone();
-        Callback::from(move |e: Event| {
+        props.dispatch.reform(move |e: Event| {
             let input: HtmlInputElement = e.target_unchecked_into();
-            state.dispatch(Action::SetCompare(input.checked()));
+            Action::SetCompare(input.checked())
         })
     };
     let copied = use_state(|| false);
@@ -79,28 +93,22 @@ pub fn Controls(props: &ControlsProps) -> Html {
         })
     };
     let full = props.mode == ControlsMode::Full;
-    let custom = state.settings.custom.as_ref();
-    let compare = state.settings.compare;
-    let idempotent = state.idempotent();
-    let finished = state
-        .sim
-        .as_ref()
-        .and_then(|s| s.finished().map(str::to_string))
-        // In compare mode the run is over only when both sides are.
-        .filter(|_| state.finished());
-    let status = match (&finished, state.playing) {
+    let compare = v.compare;
+    let idempotent = v.idempotent;
+    let finished = &v.finished;
+    let status = match (finished, v.playing) {
         (Some(why), _) => format!("finished: {why}"),
         (None, true) => "playing".to_string(),
         (None, false) => "paused".to_string(),
     };
-    let play_label = if state.playing {
+    let play_label = if v.playing {
         "❚❚ Pause"
     } else if finished.is_some() {
         "↻ Replay"
     } else {
         "▶ Play"
     };
-    let speed = state.settings.speed;
+    let speed = v.speed;
     html! {
         <section class="controls" aria-label="Playback controls">
             if full {
@@ -108,14 +116,14 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 <label class="field">
                     <span>{ "Scenario" }</span>
                     <select id="preset" onchange={on_preset}>
-                        if state.settings.custom.is_some() {
+                        if v.custom {
                             // A scenario from the URL: listed so the picker names what runs.
-                            <option value={state.settings.preset.clone()} selected=true disabled=true>
-                                { format!("{} (from the link)", state.settings.preset) }
+                            <option value={v.preset.clone()} selected=true disabled=true>
+                                { format!("{} (from the link)", v.preset) }
                             </option>
                         }
                         { for presets::ids().map(|id| html! {
-                            <option value={id} selected={custom.is_none() && id == state.settings.preset}>{ id }</option>
+                            <option value={id} selected={!v.custom && id == v.preset}>{ id }</option>
                         }) }
                     </select>
                 </label>
@@ -135,7 +143,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
             }
             <div class="control-row buttons">
                 <button id="step-back" onclick={d(Action::StepBack)} title="Step back (←)" aria-label="Step back">{ "◀ Back" }</button>
-                <button id="play" class="primary" onclick={d(Action::TogglePlay)} aria-pressed={state.playing.to_string()}>{ play_label }</button>
+                <button id="play" class="primary" onclick={d(Action::TogglePlay)} aria-pressed={v.playing.to_string()}>{ play_label }</button>
                 <button id="step-forward" onclick={d(Action::StepForward)} title="Step forward (→)" aria-label="Step forward">{ "Step ▶" }</button>
                 if full {
                 <button id="restart" onclick={d(Action::Restart)} title="Restart (R)">{ "↺ Restart" }</button>
@@ -155,14 +163,17 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 }
             </div>
             <div class="control-row timeline">
-                <span class="time">{ format!("t = {:.0} ms", state.clock_ms) }</span>
-                <input id="timeline" type="range" min="0" max={state.end_ms.max(1).to_string()} step="1"
-                    value={format!("{:.0}", state.clock_ms)} oninput={on_scrub} aria-label="Timeline (simulated ms)" />
-                <span class="time">{ format!("{} ms", state.end_ms) }</span>
+                <span class="time">{ format!("t = {} ms", v.clock_ms) }</span>
+                <input id="timeline" type="range" min="0" max={v.extent.end_ms.max(1).to_string()} step="1"
+                    value={v.clock_ms.to_string()} oninput={on_scrub} aria-label="Timeline (simulated ms)" />
+                <span class="time" title={(!v.extent.known).then_some("the run is still being explored")}>
+                    { format!("{} ms{}", v.extent.end_ms, if v.extent.known { "" } else { "+" }) }
+                </span>
             </div>
             <p id="status" class={classes!("status", finished.is_some().then_some("done"))} role="status">
                 { status }
-                <span class="muted">{ format!(" · event {} of {}", state.event_count(), state.total_events) }</span>
+                <span class="muted">{ format!(" · event {} of {}{}", v.event_count, v.extent.total_events,
+                    if v.extent.known { "" } else { "+" }) }</span>
             </p>
         </section>
     }

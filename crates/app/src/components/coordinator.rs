@@ -1,4 +1,4 @@
-use std::rc::Rc;
+use crate::presentation::Shared;
 
 use idempotence_sim::Snapshot;
 use yew::prelude::*;
@@ -8,7 +8,7 @@ use crate::txn::{ClientState, ClientStateText, Status, StatusText};
 
 #[derive(Properties, PartialEq)]
 pub struct CoordinatorProps {
-    pub snapshot: Rc<Snapshot>,
+    pub snapshot: Shared<Snapshot>,
 }
 
 fn partitions(ps: impl IntoIterator<Item = u32>) -> String {

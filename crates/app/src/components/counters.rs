@@ -1,3 +1,5 @@
+use std::rc::Rc;
+
 use idempotence_sim::invariants::InvariantResult;
 use idempotence_sim::report::Counters as SimCounters;
 use yew::prelude::*;
@@ -5,7 +7,7 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct CountersProps {
     pub counters: SimCounters,
-    pub invariants: Vec<InvariantResult>,
+    pub invariants: Rc<Vec<InvariantResult>>,
     pub finished: bool,
     /// Prefix of the element ids (`counter-`; compare lanes use `off-counter-` / `on-counter-`).
     #[prop_or(AttrValue::Static("counter-"))]

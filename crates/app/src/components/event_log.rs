@@ -1,25 +1,25 @@
-use std::rc::Rc;
-
 use idempotence_sim::Event;
 use yew::prelude::*;
 
 use crate::describe::{self, CATEGORIES};
-use crate::state::{Action, State};
+use crate::presentation::Shared;
+use crate::state::Action;
 
 #[derive(Properties, PartialEq)]
 pub struct EventLogProps {
-    pub state: UseReducerHandle<State>,
-    /// The newest events (a tail of the run).
-    pub events: Rc<Vec<Event>>,
-    /// Events per category over the whole run, in `CATEGORIES` order.
-    pub counts: Rc<Vec<usize>>,
+    /// The newest events up to the moment shown (a tail of the run).
+    pub events: Shared<Vec<Event>>,
+    /// Events per category up to the moment shown, in `CATEGORIES` order.
+    pub counts: Shared<Vec<usize>>,
+    /// Categories the user hid.
+    pub hidden: Vec<String>,
+    pub dispatch: Callback<Action>,
 }
 
 /// Newest events first; filter by category; click to seek.
 #[component]
 pub fn EventLog(props: &EventLogProps) -> Html {
-    let state = &props.state;
-    let hidden = &state.hidden_categories;
+    let hidden = &props.hidden;
     let last = props.events.last().map(|e| e.index);
     let shown: Vec<&Event> = props
         .events
@@ -35,8 +35,7 @@ pub fn EventLog(props: &EventLogProps) -> Html {
                 { for CATEGORIES.iter().enumerate().map(|(i, &c)| {
                     let on = !hidden.iter().any(|h| h == c);
                     let count = props.counts.get(i).copied().unwrap_or(0);
-                    let state = state.clone();
-                    let toggle = Callback::from(move |_: Event2| state.dispatch(Action::ToggleCategory(c.to_string())));
+                    let toggle = props.dispatch.reform(move |_: Event2| Action::ToggleCategory(c.to_string()));
                     html! {
                         <label class={classes!("chip", format!("cat-{c}"), (!on).then_some("off"))}>
                             <input type="checkbox" checked={on} onchange={toggle} data-category={c} />
@@ -48,8 +47,7 @@ pub fn EventLog(props: &EventLogProps) -> Html {
             <ol class="events" id="event-list">
                 { for shown.into_iter().map(|e| {
                     let index = e.index;
-                    let state = state.clone();
-                    let seek = Callback::from(move |_: MouseEvent| state.dispatch(Action::SeekEvent(index)));
+                    let seek = props.dispatch.reform(move |_: MouseEvent| Action::SeekEvent(index));
                     let cat = e.kind.category();
                     html! {
                         <li key={index} class={classes!("event", format!("cat-{cat}"), (Some(index) == last).then_some("current"))}>

@@ -1,4 +1,4 @@
-use std::rc::Rc;
+use crate::presentation::Shared;
 
 use idempotence_sim::snapshot::LogEntryView;
 use idempotence_sim::types::Offset;
@@ -12,7 +12,7 @@ const MAX_CELLS: usize = 60;
 
 #[derive(Properties, PartialEq)]
 pub struct LogStripProps {
-    pub snapshot: Rc<Snapshot>,
+    pub snapshot: Shared<Snapshot>,
     /// Heading id (unique per page; compare mode shows two strips).
     #[prop_or(AttrValue::Static("logs-title"))]
     pub title_id: AttrValue,

@@ -3,7 +3,7 @@
 //! Wide screens put producers left and brokers right; narrow ones put producers on top.
 //! A message's position is interpolated by simulated time between `sent_ms` and `arrive_ms`.
 
-use std::rc::Rc;
+use crate::presentation::Shared;
 
 use idempotence_sim::event::EventKind;
 use idempotence_sim::snapshot::{BrokerView, ProducerView};
@@ -15,8 +15,8 @@ use crate::txn::{ClientState, ClientStateText};
 
 #[derive(Properties, PartialEq)]
 pub struct StageProps {
-    pub snapshot: Rc<Snapshot>,
-    pub events: Rc<Vec<Event>>,
+    pub snapshot: Shared<Snapshot>,
+    pub events: Shared<Vec<Event>>,
     pub clock_ms: f64,
     pub narrow: bool,
     pub reduced_motion: bool,

@@ -1,0 +1,312 @@
+//! What the panels show at one position of the run, derived once per (run, position) and
+//! shared by pointer: a frame in which the position did not move re-renders only what moves
+//! with the clock (messages on the wire, the time), and each panel skips frames in which its
+//! own data did not change. No DOM here.
+
+use std::ops::Deref;
+use std::rc::Rc;
+
+use idempotence_sim::invariants::InvariantResult;
+use idempotence_sim::report::Counters;
+use idempotence_sim::{presets, Event, Snapshot};
+
+use crate::describe::{self, VerdictLine};
+use crate::settings::Settings;
+use crate::timeline::{Lane, Timeline};
+
+/// How many of the newest events the stage (loss marks) and the event log get.
+pub const EVENT_TAIL: usize = 200;
+
+/// An `Rc` compared by identity: props holding one are equal exactly when they share the value,
+/// so a component skips a render without comparing a whole snapshot.
+#[derive(Debug, Default)]
+pub struct Shared<T>(pub Rc<T>);
+
+impl<T> Shared<T> {
+    pub fn new(value: T) -> Shared<T> {
+        Shared(Rc::new(value))
+    }
+}
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared(self.0.clone())
+    }
+}
+
+impl<T> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl<T> Deref for Shared<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// One lane at one position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LaneFrame {
+    pub snapshot: Shared<Snapshot>,
+    pub counters: Counters,
+    /// The newest events up to the position (at most [`EVENT_TAIL`]).
+    pub events: Shared<Vec<Event>>,
+    /// Events per category up to the position, in `describe::CATEGORIES` order.
+    pub counts: Shared<Vec<usize>>,
+    pub verdict: Option<VerdictLine>,
+    /// Why the run ended, once the lane is at its end.
+    pub finished: Option<String>,
+    pub event_count: u64,
+    pub now_ms: u64,
+}
+
+impl LaneFrame {
+    fn of(lane: &Lane) -> LaneFrame {
+        let sim = lane.view();
+        let all = lane.events();
+        let counts = describe::CATEGORIES
+            .iter()
+            .map(|c| all.iter().filter(|e| e.kind.category() == *c).count())
+            .collect();
+        LaneFrame {
+            snapshot: Shared::new(sim.snapshot()),
+            counters: sim.counters(),
+            events: Shared::new(all[all.len().saturating_sub(EVENT_TAIL)..].to_vec()),
+            counts: Shared::new(counts),
+            verdict: describe::verdict(all),
+            finished: lane
+                .finished()
+                .then(|| sim.finished().unwrap_or("the run ended").to_string()),
+            event_count: lane.event_count(),
+            now_ms: sim.now_ms(),
+        }
+    }
+}
+
+/// Every lane at the positions shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Frame {
+    pub lanes: Vec<LaneFrame>,
+    /// The newest event of the first lane, in words (for screen readers).
+    pub latest: String,
+}
+
+impl Frame {
+    pub fn of(timeline: &Timeline) -> Frame {
+        let lanes: Vec<LaneFrame> = timeline.lanes().iter().map(LaneFrame::of).collect();
+        let latest = lanes
+            .first()
+            .and_then(|l| l.events.last())
+            .map(|e| describe::event(&e.kind))
+            .unwrap_or_default();
+        Frame { lanes, latest }
+    }
+}
+
+/// What the controls show about the run's extent.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Extent {
+    /// The end of the run in simulated ms, or how far it is known so far.
+    pub end_ms: u64,
+    /// Events of the first lane over the whole run, or so far.
+    pub total_events: u64,
+    /// Whether the end is known (else the figures grow as the run is explored).
+    pub known: bool,
+}
+
+impl Extent {
+    pub fn of(timeline: &Timeline) -> Extent {
+        let known = timeline.explored();
+        let total_events = timeline.lane(0).map_or(0, |l| match l.end() {
+            Some((_, m)) => m.events,
+            None => l.recorded().len() as u64,
+        });
+        Extent {
+            end_ms: timeline.end_ms().unwrap_or_else(|| timeline.known_ms()),
+            total_events,
+            known,
+        }
+    }
+}
+
+/// The invariants of a run at an event count: recomputed while playing only when the run has
+/// grown by 5% (or one event in short runs) since the last check, always fresh when paused.
+/// Checking a long log every frame costs more than the frame.
+#[derive(Default)]
+pub struct InvariantCache {
+    key: Option<(u64, u64)>,
+    result: Rc<Vec<InvariantResult>>,
+}
+
+impl InvariantCache {
+    pub fn get(
+        &mut self,
+        generation: u64,
+        events: u64,
+        playing: bool,
+        check: impl FnOnce() -> Vec<InvariantResult>,
+    ) -> Rc<Vec<InvariantResult>> {
+        if let Some((g, at)) = self.key {
+            let fresh = g == generation
+                && (at == events || (playing && events >= at && events < at + (at / 20).max(1)));
+            if fresh {
+                return self.result.clone();
+            }
+        }
+        self.result = Rc::new(check());
+        self.key = Some((generation, events));
+        self.result.clone()
+    }
+}
+
+/// The caption: the preset's story, or, when the user flipped `enable.idempotence` away from
+/// the preset's own setting, a note saying so and the twin preset's caption if there is one.
+pub fn caption(settings: &Settings, scenario: Option<&idempotence_sim::Scenario>) -> String {
+    let preset = presets::get(&settings.preset);
+    let preset_idempotent = preset
+        .as_ref()
+        .and_then(|s| {
+            s.producers
+                .first()
+                .map(|p| p.config.enable_idempotence.unwrap_or(true))
+        })
+        .unwrap_or(true);
+    let flipped = !settings.compare
+        && settings.custom.is_none()
+        && matches!(settings.idempotence, Some(Some(on)) if on != preset_idempotent);
+    if !flipped {
+        return scenario
+            .map(|s| s.caption.clone())
+            .or_else(|| preset.map(|p| p.caption))
+            .unwrap_or_default();
+    }
+    let twin = if preset_idempotent {
+        format!("{}-no-idempotence", settings.preset)
+    } else {
+        settings
+            .preset
+            .trim_end_matches("-no-idempotence")
+            .to_string()
+    };
+    let note = format!(
+        "You switched enable.idempotence to {}; the preset “{}” was written for {}. ",
+        !preset_idempotent, settings.preset, preset_idempotent
+    );
+    match presets::get(&twin) {
+        Some(s) if twin != settings.preset => format!("{note}From “{twin}”: {}", s.caption),
+        _ => format!("{note}Watch the partition log and the counters for what changes."),
+    }
+}
+
+/// One line comparing the "off" and "on" runs: `off: 5 duplicates, 0 reorderings; on: none`.
+pub fn compare_summary(off: &Counters, on: &Counters) -> String {
+    fn plural(n: u64, one: &str, many: &str) -> String {
+        format!("{n} {}", if n == 1 { one } else { many })
+    }
+    fn side(c: &Counters) -> String {
+        if c.duplicates_written == 0 && c.reorderings == 0 && c.lost == 0 {
+            return "none".into();
+        }
+        let mut s = format!(
+            "{}, {}",
+            plural(c.duplicates_written, "duplicate", "duplicates"),
+            plural(c.reorderings, "reordering", "reorderings")
+        );
+        if c.lost > 0 {
+            s.push_str(&format!(", {} lost after ack", c.lost));
+        }
+        s
+    }
+    format!("off: {}; on: {}", side(off), side(on))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_show_the_lane_at_its_position() {
+        let s = presets::get("lost-ack").unwrap();
+        let mut t = Timeline::new(vec![s]).unwrap();
+        t.seek_event(10);
+        let f = Frame::of(&t);
+        assert_eq!(f.lanes[0].event_count, 11);
+        assert_eq!(f.lanes[0].events.len(), 11);
+        assert_eq!(f.lanes[0].counts.iter().sum::<usize>(), 11);
+        assert!(f.lanes[0].finished.is_none());
+        assert!(!f.latest.is_empty());
+        t.seek_time(u64::MAX);
+        let end = Frame::of(&t);
+        assert!(end.lanes[0].finished.is_some());
+        assert!(end.lanes[0].counters.duplicates_prevented > 0);
+        assert_eq!(end.lanes[0].counters.duplicates_written, 0);
+        // Equal only when shared: a re-derived frame is a new value.
+        assert_eq!(end.lanes[0].snapshot, end.lanes[0].snapshot.clone());
+        assert_ne!(end.lanes[0].snapshot, Frame::of(&t).lanes[0].snapshot);
+    }
+
+    #[test]
+    fn invariants_are_rechecked_when_the_run_grows_enough_or_when_paused() {
+        let mut cache = InvariantCache::default();
+        let mut checks = 0;
+        let mut check = |cache: &mut InvariantCache, g, n, playing| {
+            cache.get(g, n, playing, || {
+                checks += 1;
+                Vec::new()
+            });
+        };
+        check(&mut cache, 1, 100, true);
+        check(&mut cache, 1, 104, true); // within 5%
+        check(&mut cache, 1, 105, true); // grew 5%
+        check(&mut cache, 1, 106, false); // paused: exact
+        check(&mut cache, 1, 106, false);
+        check(&mut cache, 2, 106, false); // another run
+        check(&mut cache, 2, 50, true); // went back
+        assert_eq!(checks, 5);
+    }
+
+    #[test]
+    fn extent_grows_until_the_end_is_known() {
+        let s = presets::get("pipelined-retry").unwrap();
+        let mut t = Timeline::new(vec![s]).unwrap();
+        t.explore(3);
+        let early = Extent::of(&t);
+        assert!(!early.known);
+        while !t.explore(1_000) {}
+        let all = Extent::of(&t);
+        assert!(all.known);
+        assert!(all.end_ms >= early.end_ms && all.total_events > early.total_events);
+    }
+
+    #[test]
+    fn flipping_idempotence_explains_the_caption() {
+        let (mut settings, _) = Settings::from_query("?scenario=lost-ack");
+        let plain = caption(&settings, None);
+        assert_eq!(plain, presets::get("lost-ack").unwrap().caption);
+        settings.idempotence = Some(Some(false));
+        let flipped = caption(&settings, None);
+        assert!(flipped.starts_with("You switched enable.idempotence to false"));
+        assert!(flipped.contains("lost-ack-no-idempotence"));
+    }
+
+    #[test]
+    fn compare_summary_wording() {
+        let c = |d, r, l| Counters {
+            duplicates_written: d,
+            reorderings: r,
+            lost: l,
+            ..Counters::default()
+        };
+        assert_eq!(
+            compare_summary(&c(0, 0, 0), &c(0, 0, 0)),
+            "off: none; on: none"
+        );
+        assert_eq!(
+            compare_summary(&c(1, 5, 0), &c(0, 0, 2)),
+            "off: 1 duplicate, 5 reorderings; on: 0 duplicates, 0 reorderings, 2 lost after ack"
+        );
+    }
+}

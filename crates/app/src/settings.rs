@@ -1,0 +1,527 @@
+//! What the user chose, and the URL that says it: the preset or inline scenario, seed,
+//! idempotence switch, configuration overrides, interventions (as scripted faults), speed,
+//! theme and embed options. Parsing reports what is wrong with each parameter and keeps going.
+
+use idempotence_sim::config::Acks;
+use idempotence_sim::fault::ScriptedFault;
+use idempotence_sim::{presets, Scenario};
+
+use crate::url;
+
+/// The preset shown when the URL names none.
+pub const DEFAULT_PRESET: &str = "lost-ack";
+pub const MIN_SPEED: f64 = 0.25;
+pub const MAX_SPEED: f64 = 16.0;
+/// The speeds the speed control offers.
+pub const SPEEDS: &[f64] = &[0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0];
+
+/// Which controls an embed shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ControlsMode {
+    Full,
+    Minimal,
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Theme {
+    Auto,
+    Light,
+    Dark,
+}
+
+impl Theme {
+    pub fn parse(s: &str) -> Option<Theme> {
+        match s {
+            "auto" => Some(Theme::Auto),
+            "light" => Some(Theme::Light),
+            "dark" => Some(Theme::Dark),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Theme::Auto => "auto",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+}
+
+/// Configuration overrides applied on top of the preset (each `None` = the preset's value).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConfigOverrides {
+    pub acks: Option<Acks>,
+    pub max_in_flight: Option<u32>,
+    pub retries: Option<u32>,
+    pub request_timeout_ms: Option<u64>,
+    pub delivery_timeout_ms: Option<u64>,
+    pub brokers: Option<u32>,
+    pub replication_factor: Option<u32>,
+    pub min_isr: Option<u32>,
+    pub drop_request: Option<f64>,
+    pub drop_response: Option<f64>,
+}
+
+/// The URL keys of `ConfigOverrides`, in the order the panel and the URL list them.
+pub const CONFIG_KEYS: &[&str] = &[
+    "acks",
+    "max_in_flight",
+    "retries",
+    "request_timeout_ms",
+    "delivery_timeout_ms",
+    "brokers",
+    "replication_factor",
+    "min_isr",
+    "drop_request",
+    "drop_response",
+];
+
+fn acks_str(a: Acks) -> &'static str {
+    match a {
+        Acks::None => "0",
+        Acks::Leader => "1",
+        Acks::All => "all",
+    }
+}
+
+impl ConfigOverrides {
+    /// Sets one override from its URL key; an empty value clears it. `Ok(false)` = not a config key.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<bool, String> {
+        fn num<T: std::str::FromStr>(
+            key: &str,
+            v: &str,
+            slot: &mut Option<T>,
+        ) -> Result<bool, String> {
+            if v.is_empty() {
+                *slot = None;
+                return Ok(true);
+            }
+            match v.parse::<T>() {
+                Ok(x) => {
+                    *slot = Some(x);
+                    Ok(true)
+                }
+                Err(_) => Err(format!(
+                    "{key} must be a whole number ≥ 0, not “{v}”; using the preset's value."
+                )),
+            }
+        }
+        fn rate(key: &str, v: &str, slot: &mut Option<f64>) -> Result<bool, String> {
+            if v.is_empty() {
+                *slot = None;
+                return Ok(true);
+            }
+            match v.parse::<f64>() {
+                Ok(x) if (0.0..=1.0).contains(&x) => {
+                    *slot = Some(x);
+                    Ok(true)
+                }
+                _ => Err(format!(
+                    "{key} must be a probability from 0 to 1, not “{v}”; using the preset's value."
+                )),
+            }
+        }
+        match key {
+            "acks" => {
+                self.acks = match value {
+                    "" => None,
+                    "0" => Some(Acks::None),
+                    "1" => Some(Acks::Leader),
+                    "all" | "-1" => Some(Acks::All),
+                    _ => {
+                        return Err(format!(
+                            "acks must be 0, 1 or all, not “{value}”; using the preset's value."
+                        ))
+                    }
+                };
+                Ok(true)
+            }
+            "max_in_flight" => num(key, value, &mut self.max_in_flight),
+            "retries" => num(key, value, &mut self.retries),
+            "request_timeout_ms" => num(key, value, &mut self.request_timeout_ms),
+            "delivery_timeout_ms" => num(key, value, &mut self.delivery_timeout_ms),
+            "brokers" => num(key, value, &mut self.brokers),
+            "replication_factor" => num(key, value, &mut self.replication_factor),
+            "min_isr" => num(key, value, &mut self.min_isr),
+            "drop_request" => rate(key, value, &mut self.drop_request),
+            "drop_response" => rate(key, value, &mut self.drop_response),
+            _ => Ok(false),
+        }
+    }
+
+    /// The override's URL value, if set.
+    pub fn get(&self, key: &str) -> Option<String> {
+        match key {
+            "acks" => self.acks.map(|a| acks_str(a).to_string()),
+            "max_in_flight" => self.max_in_flight.map(|x| x.to_string()),
+            "retries" => self.retries.map(|x| x.to_string()),
+            "request_timeout_ms" => self.request_timeout_ms.map(|x| x.to_string()),
+            "delivery_timeout_ms" => self.delivery_timeout_ms.map(|x| x.to_string()),
+            "brokers" => self.brokers.map(|x| x.to_string()),
+            "replication_factor" => self.replication_factor.map(|x| x.to_string()),
+            "min_isr" => self.min_isr.map(|x| x.to_string()),
+            "drop_request" => self.drop_request.map(|x| x.to_string()),
+            "drop_response" => self.drop_response.map(|x| x.to_string()),
+            _ => None,
+        }
+    }
+
+    fn apply(&self, s: &mut Scenario) {
+        for p in &mut s.producers {
+            let c = &mut p.config;
+            if let Some(a) = self.acks {
+                c.acks = a;
+            }
+            if let Some(x) = self.max_in_flight {
+                c.max_in_flight = x;
+            }
+            if let Some(x) = self.retries {
+                c.retries = x;
+            }
+            if let Some(x) = self.request_timeout_ms {
+                c.request_timeout_ms = x;
+            }
+            if let Some(x) = self.delivery_timeout_ms {
+                c.delivery_timeout_ms = x;
+            }
+        }
+        if let Some(x) = self.brokers {
+            s.cluster.brokers = x;
+        }
+        if let Some(x) = self.replication_factor {
+            s.cluster.replication_factor = x;
+        }
+        if let Some(x) = self.min_isr {
+            s.cluster.min_insync_replicas = x;
+        }
+        if let Some(x) = self.drop_request {
+            s.random_faults.drop_request = x;
+        }
+        if let Some(x) = self.drop_response {
+            s.random_faults.drop_response = x;
+        }
+    }
+}
+
+/// The current value of a config key in a scenario (first producer for producer settings).
+pub fn config_value(s: &Scenario, key: &str) -> String {
+    let p = s.producers.first().map(|p| &p.config);
+    match key {
+        "acks" => p.map(|c| acks_str(c.acks).to_string()).unwrap_or_default(),
+        "max_in_flight" => p.map(|c| c.max_in_flight.to_string()).unwrap_or_default(),
+        "retries" => p.map(|c| c.retries.to_string()).unwrap_or_default(),
+        "request_timeout_ms" => p
+            .map(|c| c.request_timeout_ms.to_string())
+            .unwrap_or_default(),
+        "delivery_timeout_ms" => p
+            .map(|c| c.delivery_timeout_ms.to_string())
+            .unwrap_or_default(),
+        "brokers" => s.cluster.brokers.to_string(),
+        "replication_factor" => s.cluster.replication_factor.to_string(),
+        "min_isr" => s.cluster.min_insync_replicas.to_string(),
+        "drop_request" => s.random_faults.drop_request.to_string(),
+        "drop_response" => s.random_faults.drop_response.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Embedding options (`?embed=1&controls=…&autoplay=…&t=…&id=…&allow_origins=…`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmbedOptions {
+    pub embed: bool,
+    pub autoplay: Option<bool>,
+    pub controls: ControlsMode,
+    pub start_ms: Option<u64>,
+    pub id: Option<String>,
+    pub allow_origins: Vec<String>,
+}
+
+impl Default for EmbedOptions {
+    fn default() -> Self {
+        EmbedOptions {
+            embed: false,
+            autoplay: None,
+            controls: ControlsMode::Full,
+            start_ms: None,
+            id: None,
+            allow_origins: Vec::new(),
+        }
+    }
+}
+
+/// What the user chose (and what the URL says).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub preset: String,
+    /// A scenario given inline as JSON (`?scenario={…}` URL-encoded) instead of a preset.
+    pub custom: Option<Scenario>,
+    pub seed: Option<u64>,
+    /// Overrides `enable.idempotence` of every producer when set: `Some(None)` = unset (Kafka's
+    /// default applies), `Some(Some(b))` = explicitly `b`.
+    pub idempotence: Option<Option<bool>>,
+    pub speed: f64,
+    /// Interventions made in the UI, as scripted faults appended to the scenario's own.
+    pub faults: Vec<ScriptedFault>,
+    pub config: ConfigOverrides,
+    /// Idempotence off and on side by side.
+    pub compare: bool,
+    pub theme: Theme,
+    pub embed: EmbedOptions,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            preset: DEFAULT_PRESET.to_string(),
+            custom: None,
+            seed: None,
+            idempotence: None,
+            speed: 1.0,
+            faults: Vec::new(),
+            config: ConfigOverrides::default(),
+            compare: false,
+            theme: Theme::Auto,
+            embed: EmbedOptions::default(),
+        }
+    }
+}
+
+fn flag(key: &str, v: &str) -> Result<bool, String> {
+    match v {
+        "1" | "true" | "on" | "yes" | "" => Ok(true),
+        "0" | "false" | "off" | "no" => Ok(false),
+        _ => Err(format!("{key} must be 0 or 1, not “{v}”.")),
+    }
+}
+
+impl Settings {
+    /// Sets the scenario from a preset id or scenario JSON; on error nothing changes.
+    pub fn set_scenario(&mut self, value: &str) -> Result<(), String> {
+        let value = value.trim();
+        if value.starts_with('{') {
+            let s = Scenario::from_json(value).map_err(|e| {
+                format!(
+                    "The scenario JSON in the URL is invalid at {}: {}; showing “{}”.",
+                    e.path, e.message, self.preset
+                )
+            })?;
+            self.preset = if s.name.is_empty() {
+                "custom".into()
+            } else {
+                s.name.clone()
+            };
+            self.custom = Some(s);
+            return Ok(());
+        }
+        if presets::get(value).is_some() {
+            self.preset = value.to_string();
+            self.custom = None;
+            return Ok(());
+        }
+        let known: Vec<&str> = presets::ids().collect();
+        Err(format!(
+            "Unknown scenario “{value}”; showing “{}”. Known: {}.",
+            self.preset,
+            known.join(", ")
+        ))
+    }
+
+    /// Applies one URL parameter. Unknown keys are ignored; bad values are reported.
+    pub fn apply_param(&mut self, key: &str, value: &str) -> Result<(), String> {
+        match key {
+            "scenario" => self.set_scenario(value)?,
+            "seed" => match value.parse::<u64>() {
+                Ok(n) => self.seed = Some(n),
+                Err(_) => return Err(format!("seed must be a whole number ≥ 0, not “{value}”; using the scenario's seed.")),
+            },
+            "idempotence" => {
+                self.idempotence = match value {
+                    "on" | "true" | "1" => Some(Some(true)),
+                    "off" | "false" | "0" => Some(Some(false)),
+                    "unset" | "default" => Some(None),
+                    "" | "preset" => None,
+                    _ => return Err(format!("idempotence must be on, off or unset, not “{value}”; using the preset's setting.")),
+                }
+            }
+            "speed" => match value.parse::<f64>() {
+                Ok(x) if (MIN_SPEED..=MAX_SPEED).contains(&x) => self.speed = x,
+                _ => {
+                    return Err(format!(
+                        "speed must be a number from {MIN_SPEED} to {MAX_SPEED}, not “{value}”; using 1×."
+                    ))
+                }
+            },
+            "faults" => match serde_json::from_str::<Vec<ScriptedFault>>(value) {
+                Ok(f) => self.faults = f,
+                Err(e) => return Err(format!("faults must be a JSON list of scripted faults ({e}); ignoring them.")),
+            },
+            "compare" => self.compare = flag(key, value).map_err(|e| format!("{e} Not comparing."))?,
+            "theme" => match Theme::parse(value) {
+                Some(t) => self.theme = t,
+                None => return Err(format!("theme must be auto, light or dark, not “{value}”; using auto.")),
+            },
+            "embed" => self.embed.embed = flag(key, value)?,
+            "autoplay" => self.embed.autoplay = Some(flag(key, value)?),
+            "controls" => {
+                self.embed.controls = match value {
+                    "full" => ControlsMode::Full,
+                    "minimal" => ControlsMode::Minimal,
+                    "none" => ControlsMode::None,
+                    _ => return Err(format!("controls must be full, minimal or none, not “{value}”; showing full controls.")),
+                }
+            }
+            "t" => match value.parse::<u64>() {
+                Ok(t) => self.embed.start_ms = Some(t),
+                Err(_) => return Err(format!("t must be a time in ms ≥ 0, not “{value}”; starting at 0.")),
+            },
+            "id" => self.embed.id = Some(value.to_string()),
+            "allow_origins" => {
+                self.embed.allow_origins = value
+                    .split(',')
+                    .map(|o| o.trim().trim_end_matches('/').to_string())
+                    .filter(|o| !o.is_empty())
+                    .collect()
+            }
+            _ => {
+                self.config.set(key, value)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Parses the query string. Bad parameters are reported and ignored; unknown ones are
+    /// ignored silently.
+    pub fn from_query(query: &str) -> (Settings, Vec<String>) {
+        let mut s = Settings::default();
+        let mut errors = Vec::new();
+        for (key, value) in url::pairs(query) {
+            if let Err(e) = s.apply_param(&key, &value) {
+                errors.push(e);
+            }
+        }
+        (s, errors)
+    }
+
+    /// The query string that reproduces these settings (only what differs from the defaults).
+    pub fn to_query(&self) -> String {
+        let scenario = match &self.custom {
+            Some(s) => url::encode(&serde_json::to_string(s).unwrap_or_default()),
+            None => self.preset.clone(),
+        };
+        let mut parts = vec![format!("scenario={scenario}")];
+        let e = &self.embed;
+        if e.embed {
+            parts.push("embed=1".into());
+        }
+        if let Some(seed) = self.seed {
+            parts.push(format!("seed={seed}"));
+        }
+        match self.idempotence {
+            Some(Some(on)) => parts.push(format!("idempotence={}", if on { "on" } else { "off" })),
+            Some(None) => parts.push("idempotence=unset".into()),
+            None => {}
+        }
+        for key in CONFIG_KEYS {
+            if let Some(v) = self.config.get(key) {
+                parts.push(format!("{key}={}", url::encode(&v)));
+            }
+        }
+        if self.compare {
+            parts.push("compare=1".into());
+        }
+        if self.speed != 1.0 {
+            parts.push(format!("speed={}", self.speed));
+        }
+        if self.theme != Theme::Auto {
+            parts.push(format!("theme={}", self.theme.as_str()));
+        }
+        if let Some(a) = e.autoplay {
+            parts.push(format!("autoplay={}", u8::from(a)));
+        }
+        match e.controls {
+            ControlsMode::Full => {}
+            ControlsMode::Minimal => parts.push("controls=minimal".into()),
+            ControlsMode::None => parts.push("controls=none".into()),
+        }
+        if let Some(id) = &e.id {
+            parts.push(format!("id={}", url::encode(id)));
+        }
+        if !e.allow_origins.is_empty() {
+            parts.push(format!(
+                "allow_origins={}",
+                url::encode(&e.allow_origins.join(","))
+            ));
+        }
+        if !self.faults.is_empty() {
+            parts.push(format!(
+                "faults={}",
+                url::encode(&serde_json::to_string(&self.faults).unwrap_or_default())
+            ));
+        }
+        format!("?{}", parts.join("&"))
+    }
+
+    /// The scenario to run: the preset (or inline scenario) with every override and
+    /// intervention applied. Not validated here: `Simulation::new` does that.
+    pub fn scenario(&self) -> Result<Scenario, String> {
+        self.scenario_with(self.idempotence)
+    }
+
+    /// `scenario()` with a given idempotence override (compare mode builds both sides).
+    pub fn scenario_with(&self, idempotence: Option<Option<bool>>) -> Result<Scenario, String> {
+        let mut scenario = match &self.custom {
+            Some(s) => s.clone(),
+            None => presets::get(&self.preset)
+                .ok_or_else(|| format!("unknown scenario “{}”", self.preset))?,
+        };
+        if let Some(seed) = self.seed {
+            scenario.seed = seed;
+        }
+        if let Some(on) = idempotence {
+            for p in &mut scenario.producers {
+                p.config.enable_idempotence = on;
+            }
+        }
+        self.config.apply(&mut scenario);
+        scenario.faults.extend(self.faults.iter().cloned());
+        Ok(scenario)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_round_trips() {
+        let (s, errors) =
+            Settings::from_query("?scenario=happy-path&seed=7&idempotence=off&speed=4");
+        assert!(errors.is_empty());
+        assert_eq!(
+            s.to_query(),
+            "?scenario=happy-path&seed=7&idempotence=off&speed=4"
+        );
+    }
+
+    #[test]
+    fn config_overrides_round_trip_through_the_url() {
+        let q = "?scenario=lost-ack&idempotence=unset&acks=1&max_in_flight=3&retries=2&request_timeout_ms=500&delivery_timeout_ms=2000&brokers=3&replication_factor=3&min_isr=2&drop_request=0.1&drop_response=0.25";
+        let (s, errors) = Settings::from_query(q);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(s.idempotence, Some(None));
+        assert_eq!(s.config.acks, Some(Acks::Leader));
+        assert_eq!(s.config.drop_response, Some(0.25));
+        assert_eq!(s.to_query(), q);
+        let sc = s.scenario().unwrap();
+        assert_eq!(sc.cluster.brokers, 3);
+        assert_eq!(sc.producers[0].config.max_in_flight, 3);
+        assert_eq!(sc.random_faults.drop_request, 0.1);
+    }
+
+    #[test]
+    fn bad_config_values_are_reported() {
+        let (_, errors) = Settings::from_query("?acks=2&retries=-1&drop_request=3");
+        assert_eq!(errors.len(), 3);
+    }
+}
