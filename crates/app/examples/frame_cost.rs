@@ -28,7 +28,9 @@ fn main() {
     time("snapshot_without_logs", || sim.snapshot_without_logs());
     time("counters", || sim.counters());
     time("check_invariants", || sim.check_invariants());
-    time("verdict", || idempotence_app::describe::verdict(lane.events()));
+    time("verdict", || {
+        idempotence_app::describe::verdict(lane.events())
+    });
     time("Frame::of", || Frame::of(&t));
     println!("checkpoints {:?}", t.checkpoint_stats());
 }
