@@ -268,7 +268,7 @@ pub fn App() -> Html {
         finished: first
             .and_then(|l| l.finished.clone())
             .filter(|_| state.finished()),
-        clock_ms: state.clock_ms.round() as u64,
+        clock_ms: state.clock_ms.floor() as u64,
         speed: state.settings.speed,
         event_count: first.map_or(0, |l| l.event_count),
         extent: extent.unwrap_or(Extent {
