@@ -9,7 +9,7 @@
 use std::cell::{Ref, RefCell};
 use std::rc::Rc;
 
-use idempotence_sim::{Scenario, Simulation};
+use idempotence_sim::Scenario;
 use yew::Reducible;
 
 use crate::interventions::{intervention_fault, Intervention};
@@ -120,10 +120,6 @@ fn build_run(settings: &Settings) -> Result<Run, String> {
         .map(|i| settings.scenario_with(i))
         .collect::<Result<Vec<_>, _>>()?;
     let scenario = scenarios[0].clone();
-    let idempotent = Simulation::new(scenario.clone())
-        .ok()
-        .and_then(|s| s.snapshot().producers.first().map(|p| p.idempotent))
-        .unwrap_or(true);
     let mut timeline = Timeline::new(scenarios).map_err(|e| {
         if e.message.starts_with("ConfigException") {
             format!("{} (at {})", e.message, e.path)
@@ -131,6 +127,14 @@ fn build_run(settings: &Settings) -> Result<Run, String> {
             format!("the scenario is invalid at {}: {}", e.path, e.message)
         }
     })?;
+    // Kafka's effective enable.idempotence (it depends on other settings), from the first lane.
+    let idempotent = timeline
+        .lane(0)
+        .and_then(|l| {
+            let snap = l.view().snapshot_without_logs();
+            snap.producers.first().map(|p| p.idempotent)
+        })
+        .unwrap_or(true);
     timeline.explore(EXPLORE_ON_BUILD);
     // The whole run (or, for a long one, what is known of it) plays in about TARGET_RUN_MS.
     let shown = timeline.display_of(timeline.known_ms() as f64);
@@ -322,11 +326,7 @@ impl State {
         self.seek_generation += 1;
         if let Some(t) = self.with_timeline(|tl| {
             tl.seek_event(index);
-            tl.lanes()
-                .iter()
-                .map(|l| l.view().now_ms())
-                .max()
-                .unwrap_or(0)
+            tl.now_ms()
         }) {
             self.clock_ms = t as f64;
         }

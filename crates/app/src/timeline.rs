@@ -351,6 +351,15 @@ impl Timeline {
         self.update_pacing();
     }
 
+    /// The latest time any lane's view has reached (the lanes share one clock).
+    pub fn now_ms(&self) -> u64 {
+        self.lanes
+            .iter()
+            .map(|l| l.view.now_ms())
+            .max()
+            .unwrap_or(0)
+    }
+
     /// One lane: to the next position that emits an event. Several: to the next moment at
     /// which any lane does something. Returns the simulated time reached.
     pub fn step_forward(&mut self) -> u64 {
@@ -364,12 +373,7 @@ impl Timeline {
             self.update_pacing();
             return self.lanes[0].view.now_ms();
         }
-        let now = self
-            .lanes
-            .iter()
-            .map(|l| l.view.now_ms())
-            .max()
-            .unwrap_or(0);
+        let now = self.now_ms();
         let next = self
             .lanes
             .iter_mut()
@@ -399,12 +403,7 @@ impl Timeline {
             lane.move_view(p);
             return lane.view.now_ms();
         }
-        let now = self
-            .lanes
-            .iter()
-            .map(|l| l.view.now_ms())
-            .max()
-            .unwrap_or(0);
+        let now = self.now_ms();
         let previous = self
             .lanes
             .iter()
