@@ -13,6 +13,7 @@
 //! assert!(report.invariants.iter().all(|i| i.holds));
 //! ```
 
+pub mod chunked;
 pub mod config;
 mod engine;
 pub mod error;
@@ -21,6 +22,8 @@ pub mod explore;
 pub mod fault;
 pub mod invariants;
 pub mod limits;
+pub mod log_tail;
+pub mod message_map;
 pub mod presets;
 pub mod producer_state;
 pub mod report;

@@ -148,7 +148,7 @@ impl Simulation {
             finished_at_ms: self.now_ms,
             finished_because: self.finished().unwrap_or("still running").to_string(),
             event_count: self.event_count,
-            responses: self.responses.clone(),
+            responses: self.responses.to_vec(),
             counters: self.counters(),
             invariants: self.check_invariants(),
             partitions,

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{BatchState, ControlMarker, MessageOutcome, Node, Payload, Simulation};
+use crate::engine::{BatchState, MessageOutcome, Node, Payload, Simulation};
 use crate::event::BatchRef;
 use crate::producer_state::ProducerEntry;
 use crate::types::*;
@@ -248,7 +248,7 @@ impl Simulation {
             producer_id: p.producer_id,
             epoch: p.epoch,
             partitions,
-            outcomes: p.outcomes.clone(),
+            outcomes: p.outcomes.to_vec(),
             messages_sent: p.next_message,
             messages_total: p.total_messages,
             transaction: p.txn.as_ref().map(|t| ClientTxnView {
@@ -269,43 +269,18 @@ impl Simulation {
         partition: PartitionId,
     ) -> Vec<LogEntryView> {
         let replica = self.brokers[broker as usize].replica(partition);
-        let mut first_seen: std::collections::BTreeMap<(ProducerIndex, u32), Offset> =
-            Default::default();
+        let mut first_seen: crate::message_map::MessageMap<Offset> = self.message_map();
         let mut out = Vec::with_capacity(replica.record_count());
         for batch in &replica.log {
             for r in &batch.records {
-                let aborted = batch.control.is_none()
-                    && batch.transactional
-                    && replica.is_aborted(batch.producer_id, r.offset);
+                let aborted = crate::log_tail::is_aborted_record(replica, batch, r);
                 // Aborted data is invisible to read_committed consumers: it neither counts as
                 // a first copy nor is flagged as a second one (it is marked `aborted`).
                 let duplicate_of = r.message.filter(|_| !aborted).and_then(|m| {
-                    let first = *first_seen.entry(m).or_insert(r.offset);
+                    let first = first_seen.get_or_insert(m, r.offset);
                     (first != r.offset).then_some(first)
                 });
-                out.push(LogEntryView {
-                    offset: r.offset,
-                    producer_id: batch.producer_id,
-                    epoch: batch.epoch,
-                    sequence: r.sequence,
-                    producer: r.message.map(|m| m.0),
-                    message: r.message.map(|m| m.1),
-                    key: match (batch.control, r.message) {
-                        (Some(_), _) => "marker".into(),
-                        (None, Some(m)) => message_key(m.1),
-                        (None, None) => "crafted".into(),
-                    },
-                    value: match (batch.control, r.message) {
-                        (Some(ControlMarker::Commit), _) => "COMMIT".into(),
-                        (Some(ControlMarker::Abort), _) => "ABORT".into(),
-                        (None, Some(m)) => message_value(m.0, m.1),
-                        (None, None) => "crafted".into(),
-                    },
-                    duplicate_of,
-                    transactional: batch.transactional,
-                    control: batch.control,
-                    aborted,
-                });
+                out.push(crate::log_tail::entry_view(batch, r, aborted, duplicate_of));
             }
         }
         out

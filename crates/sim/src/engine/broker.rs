@@ -4,6 +4,7 @@
 use rand::Rng;
 
 use super::{Action, LogBatch, LogRecord, Node, Payload, PendingProduce, Simulation};
+use crate::chunked::ChunkedVec;
 use crate::config::Acks;
 use crate::error::KafkaError;
 use crate::event::{BatchRef, BrokerVerdict, EventKind, PartitionResult};
@@ -19,7 +20,7 @@ const MAX_BATCHES_PER_FETCH: usize = 50;
 /// `rebuildProducerState` does after an unclean shutdown or a truncation (with no usable
 /// snapshot below the log end).
 pub(crate) fn rebuild_producer_state(
-    log: &[LogBatch],
+    log: &ChunkedVec<LogBatch>,
     space: SequenceSpace,
 ) -> (ProducerStateTable, super::AbortedIndex) {
     let mut table = ProducerStateTable::default();
@@ -68,7 +69,7 @@ fn same_batch(a: &LogBatch, b: &LogBatch) -> bool {
 
 /// The first batch of `f` that differs from `l`, comparing from the start (the reference the
 /// fast search in `divergence` is checked against in debug builds).
-fn divergence_from_start(l: &[LogBatch], f: &[LogBatch]) -> Option<Offset> {
+fn divergence_from_start(l: &ChunkedVec<LogBatch>, f: &ChunkedVec<LogBatch>) -> Option<Offset> {
     let common = l
         .iter()
         .zip(f.iter())
@@ -754,7 +755,10 @@ impl Simulation {
             let i = l.partition_point(|a| a.base_offset < b.base_offset);
             l.get(i).is_some_and(|a| same_batch(a, b))
         };
-        let kept = f.iter().rposition(matches).map_or(0, |i| i + 1);
+        let kept = (0..f.len())
+            .rev()
+            .find(|&i| matches(&f[i]))
+            .map_or(0, |i| i + 1);
         let found = (kept < f.len()).then(|| f[kept].base_offset);
         debug_assert!(
             f.len() > 64 || found == divergence_from_start(l, f),
@@ -839,8 +843,9 @@ impl Simulation {
             let from = replica
                 .log
                 .partition_point(|b| b.base_offset < fetch_offset);
-            replica.log[from..]
-                .iter()
+            replica
+                .log
+                .iter_from(from)
                 .take(MAX_BATCHES_PER_FETCH)
                 .cloned()
                 .collect()
@@ -949,7 +954,8 @@ impl Simulation {
         let space = self.space;
         let replica = self.brokers[broker as usize].replica_mut(partition);
         let before = replica.record_count();
-        replica.log.retain(|b| b.base_offset < offset);
+        let kept = replica.log.partition_point(|b| b.base_offset < offset);
+        replica.log.truncate(kept);
         // A batch straddling the point would be cut inside it; the model truncates at batch
         // boundaries, which is where leader epochs change.
         (replica.producer_state, replica.aborted) = rebuild_producer_state(&replica.log, space);

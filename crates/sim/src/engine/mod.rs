@@ -174,7 +174,7 @@ pub struct Simulation {
     pub(crate) producers: Vec<ProducerClient>,
     pub(crate) brokers: Vec<Broker>,
     pub(crate) partitions: Vec<PartitionMeta>,
-    pub(crate) batches: Vec<ClientBatch>,
+    pub(crate) batches: crate::chunked::ChunkedVec<ClientBatch>,
     pub(crate) requests: RequestTable,
     pub(crate) messages: std::collections::BTreeMap<u64, Message>,
     pub(crate) scripted_fired: Vec<bool>,
@@ -183,7 +183,7 @@ pub struct Simulation {
     pub(crate) links_cut: Vec<LinkCut>,
     /// Last arrival time per (from, to): TCP delivers in order, so jitter never reorders a link.
     pub(crate) link_last_arrival_ms: std::collections::BTreeMap<(Node, Node), TimeMs>,
-    pub(crate) responses: Vec<ResponseRecord>,
+    pub(crate) responses: crate::chunked::ChunkedVec<ResponseRecord>,
     pub(crate) next_message_id: u64,
     pub(crate) next_request_id: u64,
     pub(crate) next_producer_id: crate::types::ProducerId,
@@ -240,14 +240,14 @@ impl Simulation {
             producers,
             brokers,
             partitions,
-            batches: Vec::new(),
+            batches: Default::default(),
             requests: Default::default(),
             messages: Default::default(),
             scripted_fired: vec![false; scenario.faults.len()],
             open_requests: Default::default(),
             links_cut: Vec::new(),
             link_last_arrival_ms: Default::default(),
-            responses: Vec::new(),
+            responses: Default::default(),
             next_message_id: 0,
             next_request_id: 0,
             next_producer_id: 1000,
@@ -260,8 +260,8 @@ impl Simulation {
             finished: None,
             scenario,
         };
-        // Most runs produce several events, batches and requests per message; reserving up
-        // front avoids repeated reallocation and copying as the run grows.
+        // Most runs produce several events per message; reserving up front avoids repeated
+        // reallocation and copying as the run grows (the chunked histories need none).
         let messages: usize = sim
             .producers
             .iter()
@@ -269,8 +269,6 @@ impl Simulation {
             .sum();
         // (Capped: a player drains the list often, and a headless run may not keep it.)
         sim.events.reserve(messages.saturating_mul(8).min(1 << 16));
-        sim.batches.reserve(messages.min(1 << 18));
-        sim.responses.reserve(messages.min(1 << 18));
         sim.schedule_start();
         Ok(sim)
     }
@@ -382,7 +380,8 @@ impl Simulation {
     }
 
     /// Roughly how many bytes this run holds (its logs, batches, requests, responses, events
-    /// and messages): what a player budgets its checkpoints by. An estimate, not a count.
+    /// and messages), counting its share of the history chunks it shares with its clones: what a
+    /// player budgets its checkpoints by. An estimate, not a count.
     pub fn footprint_bytes(&self) -> usize {
         use std::mem::size_of;
         let logs: usize = self
@@ -390,26 +389,23 @@ impl Simulation {
             .iter()
             .flat_map(|b| b.replicas.values())
             .map(|r| {
-                r.log.len() * size_of::<LogBatch>()
-                    + r.log.iter().map(|b| b.records.len()).sum::<usize>()
-                        * size_of::<state::LogRecord>()
+                r.log
+                    .fair_share_bytes(|b| b.records.capacity() * size_of::<state::LogRecord>())
             })
             .sum();
-        let batches: usize = self
+        let batches = self
             .batches
-            .iter()
-            .map(|b| size_of::<ClientBatch>() + b.messages.len() * size_of::<u32>())
-            .sum();
-        let requests = self.next_request_id as usize * (size_of::<ProduceRequest>() + 96);
+            .fair_share_bytes(|b| b.messages.capacity() * size_of::<u32>());
+        let requests = self.requests.fair_share_bytes();
         let outcomes: usize = self
             .producers
             .iter()
-            .map(|p| p.outcomes.len() * (size_of::<MessageOutcome>() + 12))
+            .map(|p| p.outcomes.fair_share_bytes(|_| 0))
             .sum();
         logs + batches
             + requests
             + outcomes
-            + self.responses.len() * size_of::<ResponseRecord>()
+            + self.responses.fair_share_bytes(|_| 0)
             + self.events.len() * (size_of::<Event>() + 48)
             + self.messages.len() * (size_of::<Message>() + 64)
             + self.queue.len() * size_of::<Scheduled>()

@@ -270,7 +270,7 @@ pub struct ProducerClient {
     /// Next message index the application will send in its workload.
     pub next_message: u32,
     pub total_messages: u32,
-    pub outcomes: Vec<MessageOutcome>,
+    pub outcomes: crate::chunked::ChunkedVec<MessageOutcome>,
     /// Partition chosen for each message.
     pub message_partition: Vec<PartitionId>,
     /// Messages to re-send after a restart, in order.
@@ -344,7 +344,7 @@ impl ProducerClient {
             wake_at_ms: None,
             next_message: 0,
             total_messages: total,
-            outcomes: vec![MessageOutcome::Pending; total as usize],
+            outcomes: std::iter::repeat_n(MessageOutcome::Pending, total as usize).collect(),
             message_partition,
             resend_queue: VecDeque::new(),
             txn,
@@ -419,7 +419,7 @@ pub struct ProduceRequest {
 
 /// Every produce request of the run, indexed by id (ids are dense, from 0).
 #[derive(Debug, Clone, Default)]
-pub struct RequestTable(Vec<ProduceRequest>);
+pub struct RequestTable(crate::chunked::ChunkedVec<ProduceRequest>);
 
 impl RequestTable {
     pub fn insert(&mut self, id: u64, request: ProduceRequest) {
@@ -429,6 +429,15 @@ impl RequestTable {
 
     pub fn get(&self, id: &u64) -> Option<&ProduceRequest> {
         self.0.get(*id as usize)
+    }
+
+    /// This table's share of the memory it holds with its clones (see `ChunkedVec`).
+    pub fn fair_share_bytes(&self) -> usize {
+        use std::mem::size_of;
+        self.0.fair_share_bytes(|r| {
+            r.batches.capacity() * size_of::<WireBatch>()
+                + r.response_records.capacity() * size_of::<usize>()
+        })
     }
 
     pub fn get_mut(&mut self, id: &u64) -> Option<&mut ProduceRequest> {
@@ -676,7 +685,7 @@ impl LogBatch {
 /// of the model: the log survives a restart (it is on disk), the producer state is rebuilt.
 #[derive(Debug, Clone, Default)]
 pub struct Replica {
-    pub log: Vec<LogBatch>,
+    pub log: crate::chunked::ChunkedVec<LogBatch>,
     pub high_watermark: Offset,
     pub producer_state: ProducerStateTable,
     /// Leader only: the last fetch offset of each follower.

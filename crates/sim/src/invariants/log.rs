@@ -9,6 +9,7 @@ use super::history::{before, Conditions};
 use super::{InvariantResult, Mechanism, Violation};
 use crate::config::Acks;
 use crate::engine::{LogBatch, MessageOutcome, Simulation, TxnStatus};
+use crate::message_map::MessageMap;
 use crate::producer_state::DedupRule;
 use crate::types::*;
 
@@ -79,6 +80,11 @@ impl Suspects<'_> {
 }
 
 impl Simulation {
+    /// An empty [`MessageMap`] sized for this run's producers.
+    pub(crate) fn message_map<V: Copy>(&self) -> MessageMap<V> {
+        MessageMap::with_sizes(self.producers.iter().map(|p| p.total_messages))
+    }
+
     fn suspects<'a>(&'a self, partition: PartitionId, batch: &LogBatch) -> Suspects<'a> {
         Suspects {
             conditions: &self.history.conditions,
@@ -141,11 +147,11 @@ impl Simulation {
 
     pub(crate) fn log_analysis(&self) -> LogAnalysis {
         let mut out = LogAnalysis::default();
-        let mut present: BTreeSet<(ProducerIndex, u32)> = BTreeSet::new();
+        let mut present: MessageMap<()> = self.message_map();
         for meta in &self.partitions {
             let replica = self.brokers[self.reference_broker(meta.id) as usize].replica(meta.id);
             let log = &replica.log;
-            let mut first: BTreeMap<(ProducerIndex, u32), (Offset, usize)> = BTreeMap::new();
+            let mut first: MessageMap<(Offset, usize)> = self.message_map();
             let mut highest: BTreeMap<ProducerIndex, (u32, Offset)> = BTreeMap::new();
             for (batch_index, batch) in log.iter().enumerate() {
                 // Data of aborted transactions is invisible to read_committed consumers; the
@@ -155,8 +161,8 @@ impl Simulation {
                     let Some(message) = record.message else {
                         continue;
                     };
-                    present.insert(message);
-                    if let Some(&(first_offset, first_batch)) = first.get(&message) {
+                    present.insert(message, ());
+                    if let Some((first_offset, first_batch)) = first.get(message) {
                         let mechanism = self.duplicate_mechanism(meta.id, &log[first_batch], batch);
                         out.duplicates.push(Violation::new(
                             Some(batch.appended_event),
@@ -191,7 +197,7 @@ impl Simulation {
         out
     }
 
-    fn lost_acknowledgements(&self, present: &BTreeSet<(ProducerIndex, u32)>) -> Vec<Violation> {
+    fn lost_acknowledgements(&self, present: &MessageMap<()>) -> Vec<Violation> {
         let unclean = self.history.conditions.unclean_election.is_some();
         let mut lost = Vec::new();
         for p in self.producers.iter().filter(|p| p.txn.is_none()) {
@@ -199,7 +205,7 @@ impl Simulation {
                 let MessageOutcome::Acked { offset } = outcome else {
                     continue;
                 };
-                if present.contains(&(p.index, m as u32)) {
+                if present.contains((p.index, m as u32)) {
                     continue;
                 }
                 let textbook = self.scenario.cluster.dedup_rule == DedupRule::Textbook;
