@@ -24,8 +24,10 @@ fn main() {
     time("step back", || t.step_back());
     let lane = &t.lanes()[0];
     let sim = lane.view();
+    time("clone the simulation", || sim.clone());
     time("snapshot", || sim.snapshot());
     time("snapshot_without_logs", || sim.snapshot_without_logs());
+    time("log_tails", || sim.log_tails(60));
     time("counters", || sim.counters());
     time("check_invariants", || sim.check_invariants());
     time("verdict", || {

@@ -7,6 +7,7 @@ use std::ops::Deref;
 use std::rc::Rc;
 
 use idempotence_sim::invariants::InvariantResult;
+use idempotence_sim::log_tail::LogTail;
 use idempotence_sim::report::Counters;
 use idempotence_sim::{presets, Event, Snapshot};
 
@@ -16,6 +17,9 @@ use crate::timeline::{Lane, Timeline};
 
 /// How many of the newest events the stage (loss marks) and the event log get.
 pub const EVENT_TAIL: usize = 200;
+/// How many of the newest records of each partition log, and of each consumer's values, are
+/// drawn (the counts always cover the whole log).
+pub const LOG_TAIL: usize = 60;
 
 /// An `Rc` compared by identity: props holding one are equal exactly when they share the value,
 /// so a component skips a render without comparing a whole snapshot.
@@ -50,7 +54,9 @@ impl<T> Deref for Shared<T> {
 /// One lane at one position.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LaneFrame {
+    /// The state without the replicas' logs (`logs` has what is drawn of them).
     pub snapshot: Shared<Snapshot>,
+    pub logs: Shared<Vec<LogTail>>,
     pub counters: Counters,
     /// The newest events up to the position (at most [`EVENT_TAIL`]).
     pub events: Shared<Vec<Event>>,
@@ -67,12 +73,10 @@ impl LaneFrame {
     fn of(lane: &Lane) -> LaneFrame {
         let sim = lane.view();
         let all = lane.events();
-        let counts = describe::CATEGORIES
-            .iter()
-            .map(|c| all.iter().filter(|e| e.kind.category() == *c).count())
-            .collect();
+        let counts = lane.category_counts();
         LaneFrame {
-            snapshot: Shared::new(sim.snapshot()),
+            snapshot: Shared::new(sim.snapshot_without_logs()),
+            logs: Shared::new(sim.log_tails(LOG_TAIL)),
             counters: sim.counters(),
             events: Shared::new(all[all.len().saturating_sub(EVENT_TAIL)..].to_vec()),
             counts: Shared::new(counts),

@@ -6,9 +6,12 @@
 //! - a *frontier* simulation that explores the run ahead of the viewer, a slice at a time,
 //!   recording every event once and the time and event count after each step (its *marks*);
 //! - *checkpoints*: clones of the frontier every `every` steps, taken right after its events are
-//!   drained, so they carry no event list. When there are more than [`MAX_CHECKPOINTS`] or they
-//!   hold more than [`CHECKPOINT_BUDGET_BYTES`], every other one is dropped and the spacing
-//!   doubles: a seek then restores the nearest checkpoint and replays at most `every` steps;
+//!   drained, so they carry no event list. The run's histories (logs, batches, requests) are
+//!   chunked and shared between clones (`idempotence_sim::chunked`), so a checkpoint costs what
+//!   changed since the previous one, not the whole run. When there are more than
+//!   [`MAX_CHECKPOINTS`] or they hold more than [`CHECKPOINT_BUDGET_BYTES`], every other one is
+//!   dropped and the spacing doubles: a seek then restores the nearest checkpoint and replays at
+//!   most `every` steps;
 //! - a *view* simulation at the position shown, moved forward in place while playing, or
 //!   restored from a checkpoint to go back.
 //!
@@ -17,16 +20,28 @@
 
 use idempotence_sim::{Event, Scenario, Simulation};
 
+use crate::describe::CATEGORIES;
 use crate::pacing::Pacing;
 
 /// Most memory all checkpoints of a timeline may hold (estimated by `footprint_bytes`).
 pub const CHECKPOINT_BUDGET_BYTES: usize = 64 << 20;
-/// Most checkpoints a lane keeps.
-pub const MAX_CHECKPOINTS: usize = 48;
+/// Most checkpoints a lane keeps: with shared histories they are cheap, and more of them
+/// means shorter replays (a 300k-step run is then replayed at most ~2k steps per seek).
+pub const MAX_CHECKPOINTS: usize = 256;
 /// Steps between checkpoints before any thinning.
 const FIRST_SPACING: u64 = 128;
+/// Recorded events between two entries of a lane's per-category running totals.
+const CATEGORY_STRIDE: usize = 256;
 /// Longest simulated gap shown at its own length (see [`Pacing`]).
 pub const IDLE_GAP_MS: f64 = 60.0;
+
+fn category_index(e: &Event) -> usize {
+    let c = e.kind.category();
+    CATEGORIES
+        .iter()
+        .position(|&k| k == c)
+        .expect("every core category is listed in describe::CATEGORIES")
+}
 
 /// What is known after a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +63,9 @@ pub struct Lane {
     frontier_position: u64,
     marks: Vec<Mark>,
     recorded: Vec<Event>,
+    /// Entry `k`: events per category (in `describe::CATEGORIES` order) among the first
+    /// `k * CATEGORY_STRIDE` recorded events, so counts at any position cost one short scan.
+    category_totals: Vec<Vec<u32>>,
     checkpoints: Vec<Checkpoint>,
     every: u64,
     /// The position at which the run ended, once the frontier got there.
@@ -67,6 +85,7 @@ impl Lane {
                 events: 0,
             }],
             recorded: Vec::new(),
+            category_totals: vec![vec![0; CATEGORIES.len()]],
             checkpoints: Vec::new(),
             every: FIRST_SPACING,
             end: None,
@@ -93,9 +112,21 @@ impl Lane {
         self.checkpoints.iter().map(|c| c.bytes).sum()
     }
 
+    /// Re-estimates each checkpoint's share of the memory: shares change as the frontier
+    /// copies the chunks it writes and as thinning drops the checkpoints that shared them.
+    fn refresh_checkpoint_bytes(&mut self) {
+        for c in &mut self.checkpoints {
+            c.bytes = c.sim.footprint_bytes();
+        }
+    }
+
     /// Drops every other checkpoint (the first one stays) and doubles the spacing until the
     /// lane is within its share of the budget.
     fn thin(&mut self, budget: usize) {
+        // (Re-estimating visits every chunk of every checkpoint: done every eighth one.)
+        if self.checkpoints.len() % 8 == 0 {
+            self.refresh_checkpoint_bytes();
+        }
         while self.checkpoints.len() > MAX_CHECKPOINTS
             || (self.checkpoint_bytes() > budget && self.checkpoints.len() > 2)
         {
@@ -103,6 +134,7 @@ impl Lane {
             let every = self.every;
             self.checkpoints
                 .retain(|c| c.position == 0 || c.position % every == 0);
+            self.refresh_checkpoint_bytes();
         }
     }
 
@@ -114,6 +146,7 @@ impl Lane {
         let progressed = self.frontier.step();
         self.frontier_position += 1;
         self.frontier.drain_events_into(&mut self.recorded);
+        self.extend_category_totals();
         self.marks.push(Mark {
             time_ms: self.frontier.now_ms(),
             events: self.recorded.len() as u64,
@@ -194,6 +227,31 @@ impl Lane {
     /// The events up to the view, in order.
     pub fn events(&self) -> &[Event] {
         &self.recorded[..self.mark(self.view_position).events as usize]
+    }
+
+    /// Events per category (in `describe::CATEGORIES` order) up to the view.
+    pub fn category_counts(&self) -> Vec<usize> {
+        let upto = self.mark(self.view_position).events as usize;
+        let k = (upto / CATEGORY_STRIDE).min(self.category_totals.len() - 1);
+        let mut counts: Vec<usize> = self.category_totals[k]
+            .iter()
+            .map(|&n| n as usize)
+            .collect();
+        for e in &self.recorded[k * CATEGORY_STRIDE..upto] {
+            counts[category_index(e)] += 1;
+        }
+        counts
+    }
+
+    fn extend_category_totals(&mut self) {
+        while self.category_totals.len() * CATEGORY_STRIDE <= self.recorded.len() {
+            let k = self.category_totals.len();
+            let mut next = self.category_totals[k - 1].clone();
+            for e in &self.recorded[(k - 1) * CATEGORY_STRIDE..k * CATEGORY_STRIDE] {
+                next[category_index(e)] += 1;
+            }
+            self.category_totals.push(next);
+        }
     }
 
     /// Every event recorded so far, including those ahead of the view.
@@ -480,6 +538,17 @@ mod tests {
                     "{} at {p}",
                     s.name
                 );
+                let counted: Vec<usize> = CATEGORIES
+                    .iter()
+                    .map(|&c| {
+                        with_events
+                            .events()
+                            .iter()
+                            .filter(|e| e.kind.category() == c)
+                            .count()
+                    })
+                    .collect();
+                assert_eq!(t.lanes[0].category_counts(), counted, "{} at {p}", s.name);
             }
         }
     }

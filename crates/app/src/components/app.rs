@@ -171,8 +171,8 @@ pub fn App() -> Html {
                         <Verdict verdict={l.verdict.clone()} />
                         <Counters counters={l.counters.clone()} invariants={Rc::new(Vec::new())} finished={state.finished()}
                             prefix={AttrValue::from(format!("{key}-counter-"))} show_invariants={false} />
-                        <LogStrip snapshot={l.snapshot.clone()} title_id={AttrValue::from(format!("{key}-logs-title"))} />
-                        <Consumers snapshot={l.snapshot.clone()} title_id={AttrValue::from(format!("{key}-consumers-title"))} />
+                        <LogStrip snapshot={l.snapshot.clone()} logs={l.logs.clone()} title_id={AttrValue::from(format!("{key}-logs-title"))} />
+                        <Consumers logs={l.logs.clone()} transactional={crate::view::transactional(&l.snapshot)} title_id={AttrValue::from(format!("{key}-consumers-title"))} />
                     </section>
                 }
             };
@@ -226,8 +226,8 @@ pub fn App() -> Html {
                             if crate::view::transactional(&l.snapshot) {
                                 <Coordinator snapshot={l.snapshot.clone()} />
                             }
-                            <LogStrip snapshot={l.snapshot.clone()} />
-                            <Consumers snapshot={l.snapshot.clone()} />
+                            <LogStrip snapshot={l.snapshot.clone()} logs={l.logs.clone()} />
+                            <Consumers logs={l.logs.clone()} transactional={crate::view::transactional(&l.snapshot)} />
                         </div>
                         <div class="side-col">
                             <Counters counters={l.counters.clone()} {invariants} finished={state.finished()} />

@@ -1,16 +1,14 @@
 use crate::presentation::Shared;
 
-use idempotence_sim::Snapshot;
+use idempotence_sim::log_tail::{ConsumerTail, LogTail};
 use yew::prelude::*;
-
-use crate::view::{self, Consumed};
-
-/// Values drawn per list (the count always covers the whole list).
-const MAX_VALUES: usize = 60;
 
 #[derive(Properties, PartialEq)]
 pub struct ConsumersProps {
-    pub snapshot: Shared<Snapshot>,
+    /// Each partition's log tail: its consumers' counts and newest values.
+    pub logs: Shared<Vec<LogTail>>,
+    /// Whether the run is transactional (both isolation levels are then shown).
+    pub transactional: bool,
     /// Heading id (unique per page; compare mode shows two panels).
     #[prop_or(AttrValue::Static("consumers-title"))]
     pub title_id: AttrValue,
@@ -22,30 +20,30 @@ fn list(
     title: &'static str,
     hint: String,
     empty: String,
-    values: &[Consumed],
+    values: &ConsumerTail,
 ) -> Html {
-    let repeats = values.iter().filter(|c| c.repeat_of.is_some()).count();
-    let hidden = values.len().saturating_sub(MAX_VALUES);
+    let (count, repeats) = (values.count, values.repeats);
+    let hidden = count - values.newest.len();
     html! {
         <div class="consumer" data-isolation={isolation}>
             <h4>
                 <span class="consumer-title">{ title }</span>
-                <span class="consumer-count" data-count={values.len().to_string()}>
-                    { format!(" · {} record{}", values.len(), if values.len() == 1 { "" } else { "s" }) }
+                <span class="consumer-count" data-count={count.to_string()}>
+                    { format!(" · {count} record{}", if count == 1 { "" } else { "s" }) }
                 </span>
                 if repeats > 0 {
                     <span class="dup-count">{ format!(" · {repeats} received twice") }</span>
                 }
             </h4>
             <p class="muted small consumer-hint">{ hint }</p>
-            if values.is_empty() {
+            if count == 0 {
                 <p class="muted small consumer-empty">{ empty }</p>
             } else {
                 <ol class="consumed">
                     if hidden > 0 {
                         <li key="more" class="consumed-more muted">{ format!("… {hidden} earlier") }</li>
                     }
-                    { for values.iter().enumerate().skip(hidden).map(|(i, c)| {
+                    { for values.newest.iter().map(|c| {
                         let title = match (c.repeat_of, c.aborted, c.undecided) {
                             (Some(first), _, _) => Some(format!("received again: the same message is record {} of this list", first + 1)),
                             (None, true, _) => Some("data of an aborted transaction: read_committed consumers skip it".to_string()),
@@ -53,8 +51,8 @@ fn list(
                             _ => None,
                         };
                         html! {
-                            <li key={i} data-testid="consumed" data-value={c.value.clone()}
-                                data-offset={c.offset.map(|o| o.to_string())}
+                            <li key={c.position} data-testid="consumed" data-value={c.value.clone()}
+                                data-offset={c.offset.to_string()}
                                 data-repeat={c.repeat_of.is_some().to_string()}
                                 data-aborted={c.aborted.to_string()}
                                 class={classes!("consumed-value", c.repeat_of.is_some().then_some("dup"),
@@ -74,9 +72,8 @@ fn list(
 /// isolation levels side by side; other runs one list (both levels read the same there).
 #[component]
 pub fn Consumers(props: &ConsumersProps) -> Html {
-    let snap = &props.snapshot;
-    let txn = view::transactional(snap);
-    let partitions = view::partition_consumers(snap);
+    let txn = props.transactional;
+    let partitions = &props.logs;
     html! {
         <section class="panel consumers" aria-labelledby={props.title_id.clone()}>
             <h2 id={props.title_id.clone()}>{ if txn { "Consumers: read_uncommitted vs read_committed" } else { "What a consumer receives" } }</h2>
@@ -89,7 +86,7 @@ pub fn Consumers(props: &ConsumersProps) -> Html {
                 }
                 { "." }
             </p>
-            { for partitions.iter().map(|p| html! {
+            { for partitions.iter().map(|p: &LogTail| html! {
                 <div class={classes!("consumer-partition", txn.then_some("two"))} data-partition={p.partition.to_string()}>
                     <h3>
                         { format!("p{}", p.partition) }

@@ -1,5 +1,6 @@
 use crate::presentation::Shared;
 
+use idempotence_sim::log_tail::LogTail;
 use idempotence_sim::snapshot::LogEntryView;
 use idempotence_sim::types::Offset;
 use idempotence_sim::{ControlMarker, Snapshot};
@@ -7,12 +8,11 @@ use yew::prelude::*;
 
 use crate::view::{self, LogMark};
 
-/// Cells drawn per partition.
-const MAX_CELLS: usize = 60;
-
 #[derive(Properties, PartialEq)]
 pub struct LogStripProps {
     pub snapshot: Shared<Snapshot>,
+    /// The newest records of each partition (`presentation::LOG_TAIL` of them) and its totals.
+    pub logs: Shared<Vec<LogTail>>,
     /// Heading id (unique per page; compare mode shows two strips).
     #[prop_or(AttrValue::Static("logs-title"))]
     pub title_id: AttrValue,
@@ -123,35 +123,33 @@ pub fn LogStrip(props: &LogStripProps) -> Html {
                 }
             </p>
             { for snap.partitions.iter().map(|p| {
-                let Some((broker, replica)) = view::reference_replica(snap, p.id) else { return html! {} };
-                let dups = replica.log.iter().filter(|e| e.duplicate_of.is_some()).count();
-                let aborted = replica.log.iter().filter(|e| e.aborted).count();
+                let Some(log) = props.logs.iter().find(|l| l.partition == p.id) else { return html! {} };
+                let (broker, dups, aborted) = (log.broker, log.duplicates, log.aborted);
                 // Long logs draw their newest cells only: thousands of cells cost every frame.
-                let hidden = replica.log.len().saturating_sub(MAX_CELLS);
-                let hidden_dups = replica.log[..hidden].iter().filter(|e| e.duplicate_of.is_some()).count();
-                let shown = &replica.log[hidden..];
+                let (hidden, hidden_dups) = (log.omitted(), log.omitted_duplicates);
+                let shown = &log.newest;
                 let offsets: Vec<Offset> = shown.iter().map(|e| e.offset).collect();
-                let marks = view::log_marks(&offsets, replica.high_watermark, replica.last_stable_offset, txn);
+                let marks = view::log_marks(&offsets, log.high_watermark, log.last_stable_offset, txn);
                 // One flat, fully keyed list: the marks sit between the cells.
                 let mut items: Vec<Html> = Vec::with_capacity(shown.len() + marks.len());
                 for i in 0..=shown.len() {
                     items.extend(marks.iter().filter(|(at, _)| *at == i).map(|(_, m)| mark(*m)));
                     if let Some(e) = shown.get(i) {
-                        items.push(cell(e, replica.high_watermark));
+                        items.push(cell(e, log.high_watermark));
                     }
                 }
                 html! {
                     <div class="partition-log" data-partition={p.id.to_string()}
-                        data-hw={replica.high_watermark.to_string()} data-lso={replica.last_stable_offset.to_string()}>
+                        data-hw={log.high_watermark.to_string()} data-lso={log.last_stable_offset.to_string()}>
                         <h3>
                             { format!("p{} on broker {broker}", p.id) }
                             <span class="muted">{ match p.leader {
                                 Some(_) => format!(" (leader, epoch {}) · ISR {:?} · {} records · high watermark {}",
-                                    p.leader_epoch, p.isr, replica.log.len(), replica.high_watermark),
+                                    p.leader_epoch, p.isr, log.records, log.high_watermark),
                                 None => " (no leader)".to_string(),
                             } }</span>
                             if txn && p.leader.is_some() {
-                                <span class="muted lso-text">{ format!(" · last stable offset {}", replica.last_stable_offset) }</span>
+                                <span class="muted lso-text">{ format!(" · last stable offset {}", log.last_stable_offset) }</span>
                             }
                             if dups > 0 {
                                 <span class="dup-count">{ format!(" · {dups} duplicate{}", if dups == 1 { "" } else { "s" }) }</span>
@@ -160,7 +158,7 @@ pub fn LogStrip(props: &LogStripProps) -> Html {
                                 <span class="aborted-count">{ format!(" · {aborted} aborted") }</span>
                             }
                         </h3>
-                        if replica.log.is_empty() {
+                        if log.records == 0 {
                             <p class="log-empty muted">{ "empty: nothing written yet" }</p>
                         }
                         if hidden > 0 {
@@ -171,7 +169,7 @@ pub fn LogStrip(props: &LogStripProps) -> Html {
                                 }
                             </p>
                         }
-                        if !replica.log.is_empty() {
+                        if log.records > 0 {
                             <ol class="log-cells">{ for items }</ol>
                         }
                     </div>
