@@ -168,3 +168,22 @@ export async function screenshotMatrix(page, name, { viewport = false, sizeInNam
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.emulateMedia({ colorScheme: 'light' });
 }
+
+/**
+ * How many event-log rows contain `text` (a string or RegExp), after scrolling the list to its
+ * end as a reader would: the list draws the rows in view and more as it is scrolled.
+ */
+export async function eventLogRows(page, text) {
+  const list = page.locator('#event-list');
+  let shown = -1;
+  for (let i = 0; i < 12; i++) {
+    const n = await list.locator('li').count();
+    if (n === shown) break;
+    shown = n;
+    await list.evaluate((el) => {
+      el.scrollTop = el.scrollHeight;
+    });
+    await page.waitForTimeout(60);
+  }
+  return list.locator('li', { hasText: text }).count();
+}

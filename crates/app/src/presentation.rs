@@ -56,7 +56,7 @@ impl<T> Deref for Shared<T> {
 pub struct LaneFrame {
     /// The state without the replicas' logs (`logs` has what is drawn of them).
     pub snapshot: Shared<Snapshot>,
-    pub logs: Shared<Vec<LogTail>>,
+    pub logs: Shared<Vec<Rc<LogTail>>>,
     pub counters: Counters,
     /// The newest events up to the position (at most [`EVENT_TAIL`]).
     pub events: Shared<Vec<Event>>,
@@ -76,7 +76,7 @@ impl LaneFrame {
         let counts = lane.category_counts();
         LaneFrame {
             snapshot: Shared::new(sim.snapshot_without_logs()),
-            logs: Shared::new(sim.log_tails(LOG_TAIL)),
+            logs: Shared::new(sim.log_tails(LOG_TAIL).into_iter().map(Rc::new).collect()),
             counters: sim.counters(),
             events: Shared::new(all[all.len().saturating_sub(EVENT_TAIL)..].to_vec()),
             counts: Shared::new(counts),

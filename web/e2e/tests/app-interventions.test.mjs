@@ -7,7 +7,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, baseUrl, collectErrors, screenshot, waitFinished } from '../lib.mjs';
+import { launchBrowser, baseUrl, collectErrors, screenshot, waitFinished, eventLogRows } from '../lib.mjs';
 
 let browser;
 before(async () => {
@@ -55,7 +55,7 @@ test('drop a response by clicking it; the copied link replays the same run', asy
     assert.equal(Number(await page.locator('#counter-duplicates-prevented').textContent()), 1);
     assert.equal(Number(await page.locator('#counter-duplicates-written').textContent()), 0);
     assert.ok(
-      (await page.locator('#event-list li', { hasText: 'is lost' }).count()) >= 1,
+      (await eventLogRows(page, 'is lost')) >= 1,
       'the event log shows the lost response',
     );
 

@@ -13,7 +13,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, baseUrl, collectErrors, screenshotMatrix } from '../lib.mjs';
+import { launchBrowser, baseUrl, collectErrors, screenshotMatrix, eventLogRows } from '../lib.mjs';
 
 let browser;
 before(async () => {
@@ -89,7 +89,7 @@ test('abort-hides-records: read_committed skips the aborted transaction; markers
 
     // The producer box names its transactional.id; events are described in words.
     assert.match(await page.locator('#stage .producer[data-producer="0"]').textContent(), /transactional\.id orders/);
-    assert.ok((await page.locator('#event-list li', { hasText: /ABORT marker written to partition \d at offset \d+/ }).count()) >= 1);
+    assert.ok((await eventLogRows(page, /ABORT marker written to partition \d at offset \d+/)) >= 1);
     assert.match(await page.locator('#verdict').textContent(), /Transaction coordinator.*CompleteCommit/);
 
     await screenshotMatrix(page, 'txn-abort-hides-records-finished', { viewport: true });
@@ -122,10 +122,10 @@ test('zombie-fencing: producer 0 is fenced with PRODUCER_FENCED', async () => {
     assert.match(await txn.locator('li.fenced[data-producer="0"]').textContent(), /PRODUCER_FENCED/);
 
     assert.ok(
-      (await page.locator('#event-list li', { hasText: 'producer 0 fenced: PRODUCER_FENCED — a newer instance owns the transactional.id' }).count()) >= 1,
+      (await eventLogRows(page, 'producer 0 fenced: PRODUCER_FENCED — a newer instance owns the transactional.id')) >= 1,
     );
     assert.ok(
-      (await page.locator('#event-list li', { hasText: 'transactional.id payments fenced: epoch bumped to 1 (a new instance called InitProducerId)' }).count()) >= 1,
+      (await eventLogRows(page, 'transactional.id payments fenced: epoch bumped to 1 (a new instance called InitProducerId)')) >= 1,
     );
     // read_committed never sees the aborted (zombie's open) transaction.
     for (const p of [0, 1]) {

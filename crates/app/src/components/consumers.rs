@@ -1,12 +1,14 @@
 use crate::presentation::Shared;
 
+use std::rc::Rc;
+
 use idempotence_sim::log_tail::{ConsumerTail, LogTail};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct ConsumersProps {
     /// Each partition's log tail: its consumers' counts and newest values.
-    pub logs: Shared<Vec<LogTail>>,
+    pub logs: Shared<Vec<Rc<LogTail>>>,
     /// Whether the run is transactional (both isolation levels are then shown).
     pub transactional: bool,
     /// Heading id (unique per page; compare mode shows two panels).
@@ -86,36 +88,51 @@ pub fn Consumers(props: &ConsumersProps) -> Html {
                 }
                 { "." }
             </p>
-            { for partitions.iter().map(|p: &LogTail| html! {
-                <div class={classes!("consumer-partition", txn.then_some("two"))} data-partition={p.partition.to_string()}>
-                    <h3>
-                        { format!("p{}", p.partition) }
-                        <span class="muted">{
-                            if p.has_leader { format!(" from broker {} (leader)", p.broker) }
-                            else { " · no leader now: consumers wait".to_string() }
-                        }</span>
-                    </h3>
-                    <div class="consumer-lists">
-                        if txn {
-                            { list("read_uncommitted", "read_uncommitted",
-                                format!("every record below the high watermark ({}), aborted or undecided ones too", p.high_watermark),
-                                "nothing to read yet".into(), &p.read_uncommitted) }
-                            { list("read_committed", "read_committed",
-                                format!("records below the last stable offset ({}), skipping aborted transactions", p.last_stable_offset),
-                                if p.last_stable_offset < p.high_watermark {
-                                    format!("waiting: an undecided transaction starts at offset {}", p.last_stable_offset)
-                                } else {
-                                    "nothing to read yet".into()
-                                },
-                                &p.read_committed) }
-                        } else {
-                            { list("read_uncommitted", "what a consumer receives",
-                                format!("every record below the high watermark ({})", p.high_watermark),
-                                "nothing to read yet".into(), &p.read_uncommitted) }
-                        }
-                    </div>
-                </div>
+            { for partitions.iter().map(|p| html! {
+                <ConsumerPartition key={p.partition} log={p.clone()} {txn} />
             }) }
         </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ConsumerPartitionProps {
+    log: Rc<LogTail>,
+    txn: bool,
+}
+
+/// One partition's consumers (compared by value, as `PartitionLog`).
+#[component]
+fn ConsumerPartition(props: &ConsumerPartitionProps) -> Html {
+    let (p, txn) = (&props.log, props.txn);
+    html! {
+    <div class={classes!("consumer-partition", txn.then_some("two"))} data-partition={p.partition.to_string()}>
+        <h3>
+            { format!("p{}", p.partition) }
+            <span class="muted">{
+                if p.has_leader { format!(" from broker {} (leader)", p.broker) }
+                else { " · no leader now: consumers wait".to_string() }
+            }</span>
+        </h3>
+        <div class="consumer-lists">
+            if txn {
+                { list("read_uncommitted", "read_uncommitted",
+                    format!("every record below the high watermark ({}), aborted or undecided ones too", p.high_watermark),
+                    "nothing to read yet".into(), &p.read_uncommitted) }
+                { list("read_committed", "read_committed",
+                    format!("records below the last stable offset ({}), skipping aborted transactions", p.last_stable_offset),
+                    if p.last_stable_offset < p.high_watermark {
+                        format!("waiting: an undecided transaction starts at offset {}", p.last_stable_offset)
+                    } else {
+                        "nothing to read yet".into()
+                    },
+                    &p.read_committed) }
+            } else {
+                { list("read_uncommitted", "what a consumer receives",
+                    format!("every record below the high watermark ({})", p.high_watermark),
+                    "nothing to read yet".into(), &p.read_uncommitted) }
+            }
+        </div>
+    </div>
     }
 }

@@ -16,18 +16,39 @@ pub struct EventLogProps {
     pub dispatch: Callback<Action>,
 }
 
-/// Newest events first; filter by category; click to seek.
+/// Rows drawn at first: a few more than the list's box shows.
+const FIRST_ROWS: usize = 24;
+/// Rows added each time the list is scrolled near its end, and the most it draws.
+const MORE_ROWS: usize = 40;
+const MAX_ROWS: usize = 150;
+
+/// Newest events first; filter by category; click to seek. The list draws the rows in view and
+/// a few beyond, and more as it is scrolled: a seek replaces every row, and building rows no one
+/// sees made seeks slow.
 #[component]
 pub fn EventLog(props: &EventLogProps) -> Html {
     let hidden = &props.hidden;
+    let rows = use_state_eq(|| FIRST_ROWS);
     let last = props.events.last().map(|e| e.index);
     let shown: Vec<&Event> = props
         .events
         .iter()
         .rev()
         .filter(|e| !hidden.iter().any(|h| h == e.kind.category()))
-        .take(150)
+        .take(*rows)
         .collect();
+    let onscroll = {
+        let rows = rows.clone();
+        Callback::from(move |e: yew::events::Event| {
+            let Some(list) = e.target_dyn_into::<web_sys::Element>() else {
+                return;
+            };
+            let near_end = list.scroll_top() + 2 * list.client_height() >= list.scroll_height();
+            if near_end && *rows < MAX_ROWS {
+                rows.set((*rows + MORE_ROWS).min(MAX_ROWS));
+            }
+        })
+    };
     html! {
         <section class="panel event-log" aria-labelledby="events-title">
             <h2 id="events-title">{ "Event log" }</h2>
@@ -44,20 +65,10 @@ pub fn EventLog(props: &EventLogProps) -> Html {
                     }
                 }) }
             </div>
-            <ol class="events" id="event-list">
-                { for shown.into_iter().map(|e| {
-                    let index = e.index;
-                    let seek = props.dispatch.reform(move |_: MouseEvent| Action::SeekEvent(index));
-                    let cat = e.kind.category();
-                    html! {
-                        <li key={index} class={classes!("event", format!("cat-{cat}"), (Some(index) == last).then_some("current"))}>
-                            <button onclick={seek} title="Jump to this event">
-                                <span class="event-time">{ format!("{} ms", e.time_ms) }</span>
-                                <span class="event-cat">{ cat }</span>
-                                <span class="event-text">{ describe::event(&e.kind) }</span>
-                            </button>
-                        </li>
-                    }
+            <ol class="events" id="event-list" {onscroll}>
+                { for shown.into_iter().map(|e| html! {
+                    <EventRow key={e.index} event={e.clone()} current={Some(e.index) == last}
+                        dispatch={props.dispatch.clone()} />
                 }) }
             </ol>
         </section>
@@ -65,3 +76,30 @@ pub fn EventLog(props: &EventLogProps) -> Html {
 }
 
 type Event2 = yew::events::Event;
+
+#[derive(Properties, PartialEq)]
+struct EventRowProps {
+    event: Event,
+    current: bool,
+    dispatch: Callback<Action>,
+}
+
+/// One row: its own component, so rows already shown skip their render when new events arrive.
+#[component]
+fn EventRow(props: &EventRowProps) -> Html {
+    let e = &props.event;
+    let index = e.index;
+    let seek = props
+        .dispatch
+        .reform(move |_: MouseEvent| Action::SeekEvent(index));
+    let cat = e.kind.category();
+    html! {
+        <li class={classes!("event", format!("cat-{cat}"), props.current.then_some("current"))}>
+            <button onclick={seek} title="Jump to this event">
+                <span class="event-time">{ format!("{} ms", e.time_ms) }</span>
+                <span class="event-cat">{ cat }</span>
+                <span class="event-text">{ describe::event(&e.kind) }</span>
+            </button>
+        </li>
+    }
+}

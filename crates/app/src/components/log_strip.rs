@@ -1,7 +1,10 @@
 use crate::presentation::Shared;
 
+use std::rc::Rc;
+
 use idempotence_sim::log_tail::LogTail;
 use idempotence_sim::snapshot::LogEntryView;
+use idempotence_sim::snapshot::PartitionView;
 use idempotence_sim::types::Offset;
 use idempotence_sim::{ControlMarker, Snapshot};
 use yew::prelude::*;
@@ -12,7 +15,7 @@ use crate::view::{self, LogMark};
 pub struct LogStripProps {
     pub snapshot: Shared<Snapshot>,
     /// The newest records of each partition (`presentation::LOG_TAIL` of them) and its totals.
-    pub logs: Shared<Vec<LogTail>>,
+    pub logs: Shared<Vec<Rc<LogTail>>>,
     /// Heading id (unique per page; compare mode shows two strips).
     #[prop_or(AttrValue::Static("logs-title"))]
     pub title_id: AttrValue,
@@ -124,57 +127,77 @@ pub fn LogStrip(props: &LogStripProps) -> Html {
             </p>
             { for snap.partitions.iter().map(|p| {
                 let Some(log) = props.logs.iter().find(|l| l.partition == p.id) else { return html! {} };
-                let (broker, dups, aborted) = (log.broker, log.duplicates, log.aborted);
-                // Long logs draw their newest cells only: thousands of cells cost every frame.
-                let (hidden, hidden_dups) = (log.omitted(), log.omitted_duplicates);
-                let shown = &log.newest;
-                let offsets: Vec<Offset> = shown.iter().map(|e| e.offset).collect();
-                let marks = view::log_marks(&offsets, log.high_watermark, log.last_stable_offset, txn);
-                // One flat, fully keyed list: the marks sit between the cells.
-                let mut items: Vec<Html> = Vec::with_capacity(shown.len() + marks.len());
-                for i in 0..=shown.len() {
-                    items.extend(marks.iter().filter(|(at, _)| *at == i).map(|(_, m)| mark(*m)));
-                    if let Some(e) = shown.get(i) {
-                        items.push(cell(e, log.high_watermark));
-                    }
-                }
-                html! {
-                    <div class="partition-log" data-partition={p.id.to_string()}
-                        data-hw={log.high_watermark.to_string()} data-lso={log.last_stable_offset.to_string()}>
-                        <h3>
-                            { format!("p{} on broker {broker}", p.id) }
-                            <span class="muted">{ match p.leader {
-                                Some(_) => format!(" (leader, epoch {}) · ISR {:?} · {} records · high watermark {}",
-                                    p.leader_epoch, p.isr, log.records, log.high_watermark),
-                                None => " (no leader)".to_string(),
-                            } }</span>
-                            if txn && p.leader.is_some() {
-                                <span class="muted lso-text">{ format!(" · last stable offset {}", log.last_stable_offset) }</span>
-                            }
-                            if dups > 0 {
-                                <span class="dup-count">{ format!(" · {dups} duplicate{}", if dups == 1 { "" } else { "s" }) }</span>
-                            }
-                            if aborted > 0 {
-                                <span class="aborted-count">{ format!(" · {aborted} aborted") }</span>
-                            }
-                        </h3>
-                        if log.records == 0 {
-                            <p class="log-empty muted">{ "empty: nothing written yet" }</p>
-                        }
-                        if hidden > 0 {
-                            <p class="log-more muted small">
-                                { format!("… {hidden} earlier record{} not drawn", if hidden == 1 { "" } else { "s" }) }
-                                if hidden_dups > 0 {
-                                    <span class="dup-count">{ format!(" ({hidden_dups} of them duplicates)") }</span>
-                                }
-                            </p>
-                        }
-                        if log.records > 0 {
-                            <ol class="log-cells">{ for items }</ol>
-                        }
-                    </div>
-                }
+                html! { <PartitionLog key={p.id} partition={p.clone()} log={log.clone()} {txn} /> }
             }) }
         </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct PartitionLogProps {
+    partition: PartitionView,
+    log: Rc<LogTail>,
+    txn: bool,
+}
+
+/// One partition's log. Its own component, compared by value: while a run plays, most frames
+/// change one or two partitions, and the others skip their render and their diff.
+#[component]
+fn PartitionLog(props: &PartitionLogProps) -> Html {
+    let (p, log, txn) = (&props.partition, &props.log, props.txn);
+    let (broker, dups, aborted) = (log.broker, log.duplicates, log.aborted);
+    // Long logs draw their newest cells only: thousands of cells cost every frame.
+    let (hidden, hidden_dups) = (log.omitted(), log.omitted_duplicates);
+    let shown = &log.newest;
+    let offsets: Vec<Offset> = shown.iter().map(|e| e.offset).collect();
+    let marks = view::log_marks(&offsets, log.high_watermark, log.last_stable_offset, txn);
+    // One flat, fully keyed list: the marks sit between the cells.
+    let mut items: Vec<Html> = Vec::with_capacity(shown.len() + marks.len());
+    for i in 0..=shown.len() {
+        items.extend(
+            marks
+                .iter()
+                .filter(|(at, _)| *at == i)
+                .map(|(_, m)| mark(*m)),
+        );
+        if let Some(e) = shown.get(i) {
+            items.push(cell(e, log.high_watermark));
+        }
+    }
+    html! {
+        <div class="partition-log" data-partition={p.id.to_string()}
+            data-hw={log.high_watermark.to_string()} data-lso={log.last_stable_offset.to_string()}>
+            <h3>
+                { format!("p{} on broker {broker}", p.id) }
+                <span class="muted">{ match p.leader {
+                    Some(_) => format!(" (leader, epoch {}) · ISR {:?} · {} records · high watermark {}",
+                        p.leader_epoch, p.isr, log.records, log.high_watermark),
+                    None => " (no leader)".to_string(),
+                } }</span>
+                if txn && p.leader.is_some() {
+                    <span class="muted lso-text">{ format!(" · last stable offset {}", log.last_stable_offset) }</span>
+                }
+                if dups > 0 {
+                    <span class="dup-count">{ format!(" · {dups} duplicate{}", if dups == 1 { "" } else { "s" }) }</span>
+                }
+                if aborted > 0 {
+                    <span class="aborted-count">{ format!(" · {aborted} aborted") }</span>
+                }
+            </h3>
+            if log.records == 0 {
+                <p class="log-empty muted">{ "empty: nothing written yet" }</p>
+            }
+            if hidden > 0 {
+                <p class="log-more muted small">
+                    { format!("… {hidden} earlier record{} not drawn", if hidden == 1 { "" } else { "s" }) }
+                    if hidden_dups > 0 {
+                        <span class="dup-count">{ format!(" ({hidden_dups} of them duplicates)") }</span>
+                    }
+                </p>
+            }
+            if log.records > 0 {
+                <ol class="log-cells">{ for items }</ol>
+            }
+        </div>
     }
 }

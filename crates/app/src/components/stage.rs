@@ -196,7 +196,7 @@ fn text(x: f64, y: f64, class: &'static str, s: String) -> Html {
     html! { <text x={x.to_string()} y={y.to_string()} class={class}>{ s }</text> }
 }
 
-fn producer_box(p: &ProducerView, g: BoxGeom, props: &StageProps) -> Html {
+fn producer_box(p: &ProducerView, g: BoxGeom, props: &NodesProps) -> Html {
     let x = g.x + 12.0;
     let mut y = g.y + 22.0;
     let mut parts = vec![text(x, y, "node-title", format!("Producer {}", p.index))];
@@ -372,7 +372,7 @@ fn producer_box(p: &ProducerView, g: BoxGeom, props: &StageProps) -> Html {
     }
 }
 
-fn broker_box(b: &BrokerView, g: BoxGeom, props: &StageProps) -> Html {
+fn broker_box(b: &BrokerView, g: BoxGeom, props: &NodesProps) -> Html {
     let x = g.x + 12.0;
     let mut y = g.y + 22.0;
     let leader_of: Vec<String> = b
@@ -486,12 +486,21 @@ fn translate(x: f64, y: f64) -> String {
     format!("translate({} {})", r(x), r(y))
 }
 
+/// What the node layer draws: it does not move with the clock, so it is re-rendered only when
+/// the state shown or the selection changes, not on every animation frame.
+#[derive(Properties, PartialEq)]
+struct NodesProps {
+    snapshot: Shared<Snapshot>,
+    narrow: bool,
+    selected: Option<Selected>,
+    on_select: Option<Callback<Selected>>,
+}
+
+/// Links, producers and brokers.
 #[component]
-pub fn Stage(props: &StageProps) -> Html {
+fn StageNodes(props: &NodesProps) -> Html {
     let snap = &props.snapshot;
     let layout = Layout::new(snap, props.narrow);
-    let clock = props.clock_ms;
-
     // Faint links between every producer and every broker.
     let links = snap.producers.iter().flat_map(|p| {
         let layout = &layout;
@@ -501,7 +510,33 @@ pub fn Stage(props: &StageProps) -> Html {
             html! { <line class="link" x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} /> }
         })
     });
+    html! {
+        <>
+            <g class="links">{ for links }</g>
+            { for snap.producers.iter().zip(&layout.producers).map(|(p, g)| producer_box(p, *g, props)) }
+            { for snap.brokers.iter().zip(&layout.brokers).map(|(b, g)| broker_box(b, *g, props)) }
+        </>
+    }
+}
 
+/// What the wire layer draws: messages move with the clock.
+#[derive(Properties, PartialEq)]
+struct WireProps {
+    snapshot: Shared<Snapshot>,
+    events: Shared<Vec<Event>>,
+    clock_ms: f64,
+    narrow: bool,
+    reduced_motion: bool,
+    selected: Option<Selected>,
+    on_select: Option<Callback<Selected>>,
+}
+
+/// Messages on the wire and the marks of recent losses.
+#[component]
+fn StageWire(props: &WireProps) -> Html {
+    let snap = &props.snapshot;
+    let layout = Layout::new(snap, props.narrow);
+    let clock = props.clock_ms;
     // Messages on the wire; several on one link are fanned out so they do not overlap.
     let mut seen: Vec<(Node, Node)> = Vec::new();
     let messages = snap.messages.iter().map(|m| {
@@ -607,6 +642,18 @@ pub fn Stage(props: &StageProps) -> Html {
             })
         });
 
+    html! {
+        <>
+            <g class="messages">{ for messages }</g>
+            <g class="marks">{ for marks }</g>
+        </>
+    }
+}
+
+#[component]
+pub fn Stage(props: &StageProps) -> Html {
+    let snap = &props.snapshot;
+    let layout = Layout::new(snap, props.narrow);
     // For the performance probe (and curious readers of the DOM): records on the wire.
     let records_in_flight: u32 = snap
         .producers
@@ -623,11 +670,11 @@ pub fn Stage(props: &StageProps) -> Html {
             aria-label="Producers on one side, brokers on the other, and the requests and responses travelling between them"
             viewBox={format!("0 0 {} {}", layout.width, layout.height)}
             preserveAspectRatio="xMidYMin meet">
-            <g class="links">{ for links }</g>
-            { for snap.producers.iter().zip(&layout.producers).map(|(p, g)| producer_box(p, *g, props)) }
-            { for snap.brokers.iter().zip(&layout.brokers).map(|(b, g)| broker_box(b, *g, props)) }
-            <g class="messages">{ for messages }</g>
-            <g class="marks">{ for marks }</g>
+            <StageNodes snapshot={props.snapshot.clone()} narrow={props.narrow}
+                selected={props.selected.clone()} on_select={props.on_select.clone()} />
+            <StageWire snapshot={props.snapshot.clone()} events={props.events.clone()} clock_ms={props.clock_ms}
+                narrow={props.narrow} reduced_motion={props.reduced_motion}
+                selected={props.selected.clone()} on_select={props.on_select.clone()} />
         </svg>
     }
 }
