@@ -85,6 +85,7 @@ pub fn generate(seed: u64, mix: Mix) -> Scenario {
         producers,
         faults,
         random_faults,
+        beats: Vec::new(),
     };
     debug_assert!(scenario.validate().is_ok(), "{:?}", scenario.validate());
     scenario

@@ -30,6 +30,7 @@ pub mod report;
 pub mod scenario;
 pub mod sequence;
 pub mod snapshot;
+pub mod story;
 pub mod types;
 
 pub use engine::{

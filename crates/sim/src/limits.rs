@@ -34,6 +34,9 @@ pub const MAX_BATCH_RECORDS: u32 = 100;
 pub const MAX_NETWORK_MS: TimeMs = 60_000;
 pub const MAX_NAME_CHARS: usize = 200;
 pub const MAX_CAPTION_CHARS: usize = 10_000;
+/// Most beats a scenario's story has, and characters per beat.
+pub const MAX_BEATS: usize = 64;
+pub const MAX_BEAT_CHARS: usize = 600;
 pub const MAX_TRANSACTIONAL_ID_CHARS: usize = 1_000;
 /// A scenario document longer than this is refused before it is parsed.
 pub const MAX_SCENARIO_BYTES: usize = 1 << 20;

@@ -82,7 +82,14 @@ mod tests {
         for (id, json) in super::PRESETS {
             let s = crate::Scenario::from_json(json).unwrap_or_else(|e| panic!("{id}: {e}"));
             assert_eq!(&s.name, id);
-            assert!(s.caption.len() > 100, "{id} needs a real caption");
+            assert!(s.caption.len() > 40, "{id} needs an introduction");
+            // The story: several beats, and the last one states the outcome when the run ends.
+            assert!(s.beats.len() >= 4, "{id} tells its story in beats");
+            let last = &s.beats.last().unwrap().when;
+            assert_eq!(
+                last["type"], "run_finished",
+                "{id}: the last beat is the outcome"
+            );
         }
     }
 }

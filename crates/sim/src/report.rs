@@ -25,6 +25,16 @@ pub struct Report {
     /// Every transaction of every transactional producer, in order.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub transactions: Vec<TransactionReport>,
+    /// The beats of the scenario's story the run reached, with their words.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub beats: Vec<BeatReport>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BeatReport {
+    #[serde(flatten)]
+    pub reached: crate::story::ReachedBeat,
+    pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -165,7 +175,19 @@ impl Simulation {
                     })
                 })
                 .collect(),
+            beats: self.report_beats(),
         }
+    }
+
+    /// The beats reached so far, with their words.
+    pub fn report_beats(&self) -> Vec<BeatReport> {
+        self.beats_reached()
+            .iter()
+            .map(|&reached| BeatReport {
+                reached,
+                text: self.scenario.beats[reached.beat].text.clone(),
+            })
+            .collect()
     }
 
     pub fn counters(&self) -> Counters {

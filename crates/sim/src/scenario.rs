@@ -7,9 +7,10 @@ use crate::config::{ClusterConfig, NetworkConfig, ProducerConfig};
 use crate::fault::Fault;
 use crate::fault::{FaultRates, ScriptedFault, Trigger};
 use crate::limits::{
-    WorkEstimate, MAX_ABORTS, MAX_BATCH_RECORDS, MAX_BURSTS, MAX_CAPTION_CHARS, MAX_CONFIG_MS,
-    MAX_FAULTS, MAX_NAME_CHARS, MAX_NETWORK_MS, MAX_SCENARIO_BYTES, MAX_STEPS, MAX_TOTAL_MESSAGES,
-    MAX_TRANSACTION_SIZE, STEPS_PER_BATCH, STEPS_PER_FOLLOWER_BATCH, STEPS_PER_IDLE_FETCH,
+    WorkEstimate, MAX_ABORTS, MAX_BATCH_RECORDS, MAX_BEATS, MAX_BEAT_CHARS, MAX_BURSTS,
+    MAX_CAPTION_CHARS, MAX_CONFIG_MS, MAX_FAULTS, MAX_NAME_CHARS, MAX_NETWORK_MS,
+    MAX_SCENARIO_BYTES, MAX_STEPS, MAX_TOTAL_MESSAGES, MAX_TRANSACTION_SIZE, STEPS_PER_BATCH,
+    STEPS_PER_FOLLOWER_BATCH, STEPS_PER_IDLE_FETCH,
 };
 use crate::producer_state::NUM_BATCHES_TO_RETAIN;
 use crate::types::{PartitionId, TimeMs};
@@ -40,6 +41,9 @@ pub struct Scenario {
     pub faults: Vec<ScriptedFault>,
     #[serde(default)]
     pub random_faults: FaultRates,
+    /// The story told as the run goes: each beat is shown from the event it names on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub beats: Vec<crate::story::Beat>,
 }
 
 fn default_duration_ms() -> TimeMs {
@@ -201,7 +205,48 @@ impl Scenario {
                 format!("expected at most {MAX_CAPTION_CHARS} characters"),
             ));
         }
+        self.validate_beats()?;
         check_time("duration_ms", self.duration_ms, 1, MAX_DURATION_MS)
+    }
+
+    fn validate_beats(&self) -> Result<(), ScenarioError> {
+        if self.beats.len() > MAX_BEATS {
+            return Err(err(
+                "beats",
+                format!(
+                    "expected at most {MAX_BEATS} beats, got {}",
+                    self.beats.len()
+                ),
+            ));
+        }
+        for (i, b) in self.beats.iter().enumerate() {
+            let typed = b
+                .when
+                .as_object()
+                .and_then(|o| o.get("type"))
+                .is_some_and(serde_json::Value::is_string);
+            if !typed {
+                return Err(err(
+                    format!("beats[{i}].when"),
+                    "expected an object with the event's \"type\", e.g. {\"type\": \"response_lost\"}"
+                        .to_string(),
+                ));
+            }
+            let chars = b.text.chars().count();
+            if chars == 0 || chars > MAX_BEAT_CHARS {
+                return Err(err(
+                    format!("beats[{i}].text"),
+                    format!("expected 1 to {MAX_BEAT_CHARS} characters, got {chars}"),
+                ));
+            }
+            if b.nth == 0 || b.nth > 1_000_000 {
+                return Err(err(
+                    format!("beats[{i}].nth"),
+                    format!("expected 1 to 1000000, got {}", b.nth),
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn validate_cluster(&self) -> Result<(), ScenarioError> {

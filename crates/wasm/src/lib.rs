@@ -169,6 +169,13 @@ impl Lab {
         to_js(&self.sim.counters())
     }
 
+    /// The beats of the scenario's story reached so far, with their words (a docs page can
+    /// quote them as the run goes).
+    #[wasm_bindgen(unchecked_return_type = "ReachedBeat[]")]
+    pub fn beats(&self) -> Result<JsValue, JsError> {
+        to_js(&self.sim.report_beats())
+    }
+
     /// Simulated time of the next scheduled action, or `undefined` when nothing is left.
     #[wasm_bindgen(getter, js_name = nextTimeMs)]
     pub fn next_time_ms(&self) -> Option<f64> {

@@ -110,6 +110,29 @@ export interface Scenario {
   producers: ProducerSpec[];
   faults?: ScriptedFault[];
   random_faults?: { drop_request?: number; drop_response?: number };
+  /** The story told as the run goes (see `Beat`). */
+  beats?: Beat[];
+}
+
+/** One beat of a scenario's story: shown from the event its `when` pattern matches on. */
+export interface Beat {
+  /** Fields the event must have, as `events()` returns them; must include `type`. */
+  when: { type: LabEvent["type"] } & Record<string, unknown>;
+  /** Which matching event starts the beat, counting after the previous beat's (default 1). */
+  nth?: number;
+  text: string;
+  /** A guided player stops here until the reader continues. */
+  pause?: boolean;
+}
+
+/** A beat the run has reached. */
+export interface ReachedBeat {
+  /** Its index in the scenario's `beats`. */
+  beat: number;
+  /** The index of the event that started it. */
+  event: number;
+  time_ms: number;
+  text: string;
 }
 
 /** A preset id, e.g. "lost-ack"; `presets()` lists them. */
@@ -358,4 +381,6 @@ export interface Report {
   invariants: InvariantResult[];
   /** Transactional runs only: every transaction's outcome. */
   transactions?: ({ producer: number; transactional_id: string } & TxnOutcome)[];
+  /** Scenarios with a story only: the beats the run reached. */
+  beats?: ReachedBeat[];
 }

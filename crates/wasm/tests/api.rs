@@ -22,6 +22,25 @@ fn report_json_is_byte_identical_to_the_native_run() {
 }
 
 #[wasm_bindgen_test]
+fn beats_are_reached_as_the_run_goes_with_their_words() {
+    let mut lab = Lab::from_preset("lost-ack".into(), None).unwrap();
+    let count = |lab: &Lab| js_sys::Array::from(&lab.beats().unwrap()).length();
+    assert_eq!(count(&lab), 0, "nothing has happened yet");
+    lab.run_until(JsValue::from(30.0)).unwrap();
+    let mid = count(&lab);
+    assert!((1..7).contains(&mid), "some beats by 30 ms, not all: {mid}");
+    lab.run_to_end();
+    let beats = js_sys::Array::from(&lab.beats().unwrap());
+    assert_eq!(beats.length(), 7);
+    let last = beats.get(6);
+    let text = js_sys::Reflect::get(&last, &"text".into())
+        .unwrap()
+        .as_string()
+        .unwrap();
+    assert!(text.contains("exactly once"), "{text}");
+}
+
+#[wasm_bindgen_test]
 fn presets_lists_every_preset_with_a_caption() {
     let list = js_sys::Array::from(&presets().unwrap());
     assert_eq!(list.length(), 16);

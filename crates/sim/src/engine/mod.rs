@@ -171,6 +171,8 @@ pub struct Simulation {
     keep_events: bool,
     /// Counters, per-response checks and explaining conditions, fed every event.
     pub(crate) history: crate::invariants::history::History,
+    /// The beats of the scenario's story reached so far.
+    story: crate::story::Story,
     pub(crate) producers: Vec<ProducerClient>,
     pub(crate) brokers: Vec<Broker>,
     pub(crate) partitions: Vec<PartitionMeta>,
@@ -237,6 +239,7 @@ impl Simulation {
             event_count: 0,
             keep_events: true,
             history: crate::invariants::history::History::new(history_producers),
+            story: Default::default(),
             producers,
             brokers,
             partitions,
@@ -346,6 +349,9 @@ impl Simulation {
         };
         self.event_count += 1;
         self.history.observe(&event);
+        if !self.scenario.beats.is_empty() {
+            self.story.observe(&self.scenario.beats, &event);
+        }
         if self.keep_events {
             self.events.push(event);
         }
@@ -360,6 +366,17 @@ impl Simulation {
         if !keep {
             self.events = Vec::new();
         }
+    }
+
+    /// The beats of the scenario's story the run has reached, in order (see [`crate::story`]).
+    pub fn beats_reached(&self) -> &[crate::story::ReachedBeat] {
+        self.story.reached()
+    }
+
+    /// The beat the run is in now, with its text.
+    pub fn current_beat(&self) -> Option<(&crate::story::Beat, crate::story::ReachedBeat)> {
+        let reached = *self.story.reached().last()?;
+        Some((self.scenario.beats.get(reached.beat)?, reached))
     }
 
     /// How many events the run has emitted, kept or not.
