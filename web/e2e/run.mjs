@@ -147,7 +147,7 @@ async function main() {
 
   const child = spawn(
     process.execPath,
-    ['--test', '--test-reporter=spec', '--test-concurrency=1', '--test-timeout=180000', ...files],
+    ['--test', '--test-reporter=spec', '--test-concurrency=1', `--test-timeout=${process.env.E2E_TEST_TIMEOUT_MS ?? 180000}`, ...files],
     {
       cwd: root,
       stdio: 'inherit',

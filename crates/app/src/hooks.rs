@@ -17,7 +17,7 @@ use crate::settings::{EmbedOptions, Theme};
 use crate::state::{Action, State};
 
 /// Below this width (CSS px) the stage stacks producers above brokers.
-const NARROW_PX: f64 = 720.0;
+const NARROW_PX: f64 = 560.0;
 /// Longest real time one tick may advance (a tab that was in the background does not jump).
 const MAX_TICK_MS: f64 = 100.0;
 

@@ -74,13 +74,15 @@ impl LaneFrame {
         let sim = lane.view();
         let all = lane.events();
         let counts = lane.category_counts();
+        let logs: Shared<Vec<Rc<LogTail>>> =
+            Shared::new(sim.log_tails(LOG_TAIL).into_iter().map(Rc::new).collect());
         LaneFrame {
             snapshot: Shared::new(sim.snapshot_without_logs()),
-            logs: Shared::new(sim.log_tails(LOG_TAIL).into_iter().map(Rc::new).collect()),
+            logs: logs.clone(),
             counters: sim.counters(),
             events: Shared::new(all[all.len().saturating_sub(EVENT_TAIL)..].to_vec()),
             counts: Shared::new(counts),
-            verdict: describe::verdict(all),
+            verdict: describe::verdict(all).map(|v| name_second_copies(v, all, &logs)),
             finished: lane
                 .finished()
                 .then(|| sim.finished().unwrap_or("the run ended").to_string()),
@@ -90,10 +92,113 @@ impl LaneFrame {
     }
 }
 
+/// One beat of the story as the player shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BeatView {
+    pub text: String,
+    /// A key beat: guided mode stops here.
+    pub pause: bool,
+    /// The event that starts it, once the run has been explored that far (for seeking to it).
+    pub event: Option<u64>,
+}
+
+/// The story of the first lane at the position shown: its beats and which one is current.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StoryView {
+    pub beats: Vec<BeatView>,
+    /// The beat the run is in (`None` before the first one).
+    pub current: Option<usize>,
+}
+
+impl StoryView {
+    fn of(lane: &Lane) -> StoryView {
+        let sim = lane.view();
+        let known = lane.known_beats();
+        StoryView {
+            beats: sim
+                .scenario()
+                .beats
+                .iter()
+                .enumerate()
+                .map(|(i, b)| BeatView {
+                    text: b.text.clone(),
+                    pause: b.pause,
+                    event: known.iter().find(|r| r.beat == i).map(|r| r.event),
+                })
+                .collect(),
+            current: sim.beats_reached().last().map(|r| r.beat),
+        }
+    }
+
+    pub fn current_text(&self) -> Option<&str> {
+        self.current
+            .and_then(|i| self.beats.get(i))
+            .map(|b| b.text.as_str())
+    }
+}
+
+/// A verdict that appended second copies of messages says so, in the warning colour: "appended
+/// at offsets 10–14" reads as success, while the log (the core's `duplicate_of`) knows those
+/// records repeat offsets 0–4.
+fn name_second_copies(v: VerdictLine, events: &[Event], logs: &[Rc<LogTail>]) -> VerdictLine {
+    use idempotence_sim::event::{BrokerVerdict, EventKind};
+    if v.category != "broker" {
+        return v;
+    }
+    let appended = events.iter().rev().find_map(|e| match &e.kind {
+        EventKind::BatchVerdict {
+            batch,
+            verdict:
+                BrokerVerdict::Appended {
+                    base_offset,
+                    last_offset,
+                    ..
+                },
+            ..
+        } => Some(Some((batch.partition, *base_offset, *last_offset))),
+        EventKind::BatchVerdict { .. } => Some(None),
+        _ => None,
+    });
+    let Some(Some((partition, base, last))) = appended else {
+        return v;
+    };
+    let Some(log) = logs.iter().find(|l| l.partition == partition) else {
+        return v;
+    };
+    let firsts: Vec<i64> = log
+        .newest
+        .iter()
+        .filter(|e| (base..=last).contains(&e.offset))
+        .filter_map(|e| e.duplicate_of)
+        .collect();
+    let (Some(lo), Some(hi)) = (firsts.iter().min(), firsts.iter().max()) else {
+        return v;
+    };
+    let span = |a: i64, b: i64| {
+        if a == b {
+            a.to_string()
+        } else {
+            format!("{a}–{b}")
+        }
+    };
+    let first = if lo == hi { "offset" } else { "offsets" };
+    VerdictLine {
+        category: "dup-written".into(),
+        text: format!(
+            "second copy: {first} {} written again at {}",
+            span(*lo, *hi),
+            span(base, last)
+        ),
+        ..v
+    }
+}
+
 /// Every lane at the positions shown.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Frame {
     pub lanes: Vec<LaneFrame>,
+    /// The first lane's story (one lane only: compare mode tells none).
+    pub story: Option<StoryView>,
     /// The newest event of the first lane, in words (for screen readers).
     pub latest: String,
 }
@@ -106,7 +211,15 @@ impl Frame {
             .and_then(|l| l.events.last())
             .map(|e| describe::event(&e.kind))
             .unwrap_or_default();
-        Frame { lanes, latest }
+        let story = match timeline.lanes() {
+            [lane] => Some(StoryView::of(lane)).filter(|s| !s.beats.is_empty()),
+            _ => None,
+        };
+        Frame {
+            lanes,
+            story,
+            latest,
+        }
     }
 }
 
@@ -170,39 +283,54 @@ impl InvariantCache {
 /// the preset's own setting, a note saying so and the twin preset's caption if there is one.
 pub fn caption(settings: &Settings, scenario: Option<&idempotence_sim::Scenario>) -> String {
     let preset = presets::get(&settings.preset);
-    let preset_idempotent = preset
+    let written_for = preset
         .as_ref()
-        .and_then(|s| {
-            s.producers
-                .first()
-                .map(|p| p.config.enable_idempotence.unwrap_or(true))
-        })
-        .unwrap_or(true);
+        .is_none_or(crate::settings::preset_idempotence);
     let flipped = !settings.compare
         && settings.custom.is_none()
-        && matches!(settings.idempotence, Some(Some(on)) if on != preset_idempotent);
+        && matches!(settings.idempotence, Some(Some(on)) if on != written_for);
     if !flipped {
         return scenario
             .map(|s| s.caption.clone())
             .or_else(|| preset.map(|p| p.caption))
             .unwrap_or_default();
     }
-    let twin = if preset_idempotent {
-        format!("{}-no-idempotence", settings.preset)
-    } else {
-        settings
-            .preset
-            .trim_end_matches("-no-idempotence")
-            .to_string()
-    };
     let note = format!(
         "You switched enable.idempotence to {}; the preset “{}” was written for {}. ",
-        !preset_idempotent, settings.preset, preset_idempotent
+        !written_for, settings.preset, written_for
     );
-    match presets::get(&twin) {
-        Some(s) if twin != settings.preset => format!("{note}From “{twin}”: {}", s.caption),
-        _ => format!("{note}Watch the partition log and the counters for what changes."),
+    match crate::settings::twin_preset(&settings.preset, written_for) {
+        Some(t) => format!("{note}From “{}”: {}", t.name, t.caption),
+        None => format!("{note}Watch the partition log and the counters for what changes."),
     }
+}
+
+/// What went wrong in a run so far, in words, or `None`: duplicates written, acknowledged
+/// messages lost, reorderings (the guarantees the lab teaches).
+pub fn problems(c: &Counters) -> Option<String> {
+    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let parts: Vec<String> = [
+        (
+            c.duplicates_written,
+            "duplicate written",
+            "duplicates written",
+        ),
+        (
+            c.lost,
+            "acknowledged message lost",
+            "acknowledged messages lost",
+        ),
+        (
+            c.reorderings,
+            "message out of order",
+            "messages out of order",
+        ),
+    ]
+    .into_iter()
+    .filter(|(n, _, _)| *n > 0)
+    .map(|(n, one, many)| plural(n, one, many))
+    .collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 /// One line comparing the "off" and "on" runs: `off: 5 duplicates, 0 reorderings; on: none`.

@@ -266,6 +266,8 @@ pub struct Settings {
     pub config: ConfigOverrides,
     /// Idempotence off and on side by side.
     pub compare: bool,
+    /// Guided mode: playing stops at each of the story's key beats until the reader continues.
+    pub guided: bool,
     pub theme: Theme,
     pub embed: EmbedOptions,
 }
@@ -281,6 +283,7 @@ impl Default for Settings {
             faults: Vec::new(),
             config: ConfigOverrides::default(),
             compare: false,
+            guided: false,
             theme: Theme::Auto,
             embed: EmbedOptions::default(),
         }
@@ -363,6 +366,7 @@ impl Settings {
             },
             "embed" => self.embed.embed = flag(key, value)?,
             "autoplay" => self.embed.autoplay = Some(flag(key, value)?),
+            "guided" => self.guided = flag(key, value)?,
             "controls" => {
                 self.embed.controls = match value {
                     "full" => ControlsMode::Full,
@@ -430,6 +434,9 @@ impl Settings {
         if self.compare {
             parts.push("compare=1".into());
         }
+        if self.guided {
+            parts.push("guided=1".into());
+        }
         if self.speed != 1.0 {
             parts.push(format!("speed={}", self.speed));
         }
@@ -479,8 +486,16 @@ impl Settings {
             scenario.seed = seed;
         }
         if let Some(on) = idempotence {
+            let written_for = preset_idempotence(&scenario);
             for p in &mut scenario.producers {
                 p.config.enable_idempotence = on;
+            }
+            // A preset's story is told for its own setting: flipped, the run tells its twin's
+            // story (lost-ack ⇄ lost-ack-no-idempotence), or none rather than a wrong one.
+            if self.custom.is_none() && on.is_some_and(|on| on != written_for) {
+                scenario.beats = twin_preset(&self.preset, written_for)
+                    .map(|t| t.beats)
+                    .unwrap_or_default();
             }
         }
         self.config.apply(&mut scenario);
@@ -489,9 +504,43 @@ impl Settings {
     }
 }
 
+/// The `enable.idempotence` a preset was written for (unset counts as Kafka's default, true).
+pub fn preset_idempotence(preset: &Scenario) -> bool {
+    preset
+        .producers
+        .first()
+        .map(|p| p.config.enable_idempotence.unwrap_or(true))
+        .unwrap_or(true)
+}
+
+/// The preset that tells `preset`'s story with idempotence flipped, if there is one
+/// (`lost-ack` ⇄ `lost-ack-no-idempotence`).
+pub fn twin_preset(preset: &str, written_for: bool) -> Option<Scenario> {
+    let twin = if written_for {
+        format!("{preset}-no-idempotence")
+    } else {
+        preset.strip_suffix("-no-idempotence")?.to_string()
+    };
+    presets::get(&twin).filter(|t| t.name != preset)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_flipped_preset_tells_its_twins_story_or_none() {
+        let (s, _) = Settings::from_query("?scenario=lost-ack&idempotence=off");
+        let twin = presets::get("lost-ack-no-idempotence").unwrap();
+        assert_eq!(s.scenario().unwrap().beats, twin.beats);
+        let (s, _) = Settings::from_query("?scenario=happy-path&idempotence=off");
+        assert!(s.scenario().unwrap().beats.is_empty(), "no twin: no story");
+        let (s, _) = Settings::from_query("?scenario=lost-ack&idempotence=on");
+        assert_eq!(
+            s.scenario().unwrap().beats,
+            presets::get("lost-ack").unwrap().beats
+        );
+    }
 
     #[test]
     fn query_round_trips() {

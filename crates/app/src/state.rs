@@ -58,6 +58,8 @@ pub struct State {
     /// Event-log categories hidden by the user.
     pub hidden_categories: Vec<String>,
     pub show_help: bool,
+    /// Guided mode stopped the run at this beat (its index); Play continues.
+    pub waiting_at_beat: Option<usize>,
     /// Bumped whenever a run is built.
     pub generation: u64,
     /// Bumped on every load, seek, step and intervention (not on ticks), for embed notices.
@@ -91,6 +93,8 @@ pub enum Action {
     SeekEvent(u64),
     SeekTime(u64),
     ToggleCategory(String),
+    /// Guided mode on or off (see `Settings::guided`).
+    SetGuided(bool),
     ToggleHelp,
     CloseHelp,
     CycleTheme,
@@ -161,6 +165,7 @@ impl State {
             positions: Vec::new(),
             hidden_categories: Vec::new(),
             show_help: false,
+            waiting_at_beat: None,
             generation: 0,
             seek_generation: 0,
             version: 0,
@@ -292,6 +297,7 @@ impl State {
         }
         let step = real_ms.max(0.0) * run.rate * self.settings.speed;
         let clock = self.clock_ms;
+        let beats_before = self.beats_shown();
         let reached = self.with_timeline(|t| {
             let target = t.sim_of(t.display_of(clock) + step).max(clock);
             t.seek_time(target.floor() as u64);
@@ -302,6 +308,9 @@ impl State {
             }
         });
         self.clock_ms = reached.unwrap_or(clock);
+        if self.settings.guided {
+            self.stop_at_key_beat(beats_before);
+        }
         if self.finished() {
             self.playing = false;
         }
@@ -371,6 +380,41 @@ impl State {
     }
 
     /// Plays from the start again if the run is over, else from where it is.
+    /// How many of the story's beats the first lane's view has reached.
+    fn beats_shown(&self) -> usize {
+        self.timeline()
+            .and_then(|t| t.lane(0).map(|l| l.view().beats_reached().len()))
+            .unwrap_or(0)
+    }
+
+    /// Guided mode: if this tick reached a key beat (one marked `pause`) after the first
+    /// `before` beats, show the state just after its event and stop there until the reader
+    /// continues.
+    fn stop_at_key_beat(&mut self, before: usize) {
+        let Some(run) = self.run.clone() else {
+            return;
+        };
+        let stop = {
+            let t = run.timeline.borrow();
+            let Some(lane) = t.lane(0) else {
+                return;
+            };
+            let now = lane.view().beats_reached().len();
+            lane.view().beats_reached()[before.min(now)..]
+                .iter()
+                .find(|r| run.scenario.beats.get(r.beat).is_some_and(|b| b.pause))
+                .copied()
+        };
+        if let Some(r) = stop {
+            self.with_timeline(|t| t.seek_event(r.event));
+            self.clock_ms = self
+                .timeline()
+                .map_or(r.time_ms as f64, |t| t.now_ms() as f64);
+            self.playing = false;
+            self.waiting_at_beat = Some(r.beat);
+        }
+    }
+
     fn play(&mut self) {
         if self.run.is_none() {
             return;
@@ -379,6 +423,7 @@ impl State {
             self.seek_time(0);
         }
         self.playing = true;
+        self.waiting_at_beat = None;
     }
 
     fn explore(&mut self) {
@@ -411,6 +456,10 @@ impl Reducible for State {
             }
             Action::Play => s.play(),
             Action::Pause => s.playing = false,
+            Action::SetGuided(on) => {
+                s.settings_mut().guided = on;
+                s.waiting_at_beat = None;
+            }
             Action::Restart => {
                 s.seek_time(0);
                 s.playing = s.run.is_some();

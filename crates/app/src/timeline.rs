@@ -254,6 +254,11 @@ impl Lane {
         }
     }
 
+    /// The story's beats the run reaches, as far as it has been explored (ahead of the view).
+    pub fn known_beats(&self) -> &[idempotence_sim::story::ReachedBeat] {
+        self.frontier.beats_reached()
+    }
+
     /// Every event recorded so far, including those ahead of the view.
     pub fn recorded(&self) -> &[Event] {
         &self.recorded

@@ -233,6 +233,8 @@ test('the TypeScript declarations are served and typed', async () => {
     'export function presets(): Preset[];',
     'static fromPreset(id: PresetId | string, seed?: number | null): Lab;',
     'runUntil(timeMs: number): void;',
+    'beats(): ReachedBeat[];',
+    'export interface Beat',
     'stepN(n: number): number;',
     'export function runScenarioJson(scenario: PresetId | string): string;',
   ]) {

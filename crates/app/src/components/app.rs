@@ -10,9 +10,10 @@ use super::coordinator::Coordinator;
 use super::counters::Counters;
 use super::event_log::EventLog;
 use super::help::Help;
-use super::log_strip::LogStrip;
+use super::log_strip::{LogPeek, LogStrip};
 use super::notes::Notes;
 use super::stage::{Selected, Stage};
+use super::story::Story;
 use super::verdict::Verdict;
 use crate::embed;
 use crate::hooks::{
@@ -38,12 +39,13 @@ fn share_url(query: &str) -> String {
         .unwrap_or_default()
 }
 
-fn theme_label(theme: Theme) -> &'static str {
-    match theme {
-        Theme::Auto => "◐ Theme: auto",
-        Theme::Light => "☀ Theme: light",
-        Theme::Dark => "☾ Theme: dark",
-    }
+fn theme_label(theme: Theme) -> Html {
+    let (icon, word) = match theme {
+        Theme::Auto => ("◐", "auto"),
+        Theme::Light => ("☀", "light"),
+        Theme::Dark => ("☾", "dark"),
+    };
+    html! { <><span aria-hidden="true">{ icon }</span><span class="btn-word">{ format!(" Theme: {word}") }</span></> }
 }
 
 /// The layout: header, notices, controls, the run (one stage or two lanes) and help. State is
@@ -145,11 +147,6 @@ pub fn App() -> Html {
             }
         },
     );
-    let caption_open = use_state(|| false);
-    let toggle_caption = {
-        let caption_open = caption_open.clone();
-        Callback::from(move |_: MouseEvent| caption_open.set(!*caption_open))
-    };
     let clear_interventions = dispatch.reform(|_: ()| Action::ClearInterventions);
     let on = |a: Action| dispatch.reform(move |_: MouseEvent| a.clone());
 
@@ -158,6 +155,7 @@ pub fn App() -> Html {
     let embed = embed_opts.embed;
     let interactive = mode == ControlsMode::Full;
     let select = interactive.then(|| on_select.clone());
+    let single_lane = matches!(frame.as_ref(), Some(f) if f.lanes.len() == 1);
     let body = match (frame.as_ref(), &state.error) {
         (Some(frame), _) if frame.lanes.len() > 1 => {
             let lane = |i: usize, key: &'static str, title: &'static str| {
@@ -211,17 +209,21 @@ pub fn App() -> Html {
                 <>
                     <div class={classes!("layout", embed.then_some("embed-layout"))}>
                         <div class="main-col">
+                            <Story intro={AttrValue::from((*caption_text).clone())} story={frame.story.clone()}
+                                guided={state.settings.guided} waiting={state.waiting_at_beat.is_some() && !state.playing}
+                                {interactive} dispatch={dispatch.clone()} />
                             <section class="panel stage-panel" aria-labelledby="stage-title">
                                 <h2 id="stage-title" class="sr-only">{ "Producers, brokers and the network" }</h2>
                                 <Stage snapshot={l.snapshot.clone()} events={l.events.clone()} clock_ms={state.clock_ms}
                                     {narrow} {reduced_motion}
                                     selected={(*selected).clone()} on_select={select} />
+                                <LogPeek logs={l.logs.clone()} />
+                                <Verdict verdict={l.verdict.clone()} />
                                 if interactive {
                                     <Actions snapshot={l.snapshot.clone()} selected={(*selected).clone()}
                                         on_intervene={on_intervene.clone()} on_clear_selection={clear_selection.clone()}
                                         interventions={state.settings.faults.len()} on_clear_interventions={clear_interventions.clone()} />
                                 }
-                                <Verdict verdict={l.verdict.clone()} />
                             </section>
                             if crate::view::transactional(&l.snapshot) {
                                 <Coordinator snapshot={l.snapshot.clone()} />
@@ -232,6 +234,7 @@ pub fn App() -> Html {
                         <div class="side-col">
                             <Counters counters={l.counters.clone()} {invariants} finished={state.finished()} />
                             if interactive {
+                                <ConfigPanel settings={state.settings.clone()} draft={state.draft.clone()} dispatch={dispatch.clone()} />
                                 <EventLog events={l.events.clone()} counts={l.counts.clone()}
                                     hidden={state.hidden_categories.clone()} dispatch={dispatch.clone()} />
                             }
@@ -268,6 +271,7 @@ pub fn App() -> Html {
         finished: first
             .and_then(|l| l.finished.clone())
             .filter(|_| state.finished()),
+        problems: first.and_then(|l| crate::presentation::problems(&l.counters)),
         clock_ms: state.clock_ms.floor() as u64,
         speed: state.settings.speed,
         event_count: first.map_or(0, |l| l.event_count),
@@ -295,7 +299,7 @@ pub fn App() -> Html {
                         <p class="tagline">{ "Kafka producers, brokers and a lossy network: watch how producer ids and sequence numbers keep retries from writing duplicates, where that guarantee ends, and how transactions close the gap." }</p>
                     </div>
                     <div class="topbar-buttons">
-                        <button id="theme" onclick={on(Action::CycleTheme)}>{ theme_label(state.settings.theme) }</button>
+                        <button id="theme" onclick={on(Action::CycleTheme)} aria-label={format!("Theme: {}", state.settings.theme.as_str())}>{ theme_label(state.settings.theme) }</button>
                         <button id="help-button" onclick={on(Action::ToggleHelp)} aria-label="Keyboard shortcuts">{ "?" }</button>
                     </div>
                 </header>
@@ -306,16 +310,16 @@ pub fn App() -> Html {
                     <button onclick={on(Action::DismissNotices)}>{ "Dismiss" }</button>
                 </div>
             }
-            <section class="narrative" aria-label="Scenario">
+            <section class="narrative" aria-label="Scenario and playback">
                 if mode != ControlsMode::None {
                     <Controls view={controls} {mode} share_url={AttrValue::from(share_url(&query))} dispatch={dispatch.clone()} />
                 }
-                if interactive {
+                if interactive && !single_lane {
                     <ConfigPanel settings={state.settings.clone()} draft={state.draft.clone()} dispatch={dispatch.clone()} />
                 }
-                <p class={classes!("caption", (!*caption_open).then_some("clamped"))} id="caption">{ (*caption_text).clone() }</p>
-                <button class="caption-more" aria-controls="caption" aria-expanded={caption_open.to_string()}
-                    onclick={toggle_caption}>{ if *caption_open { "Show less" } else { "Read the whole story" } }</button>
+                if !single_lane {
+                    <p class="caption" id="caption">{ (*caption_text).clone() }</p>
+                }
             </section>
             { body }
             <Help open={state.show_help} on_close={dispatch.reform(|_: ()| Action::CloseHelp)} />

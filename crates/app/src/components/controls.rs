@@ -17,6 +17,8 @@ pub struct ControlsView {
     pub playing: bool,
     /// Why the run ended, once every lane has.
     pub finished: Option<String>,
+    /// What went wrong so far in the first lane, in words ("5 duplicates written"), if anything.
+    pub problems: Option<String>,
     pub clock_ms: u64,
     pub speed: f64,
     pub event_count: u64,
@@ -83,24 +85,23 @@ pub fn Controls(props: &ControlsProps) -> Html {
             Action::SetCompare(input.checked())
         })
     };
-    let copied = use_state(|| false);
+    let copy = use_state(|| CopyState::Idle);
     let on_copy = {
         let url = props.share_url.to_string();
-        let copied = copied.clone();
-        Callback::from(move |_: MouseEvent| {
-            copy_to_clipboard(&url);
-            copied.set(true);
-        })
+        let copy = copy.clone();
+        Callback::from(move |_: MouseEvent| copy_to_clipboard(&url, copy.clone()))
     };
     let full = props.mode == ControlsMode::Full;
     let compare = v.compare;
     let idempotent = v.idempotent;
     let finished = &v.finished;
-    let status = match (finished, v.playing) {
-        (Some(why), _) => format!("finished: {why}"),
-        (None, true) => "playing".to_string(),
-        (None, false) => "paused".to_string(),
+    let status = match (finished, v.playing, &v.problems) {
+        (Some(_), _, Some(p)) => format!("finished with {p}"),
+        (Some(why), _, None) => format!("finished: {why}"),
+        (None, true, _) => "playing".to_string(),
+        (None, false, _) => "paused".to_string(),
     };
+    let warn = v.problems.is_some();
     let play_label = if v.playing {
         "❚❚ Pause"
     } else if finished.is_some() {
@@ -142,24 +143,28 @@ pub fn Controls(props: &ControlsProps) -> Html {
             </div>
             }
             <div class="control-row buttons">
-                <button id="step-back" onclick={d(Action::StepBack)} title="Step back (←)" aria-label="Step back">{ "◀ Back" }</button>
+                <button id="step-back" onclick={d(Action::StepBack)} title="Step back (←)" aria-label="Step back"><span aria-hidden="true">{ "◀" }</span><span class="btn-word">{ " Back" }</span></button>
                 <button id="play" class="primary" onclick={d(Action::TogglePlay)} aria-pressed={v.playing.to_string()}>{ play_label }</button>
-                <button id="step-forward" onclick={d(Action::StepForward)} title="Step forward (→)" aria-label="Step forward">{ "Step ▶" }</button>
+                <button id="step-forward" onclick={d(Action::StepForward)} title="Step forward (→)" aria-label="Step forward"><span class="btn-word">{ "Step " }</span><span aria-hidden="true">{ "▶" }</span></button>
                 if full {
-                <button id="restart" onclick={d(Action::Restart)} title="Restart (R)">{ "↺ Restart" }</button>
+                <button id="restart" onclick={d(Action::Restart)} title="Restart (R)" aria-label="Restart"><span aria-hidden="true">{ "↺" }</span><span class="btn-word">{ " Restart" }</span></button>
                 <label class="field inline">
-                    <span>{ "Speed" }</span>
-                    <select id="speed" onchange={on_speed}>
+                    <span class="btn-word">{ "Speed" }</span>
+                    <select id="speed" aria-label="Speed" onchange={on_speed}>
                         { for SPEEDS.iter().map(|&x| html! {
                             <option value={x.to_string()} selected={x == speed}>{ speed_label(x) }</option>
                         }) }
                     </select>
                 </label>
                 <button id="copy-link" onclick={on_copy} title="Copy a link that reproduces this run">
-                    { if *copied { "✓ Link copied" } else { "Copy link" } }
+                    { match *copy {
+                        CopyState::Idle => "Copy link",
+                        CopyState::Copied => "✓ Link copied",
+                        CopyState::Select => "Press Ctrl+C (⌘C) to copy",
+                    } }
                 </button>
-                <input id="share-link" class="share-link" type="text" readonly=true value={props.share_url.clone()}
-                    aria-label="Link to this run" />
+                <input id="share-link" class={classes!("share-link", (*copy == CopyState::Select).then_some("shown"))}
+                    type="text" readonly=true value={props.share_url.clone()} aria-label="Link to this run" />
                 }
             </div>
             <div class="control-row timeline">
@@ -170,8 +175,13 @@ pub fn Controls(props: &ControlsProps) -> Html {
                     { format!("{} ms{}", v.extent.end_ms, if v.extent.known { "" } else { "+" }) }
                 </span>
             </div>
-            <p id="status" class={classes!("status", finished.is_some().then_some("done"))} role="status">
+            <p id="status" class={classes!("status", finished.is_some().then_some("done"), warn.then_some("warn"))} role="status">
                 { status }
+                if finished.is_none() {
+                    if let Some(p) = &v.problems {
+                        <span class="status-problems">{ format!(" · so far: {p}") }</span>
+                    }
+                }
                 <span class="muted">{ format!(" · event {} of {}{}", v.event_count, v.extent.total_events,
                     if v.extent.known { "" } else { "+" }) }</span>
             </p>
@@ -179,18 +189,59 @@ pub fn Controls(props: &ControlsProps) -> Html {
     }
 }
 
-/// Best effort: the Clipboard API may be unavailable (insecure context) or refused; the link
-/// is also shown in a read-only field next to the button.
-fn copy_to_clipboard(text: &str) {
+/// What "Copy link" did.
+#[derive(Clone, Copy, PartialEq)]
+enum CopyState {
+    Idle,
+    /// The clipboard took the link.
+    Copied,
+    /// No clipboard (insecure page, old browser) or it refused: the link is shown selected.
+    Select,
+}
+
+/// Copies through the Clipboard API and reports what really happened; where there is no
+/// clipboard, or it refuses, the link field is shown with its text selected instead.
+fn copy_to_clipboard(text: &str, state: UseStateHandle<CopyState>) {
     use wasm_bindgen::closure::Closure;
-    use wasm_bindgen::JsValue;
+    use wasm_bindgen::{JsCast, JsValue};
+    let select = {
+        let state = state.clone();
+        move || {
+            state.set(CopyState::Select);
+            // After the render that shows the field (a hidden field cannot take focus).
+            gloo::timers::callback::Timeout::new(0, || {
+                if let Some(input) = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.get_element_by_id("share-link"))
+                    .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+                {
+                    let _ = input.focus();
+                    input.select();
+                }
+            })
+            .forget();
+        }
+    };
     let Some(window) = web_sys::window() else {
         return;
     };
-    let clipboard = window.navigator().clipboard();
-    let promise = clipboard.write_text(text);
-    // Swallow a refusal so it does not surface as an unhandled rejection.
-    let ignore = Closure::<dyn FnMut(JsValue)>::new(|_: JsValue| {});
-    let _ = promise.catch(&ignore);
-    ignore.forget();
+    let navigator = window.navigator();
+    let has_clipboard = web_sys::js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard"))
+        .is_ok_and(|c| !c.is_undefined() && !c.is_null());
+    if !has_clipboard {
+        select();
+        return;
+    }
+    let promise = navigator.clipboard().write_text(text);
+    let ok = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| state.set(CopyState::Copied));
+    let mut select = Some(select);
+    let refused = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
+        if let Some(select) = select.take() {
+            select();
+        }
+    });
+    let _ = promise.then2(&ok, &refused);
+    // One pair per click, kept until the promise settles (a few bytes each).
+    ok.forget();
+    refused.forget();
 }

@@ -201,3 +201,62 @@ fn PartitionLog(props: &PartitionLogProps) -> Html {
         </div>
     }
 }
+
+#[derive(Properties, PartialEq)]
+pub struct LogPeekProps {
+    pub logs: Shared<Vec<Rc<LogTail>>>,
+}
+
+/// Cells the peek draws per partition (the row clips the oldest when it is narrower).
+const PEEK_CELLS: usize = 16;
+/// Partitions the peek shows (the full log panel below has every one).
+const PEEK_PARTITIONS: usize = 3;
+
+/// The newest cells of each partition log in one row under the stage, newest at the right, so
+/// what was just written (and any second copy) is on screen while the run plays.
+#[component]
+pub fn LogPeek(props: &LogPeekProps) -> Html {
+    html! {
+        <div class="log-peek" aria-label="Newest records of each partition log">
+            { for props.logs.iter().take(PEEK_PARTITIONS).map(|log| {
+                let shown = &log.newest[log.newest.len().saturating_sub(PEEK_CELLS)..];
+                html! {
+                    <div class="peek-row" key={log.partition} data-partition={log.partition.to_string()}>
+                        <span class="peek-label">
+                            { format!("p{} log", log.partition) }
+                            if log.duplicates > 0 {
+                                <span class="dup-count">{ format!(" · {} 2nd cop{}", log.duplicates,
+                                    if log.duplicates == 1 { "y" } else { "ies" }) }</span>
+                            }
+                        </span>
+                        <ol class="peek-cells">
+                            if shown.is_empty() {
+                                <li class="peek-empty muted">{ "empty" }</li>
+                            }
+                            { for shown.iter().map(|e| peek_cell(e, log.high_watermark)) }
+                        </ol>
+                    </div>
+                }
+            }) }
+        </div>
+    }
+}
+
+fn peek_cell(e: &LogEntryView, high_watermark: Offset) -> Html {
+    let dup = e.duplicate_of.is_some();
+    let title = match e.duplicate_of {
+        Some(first) => format!(
+            "offset {}: {} again — a second copy of offset {first}",
+            e.offset, e.value
+        ),
+        None => format!("offset {}: {}", e.offset, e.value),
+    };
+    html! {
+        <li key={e.offset} class={classes!("peek-cell", dup.then_some("dup"), e.control.map(|_| "control"),
+                e.aborted.then_some("aborted"), (e.offset >= high_watermark).then_some("uncommitted"))}
+            data-duplicate={dup.to_string()} data-offset={e.offset.to_string()} {title}>
+            <span class="peek-offset">{ format!("#{}", e.offset) }</span>
+            <span class="peek-value">{ &e.value }</span>
+        </li>
+    }
+}

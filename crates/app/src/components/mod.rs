@@ -12,4 +12,5 @@ pub mod help;
 pub mod log_strip;
 pub mod notes;
 pub mod stage;
+pub mod story;
 pub mod verdict;

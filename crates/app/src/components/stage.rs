@@ -138,7 +138,7 @@ impl Layout {
         if narrow {
             let width = 400.0;
             let (producers, y) = stack(ph, 8.0, 384.0, 8.0);
-            let (brokers, end) = stack(bh, 8.0, 384.0, y + 150.0);
+            let (brokers, end) = stack(bh, 8.0, 384.0, y + 110.0);
             Layout {
                 width,
                 height: end,
@@ -608,6 +608,8 @@ fn StageWire(props: &WireProps) -> Html {
     });
 
     // Recent losses stay marked on their link for a moment.
+    // Several marks on one link (a lost response, then the reset connection) stack downwards.
+    let mut marked: Vec<(Node, Node)> = Vec::new();
     let marks = props
         .events
         .iter()
@@ -631,9 +633,11 @@ fn StageWire(props: &WireProps) -> Html {
             };
             let (x1, y1) = layout.anchor(link.0);
             let (x2, y2) = layout.anchor(link.1);
+            let stacked = marked.iter().filter(|l| **l == link).count() as f64;
+            marked.push(link);
             let (x, y) = (
                 (x1 + x2) / 2.0,
-                (y1 + y2) / 2.0 + if layout.narrow { 0.0 } else { 44.0 },
+                (y1 + y2) / 2.0 + if layout.narrow { 0.0 } else { 44.0 } + 17.0 * stacked,
             );
             Some(html! {
                 <g class="loss-mark">
@@ -664,7 +668,7 @@ pub fn Stage(props: &StageProps) -> Html {
         .sum();
     html! {
         // An interactive stage is a group (role="img" would hide its buttons from assistive tech).
-        <svg class="stage" id={props.id.clone()} role={if props.on_select.is_some() { "group" } else { "img" }}
+        <svg class="stage" id={props.id.clone()} data-stage="1" role={if props.on_select.is_some() { "group" } else { "img" }}
             data-records-in-flight={records_in_flight.to_string()}
             data-messages={snap.messages.len().to_string()}
             aria-label="Producers on one side, brokers on the other, and the requests and responses travelling between them"

@@ -1,0 +1,171 @@
+// The story on one screen: the stage, the current beat and the newest log cells (with any second
+// copy) visible without scrolling at 1280x800, 375x812 and in a 700x480 embed; beats shown in
+// order for every preset; guided mode stopping at key beats; what went wrong named as wrong; and
+// Copy link reporting what really happened.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchBrowser, baseUrl, collectErrors, waitFinished, screenshot } from '../lib.mjs';
+
+let browser;
+before(async () => {
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+});
+
+const SIZES = [
+  { name: 'desktop', width: 1280, height: 800, query: '' },
+  { name: 'phone', width: 375, height: 812, query: '' },
+  { name: 'embed', width: 700, height: 480, query: '&embed=1&autoplay=1' },
+];
+
+/** The element's box, or null. */
+const box = (page, selector) =>
+  page.evaluate((s) => {
+    const e = document.querySelector(s);
+    if (!e) return null;
+    const r = e.getBoundingClientRect();
+    return { top: r.top, bottom: r.bottom, left: r.left, right: r.right, height: r.height };
+  }, selector);
+
+for (const size of SIZES) {
+  test(`one screen at ${size.width}x${size.height} (${size.name}): stage, beat and a second copy without scrolling`, async () => {
+    const page = await browser.context.newPage();
+    try {
+      const errors = collectErrors(page);
+      await page.setViewportSize({ width: size.width, height: size.height });
+      await page.goto(`${baseUrl}?scenario=lost-ack-no-idempotence&speed=8${size.query}`);
+      await page.locator('#stage').waitFor();
+      await waitFinished(page);
+      await page.waitForTimeout(100);
+      const inside = async (selector, what) => {
+        const b = await box(page, selector);
+        assert.ok(b, `${what} is on the page`);
+        assert.ok(b.height > 0, `${what} is drawn`);
+        assert.ok(b.top >= 0 && b.bottom <= size.height + 0.5, `${what} within the first screen: ${b.top}–${b.bottom} of ${size.height}`);
+        assert.ok(b.left >= 0 && b.right <= size.width + 0.5, `${what} within the width: ${b.left}–${b.right} of ${size.width}`);
+      };
+      await inside('[data-stage]', 'the stage');
+      await inside('[data-beat]', 'the current beat');
+      // The newest second copy (offset 14) is drawn in the log peek under the stage.
+      await inside('.log-peek [data-duplicate="true"][data-offset="14"]', 'the second copy at offset 14');
+      assert.equal(await page.evaluate(() => window.scrollY), 0, 'nothing scrolled');
+      await screenshot(page, `story-one-screen-${size.name}`);
+      errors.assertNone();
+    } finally {
+      await page.close();
+    }
+  });
+}
+
+test('every preset shows its beats in order and ends on the last one', async () => {
+  const page = await browser.context.newPage();
+  try {
+    const errors = collectErrors(page);
+    const ids = await page
+      .goto(`${baseUrl}?scenario=happy-path&autoplay=0`)
+      .then(() => page.locator('#preset option').evaluateAll((os) => os.map((o) => o.value)));
+    assert.equal(ids.length, 16);
+    await page.addInitScript(() => {
+      window.__beats = [];
+      new MutationObserver(() => {
+        const b = document.querySelector('[data-beat]')?.dataset.beat;
+        if (b !== undefined && window.__beats.at(-1) !== b) window.__beats.push(b);
+      }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['data-beat'] });
+    });
+    for (const id of ids) {
+      await page.goto(`${baseUrl}?scenario=${id}&speed=4`);
+      await waitFinished(page, 90_000);
+      const seen = await page.evaluate(() => window.__beats);
+      const dots = await page.locator('.beat-dot').count();
+      assert.ok(dots >= 4, `${id}: a story of several beats (${dots})`);
+      const steps = seen.filter((b) => b !== 'intro').map(Number);
+      assert.ok(steps.length >= 2, `${id}: beats appeared as the run went (${seen})`);
+      for (let i = 1; i < steps.length; i++) assert.ok(steps[i] > steps[i - 1], `${id}: beats in order (${seen})`);
+      assert.equal(steps.at(-1), dots - 1, `${id}: the last beat states the outcome`);
+      assert.match(await page.locator('.beat-step').textContent(), new RegExp(`Step ${dots} of ${dots}`));
+    }
+    errors.assertNone();
+  } finally {
+    await page.close();
+  }
+});
+
+test('guided mode stops at the key beats and Continue goes on', async () => {
+  const page = await browser.context.newPage();
+  try {
+    const errors = collectErrors(page);
+    await page.goto(`${baseUrl}?scenario=lost-ack&guided=1&speed=4`);
+    // Stops at the lost response (beat 2, a key beat), paused, with Continue offered.
+    await page.locator('#beat-continue').waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator('[data-beat]').getAttribute('data-beat'), '2');
+    assert.match(await page.locator('#status').textContent(), /paused/);
+    assert.match(await page.locator('[data-beat]').textContent(), /response is lost/);
+    assert.ok(await page.locator('#guided-toggle').isChecked());
+    // The response is on its way to being lost: the verdict shows the first append.
+    await page.locator('#beat-continue').click();
+    await page.waitForFunction(() => document.querySelector('[data-beat]')?.dataset.beat === '4', null, { timeout: 30_000 });
+    await page.locator('#beat-continue').waitFor();
+    assert.match(await page.locator('[data-beat]').textContent(), /answers NONE with the original offset 0/);
+    await page.locator('#beat-continue').click();
+    await waitFinished(page);
+    assert.equal(await page.locator('#beat-continue').count(), 0);
+    assert.equal(await page.locator('[data-beat]').getAttribute('data-beat'), '6');
+    // A dot jumps back to its beat.
+    await page.locator('.beat-dot').nth(2).click();
+    await page.waitForFunction(() => document.querySelector('[data-beat]')?.dataset.beat === '2');
+    errors.assertNone();
+  } finally {
+    await page.close();
+  }
+});
+
+test('duplicates are named in the warning colour: verdict, status and the log peek', async () => {
+  const page = await browser.context.newPage();
+  try {
+    const errors = collectErrors(page);
+    await page.goto(`${baseUrl}?scenario=lost-ack-no-idempotence&speed=8`);
+    await waitFinished(page);
+    const verdict = page.locator('#verdict');
+    assert.match(await verdict.getAttribute('class'), /cat-dup-written/);
+    assert.equal((await verdict.locator('.verdict-text').textContent()).trim(), 'second copy: offsets 0–4 written again at 10–14');
+    const status = page.locator('#status');
+    assert.match(await status.getAttribute('class'), /warn/);
+    assert.match(await status.textContent(), /finished with 5 duplicates written/);
+    assert.equal(await page.locator('.log-peek [data-duplicate="true"]').count(), 5);
+    // The same run with idempotence: a plain, successful finish.
+    await page.goto(`${baseUrl}?scenario=lost-ack&speed=8`);
+    await waitFinished(page);
+    assert.doesNotMatch(await page.locator('#status').getAttribute('class'), /warn/);
+    assert.match(await page.locator('#status').textContent(), /finished: every message is resolved/);
+    errors.assertNone();
+  } finally {
+    await page.close();
+  }
+});
+
+test('Copy link without a clipboard shows the link selected and says so', async () => {
+  const page = await browser.context.newPage();
+  try {
+    const errors = collectErrors(page);
+    await page.addInitScript(() => {
+      Object.defineProperty(Navigator.prototype, 'clipboard', { get: () => undefined, configurable: true });
+    });
+    await page.goto(`${baseUrl}?scenario=lost-ack&autoplay=0`);
+    assert.equal(await page.locator('#share-link').isVisible(), false, 'the link field waits until needed');
+    await page.locator('#copy-link').click();
+    await page.locator('#share-link').waitFor({ state: 'visible' });
+    assert.match(await page.locator('#copy-link').textContent(), /Ctrl\+C/);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'share-link');
+    const selected = await page.evaluate(() => {
+      const i = document.querySelector('#share-link');
+      return i.value.slice(i.selectionStart, i.selectionEnd);
+    });
+    assert.match(selected, /\?scenario=lost-ack/);
+    errors.assertNone();
+  } finally {
+    await page.close();
+  }
+});
