@@ -282,26 +282,49 @@ impl InvariantCache {
 /// The caption: the preset's story, or, when the user flipped `enable.idempotence` away from
 /// the preset's own setting, a note saying so and the twin preset's caption if there is one.
 pub fn caption(settings: &Settings, scenario: Option<&idempotence_sim::Scenario>) -> String {
+    use crate::settings::{preset_idempotence, twin_preset, StoryChange};
     let preset = presets::get(&settings.preset);
-    let written_for = preset
-        .as_ref()
-        .is_none_or(crate::settings::preset_idempotence);
-    let flipped = !settings.compare
-        && settings.custom.is_none()
-        && matches!(settings.idempotence, Some(Some(on)) if on != written_for);
-    if !flipped {
-        return scenario
+    let own = || {
+        scenario
             .map(|s| s.caption.clone())
-            .or_else(|| preset.map(|p| p.caption))
-            .unwrap_or_default();
-    }
-    let note = format!(
-        "You switched enable.idempotence to {}; the preset “{}” was written for {}. ",
-        !written_for, settings.preset, written_for
-    );
-    match crate::settings::twin_preset(&settings.preset, written_for) {
-        Some(t) => format!("{note}From “{}”: {}", t.name, t.caption),
-        None => format!("{note}Watch the partition log and the counters for what changes."),
+            .or_else(|| preset.as_ref().map(|p| p.caption.clone()))
+            .unwrap_or_default()
+    };
+    let (Some(p), Some(run), None, false) = (&preset, scenario, &settings.custom, settings.compare)
+    else {
+        return own();
+    };
+    let written_for = preset_idempotence(p);
+    match settings.story_change(settings.idempotence, run, written_for) {
+        StoryChange::None => own(),
+        StoryChange::Changed => format!(
+            "You changed this scenario (settings or interventions), so its step-by-step story does \
+             not describe this run: the verdict, the log and the counters show what happens. {}",
+            p.caption
+        ),
+        StoryChange::Idempotence {
+            on,
+            because,
+            explicit,
+        } => {
+            let note = match (explicit, because) {
+                (false, Some(why)) => format!(
+                    "enable.idempotence is off here, implicitly: {why}. The preset “{}” was written with it {}. ",
+                    settings.preset,
+                    if written_for { "on" } else { "off" }
+                ),
+                _ => format!(
+                    "You switched enable.idempotence to {on}; the preset “{}” was written for {written_for}. ",
+                    settings.preset
+                ),
+            };
+            match twin_preset(&settings.preset, written_for)
+                .filter(|_| settings.config.is_empty() && settings.faults.is_empty())
+            {
+                Some(t) => format!("{note}From “{}”: {}", t.name, t.caption),
+                None => format!("{note}Watch the partition log and the counters for what changes."),
+            }
+        }
     }
 }
 
@@ -415,13 +438,29 @@ mod tests {
 
     #[test]
     fn flipping_idempotence_explains_the_caption() {
-        let (mut settings, _) = Settings::from_query("?scenario=lost-ack");
-        let plain = caption(&settings, None);
-        assert_eq!(plain, presets::get("lost-ack").unwrap().caption);
-        settings.idempotence = Some(Some(false));
-        let flipped = caption(&settings, None);
+        let of = |q: &str| {
+            let (settings, _) = Settings::from_query(q);
+            caption(&settings, settings.scenario().ok().as_ref())
+        };
+        assert_eq!(
+            of("?scenario=lost-ack"),
+            presets::get("lost-ack").unwrap().caption
+        );
+        let flipped = of("?scenario=lost-ack&idempotence=off");
         assert!(flipped.starts_with("You switched enable.idempotence to false"));
         assert!(flipped.contains("lost-ack-no-idempotence"));
+        // Another setting switches it off implicitly, as the Java client does: said so, and why.
+        let implicit = of("?scenario=lost-ack&max_in_flight=6");
+        assert!(
+            implicit.starts_with("enable.idempotence is off here, implicitly: "),
+            "{implicit}"
+        );
+        assert!(
+            implicit.contains("max.in.flight.requests.per.connection"),
+            "{implicit}"
+        );
+        // Other changes: the story is not told for this run.
+        assert!(of("?scenario=lost-ack&drop_request=0.1").starts_with("You changed this scenario"));
     }
 
     #[test]

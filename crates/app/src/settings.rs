@@ -167,6 +167,11 @@ impl ConfigOverrides {
         }
     }
 
+    /// Whether no setting is overridden.
+    pub fn is_empty(&self) -> bool {
+        CONFIG_KEYS.iter().all(|k| self.get(k).is_none())
+    }
+
     fn apply(&self, s: &mut Scenario) {
         for p in &mut s.producers {
             let c = &mut p.config;
@@ -485,32 +490,83 @@ impl Settings {
         if let Some(seed) = self.seed {
             scenario.seed = seed;
         }
+        let written_for = preset_idempotence(&scenario);
         if let Some(on) = idempotence {
-            let written_for = preset_idempotence(&scenario);
             for p in &mut scenario.producers {
                 p.config.enable_idempotence = on;
-            }
-            // A preset's story is told for its own setting: flipped, the run tells its twin's
-            // story (lost-ack ⇄ lost-ack-no-idempotence), or none rather than a wrong one.
-            if self.custom.is_none() && on.is_some_and(|on| on != written_for) {
-                scenario.beats = twin_preset(&self.preset, written_for)
-                    .map(|t| t.beats)
-                    .unwrap_or_default();
             }
         }
         self.config.apply(&mut scenario);
         scenario.faults.extend(self.faults.iter().cloned());
+        if self.custom.is_none() {
+            scenario.beats = match self.story_change(idempotence, &scenario, written_for) {
+                StoryChange::None => scenario.beats,
+                // Idempotence flipped (explicitly or by another setting): the run tells its
+                // twin's story (lost-ack ⇄ lost-ack-no-idempotence), or none rather than a
+                // wrong one.
+                StoryChange::Idempotence { .. } => twin_preset(&self.preset, written_for)
+                    .filter(|_| self.config.is_empty() && self.faults.is_empty())
+                    .map(|t| t.beats)
+                    .unwrap_or_default(),
+                StoryChange::Changed => Vec::new(),
+            };
+        }
         Ok(scenario)
+    }
+
+    /// How the run differs from the preset's story: not at all, by its effective
+    /// `enable.idempotence`, or by other settings or interventions.
+    pub fn story_change(
+        &self,
+        idempotence: Option<Option<bool>>,
+        scenario: &Scenario,
+        written_for: bool,
+    ) -> StoryChange {
+        let effective = effective_idempotence(scenario);
+        if effective.0 != written_for {
+            return StoryChange::Idempotence {
+                on: effective.0,
+                because: effective.1,
+                explicit: matches!(idempotence, Some(Some(_))),
+            };
+        }
+        if !self.config.is_empty() || !self.faults.is_empty() {
+            return StoryChange::Changed;
+        }
+        StoryChange::None
     }
 }
 
-/// The `enable.idempotence` a preset was written for (unset counts as Kafka's default, true).
-pub fn preset_idempotence(preset: &Scenario) -> bool {
-    preset
+/// How a run differs from the story its preset tells.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoryChange {
+    None,
+    /// The producers' effective `enable.idempotence` is not the one the preset was written for;
+    /// `because` says why when another setting switched it off implicitly.
+    Idempotence {
+        on: bool,
+        because: Option<String>,
+        explicit: bool,
+    },
+    /// Other settings or interventions change the run.
+    Changed,
+}
+
+/// Kafka's effective `enable.idempotence` of a scenario's first producer, and why it is off
+/// when another setting switched it off implicitly (the core's `ProducerConfig::validate`).
+pub fn effective_idempotence(scenario: &Scenario) -> (bool, Option<String>) {
+    scenario
         .producers
         .first()
-        .map(|p| p.config.enable_idempotence.unwrap_or(true))
-        .unwrap_or(true)
+        .and_then(|p| p.config.validate().ok())
+        .map_or((true, None), |e| {
+            (e.idempotent, e.idempotence_disabled_because)
+        })
+}
+
+/// The `enable.idempotence` a preset was written for (Kafka's effective setting).
+pub fn preset_idempotence(preset: &Scenario) -> bool {
+    effective_idempotence(preset).0
 }
 
 /// The preset that tells `preset`'s story with idempotence flipped, if there is one

@@ -169,3 +169,25 @@ test('Copy link without a clipboard shows the link selected and says so', async 
     await page.close();
   }
 });
+
+test('stage text is at least 11 px on a phone', async () => {
+  const page = await browser.context.newPage();
+  try {
+    const errors = collectErrors(page);
+    await page.setViewportSize({ width: 375, height: 812 });
+    for (const id of ['lost-ack', 'zombie-fencing', 'failover-replicated']) {
+      await page.goto(`${baseUrl}?scenario=${id}&speed=8`);
+      await waitFinished(page);
+      const smallest = await page.evaluate(() => {
+        const svg = document.querySelector('#stage');
+        const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+        const sizes = [...svg.querySelectorAll('text')].map((t) => parseFloat(getComputedStyle(t).fontSize) * scale);
+        return Math.min(...sizes);
+      });
+      assert.ok(smallest >= 11, `${id}: smallest stage text ${smallest.toFixed(1)} px`);
+    }
+    errors.assertNone();
+  } finally {
+    await page.close();
+  }
+});

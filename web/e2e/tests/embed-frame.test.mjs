@@ -102,6 +102,11 @@ test('cross-origin embed: ready, resize, state, and every host command', { skip:
     let n = (await msgs(page)).length;
     await page.evaluate(() => window.send({ type: 'play' }));
     await waitMsg(page, (m) => m.type === 'state' && m.state.playing === true, n);
+    // while it plays the host hears of progress, at most 4 times a second
+    const playingFrom = (await msgs(page)).length;
+    await page.waitForTimeout(1500);
+    const progress = (await msgs(page)).slice(playingFrom).filter((m) => m.type === 'state' && m.state.playing);
+    assert.ok(progress.length >= 2 && progress.length <= 7, `throttled progress notices: ${progress.length} in 1.5 s`);
     // pause
     n = (await msgs(page)).length;
     await page.evaluate(() => window.send({ type: 'pause' }));

@@ -90,6 +90,10 @@ pub fn App() -> Html {
             state.finished(),
             (*query).clone(),
             state.seek_generation,
+            // While playing, a notice per quarter second of wall time at most (≤ 4 a second).
+            state
+                .playing
+                .then(|| (web_sys::js_sys::Date::now() / 250.0) as u64),
         ),
         embed::StateNotice {
             scenario: state.settings.preset.clone(),
@@ -232,9 +236,10 @@ pub fn App() -> Html {
                             <Consumers logs={l.logs.clone()} transactional={crate::view::transactional(&l.snapshot)} />
                         </div>
                         <div class="side-col">
-                            <Counters counters={l.counters.clone()} {invariants} finished={state.finished()} />
+                            <Counters counters={l.counters.clone()} {invariants} finished={state.finished()}
+                                on_seek={interactive.then(|| dispatch.reform(Action::SeekEvent))} />
                             if interactive {
-                                <ConfigPanel settings={state.settings.clone()} draft={state.draft.clone()} dispatch={dispatch.clone()} />
+                                <ConfigPanel settings={state.settings.clone()} draft={state.draft.clone()} error={state.error.clone()} dispatch={dispatch.clone()} />
                                 <EventLog events={l.events.clone()} counts={l.counts.clone()}
                                     hidden={state.hidden_categories.clone()} dispatch={dispatch.clone()} />
                             }
@@ -267,6 +272,11 @@ pub fn App() -> Html {
         custom: state.settings.custom.is_some(),
         compare: state.settings.compare,
         idempotent: state.idempotent(),
+        blocked: state.error.clone(),
+        idempotence_off_because: state
+            .run
+            .as_ref()
+            .and_then(|r| crate::settings::effective_idempotence(&r.scenario).1),
         playing: state.playing,
         finished: first
             .and_then(|l| l.finished.clone())
@@ -315,7 +325,7 @@ pub fn App() -> Html {
                     <Controls view={controls} {mode} share_url={AttrValue::from(share_url(&query))} dispatch={dispatch.clone()} />
                 }
                 if interactive && !single_lane {
-                    <ConfigPanel settings={state.settings.clone()} draft={state.draft.clone()} dispatch={dispatch.clone()} />
+                    <ConfigPanel settings={state.settings.clone()} draft={state.draft.clone()} error={state.error.clone()} dispatch={dispatch.clone()} />
                 }
                 if !single_lane {
                     <p class="caption" id="caption">{ (*caption_text).clone() }</p>

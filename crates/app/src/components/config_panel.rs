@@ -12,6 +12,10 @@ pub struct ConfigPanelProps {
     pub settings: Rc<Settings>,
     /// The scenario as configured (possibly invalid), for the current values.
     pub draft: Rc<Option<Scenario>>,
+    /// Why the configured scenario cannot run (Kafka's ConfigException), if it cannot: the
+    /// fields it names are marked invalid and the message is shown under them.
+    #[prop_or_default]
+    pub error: Option<String>,
     pub dispatch: Callback<Action>,
 }
 
@@ -84,13 +88,17 @@ pub fn ConfigPanel(props: &ConfigPanelProps) -> Html {
     let acks = value("acks");
     let reset = props.dispatch.reform(|_: MouseEvent| Action::ResetConfig);
     let overridden = s.idempotence.is_some() || s.config != Default::default();
+    let error = props.error.as_deref();
+    // A field is marked when the error names its Kafka setting.
+    let invalid = |name: &str| error.is_some_and(|e| e.contains(name));
     html! {
-        <details class="config" id="config-panel" open={overridden}>
+        <details class="config" id="config-panel" open={overridden || error.is_some()}>
             <summary>{ "Configuration" }{ if overridden { " (changed)" } else { "" } }</summary>
             <div class="config-grid">
                 <label class="field">
                     <span>{ "enable.idempotence" }</span>
-                    <select id="cfg-idempotence" onchange={on_select("idempotence")}>
+                    <select id="cfg-idempotence" onchange={on_select("idempotence")}
+                        aria-invalid={invalid("enable.idempotence").then_some("true")}>
                         <option value="" selected={idem.is_empty()}>{ format!("as in the scenario ({preset_idem})") }</option>
                         <option value="unset" selected={idem == "unset"}>{ "unset (Kafka decides)" }</option>
                         <option value="on" selected={idem == "on"}>{ "true" }</option>
@@ -99,7 +107,7 @@ pub fn ConfigPanel(props: &ConfigPanelProps) -> Html {
                 </label>
                 <label class="field">
                     <span>{ "acks" }</span>
-                    <select id="cfg-acks" onchange={on_select("acks")}>
+                    <select id="cfg-acks" onchange={on_select("acks")} aria-invalid={invalid("acks").then_some("true")}>
                         { for ["0", "1", "all"].iter().map(|a| html! {
                             <option value={*a} selected={acks == *a}>{ *a }</option>
                         }) }
@@ -109,11 +117,15 @@ pub fn ConfigPanel(props: &ConfigPanelProps) -> Html {
                     <label class="field">
                         <span>{ *name }</span>
                         <input id={format!("cfg-{key}")} type="text" inputmode="decimal" value={value(key)}
-                            onchange={on_number(key)} aria-describedby={format!("cfg-{key}-hint")} />
+                            onchange={on_number(key)} aria-describedby={format!("cfg-{key}-hint")}
+                            aria-invalid={invalid(name).then_some("true")} />
                         <small id={format!("cfg-{key}-hint")} class="muted">{ *hint }</small>
                     </label>
                 }) }
             </div>
+            if let Some(e) = error {
+                <p id="cfg-error" class="cfg-error" role="alert">{ e }</p>
+            }
             <button id="cfg-reset" onclick={reset} disabled={!overridden}>{ "Reset to the scenario's configuration" }</button>
         </details>
     }

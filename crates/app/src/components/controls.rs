@@ -14,6 +14,10 @@ pub struct ControlsView {
     pub custom: bool,
     pub compare: bool,
     pub idempotent: bool,
+    /// Why the scenario cannot run (a configuration error), when it cannot: Play is disabled.
+    pub blocked: Option<String>,
+    /// Why another setting switched idempotence off implicitly, when it did.
+    pub idempotence_off_because: Option<String>,
     pub playing: bool,
     /// Why the run ended, once every lane has.
     pub finished: Option<String>,
@@ -96,12 +100,13 @@ pub fn Controls(props: &ControlsProps) -> Html {
     let idempotent = v.idempotent;
     let finished = &v.finished;
     let status = match (finished, v.playing, &v.problems) {
+        _ if v.blocked.is_some() => "cannot run: fix the configuration".to_string(),
         (Some(_), _, Some(p)) => format!("finished with {p}"),
         (Some(why), _, None) => format!("finished: {why}"),
         (None, true, _) => "playing".to_string(),
         (None, false, _) => "paused".to_string(),
     };
-    let warn = v.problems.is_some();
+    let warn = v.problems.is_some() || v.blocked.is_some();
     let play_label = if v.playing {
         "❚❚ Pause"
     } else if finished.is_some() {
@@ -135,16 +140,22 @@ pub fn Controls(props: &ControlsProps) -> Html {
                     <span class="switch-track" aria-hidden="true"><span class="switch-thumb"></span></span>
                     <span>{ "enable.idempotence = " }<strong>{ if idempotent { "true" } else { "false" } }</strong></span>
                 </label>
+                if let Some(why) = &v.idempotence_off_because {
+                    <span id="idempotence-implicit" class="implicit-note" role="note">
+                        { format!("off implicitly: {why}") }
+                    </span>
+                }
                 }
                 <label class="check">
                     <input id="compare-toggle" type="checkbox" checked={compare} onchange={on_compare} />
-                    { "Compare off vs on" }
+                    { "Compare" }<span class="btn-word">{ " off vs on" }</span>
                 </label>
             </div>
             }
             <div class="control-row buttons">
                 <button id="step-back" onclick={d(Action::StepBack)} title="Step back (←)" aria-label="Step back"><span aria-hidden="true">{ "◀" }</span><span class="btn-word">{ " Back" }</span></button>
-                <button id="play" class="primary" onclick={d(Action::TogglePlay)} aria-pressed={v.playing.to_string()}>{ play_label }</button>
+                <button id="play" class="primary" onclick={d(Action::TogglePlay)} aria-pressed={v.playing.to_string()}
+                    disabled={v.blocked.is_some()} title={v.blocked.clone()}>{ play_label }</button>
                 <button id="step-forward" onclick={d(Action::StepForward)} title="Step forward (→)" aria-label="Step forward"><span class="btn-word">{ "Step " }</span><span aria-hidden="true">{ "▶" }</span></button>
                 if full {
                 <button id="restart" onclick={d(Action::Restart)} title="Restart (R)" aria-label="Restart"><span aria-hidden="true">{ "↺" }</span><span class="btn-word">{ " Restart" }</span></button>
@@ -158,9 +169,9 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 </label>
                 <button id="copy-link" onclick={on_copy} title="Copy a link that reproduces this run">
                     { match *copy {
-                        CopyState::Idle => "Copy link",
-                        CopyState::Copied => "✓ Link copied",
-                        CopyState::Select => "Press Ctrl+C (⌘C) to copy",
+                        CopyState::Idle => html! { <><span class="btn-word">{ "Copy " }</span>{ "link" }</> },
+                        CopyState::Copied => html! { "✓ Link copied" },
+                        CopyState::Select => html! { "Press Ctrl+C (⌘C) to copy" },
                     } }
                 </button>
                 <input id="share-link" class={classes!("share-link", (*copy == CopyState::Select).then_some("shown"))}

@@ -15,7 +15,13 @@ pub struct CountersProps {
     /// Compare lanes show the counters only, without the invariant list.
     #[prop_or(true)]
     pub show_invariants: bool,
+    /// Where a click on a violation goes: the event it happened at.
+    #[prop_or_default]
+    pub on_seek: Option<Callback<u64>>,
 }
+
+/// Violations listed per invariant before "and N more".
+const MAX_VIOLATIONS: usize = 12;
 
 fn counter(id: String, label: &'static str, value: u64, tone: &'static str) -> Html {
     html! {
@@ -63,10 +69,30 @@ pub fn Counters(props: &CountersProps) -> Html {
                         <li class={classes!("invariant", class)} data-invariant={inv.id.clone()}>
                             <span class="mark" title={title} aria-label={title}>{ mark }</span>
                             <span>
-                                <strong>{ &inv.id }</strong>{ ": " }{ &inv.description }
-                                { for inv.violations.iter().take(3).map(|v| html! {
-                                    <span class="violation">{ &v.explanation }</span>
-                                }) }
+                                <span class="invariant-words">{ &inv.description }</span>
+                                <span class="invariant-id muted">{ format!(" ({})", inv.id) }</span>
+                                if inv.violation_count > 0 {
+                                    <ol class="violations">
+                                        { for inv.violations.iter().take(MAX_VIOLATIONS).map(|v| {
+                                            let seek = v.event.zip(props.on_seek.clone())
+                                                .map(|(e, cb)| Callback::from(move |_: MouseEvent| cb.emit(e)));
+                                            html! {
+                                                <li class="violation">
+                                                    if let Some(seek) = seek {
+                                                        <button class="violation-seek" onclick={seek}
+                                                            title="Show the run at this moment">{ &v.explanation }</button>
+                                                    } else {
+                                                        { &v.explanation }
+                                                    }
+                                                </li>
+                                            }
+                                        }) }
+                                        if inv.violation_count > inv.violations.len().min(MAX_VIOLATIONS) as u64 {
+                                            <li class="violation muted">{ format!("and {} more",
+                                                inv.violation_count - inv.violations.len().min(MAX_VIOLATIONS) as u64) }</li>
+                                        }
+                                    </ol>
+                                }
                             </span>
                         </li>
                     }

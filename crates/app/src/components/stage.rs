@@ -115,7 +115,56 @@ fn txn_lines(p: &ProducerView) -> usize {
 }
 
 fn broker_height(b: &BrokerView) -> f64 {
-    LINE + 16.0 + b.replicas.len() as f64 * 2.0 * LINE + 6.0
+    let lines: usize = b.replicas.iter().map(|r| 1 + memory_lines(r).len()).sum();
+    LINE + 16.0 + lines as f64 * LINE + 6.0
+}
+
+/// Cached batches drawn per line of a broker's memory.
+const BATCHES_PER_LINE: usize = 3;
+
+/// What a replica remembers of each producer, in full (the dedup rule's whole input): per
+/// producer id and epoch, its cached batches as `sequences→offsets`, a few per line.
+fn memory_lines(r: &idempotence_sim::snapshot::ReplicaView) -> Vec<(String, &'static str)> {
+    if r.producer_state.is_empty() {
+        let none = if r.log_end_offset > 0 {
+            "remembers no producer"
+        } else {
+            "remembers no producer yet"
+        };
+        return vec![(none.to_string(), "node-line muted")];
+    }
+    let mut lines = Vec::new();
+    for e in &r.producer_state {
+        lines.push((
+            format!(
+                "remembers pid {} epoch {} · {} batch{}:",
+                e.producer_id,
+                e.epoch,
+                e.batches.len(),
+                if e.batches.len() == 1 { "" } else { "es" }
+            ),
+            "node-line memory-head",
+        ));
+        let slots: Vec<String> = e
+            .batches
+            .iter()
+            .map(|b| {
+                let seq = if b.first_seq == b.last_seq {
+                    b.first_seq.to_string()
+                } else {
+                    format!("{}–{}", b.first_seq, b.last_seq)
+                };
+                format!("[{seq}→@{}]", b.first_offset)
+            })
+            .collect();
+        // Long slots (big sequences or offsets) go two to a line so none runs out of the box.
+        let widest = slots.iter().map(|s| s.chars().count()).max().unwrap_or(0);
+        let per_line = if widest > 11 { 2 } else { BATCHES_PER_LINE };
+        for chunk in slots.chunks(per_line) {
+            lines.push((format!("  {}", chunk.join(" ")), "node-line memory-slots"));
+        }
+    }
+    lines
 }
 
 impl Layout {
@@ -136,9 +185,10 @@ impl Layout {
         let ph: Vec<f64> = snap.producers.iter().map(producer_height).collect();
         let bh: Vec<f64> = snap.brokers.iter().map(broker_height).collect();
         if narrow {
-            let width = 400.0;
-            let (producers, y) = stack(ph, 8.0, 384.0, 8.0);
-            let (brokers, end) = stack(bh, 8.0, 384.0, y + 110.0);
+            // About the width of a phone's screen in CSS px, so stage text keeps its size.
+            let width = 360.0;
+            let (producers, y) = stack(ph, 8.0, 344.0, 8.0);
+            let (brokers, end) = stack(bh, 8.0, 344.0, y + 84.0);
             Layout {
                 width,
                 height: end,
@@ -169,7 +219,7 @@ impl Layout {
         };
         let Some(b) = b else {
             return if self.narrow {
-                (200.0, self.height - 4.0)
+                (180.0, self.height - 4.0)
             } else {
                 (140.0, self.height - 4.0)
             };
@@ -419,32 +469,10 @@ fn broker_box(b: &BrokerView, g: BoxGeom, props: &NodesProps) -> Html {
                 r.partition, r.log_end_offset, r.high_watermark
             ),
         ));
-        y += LINE;
-        let cache = if r.producer_state.is_empty() {
-            "remembers no producer yet".to_string()
-        } else {
-            let known = r
-                .producer_state
-                .iter()
-                .map(|e| {
-                    let seqs = match (e.batches.front(), e.batches.back()) {
-                        (Some(a), Some(z)) if e.batches.len() > 1 => format!(
-                            "seq {}–{} ({} batches)",
-                            a.first_seq,
-                            z.last_seq,
-                            e.batches.len()
-                        ),
-                        (Some(a), _) => format!("seq {}–{}", a.first_seq, a.last_seq),
-                        _ => "no batch".to_string(),
-                    };
-                    format!("pid {} e{}: {seqs}", e.producer_id, e.epoch)
-                })
-                .collect::<Vec<_>>()
-                .join("; ");
-            let text = format!("remembers {known}");
-            fit(&text, 37)
-        };
-        parts.push(text(x, y, "node-line muted", cache));
+        for (line, class) in memory_lines(r) {
+            y += LINE;
+            parts.push(text(x, y, class, line));
+        }
     }
     let what = Selected::Broker(b.id);
     let selected = props.selected.as_ref() == Some(&what);
@@ -668,7 +696,7 @@ pub fn Stage(props: &StageProps) -> Html {
         .sum();
     html! {
         // An interactive stage is a group (role="img" would hide its buttons from assistive tech).
-        <svg class="stage" id={props.id.clone()} data-stage="1" role={if props.on_select.is_some() { "group" } else { "img" }}
+        <svg class={classes!("stage", props.narrow.then_some("narrow"))} id={props.id.clone()} data-stage="1" role={if props.on_select.is_some() { "group" } else { "img" }}
             data-records-in-flight={records_in_flight.to_string()}
             data-messages={snap.messages.len().to_string()}
             aria-label="Producers on one side, brokers on the other, and the requests and responses travelling between them"

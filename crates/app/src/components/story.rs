@@ -69,7 +69,7 @@ pub fn Story(props: &StoryProps) -> Html {
                 if props.interactive {
                     <label class="check guided" title="Stop at each key step until you continue">
                         <input id="guided-toggle" type="checkbox" checked={props.guided} onchange={on_guided} />
-                        { "Pause at key steps" }
+                        { "Pause" }<span class="btn-word">{ " at key steps" }</span>
                     </label>
                 }
                 if props.waiting {
