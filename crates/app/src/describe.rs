@@ -247,6 +247,35 @@ pub fn verdict(events: &[Event]) -> Option<VerdictLine> {
     })
 }
 
+/// Short forms of Kafka's longer error names, for the pills on the stage (the full name is in
+/// the pill's tooltip and in the legend under the stage). Longest names first, so a name that
+/// contains another is replaced whole.
+pub const ERROR_ABBREVIATIONS: &[(&str, &str)] = &[
+    ("NOT_ENOUGH_REPLICAS_AFTER_APPEND", "NERAA"),
+    ("OUT_OF_ORDER_SEQUENCE_NUMBER", "OOOS"),
+    ("UNKNOWN_TOPIC_OR_PARTITION", "UTOP"),
+    ("DUPLICATE_SEQUENCE_NUMBER", "DSN"),
+    ("CONCURRENT_TRANSACTIONS", "CONC_TXN"),
+    ("INVALID_PRODUCER_EPOCH", "IPE"),
+    ("NOT_LEADER_OR_FOLLOWER", "NLOF"),
+    ("LEADER_NOT_AVAILABLE", "LNA"),
+    ("NOT_ENOUGH_REPLICAS", "NER"),
+    ("UNKNOWN_PRODUCER_ID", "UPID"),
+];
+
+/// `label` with long error names abbreviated, and the abbreviations it used.
+pub fn abbreviate(label: &str) -> (String, Vec<(&'static str, &'static str)>) {
+    let mut out = label.to_string();
+    let mut used = Vec::new();
+    for &(name, short) in ERROR_ABBREVIATIONS {
+        if out.contains(name) {
+            out = out.replace(name, short);
+            used.push((short, name));
+        }
+    }
+    (out, used)
+}
+
 /// Every category `EventKind::category` returns, in display order.
 pub const CATEGORIES: &[&str] = &[
     "producer",
@@ -259,6 +288,20 @@ pub const CATEGORIES: &[&str] = &[
     "error",
     "transaction",
 ];
+
+#[cfg(test)]
+mod abbreviation_tests {
+    use super::*;
+
+    #[test]
+    fn long_error_names_are_abbreviated_whole() {
+        let (s, used) =
+            abbreviate("p0 NOT_ENOUGH_REPLICAS_AFTER_APPEND @-1, p1 NOT_ENOUGH_REPLICAS @-1");
+        assert_eq!(s, "p0 NERAA @-1, p1 NER @-1");
+        assert_eq!(used.len(), 2);
+        assert_eq!(abbreviate("p0 NONE @5").0, "p0 NONE @5");
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -409,7 +409,28 @@ impl Settings {
                 errors.push(e);
             }
         }
+        if s.compare && s.transactional() {
+            s.compare = false;
+            errors.push(format!(
+                "compare=1 is not offered for “{}”: {NO_COMPARE}",
+                s.preset
+            ));
+        }
         (s, errors)
+    }
+
+    /// Whether the scenario's producers use transactions (then there is no run without
+    /// idempotence to compare with: Kafka refuses a transactional.id without it).
+    pub fn transactional(&self) -> bool {
+        let scenario = match &self.custom {
+            Some(s) => Some(s.clone()),
+            None => presets::get(&self.preset),
+        };
+        scenario.is_some_and(|s| {
+            s.producers
+                .iter()
+                .any(|p| p.config.transactional_id.is_some())
+        })
     }
 
     /// The query string that reproduces these settings (only what differs from the defaults).
@@ -537,6 +558,12 @@ impl Settings {
     }
 }
 
+/// Why compare mode is not offered for transactional scenarios.
+pub const NO_COMPARE: &str =
+    "its producers are transactional, and Kafka refuses a transactional.id \
+    without idempotence, so there is no run without it to compare. The consumers panel compares \
+    read_committed with read_uncommitted instead.";
+
 /// How a run differs from the story its preset tells.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StoryChange {
@@ -583,6 +610,19 @@ pub fn twin_preset(preset: &str, written_for: bool) -> Option<Scenario> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compare_is_refused_for_transactions_with_the_reason() {
+        let (s, errors) = Settings::from_query("?scenario=zombie-fencing&compare=1");
+        assert!(!s.compare);
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0].contains("read_committed with read_uncommitted"),
+            "{errors:?}"
+        );
+        let (s, errors) = Settings::from_query("?scenario=lost-ack&compare=1");
+        assert!(s.compare && errors.is_empty());
+    }
 
     #[test]
     fn a_flipped_preset_tells_its_twins_story_or_none() {

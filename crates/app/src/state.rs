@@ -544,6 +544,9 @@ impl Reducible for State {
                 s.playing = false;
             }
             Action::SetCompare(on) => {
+                if on && s.settings.transactional() {
+                    return self;
+                }
                 s.settings_mut().compare = on;
                 s.rebuild();
                 s.playing = s.run.is_some();

@@ -191,3 +191,32 @@ test('stage text is at least 11 px on a phone', async () => {
     await page.close();
   }
 });
+
+test('long error names are abbreviated on the stage, explained under it, never cut', async () => {
+  const page = await browser.context.newPage();
+  try {
+    const errors = collectErrors(page);
+    for (const size of [{ width: 1280, height: 800 }, { width: 375, height: 812 }]) {
+      await page.setViewportSize(size);
+      // Five responses are on the wire at 115 ms, four of them OUT_OF_ORDER_SEQUENCE_NUMBER.
+      await page.goto(`${baseUrl}?scenario=pipelined-retry&t=115&autoplay=0`);
+      await page.locator('#stage .msg-response').first().waitFor();
+      const texts = await page.locator('#stage text').allTextContents();
+      assert.ok(texts.some((t) => t.includes('OOOS')), `an abbreviated name: ${texts.join(' | ')}`);
+      assert.ok(texts.every((t) => !t.includes('…')), `nothing cut: ${texts.filter((t) => t.includes('…'))}`);
+      assert.match(await page.locator('.stage-legend').textContent(), /OOOS = OUT_OF_ORDER_SEQUENCE_NUMBER/);
+      // Every pill's text fits inside its pill.
+      const overflow = await page.evaluate(() =>
+        [...document.querySelectorAll('#stage .msg')].filter((g) => {
+          const r = g.querySelector('rect')?.getBBox();
+          const t = g.querySelector('text')?.getBBox();
+          return r && t && (t.x < r.x - 0.5 || t.x + t.width > r.x + r.width + 0.5);
+        }).length,
+      );
+      assert.equal(overflow, 0, 'no pill text runs out of its pill');
+    }
+    errors.assertNone();
+  } finally {
+    await page.close();
+  }
+});

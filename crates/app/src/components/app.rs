@@ -273,6 +273,12 @@ pub fn App() -> Html {
         compare: state.settings.compare,
         idempotent: state.idempotent(),
         blocked: state.error.clone(),
+        transactional: state.run.as_ref().is_some_and(|r| {
+            r.scenario
+                .producers
+                .iter()
+                .any(|p| p.config.transactional_id.is_some())
+        }),
         idempotence_off_because: state
             .run
             .as_ref()

@@ -14,6 +14,8 @@ pub struct ControlsView {
     pub custom: bool,
     pub compare: bool,
     pub idempotent: bool,
+    /// The scenario is transactional: compare mode is not offered.
+    pub transactional: bool,
     /// Why the scenario cannot run (a configuration error), when it cannot: Play is disabled.
     pub blocked: Option<String>,
     /// Why another setting switched idempotence off implicitly, when it did.
@@ -146,8 +148,10 @@ pub fn Controls(props: &ControlsProps) -> Html {
                     </span>
                 }
                 }
-                <label class="check">
-                    <input id="compare-toggle" type="checkbox" checked={compare} onchange={on_compare} />
+                <label class={classes!("check", v.transactional.then_some("unavailable"))}
+                    title={v.transactional.then(|| format!("Compare is not offered here: {}", crate::settings::NO_COMPARE))}>
+                    <input id="compare-toggle" type="checkbox" checked={compare} onchange={on_compare}
+                        disabled={v.transactional} />
                     { "Compare" }<span class="btn-word">{ " off vs on" }</span>
                 </label>
             </div>

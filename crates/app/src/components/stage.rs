@@ -608,10 +608,13 @@ fn StageWire(props: &WireProps) -> Html {
                 </g>
             };
         }
-        let label = if m.doomed { format!("✕ {}", m.label) } else { m.label.clone() };
-        // Coordinator answers are mostly capitals (error names), which run wider.
-        let label = fit(&label, if m.kind == "txn" { 25 } else { 30 });
-        let w = 178.0;
+        let (short, _) = describe::abbreviate(&m.label);
+        let label = if m.doomed { format!("✕ {short}") } else { short };
+        // A pill is as wide as its label needs (bold capitals run ~7.6 units a character at
+        // 11 px, ~8.4 at the narrow stage's 12 px),
+        // so nothing is cut; the full wording is in its tooltip.
+        let per_char = if layout.narrow { 8.4 } else { 7.6 };
+        let w = (label.chars().count() as f64 * per_char + 24.0).clamp(120.0, layout.width - 16.0);
         let droppable = matches!(m.kind.as_str(), "produce" | "response") && m.request.is_some() && !m.doomed;
         let interactive = droppable && props.on_select.is_some();
         let what = Selected::Message {
@@ -694,7 +697,16 @@ pub fn Stage(props: &StageProps) -> Html {
         .flat_map(|c| &c.in_flight)
         .map(|b| b.record_count)
         .sum();
+    // Error names abbreviated on the wire, explained under the stage.
+    let mut abbreviations: Vec<(&str, &str)> = snap
+        .messages
+        .iter()
+        .flat_map(|m| describe::abbreviate(&m.label).1)
+        .collect();
+    abbreviations.sort_unstable();
+    abbreviations.dedup();
     html! {
+        <>
         // An interactive stage is a group (role="img" would hide its buttons from assistive tech).
         <svg class={classes!("stage", props.narrow.then_some("narrow"))} id={props.id.clone()} data-stage="1" role={if props.on_select.is_some() { "group" } else { "img" }}
             data-records-in-flight={records_in_flight.to_string()}
@@ -708,5 +720,13 @@ pub fn Stage(props: &StageProps) -> Html {
                 narrow={props.narrow} reduced_motion={props.reduced_motion}
                 selected={props.selected.clone()} on_select={props.on_select.clone()} />
         </svg>
+        if !abbreviations.is_empty() {
+            <p class="stage-legend muted small">
+                { for abbreviations.iter().map(|(short, name)| html! {
+                    <span class="abbr"><strong>{ *short }</strong>{ format!(" = {name}") }</span>
+                }) }
+            </p>
+        }
+        </>
     }
 }
