@@ -220,3 +220,64 @@ test('long error names are abbreviated on the stage, explained under it, never c
     await page.close();
   }
 });
+
+/** WCAG contrast of every visible text element against its effective background. */
+async function lowContrast(page) {
+  return page.evaluate(() => {
+    const parse = (c) => {
+      const m = c.match(/rgba?\(([^)]+)\)/);
+      if (!m) return null;
+      const [r, g, b, a = 1] = m[1].split(/[ ,/]+/).filter(Boolean).map(Number);
+      return { r, g, b, a };
+    };
+    const lum = ({ r, g, b }) => {
+      const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const background = (el) => {
+      for (let e = el; e; e = e.parentElement) {
+        const c = parse(getComputedStyle(e).backgroundColor);
+        if (c && c.a > 0.5) return c;
+      }
+      return parse(getComputedStyle(document.body).backgroundColor) ?? { r: 255, g: 255, b: 255 };
+    };
+    const bad = [];
+    const seen = new Set();
+    for (const el of document.querySelectorAll('main *')) {
+      if (el.closest('svg') || el.closest('.chip.off') || el.closest('[disabled]') || el.closest('.check.unavailable')) continue;
+      const text = [...el.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent.trim()).join('');
+      if (!text) continue;
+      const r = el.getBoundingClientRect();
+      const style = getComputedStyle(el);
+      if (r.width === 0 || style.visibility === 'hidden' || Number(style.opacity) < 0.9) continue;
+      const fg = parse(style.color);
+      const bg = background(el);
+      const [l1, l2] = [lum(fg), lum(bg)].sort((a, b) => b - a);
+      const ratio = (l1 + 0.05) / (l2 + 0.05);
+      const key = `${el.className}|${style.color}|${ratio.toFixed(2)}`;
+      if (ratio < 4.5 && !seen.has(key)) {
+        seen.add(key);
+        bad.push(`${el.tagName.toLowerCase()}.${el.className} “${text.slice(0, 30)}” ${ratio.toFixed(2)}:1`);
+      }
+    }
+    return bad;
+  });
+}
+
+test('text contrast is at least 4.5:1 in both themes', async () => {
+  const page = await browser.context.newPage();
+  try {
+    const errors = collectErrors(page);
+    for (const theme of ['light', 'dark']) {
+      for (const id of ['lost-ack-no-idempotence', 'zombie-fencing']) {
+        await page.goto(`${baseUrl}?scenario=${id}&speed=8&theme=${theme}`);
+        await waitFinished(page);
+        const bad = await lowContrast(page);
+        assert.deepEqual(bad, [], `${id}, ${theme} theme`);
+      }
+    }
+    errors.assertNone();
+  } finally {
+    await page.close();
+  }
+});

@@ -58,9 +58,10 @@ pub fn EventLog(props: &EventLogProps) -> Html {
                     let count = props.counts.get(i).copied().unwrap_or(0);
                     let toggle = props.dispatch.reform(move |_: Event2| Action::ToggleCategory(c.to_string()));
                     html! {
-                        <label class={classes!("chip", format!("cat-{c}"), (!on).then_some("off"))}>
+                        <label class={classes!("chip", format!("cat-{c}"), (!on).then_some("off"))}
+                            title={category_title(c)}>
                             <input type="checkbox" checked={on} onchange={toggle} data-category={c} />
-                            { format!("{c} {count}") }
+                            { format!("{} {count}", category_label(c)) }
                         </label>
                     }
                 }) }
@@ -101,5 +102,24 @@ fn EventRow(props: &EventRowProps) -> Html {
                 <span class="event-text">{ describe::event(&e.kind) }</span>
             </button>
         </li>
+    }
+}
+
+/// A category's chip label: "duplicate" events are duplicates the broker *caught* (a second
+/// copy written to the log is an ordinary append), so the chip says so.
+fn category_label(c: &str) -> &str {
+    match c {
+        "duplicate" => "dedup",
+        _ => c,
+    }
+}
+
+fn category_title(c: &str) -> Option<&'static str> {
+    match c {
+        "duplicate" => Some(
+            "batches the broker recognised as duplicates and did not write again (second copies \
+             written without idempotence are appends: see the log and the counters)",
+        ),
+        _ => None,
     }
 }
