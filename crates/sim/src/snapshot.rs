@@ -18,6 +18,18 @@ pub struct Snapshot {
     pub messages: Vec<MessageView>,
     /// The transaction coordinator's state for every transactional id.
     pub transactions: Vec<crate::engine::TxnMetadata>,
+    /// Links between a producer and a broker that are cut now, and until when.
+    #[serde(default)]
+    pub links_cut: Vec<LinkCutView>,
+}
+
+/// A cut link between a producer and a broker: nothing passes until `until_ms`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkCutView {
+    pub producer: ProducerIndex,
+    pub broker: BrokerId,
+    pub since_ms: TimeMs,
+    pub until_ms: TimeMs,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -63,6 +75,9 @@ pub struct ClientPartitionView {
 pub struct BrokerView {
     pub id: BrokerId,
     pub alive: bool,
+    /// While stopped: when it stopped and when it restarts.
+    #[serde(default)]
+    pub down: Option<(TimeMs, TimeMs)>,
     pub replicas: Vec<ReplicaView>,
 }
 
@@ -200,6 +215,17 @@ impl Simulation {
                 .map(|m| self.message_view(m))
                 .collect(),
             transactions: self.coordinator.values().cloned().collect(),
+            links_cut: self
+                .links_cut
+                .iter()
+                .filter(|c| c.until_ms > self.now_ms)
+                .map(|c| LinkCutView {
+                    producer: c.producer,
+                    broker: c.broker,
+                    since_ms: c.since_ms,
+                    until_ms: c.until_ms,
+                })
+                .collect(),
         }
     }
 
@@ -291,6 +317,7 @@ impl Simulation {
         BrokerView {
             id,
             alive: b.alive,
+            down: b.down,
             replicas: b
                 .replicas
                 .iter()

@@ -288,6 +288,8 @@ export interface Snapshot {
   brokers: {
     id: number;
     alive: boolean;
+    /** While stopped: [when it stopped, when it restarts] in simulated ms; null while up. */
+    down: [number, number] | null;
     replicas: {
       partition: number;
       is_leader: boolean;
@@ -320,6 +322,8 @@ export interface Snapshot {
   }[];
   /** The coordinator's state for every transactional id. */
   transactions: TxnMetadata[];
+  /** Producer–broker links cut now: nothing passes between `since_ms` and `until_ms`. */
+  links_cut: { producer: number; broker: number; since_ms: number; until_ms: number }[];
 }
 
 export interface Counters {

@@ -281,3 +281,24 @@ test('text contrast is at least 4.5:1 in both themes', async () => {
     await page.close();
   }
 });
+
+test('a link is clickable: cut, it is drawn cut with its countdown; a crashed broker counts down too', async () => {
+  const page = await browser.context.newPage();
+  try {
+    const errors = collectErrors(page);
+    await page.goto(`${baseUrl}?scenario=lost-ack&autoplay=0`);
+    await page.locator('[data-link="0-0"]').click();
+    assert.match(await page.locator('#actions').textContent(), /Link producer 0 ↔ broker 0/);
+    await page.locator('#cut-link-0-0').click();
+    await page.waitForFunction(() => location.search.includes('faults='));
+    await page.locator('#play').click();
+    await page.locator('.link-group.cut[data-link="0-0"]').waitFor({ state: 'attached' });
+    assert.match(await page.locator('.countdown.link-cut text').textContent(), /link cut · \d+\.\d s left/);
+    // A crash counts down to the restart inside the broker's box.
+    await page.goto(`${baseUrl}?scenario=failover-replicated&t=1000&autoplay=0`);
+    assert.match(await page.locator('.countdown.broker-down text').textContent(), /restarts · 1\.\d s left/);
+    errors.assertNone();
+  } finally {
+    await page.close();
+  }
+});

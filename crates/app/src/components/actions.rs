@@ -30,7 +30,7 @@ pub fn Actions(props: &ActionsProps) -> Html {
     let close = props.on_clear_selection.reform(|_: MouseEvent| ());
     let body = match &props.selected {
         None => html! {
-            <span class="muted">{ "Click a broker, a producer or a message on the wire to intervene." }</span>
+            <span class="muted">{ "Click a broker, a producer, a link or a message on the wire to intervene." }</span>
         },
         Some(Selected::Broker(b)) => {
             let alive = snap.brokers.get(*b as usize).is_some_and(|x| x.alive);
@@ -60,6 +60,22 @@ pub fn Actions(props: &ActionsProps) -> Html {
                         format!("cut-link-{p}-{}", b.id),
                         format!("Cut link to broker {} ({CUT_LINK_MS} ms)", b.id),
                         Intervention::CutLink { producer: *p, broker: b.id }, false)) }
+                </>
+            }
+        }
+        Some(Selected::Link { producer, broker }) => {
+            let cut = snap
+                .links_cut
+                .iter()
+                .find(|c| c.producer == *producer && c.broker == *broker);
+            html! {
+                <>
+                    <strong>{ format!("Link producer {producer} ↔ broker {broker}") }</strong>
+                    if let Some(c) = cut {
+                        <span class="muted">{ format!(" is cut until {} ms: it heals on its own", c.until_ms) }</span>
+                    }
+                    { act(format!("cut-link-{producer}-{broker}"), format!("Cut it for {CUT_LINK_MS} ms"),
+                        Intervention::CutLink { producer: *producer, broker: *broker }, cut.is_some()) }
                 </>
             }
         }

@@ -35,6 +35,11 @@ pub struct StageProps {
 pub enum Selected {
     Producer(u32),
     Broker(u32),
+    /// The network link between a producer and a broker.
+    Link {
+        producer: u32,
+        broker: u32,
+    },
     /// A produce request, or the response to one, on the wire.
     Message {
         request: u64,
@@ -116,7 +121,9 @@ fn txn_lines(p: &ProducerView) -> usize {
 
 fn broker_height(b: &BrokerView) -> f64 {
     let lines: usize = b.replicas.iter().map(|r| 1 + memory_lines(r).len()).sum();
-    LINE + 16.0 + lines as f64 * LINE + 6.0
+    // A stopped broker keeps a row for its countdown (drawn by the wire layer).
+    let countdown = usize::from(b.down.is_some());
+    LINE + 16.0 + (lines + countdown) as f64 * LINE + 6.0
 }
 
 /// Cached batches drawn per line of a broker's memory.
@@ -529,13 +536,32 @@ struct NodesProps {
 fn StageNodes(props: &NodesProps) -> Html {
     let snap = &props.snapshot;
     let layout = Layout::new(snap, props.narrow);
-    // Faint links between every producer and every broker.
+    // Faint links between every producer and every broker; a cut one is drawn cut. Each is
+    // clickable (a wide invisible line takes the click) to cut it.
     let links = snap.producers.iter().flat_map(|p| {
         let layout = &layout;
         snap.brokers.iter().map(move |b| {
             let (x1, y1) = layout.anchor(Node::Producer(p.index));
             let (x2, y2) = layout.anchor(Node::Broker(b.id));
-            html! { <line class="link" x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} /> }
+            let cut = snap.links_cut.iter().any(|c| c.producer == p.index && c.broker == b.id);
+            let what = Selected::Link { producer: p.index, broker: b.id };
+            let selected = props.selected.as_ref() == Some(&what);
+            let interactive = props.on_select.is_some();
+            let (click, key) = select_handlers(&props.on_select, what);
+            let (x1, y1, x2, y2) = (x1.to_string(), y1.to_string(), x2.to_string(), y2.to_string());
+            html! {
+                <g class={classes!("link-group", cut.then_some("cut"), selected.then_some("selected"), interactive.then_some("clickable"))}
+                    data-link={format!("{}-{}", p.index, b.id)}
+                    role={interactive.then_some("button")} tabindex={interactive.then_some("0")}
+                    aria-label={interactive.then(|| format!("Link producer {} ↔ broker {}{}: show actions", p.index, b.id,
+                        if cut { " (cut)" } else { "" }))}
+                    onclick={click} onkeydown={key}>
+                    <line class="link" x1={x1.clone()} y1={y1.clone()} x2={x2.clone()} y2={y2.clone()} />
+                    if interactive {
+                        <line class="link-hit" {x1} {y1} {x2} {y2} />
+                    }
+                </g>
+            }
         })
     });
     html! {
@@ -677,12 +703,77 @@ fn StageWire(props: &WireProps) -> Html {
             })
         });
 
+    let countdowns = countdowns(snap, &layout, clock);
     html! {
         <>
             <g class="messages">{ for messages }</g>
             <g class="marks">{ for marks }</g>
+            <g class="countdowns">{ countdowns }</g>
         </>
     }
+}
+
+/// A countdown as RaftScope draws timers: an arc that empties as the time runs out, and the
+/// time left in words.
+fn countdown(
+    x: f64,
+    y: f64,
+    since: u64,
+    until: u64,
+    clock: f64,
+    what: String,
+    class: &'static str,
+) -> Html {
+    let total = until.saturating_sub(since).max(1) as f64;
+    let left = (until as f64 - clock).max(0.0);
+    let r = 7.0;
+    let circumference = 2.0 * std::f64::consts::PI * r;
+    let shown = circumference * (left / total).clamp(0.0, 1.0);
+    let words = format!("{what} · {:.1} s left", left / 1000.0);
+    html! {
+        <g class={classes!("countdown", class)} transform={translate(x, y)}>
+            <title>{ words.clone() }</title>
+            <circle class="countdown-track" cx="0" cy="0" r={r.to_string()} />
+            <circle class="countdown-arc" cx="0" cy="0" r={r.to_string()}
+                stroke-dasharray={format!("{shown:.1} {circumference:.1}")} transform="rotate(-90)" />
+            <text x="12" y="4">{ words }</text>
+        </g>
+    }
+}
+
+/// Timers a reader should see running: a crashed broker's time down, a cut link's time cut.
+fn countdowns(snap: &Snapshot, layout: &Layout, clock: f64) -> Html {
+    let brokers = snap
+        .brokers
+        .iter()
+        .zip(&layout.brokers)
+        .filter_map(|(b, g)| {
+            let (since, until) = b.down?;
+            Some(countdown(
+                g.x + 20.0,
+                g.y + g.h - 13.0,
+                since,
+                until,
+                clock,
+                "restarts".into(),
+                "broker-down",
+            ))
+        });
+    let links = snap.links_cut.iter().map(|c| {
+        let (x1, y1) = layout.anchor(Node::Producer(c.producer));
+        let (x2, y2) = layout.anchor(Node::Broker(c.broker));
+        let (x, y) = ((x1 + x2) / 2.0 - 50.0, (y1 + y2) / 2.0 - 16.0);
+        countdown(
+            x,
+            y,
+            c.since_ms,
+            c.until_ms,
+            clock,
+            "✂ link cut".into(),
+            "link-cut",
+        )
+    });
+    html! { <>{ for brokers }{ for links }</> }
 }
 
 #[component]

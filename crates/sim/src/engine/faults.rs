@@ -29,6 +29,7 @@ impl Simulation {
                 self.links_cut.push(LinkCut {
                     producer,
                     broker,
+                    since_ms: self.now_ms,
                     until_ms: self.now_ms + duration_ms,
                 });
                 self.pending_recoveries += 1;
@@ -193,8 +194,10 @@ impl Simulation {
         if !self.brokers[broker as usize].alive {
             return;
         }
+        let now = self.now_ms;
         let b = &mut self.brokers[broker as usize];
         b.alive = false;
+        b.down = Some((now, now.saturating_add(down_ms)));
         b.incarnation += 1;
         b.fetching.clear();
         b.pending.clear();
@@ -282,6 +285,7 @@ impl Simulation {
         let expiration = self.scenario.cluster.producer_id_expiration_ms;
         let b = &mut self.brokers[broker as usize];
         b.alive = true;
+        b.down = None;
         let mut expired = Vec::new();
         for (&partition, replica) in b.replicas.iter_mut() {
             if !clean {

@@ -563,6 +563,7 @@ pub enum Node {
 pub struct LinkCut {
     pub producer: ProducerIndex,
     pub broker: BrokerId,
+    pub since_ms: TimeMs,
     pub until_ms: TimeMs,
 }
 
@@ -795,6 +796,8 @@ pub struct Broker {
     /// watermark to pass them: `(transactional id, partition)` → the marker.
     pub pending_markers: BTreeMap<(String, PartitionId), PendingMarker>,
     pub replication_stalled: bool,
+    /// While stopped: when it stopped and when it restarts (for countdowns in a player).
+    pub down: Option<(TimeMs, TimeMs)>,
     /// Partitions for which this broker, as a follower, has a fetch outstanding.
     pub fetching: BTreeSet<PartitionId>,
 }
@@ -809,6 +812,7 @@ impl Broker {
         Broker {
             id,
             alive: true,
+            down: None,
             incarnation: 0,
             replicas,
             connections: BTreeMap::new(),
