@@ -19,5 +19,12 @@ pub use components::app::App;
 
 /// Mounts the app on `<body>`.
 pub fn start() {
+    // index.html shows a loading note while the wasm downloads.
+    if let Some(loading) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("loading"))
+    {
+        loading.remove();
+    }
     yew::Renderer::<App>::new().render();
 }

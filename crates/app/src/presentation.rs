@@ -19,7 +19,7 @@ use crate::timeline::{Lane, Timeline};
 pub const EVENT_TAIL: usize = 200;
 /// How many of the newest records of each partition log, and of each consumer's values, are
 /// drawn (the counts always cover the whole log).
-pub const LOG_TAIL: usize = 60;
+pub const LOG_TAIL: usize = 32;
 
 /// An `Rc` compared by identity: props holding one are equal exactly when they share the value,
 /// so a component skips a render without comparing a whole snapshot.

@@ -121,7 +121,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
         <section class="controls" aria-label="Playback controls">
             if full {
             <div class="control-row">
-                <label class="field">
+                <label class="field preset-field">
                     <span>{ "Scenario" }</span>
                     <select id="preset" onchange={on_preset}>
                         if v.custom {
@@ -148,7 +148,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
                     </span>
                 }
                 }
-                <label class={classes!("check", v.transactional.then_some("unavailable"))}
+                <label class={classes!("check", "compare-check", v.transactional.then_some("unavailable"))}
                     title={v.transactional.then(|| format!("Compare is not offered here: {}", crate::settings::NO_COMPARE))}>
                     <input id="compare-toggle" type="checkbox" checked={compare} onchange={on_compare}
                         disabled={v.transactional} />

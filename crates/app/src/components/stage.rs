@@ -126,6 +126,8 @@ fn broker_height(b: &BrokerView) -> f64 {
     LINE + 16.0 + (lines + countdown) as f64 * LINE + 6.0
 }
 
+/// Producers a replica's memory is drawn in full for (more get a one-line summary).
+const MAX_PRODUCERS_IN_FULL: usize = 2;
 /// Cached batches drawn per line of a broker's memory.
 const BATCHES_PER_LINE: usize = 3;
 
@@ -139,6 +141,18 @@ fn memory_lines(r: &idempotence_sim::snapshot::ReplicaView) -> Vec<(String, &'st
             "remembers no producer yet"
         };
         return vec![(none.to_string(), "node-line muted")];
+    }
+    // Busy runs (many producers on a replica) get one line: drawing every cached batch of
+    // every producer made the boxes taller than the screen and every frame slow.
+    if r.producer_state.len() > MAX_PRODUCERS_IN_FULL {
+        let batches: usize = r.producer_state.iter().map(|e| e.batches.len()).sum();
+        return vec![(
+            format!(
+                "remembers {} producers · {batches} batches",
+                r.producer_state.len()
+            ),
+            "node-line muted",
+        )];
     }
     let mut lines = Vec::new();
     for e in &r.producer_state {
