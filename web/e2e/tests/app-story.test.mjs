@@ -302,3 +302,19 @@ test('a link is clickable: cut, it is drawn cut with its countdown; a crashed br
     await page.close();
   }
 });
+
+test('a broker that forgot a producer says so where its memory was', async () => {
+  const page = await browser.context.newPage();
+  try {
+    const errors = collectErrors(page);
+    // state-expiry: pid 1000's state expires at 1000 ms; the retry gets through at 2230 ms.
+    await page.goto(`${baseUrl}?scenario=state-expiry&t=1500&autoplay=0`);
+    await page.locator('#stage').waitFor();
+    assert.match(await page.locator('#stage .broker[data-broker="0"]').textContent(), /forgot pid 1000: expired at 1000 ms/);
+    await page.goto(`${baseUrl}?scenario=state-expiry&t=500&autoplay=0`);
+    assert.match(await page.locator('#stage .broker[data-broker="0"]').textContent(), /remembers pid 1000 epoch 0 · 1 batch/);
+    errors.assertNone();
+  } finally {
+    await page.close();
+  }
+});

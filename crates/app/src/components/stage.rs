@@ -120,7 +120,11 @@ fn txn_lines(p: &ProducerView) -> usize {
 }
 
 fn broker_height(b: &BrokerView) -> f64 {
-    let lines: usize = b.replicas.iter().map(|r| 1 + memory_lines(r).len()).sum();
+    let lines: usize = b
+        .replicas
+        .iter()
+        .map(|r| 1 + memory_lines(r, None).len())
+        .sum();
     // A stopped broker keeps a row for its countdown (drawn by the wire layer).
     let countdown = usize::from(b.down.is_some());
     LINE + 16.0 + (lines + countdown) as f64 * LINE + 6.0
@@ -133,8 +137,23 @@ const BATCHES_PER_LINE: usize = 3;
 
 /// What a replica remembers of each producer, in full (the dedup rule's whole input): per
 /// producer id and epoch, its cached batches as `sequences→offsets`, a few per line.
-fn memory_lines(r: &idempotence_sim::snapshot::ReplicaView) -> Vec<(String, &'static str)> {
+fn memory_lines(
+    r: &idempotence_sim::snapshot::ReplicaView,
+    forgot: Option<&Forgotten>,
+) -> Vec<(String, &'static str)> {
     if r.producer_state.is_empty() {
+        // The same one line either way, so the box keeps its height.
+        if let Some(f) = forgot {
+            let why = if f.by_fault {
+                "state deleted by a fault"
+            } else {
+                "expired"
+            };
+            return vec![(
+                format!("forgot pid {}: {why} at {} ms", f.producer_id, f.time_ms),
+                "node-line bad strong",
+            )];
+        }
         let none = if r.log_end_offset > 0 {
             "remembers no producer"
         } else {
@@ -490,7 +509,12 @@ fn broker_box(b: &BrokerView, g: BoxGeom, props: &NodesProps) -> Html {
                 r.partition, r.log_end_offset, r.high_watermark
             ),
         ));
-        for (line, class) in memory_lines(r) {
+        let forgot = props
+            .forgotten
+            .iter()
+            .rev()
+            .find(|f| f.broker == b.id && f.partition == r.partition);
+        for (line, class) in memory_lines(r, forgot) {
             y += LINE;
             parts.push(text(x, y, class, line));
         }
@@ -535,11 +559,23 @@ fn translate(x: f64, y: f64) -> String {
     format!("translate({} {})", r(x), r(y))
 }
 
+/// A producer id a replica forgot (its state expired, or a fault deleted it), from the events.
+#[derive(Debug, Clone, PartialEq)]
+struct Forgotten {
+    broker: u32,
+    partition: u32,
+    producer_id: i64,
+    time_ms: u64,
+    by_fault: bool,
+}
+
 /// What the node layer draws: it does not move with the clock, so it is re-rendered only when
 /// the state shown or the selection changes, not on every animation frame.
 #[derive(Properties, PartialEq)]
 struct NodesProps {
     snapshot: Shared<Snapshot>,
+    /// Producer ids replicas forgot, newest last (said where the memory is now empty).
+    forgotten: Vec<Forgotten>,
     narrow: bool,
     selected: Option<Selected>,
     on_select: Option<Callback<Selected>>,
@@ -802,6 +838,25 @@ pub fn Stage(props: &StageProps) -> Html {
         .flat_map(|c| &c.in_flight)
         .map(|b| b.record_count)
         .sum();
+    let forgotten: Vec<Forgotten> = props
+        .events
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::ProducerStateExpired {
+                broker,
+                partition,
+                producer_id,
+                by_fault,
+            } => Some(Forgotten {
+                broker,
+                partition,
+                producer_id,
+                time_ms: e.time_ms,
+                by_fault,
+            }),
+            _ => None,
+        })
+        .collect();
     // Error names abbreviated on the wire, explained under the stage.
     let mut abbreviations: Vec<(&str, &str)> = snap
         .messages
@@ -819,7 +874,7 @@ pub fn Stage(props: &StageProps) -> Html {
             aria-label="Producers on one side, brokers on the other, and the requests and responses travelling between them"
             viewBox={format!("0 0 {} {}", layout.width, layout.height)}
             preserveAspectRatio="xMidYMin meet">
-            <StageNodes snapshot={props.snapshot.clone()} narrow={props.narrow}
+            <StageNodes snapshot={props.snapshot.clone()} narrow={props.narrow} {forgotten}
                 selected={props.selected.clone()} on_select={props.on_select.clone()} />
             <StageWire snapshot={props.snapshot.clone()} events={props.events.clone()} clock_ms={props.clock_ms}
                 narrow={props.narrow} reduced_motion={props.reduced_motion}
