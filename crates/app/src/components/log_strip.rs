@@ -233,7 +233,9 @@ pub fn LogPeek(props: &LogPeekProps) -> Html {
                             if shown.is_empty() {
                                 <li class="peek-empty muted">{ "empty" }</li>
                             }
-                            { for shown.iter().map(|e| peek_cell(e, log.high_watermark)) }
+                            // Newest first: the row is laid out right to left and the oldest
+                            // cells that do not fit wrap out of sight, so none is cut in half.
+                            { for shown.iter().rev().map(|e| peek_cell(e, log.high_watermark)) }
                         </ol>
                     </div>
                 }
