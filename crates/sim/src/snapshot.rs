@@ -67,6 +67,9 @@ pub struct ClientPartitionView {
     pub unresolved_next_sequence: Option<Sequence>,
     /// Batches in the accumulator, head first (retries included).
     pub queued: Vec<BatchRef>,
+    /// While the head batch waits out its retry backoff: when the wait began and when it ends.
+    #[serde(default)]
+    pub backoff: Option<(TimeMs, TimeMs)>,
     /// Batches on the wire, oldest first.
     pub in_flight: Vec<BatchRef>,
 }
@@ -263,6 +266,12 @@ impl Simulation {
                     last_acked_sequence: part.last_acked_sequence,
                     unresolved_next_sequence: part.unresolved_next_sequence,
                     queued: part.deque.iter().map(|&id| self.batch_ref(id)).collect(),
+                    backoff: part
+                        .deque
+                        .front()
+                        .map(|&id| &self.batches[id as usize])
+                        .filter(|b| b.in_retry && b.retry_at_ms > self.now_ms)
+                        .map(|b| (b.retry_since_ms, b.retry_at_ms)),
                     in_flight,
                 }
             })

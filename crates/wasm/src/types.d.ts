@@ -277,6 +277,8 @@ export interface Snapshot {
       last_acked_sequence: number;
       unresolved_next_sequence: number | null;
       queued: BatchRef[];
+      /** While the head batch waits out its retry backoff: [began, ends] in simulated ms. */
+      backoff: [number, number] | null;
       in_flight: BatchRef[];
     }[];
     outcomes: MessageOutcome[];

@@ -294,6 +294,10 @@ test('a link is clickable: cut, it is drawn cut with its countdown; a crashed br
     await page.locator('#play').click();
     await page.locator('.link-group.cut[data-link="0-0"]').waitFor({ state: 'attached' });
     assert.match(await page.locator('.countdown.link-cut text').textContent(), /link cut · \d+\.\d s left/);
+    // A retry waits out its backoff, counting down beside the producer (lost-ack: the retries
+    // were scheduled at 40 ms with 100 ms of backoff).
+    await page.goto(`${baseUrl}?scenario=lost-ack&t=90&autoplay=0`);
+    assert.match(await page.locator('.countdown.backoff text').textContent(), /retry backoff · 0\.0\d s left|retry backoff · 0\.\d s left/);
     // A crash counts down to the restart inside the broker's box.
     await page.goto(`${baseUrl}?scenario=failover-replicated&t=1000&autoplay=0`);
     assert.match(await page.locator('.countdown.broker-down text').textContent(), /restarts · 1\.\d s left/);

@@ -823,7 +823,33 @@ fn countdowns(snap: &Snapshot, layout: &Layout, clock: f64) -> Html {
             "link-cut",
         )
     });
-    html! { <>{ for brokers }{ for links }</> }
+    // A producer waiting out a retry backoff (retry.backoff.ms, growing per attempt).
+    let backoffs = snap
+        .producers
+        .iter()
+        .zip(&layout.producers)
+        .filter_map(|(p, g)| {
+            let (since, until) = p
+                .partitions
+                .iter()
+                .filter_map(|c| c.backoff)
+                .max_by_key(|b| b.1)?;
+            let (x, y) = if layout.narrow {
+                (g.x + 14.0, g.y + g.h + 16.0)
+            } else {
+                (g.x + g.w + 16.0, g.y + g.h - 8.0)
+            };
+            Some(countdown(
+                x,
+                y,
+                since,
+                until,
+                clock,
+                "retry backoff".into(),
+                "backoff",
+            ))
+        });
+    html! { <>{ for brokers }{ for links }{ for backoffs }</> }
 }
 
 #[component]

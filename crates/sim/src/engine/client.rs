@@ -135,6 +135,7 @@ impl Simulation {
             epoch: NO_PRODUCER_EPOCH,
             base_sequence: None,
             attempts: 0,
+            retry_since_ms: now,
             retry_at_ms: now,
             in_retry: false,
             state: BatchState::Queued,
@@ -1008,6 +1009,7 @@ impl Simulation {
         let backoff = config.backoff_ms(b.attempts);
         b.state = BatchState::Queued;
         b.in_retry = true;
+        b.retry_since_ms = self.now_ms;
         b.retry_at_ms = self.now_ms + backoff;
         let partition = b.partition;
         let sequence = b.base_sequence;

@@ -58,6 +58,8 @@ pub struct ClientBatch {
     /// Assigned the first time the batch is drained; `None` before.
     pub base_sequence: Option<Sequence>,
     pub attempts: u32,
+    /// When the current retry backoff began (for countdowns in a player) and when it ends.
+    pub retry_since_ms: TimeMs,
     pub retry_at_ms: TimeMs,
     /// `ProducerBatch.inRetry()`.
     pub in_retry: bool,
