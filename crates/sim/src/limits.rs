@@ -37,6 +37,9 @@ pub const MAX_CAPTION_CHARS: usize = 10_000;
 /// Most beats a scenario's story has, and characters per beat.
 pub const MAX_BEATS: usize = 64;
 pub const MAX_BEAT_CHARS: usize = 600;
+/// Most bytes a beat's `when` pattern may take (as JSON): it is matched against every event
+/// until the beat is reached, so its size bounds that work.
+pub const MAX_BEAT_PATTERN_BYTES: usize = 2_000;
 pub const MAX_TRANSACTIONAL_ID_CHARS: usize = 1_000;
 /// A scenario document longer than this is refused before it is parsed.
 pub const MAX_SCENARIO_BYTES: usize = 1 << 20;

@@ -7,8 +7,8 @@ use crate::config::{ClusterConfig, NetworkConfig, ProducerConfig};
 use crate::fault::Fault;
 use crate::fault::{FaultRates, ScriptedFault, Trigger};
 use crate::limits::{
-    WorkEstimate, MAX_ABORTS, MAX_BATCH_RECORDS, MAX_BEATS, MAX_BEAT_CHARS, MAX_BURSTS,
-    MAX_CAPTION_CHARS, MAX_CONFIG_MS, MAX_FAULTS, MAX_NAME_CHARS, MAX_NETWORK_MS,
+    WorkEstimate, MAX_ABORTS, MAX_BATCH_RECORDS, MAX_BEATS, MAX_BEAT_CHARS, MAX_BEAT_PATTERN_BYTES,
+    MAX_BURSTS, MAX_CAPTION_CHARS, MAX_CONFIG_MS, MAX_FAULTS, MAX_NAME_CHARS, MAX_NETWORK_MS,
     MAX_SCENARIO_BYTES, MAX_STEPS, MAX_TOTAL_MESSAGES, MAX_TRANSACTION_SIZE, STEPS_PER_BATCH,
     STEPS_PER_FOLLOWER_BATCH, STEPS_PER_IDLE_FETCH,
 };
@@ -230,6 +230,15 @@ impl Scenario {
                     format!("beats[{i}].when"),
                     "expected an object with the event's \"type\", e.g. {\"type\": \"response_lost\"}"
                         .to_string(),
+                ));
+            }
+            let pattern_bytes = serde_json::to_string(&b.when).map_or(usize::MAX, |j| j.len());
+            if pattern_bytes > MAX_BEAT_PATTERN_BYTES {
+                return Err(err(
+                    format!("beats[{i}].when"),
+                    format!(
+                        "expected a pattern of at most {MAX_BEAT_PATTERN_BYTES} bytes of JSON, got {pattern_bytes}"
+                    ),
                 ));
             }
             let chars = b.text.chars().count();

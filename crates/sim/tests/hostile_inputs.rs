@@ -682,6 +682,36 @@ fn corpus() -> Vec<(String, String)> {
         ]),
         "faults[1].fault.producer",
     ));
+    // The story's beats: a pattern naming the event's type, bounded; text and nth in range.
+    let beat = |b: Value| (with(&["beats"], json!([b])), "beats[0]");
+    let deep = (0..200).fold(json!(1), |v, _| json!({ "a": v }));
+    for (doc, path) in [
+        beat(json!({"when": 1, "text": "t"})),
+        beat(json!({"when": {}, "text": "t"})),
+        beat(json!({"when": {"type": 7}, "text": "t"})),
+        beat(json!({"when": {"type": "response_lost", "x": "y".repeat(3000)}, "text": "t"})),
+        beat(json!({"when": {"type": "response_lost", "x": deep}, "text": "t"})),
+        beat(json!({"when": {"type": "response_lost"}, "text": ""})),
+        beat(json!({"when": {"type": "response_lost"}, "text": "t".repeat(601)})),
+        beat(json!({"when": {"type": "response_lost"}, "text": "t", "nth": 0})),
+        beat(json!({"when": {"type": "response_lost"}, "text": "t", "nth": -1})),
+        beat(json!({"when": {"type": "response_lost"}, "text": "t", "nth": big})),
+        beat(json!({"when": {"type": "response_lost"}, "text": "t", "nth": 1_000_001})),
+        beat(json!({"when": {"type": "response_lost"}, "text": "t", "pause": "yes"})),
+        beat(json!({"text": "t"})),
+        (
+            with(
+                &["beats"],
+                json!(vec![
+                    json!({"when": {"type": "run_finished"}, "text": "t"});
+                    65
+                ]),
+            ),
+            "beats",
+        ),
+    ] {
+        cases.push((doc, path));
+    }
     let _ = P;
     cases
         .into_iter()
@@ -896,4 +926,31 @@ fn the_cli_refuses_bad_arguments_and_files() {
         assert_refused(&cli(&args), needle, &args.join(" "));
     }
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Beats at the edges of their ranges run to the end without overflow (debug builds check):
+/// the largest `nth`, a pattern that never matches, and one that matches every event.
+#[test]
+fn beats_at_their_limits_run_without_overflow() {
+    let mut s: Value = serde_json::from_str(
+        &idempotence_sim::presets::get("lost-ack")
+            .map(|s| serde_json::to_string(&s).unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    s["beats"] = json!([
+        {"when": {"type": "record_sent"}, "text": "every send", "nth": 1_000_000},
+        {"when": {"type": "no_such_event"}, "text": "never"},
+    ]);
+    let scenario = Scenario::from_json(&s.to_string()).expect("valid");
+    let mut sim = Simulation::new(scenario).unwrap();
+    sim.run_to_end();
+    assert!(
+        sim.beats_reached().is_empty(),
+        "nth 1000000 is never reached in 10 sends"
+    );
+    s["beats"] = json!([{"when": {"type": "record_sent"}, "text": "the first send"}]);
+    let mut sim = Simulation::new(Scenario::from_json(&s.to_string()).unwrap()).unwrap();
+    sim.run_to_end();
+    assert_eq!(sim.beats_reached().len(), 1);
 }
