@@ -32,6 +32,8 @@ pub struct Run {
     pub rate: f64,
     /// Whether the first lane's producers are idempotent (Kafka's effective setting).
     pub idempotent: bool,
+    /// Why another setting switched idempotence off implicitly, when it did (the core's reason).
+    pub idempotence_off_because: Option<String>,
 }
 
 impl std::fmt::Debug for Run {
@@ -144,9 +146,10 @@ fn build_run(settings: &Settings) -> Result<Run, String> {
     let shown = timeline.display_of(timeline.known_ms() as f64);
     Ok(Run {
         timeline: RefCell::new(timeline),
-        scenario,
         rate: shown.max(20.0) / TARGET_RUN_MS,
         idempotent,
+        idempotence_off_because: crate::settings::effective_idempotence(&scenario).1,
+        scenario,
     })
 }
 

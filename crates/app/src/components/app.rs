@@ -282,7 +282,7 @@ pub fn App() -> Html {
         idempotence_off_because: state
             .run
             .as_ref()
-            .and_then(|r| crate::settings::effective_idempotence(&r.scenario).1),
+            .and_then(|r| r.idempotence_off_because.clone()),
         playing: state.playing,
         finished: first
             .and_then(|l| l.finished.clone())

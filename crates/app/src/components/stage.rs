@@ -3,6 +3,8 @@
 //! Wide screens put producers left and brokers right; narrow ones put producers on top.
 //! A message's position is interpolated by simulated time between `sent_ms` and `arrive_ms`.
 
+use std::rc::Rc;
+
 use crate::presentation::Shared;
 
 use idempotence_sim::event::EventKind;
@@ -575,7 +577,7 @@ struct Forgotten {
 struct NodesProps {
     snapshot: Shared<Snapshot>,
     /// Producer ids replicas forgot, newest last (said where the memory is now empty).
-    forgotten: Vec<Forgotten>,
+    forgotten: Rc<Vec<Forgotten>>,
     narrow: bool,
     selected: Option<Selected>,
     on_select: Option<Callback<Selected>>,
@@ -864,33 +866,39 @@ pub fn Stage(props: &StageProps) -> Html {
         .flat_map(|c| &c.in_flight)
         .map(|b| b.record_count)
         .sum();
-    let forgotten: Vec<Forgotten> = props
-        .events
-        .iter()
-        .filter_map(|e| match e.kind {
-            EventKind::ProducerStateExpired {
-                broker,
-                partition,
-                producer_id,
-                by_fault,
-            } => Some(Forgotten {
-                broker,
-                partition,
-                producer_id,
-                time_ms: e.time_ms,
-                by_fault,
-            }),
-            _ => None,
-        })
-        .collect();
+    // Derived once per position, not on every animation frame (this component re-renders with
+    // the clock; these only change with the events and the snapshot).
+    let forgotten = use_memo(props.events.clone(), |events| {
+        events
+            .iter()
+            .filter_map(|e| match e.kind {
+                EventKind::ProducerStateExpired {
+                    broker,
+                    partition,
+                    producer_id,
+                    by_fault,
+                } => Some(Forgotten {
+                    broker,
+                    partition,
+                    producer_id,
+                    time_ms: e.time_ms,
+                    by_fault,
+                }),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    });
     // Error names abbreviated on the wire, explained under the stage.
-    let mut abbreviations: Vec<(&str, &str)> = snap
-        .messages
-        .iter()
-        .flat_map(|m| describe::abbreviate(&m.label).1)
-        .collect();
-    abbreviations.sort_unstable();
-    abbreviations.dedup();
+    let abbreviations = use_memo(props.snapshot.clone(), |snap| {
+        let mut used: Vec<(&'static str, &'static str)> = snap
+            .messages
+            .iter()
+            .flat_map(|m| describe::abbreviate(&m.label).1)
+            .collect();
+        used.sort_unstable();
+        used.dedup();
+        used
+    });
     html! {
         <>
         // An interactive stage is a group (role="img" would hide its buttons from assistive tech).
