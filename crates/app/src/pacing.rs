@@ -1,62 +1,76 @@
-//! How simulated time is shown: a piecewise-linear map from simulated milliseconds to
-//! presentation milliseconds through the run's moments (the times at which something happens),
-//! where each gap between two moments is shown for at most `cap` ms. Long waits (backoffs,
-//! timeouts, a broker's down time) then take a moment to watch, not minutes, while everything in
-//! between keeps its proportions, and a message in flight moves at one steady speed between the
-//! presentation times of its departure and its arrival (what the stage's CSS animations use).
+//! How simulated time is shown: a piecewise-linear map from simulated milliseconds to wall
+//! milliseconds at 1×, paced by what there is to see rather than by the run's length.
+//!
+//! - While a message is on the wire, time runs at `scale`, chosen so that one network hop takes
+//!   [`FLIGHT_MS`] on screen whatever the scenario's latency: every flight can be followed.
+//! - While nothing moves, the stretch up to the next moment at which something happens (an
+//!   event, or a message leaving) is shown for at most [`STILL_MS`], however long it is in
+//!   simulated time: a retry backoff, a timeout or a broker's down time takes a moment to watch
+//!   (their countdown arcs say how long they really are), not minutes. Moments at which nothing
+//!   visible happens (a timer that emits nothing) do not split a stretch.
+//! - A stretch in which something moves is still capped at [`MOVING_MS`], so a message delayed
+//!   behind a long queue does not crawl.
+//!
+//! Short runs are therefore short and busy runs long; the speed control divides both.
 
-/// Monotone points `(simulated ms, presentation ms)`; beyond the last one, time runs 1:1.
+/// Wall ms at 1× for one network hop (the scenario's latency plus half its jitter).
+pub const FLIGHT_MS: f64 = 700.0;
+/// Longest wall ms at 1× of a stretch in which nothing moves.
+pub const STILL_MS: f64 = 1_200.0;
+/// Longest wall ms at 1× between two moments while something moves.
+pub const MOVING_MS: f64 = 2.0 * FLIGHT_MS;
+
+/// Monotone points `(simulated ms, wall ms at 1×)`; beyond the last one, time runs at `scale`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pacing {
     points: Vec<(u64, f64)>,
-    cap: f64,
+    scale: f64,
 }
 
 impl Pacing {
-    pub fn new(cap: f64) -> Pacing {
+    /// A pacing for a network whose typical hop takes `hop_ms` simulated ms.
+    pub fn for_hop(hop_ms: f64) -> Pacing {
         Pacing {
             points: vec![(0, 0.0)],
-            cap: cap.max(1.0),
+            scale: FLIGHT_MS / hop_ms.max(1.0),
         }
     }
 
-    /// Adds a moment; moments must come in order (earlier or equal ones are ignored).
-    pub fn push(&mut self, sim_ms: u64) {
-        let &(last_sim, last_disp) = self.points.last().expect("the origin");
+    /// Adds a moment at which something can be seen to happen; `moving` says whether a message
+    /// was on the wire during the whole stretch since the previous one (else nothing moved).
+    /// Moments must come in order (earlier or equal ones are ignored).
+    pub fn push(&mut self, sim_ms: u64, moving: bool) {
+        let &(last_sim, last_wall) = self.points.last().expect("the origin");
         if sim_ms <= last_sim {
             return;
         }
-        let gap = (sim_ms - last_sim) as f64;
-        self.points.push((sim_ms, last_disp + gap.min(self.cap)));
+        let cap = if moving { MOVING_MS } else { STILL_MS };
+        let natural = (sim_ms - last_sim) as f64 * self.scale;
+        self.points.push((sim_ms, last_wall + natural.min(cap)));
     }
 
-    /// The last moment known, in both clocks.
-    pub fn last(&self) -> (u64, f64) {
-        *self.points.last().expect("the origin")
-    }
-
-    /// Presentation time of a simulated time.
+    /// Wall ms at 1× of a simulated time.
     pub fn display(&self, sim_ms: f64) -> f64 {
         let i = self.points.partition_point(|&(t, _)| (t as f64) <= sim_ms);
         if i == 0 {
-            return sim_ms.max(0.0);
+            return sim_ms.max(0.0) * self.scale;
         }
         let (t0, d0) = self.points[i - 1];
         match self.points.get(i) {
-            None => d0 + (sim_ms - t0 as f64),
+            None => d0 + (sim_ms - t0 as f64) * self.scale,
             Some(&(t1, d1)) => d0 + (sim_ms - t0 as f64) * (d1 - d0) / (t1 - t0) as f64,
         }
     }
 
-    /// Simulated time of a presentation time (the inverse of [`Pacing::display`]).
+    /// Simulated time of a wall time (the inverse of [`Pacing::display`]).
     pub fn sim(&self, display_ms: f64) -> f64 {
         let i = self.points.partition_point(|&(_, d)| d <= display_ms);
         if i == 0 {
-            return display_ms.max(0.0);
+            return display_ms.max(0.0) / self.scale;
         }
         let (t0, d0) = self.points[i - 1];
         match self.points.get(i) {
-            None => t0 as f64 + (display_ms - d0),
+            None => t0 as f64 + (display_ms - d0) / self.scale,
             Some(&(t1, d1)) => t0 as f64 + (display_ms - d0) * (t1 - t0) as f64 / (d1 - d0),
         }
     }
@@ -67,27 +81,53 @@ mod tests {
     use super::*;
 
     #[test]
-    fn short_gaps_keep_their_length_and_long_ones_are_capped() {
-        let mut p = Pacing::new(60.0);
-        for t in [10, 20, 1_020, 1_030] {
-            p.push(t);
+    fn a_hop_takes_the_flight_time_whatever_the_latency() {
+        for hop in [1.0, 10.0, 37.0] {
+            let mut p = Pacing::for_hop(hop);
+            p.push(hop as u64, true);
+            assert!((p.display(hop) - FLIGHT_MS).abs() < 1e-9, "hop {hop}");
         }
-        assert_eq!(p.display(10.0), 10.0);
-        assert_eq!(p.display(20.0), 20.0);
-        assert_eq!(p.display(1_020.0), 80.0);
-        assert_eq!(p.display(520.0), 50.0);
-        assert_eq!(p.display(1_030.0), 90.0);
-        // Beyond the last moment time runs 1:1.
-        assert_eq!(p.display(1_040.0), 100.0);
+    }
+
+    #[test]
+    fn a_still_stretch_is_capped_and_a_short_one_keeps_its_length() {
+        let mut p = Pacing::for_hop(10.0);
+        p.push(10, true);
+        p.push(5_010, false); // a 5 s backoff: at most STILL_MS
+        assert_eq!(p.display(5_010.0), FLIGHT_MS + STILL_MS);
+        p.push(5_011, false); // 1 ms of nothing: its natural length
+        assert_eq!(p.display(5_011.0), FLIGHT_MS + STILL_MS + FLIGHT_MS / 10.0);
+        // Halfway through the capped stretch is halfway on screen.
+        assert_eq!(p.display(2_510.0), FLIGHT_MS + STILL_MS / 2.0);
+    }
+
+    #[test]
+    fn a_long_moving_stretch_is_capped_too() {
+        let mut p = Pacing::for_hop(10.0);
+        p.push(1_000, true);
+        assert_eq!(p.display(1_000.0), MOVING_MS);
+    }
+
+    #[test]
+    fn beyond_the_last_moment_time_runs_at_the_flight_scale() {
+        let mut p = Pacing::for_hop(10.0);
+        p.push(10, true);
+        assert_eq!(p.display(15.0), FLIGHT_MS * 1.5);
     }
 
     #[test]
     fn sim_inverts_display() {
-        let mut p = Pacing::new(60.0);
-        for t in [3, 7, 500, 501, 9_000, 9_050] {
-            p.push(t);
+        let mut p = Pacing::for_hop(7.0);
+        for (t, moving) in [
+            (3, true),
+            (7, true),
+            (500, false),
+            (501, true),
+            (9_000, false),
+        ] {
+            p.push(t, moving);
         }
-        for t in [0.0, 2.0, 5.5, 100.0, 500.5, 4_000.0, 9_025.0, 9_100.0] {
+        for t in [0.0, 2.0, 5.5, 100.0, 500.5, 4_000.0, 9_000.0, 9_100.0] {
             let back = p.sim(p.display(t));
             assert!((back - t).abs() < 1e-6, "{t} → {back}");
         }
@@ -95,10 +135,11 @@ mod tests {
 
     #[test]
     fn moments_out_of_order_are_ignored() {
-        let mut p = Pacing::new(60.0);
-        p.push(100);
-        p.push(50);
-        p.push(100);
-        assert_eq!(p.last(), (100, 60.0));
+        let mut p = Pacing::for_hop(10.0);
+        p.push(100, false);
+        let at = p.display(100.0);
+        p.push(50, true);
+        p.push(100, true);
+        assert_eq!(p.display(100.0), at);
     }
 }

@@ -16,10 +16,8 @@ use crate::interventions::{intervention_fault, Intervention};
 use crate::settings::{ConfigOverrides, Settings, Theme, MAX_SPEED, MIN_SPEED};
 use crate::timeline::Timeline;
 
-/// Wall-clock length of a run at 1×, in ms (idle gaps compressed, see `crate::pacing`).
-pub const TARGET_RUN_MS: f64 = 15_000.0;
-/// Steps explored when a run is built: every preset ends well before, so its length (and so
-/// the pace that shows it in about `TARGET_RUN_MS`) is known from the start.
+/// Steps explored when a run is built: every preset ends well before, so its length is known
+/// from the start.
 const EXPLORE_ON_BUILD: u64 = 20_000;
 /// Steps explored per `Action::Explore` while a long run's end is still unknown.
 pub const EXPLORE_PER_SLICE: u64 = 4_000;
@@ -28,8 +26,6 @@ pub const EXPLORE_PER_SLICE: u64 = 4_000;
 pub struct Run {
     pub timeline: RefCell<Timeline>,
     pub scenario: Scenario,
-    /// Presentation ms per real ms at 1×.
-    pub rate: f64,
     /// Whether the first lane's producers are idempotent (Kafka's effective setting).
     pub idempotent: bool,
     /// Why another setting switched idempotence off implicitly, when it did (the core's reason).
@@ -38,7 +34,9 @@ pub struct Run {
 
 impl std::fmt::Debug for Run {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Run").field("rate", &self.rate).finish()
+        f.debug_struct("Run")
+            .field("idempotent", &self.idempotent)
+            .finish()
     }
 }
 
@@ -142,11 +140,8 @@ fn build_run(settings: &Settings) -> Result<Run, String> {
         })
         .unwrap_or(true);
     timeline.explore(EXPLORE_ON_BUILD);
-    // The whole run (or, for a long one, what is known of it) plays in about TARGET_RUN_MS.
-    let shown = timeline.display_of(timeline.known_ms() as f64);
     Ok(Run {
         timeline: RefCell::new(timeline),
-        rate: shown.max(20.0) / TARGET_RUN_MS,
         idempotent,
         idempotence_off_because: crate::settings::effective_idempotence(&scenario).1,
         scenario,
@@ -290,15 +285,15 @@ impl State {
     }
 
     fn tick(&mut self, real_ms: f64) {
-        let Some(run) = self.run.clone() else {
+        if self.run.is_none() {
             self.playing = false;
             return;
-        };
+        }
         if self.finished() {
             self.playing = false;
             return;
         }
-        let step = real_ms.max(0.0) * run.rate * self.settings.speed;
+        let step = real_ms.max(0.0) * self.settings.speed;
         let clock = self.clock_ms;
         let beats_before = self.beats_shown();
         let reached = self.with_timeline(|t| {
@@ -882,5 +877,85 @@ mod tests {
         let playing = reduce(s, Action::Play);
         assert!(!playing.url_query().contains("t="));
         assert!(!play_to_end(playing).url_query().contains("t="));
+    }
+}
+#[cfg(test)]
+mod pacing_tests {
+    use super::*;
+    use crate::pacing::{FLIGHT_MS, STILL_MS};
+
+    /// Every message of a run as (sent, arrived), and the times of its events, all in wall ms
+    /// at 1×, found by visiting every step of the first lane.
+    fn wall_times(id: &str) -> (Vec<(f64, f64)>, Vec<f64>) {
+        let settings = Settings::from_query(&format!("?scenario={id}")).0;
+        let run = build_run(&settings).unwrap();
+        let mut t = run.timeline.borrow_mut();
+        assert!(t.explored(), "{id} is explored when built");
+        let mut times = t.lane(0).unwrap().mark_times();
+        times.dedup();
+        let mut flights = std::collections::BTreeMap::new();
+        for time in times {
+            t.seek_time(time);
+            for m in t.lane(0).unwrap().view().snapshot_without_logs().messages {
+                flights.insert(m.id, (m.sent_ms, m.arrive_ms));
+            }
+        }
+        let wall = |sim: u64| t.display_of(sim as f64);
+        let flights = flights.values().map(|&(s, a)| (wall(s), wall(a))).collect();
+        let events = t
+            .lane(0)
+            .unwrap()
+            .recorded()
+            .iter()
+            .map(|e| wall(e.time_ms))
+            .collect();
+        (flights, events)
+    }
+
+    #[test]
+    fn every_flight_can_be_followed_and_nothing_stands_still_for_long() {
+        for id in idempotence_sim::presets::ids() {
+            let (flights, events) = wall_times(id);
+            assert!(!flights.is_empty(), "{id}");
+            for &(sent, arrived) in &flights {
+                let took = arrived - sent;
+                assert!(
+                    (took - FLIGHT_MS).abs() < 1e-6,
+                    "{id}: a flight takes {took} ms"
+                );
+            }
+            // Stretches in which no message moves and no event happens.
+            let mut seen: Vec<(f64, f64)> = flights.clone();
+            seen.extend(events.iter().map(|&t| (t, t)));
+            seen.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            let mut covered = 0.0f64;
+            for (from, to) in seen {
+                let still = from - covered;
+                assert!(
+                    still <= STILL_MS + 1e-6,
+                    "{id}: still for {still} ms at {covered} ms"
+                );
+                covered = covered.max(to);
+            }
+        }
+    }
+
+    #[test]
+    fn a_long_wait_is_shown_short_and_short_runs_stay_short() {
+        // state-expiry waits out transactional.id/producer-state expiry (minutes in simulated
+        // time); lost-ack is a handful of flights.
+        let (_, expiry) = wall_times("state-expiry");
+        let (_, lost_ack) = wall_times("lost-ack");
+        let end = |e: &[f64]| e.last().copied().unwrap();
+        assert!(
+            end(&expiry) < 30_000.0,
+            "state-expiry lasts {} ms",
+            end(&expiry)
+        );
+        assert!(
+            end(&lost_ack) < 12_000.0,
+            "lost-ack lasts {} ms",
+            end(&lost_ack)
+        );
     }
 }

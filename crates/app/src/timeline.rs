@@ -32,8 +32,6 @@ pub const MAX_CHECKPOINTS: usize = 256;
 const FIRST_SPACING: u64 = 128;
 /// Recorded events between two entries of a lane's per-category running totals.
 const CATEGORY_STRIDE: usize = 256;
-/// Longest simulated gap shown at its own length (see [`Pacing`]).
-pub const IDLE_GAP_MS: f64 = 60.0;
 
 fn category_index(e: &Event) -> usize {
     let c = e.kind.category();
@@ -49,6 +47,8 @@ pub struct Mark {
     pub time_ms: u64,
     /// Events emitted so far (the index of the next event).
     pub events: u64,
+    /// Whether a message is on the wire after the step (something moves until the next one).
+    pub moving: bool,
 }
 
 struct Checkpoint {
@@ -83,6 +83,7 @@ impl Lane {
             marks: vec![Mark {
                 time_ms: 0,
                 events: 0,
+                moving: false,
             }],
             recorded: Vec::new(),
             category_totals: vec![vec![0; CATEGORIES.len()]],
@@ -150,6 +151,7 @@ impl Lane {
         self.marks.push(Mark {
             time_ms: self.frontier.now_ms(),
             events: self.recorded.len() as u64,
+            moving: self.frontier.messages_in_flight() > 0,
         });
         if !progressed {
             self.end = Some(self.frontier_position);
@@ -214,6 +216,27 @@ impl Lane {
 
     fn mark(&self, p: u64) -> Mark {
         self.marks[p as usize]
+    }
+
+    #[cfg(test)]
+    pub fn mark_times(&self) -> Vec<u64> {
+        self.marks.iter().map(|m| m.time_ms).collect()
+    }
+
+    /// What this lane shows at `time_ms` for the pacing: whether a message was on the wire just
+    /// before it, and whether something can be seen to happen then (an event, or a message
+    /// leaving or arriving). A lane with no step at that time only reports the first.
+    fn moment_at(&self, time_ms: u64) -> (bool, bool) {
+        let lo = self.marks.partition_point(|m| m.time_ms < time_ms);
+        let hi = self.marks.partition_point(|m| m.time_ms <= time_ms);
+        let before = lo.checked_sub(1).map(|i| self.marks[i]);
+        let moving_before = before.is_some_and(|m| m.moving);
+        if lo == hi {
+            return (moving_before, false);
+        }
+        let last = self.marks[hi - 1];
+        let eventful = last.events > before.map_or(0, |m| m.events);
+        (moving_before, eventful || last.moving || moving_before)
     }
 
     pub fn view(&self) -> &Simulation {
@@ -283,18 +306,25 @@ impl Lane {
 pub struct Timeline {
     lanes: Vec<Lane>,
     pacing: Pacing,
+    /// Simulated time up to which every lane's moments have been given to the pacing.
+    paced_to: u64,
 }
 
 impl Timeline {
     /// Builds one lane per scenario (all validated first).
     pub fn new(scenarios: Vec<Scenario>) -> Result<Timeline, idempotence_sim::ScenarioError> {
+        // Compare lanes differ in configuration, never in network, so the first one's hop paces both.
+        let hop = scenarios.first().map_or(10.0, |s| {
+            s.network.latency_ms as f64 + s.network.jitter_ms as f64 / 2.0
+        });
         let lanes = scenarios
             .into_iter()
             .map(Lane::new)
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Timeline {
             lanes,
-            pacing: Pacing::new(IDLE_GAP_MS),
+            pacing: Pacing::for_hop(hop),
+            paced_to: 0,
         })
     }
 
@@ -321,7 +351,9 @@ impl Timeline {
         self.lanes.iter().all(|l| l.end.is_some())
     }
 
-    /// The pacing follows every lane's moments up to where all of them are known.
+    /// The pacing follows every lane's moments up to where all of them are known. At each time
+    /// at which some lane has a step, something moved before it if it moved in any lane, and
+    /// the moment is shown if anything can be seen to happen in any lane.
     fn update_pacing(&mut self) {
         let known = self
             .lanes
@@ -329,11 +361,11 @@ impl Timeline {
             .map(|l| l.marks.last().map_or(0, |m| m.time_ms))
             .min()
             .unwrap_or(0);
-        let (from, _) = self.pacing.last();
+        let from = self.paced_to;
         if known <= from {
             return;
         }
-        let mut moments: Vec<u64> = self
+        let mut times: Vec<u64> = self
             .lanes
             .iter()
             .flat_map(|l| {
@@ -342,10 +374,20 @@ impl Timeline {
             })
             .filter(|&t| t <= known)
             .collect();
-        moments.sort_unstable();
-        for t in moments {
-            self.pacing.push(t);
+        times.sort_unstable();
+        times.dedup();
+        let ended = self.explored();
+        for t in times {
+            let (moving, seen) = self.lanes.iter().fold((false, false), |(m, s), l| {
+                let (lm, ls) = l.moment_at(t);
+                (m || lm, s || ls)
+            });
+            // The run's last moment closes its final stretch, even a silent one.
+            if seen || (ended && t == known) {
+                self.pacing.push(t, moving);
+            }
         }
+        self.paced_to = known;
     }
 
     pub fn lanes(&self) -> &[Lane] {
@@ -356,7 +398,7 @@ impl Timeline {
         self.lanes.get(i)
     }
 
-    /// Presentation time of a simulated time, and back (see [`Pacing`]).
+    /// Wall ms at 1× of a simulated time, and back (see [`Pacing`]).
     pub fn display_of(&self, sim_ms: f64) -> f64 {
         self.pacing.display(sim_ms)
     }

@@ -27,7 +27,7 @@ test('drop a response by clicking it; the copied link replays the same run', asy
   const page = await browser.context.newPage();
   try {
     const errors = collectErrors(page);
-    await page.goto(`${baseUrl}?scenario=happy-path&speed=4`);
+    await page.goto(`${baseUrl}?scenario=happy-path&speed=1`);
     await page.locator('#app-root').waitFor({ timeout: 30_000 });
     // Catch the first response on the wire, pause, and click it.
     await page.locator('#stage .msg-response.clickable').first().waitFor({ timeout: 30_000 });

@@ -444,6 +444,12 @@ impl Simulation {
         self.now_ms
     }
 
+    /// How many messages are on the wire now (sent, not yet delivered or dropped): whether a
+    /// picture of this moment has something moving in it.
+    pub fn messages_in_flight(&self) -> usize {
+        self.messages.len()
+    }
+
     /// Every event so far, in order (empty when the run does not keep them).
     pub fn events(&self) -> &[Event] {
         &self.events
