@@ -46,6 +46,10 @@ pub struct ProducerView {
     pub messages_total: u32,
     /// For a transactional producer: its id, state, current transaction and past outcomes.
     pub transaction: Option<ClientTxnView>,
+    /// The next `request.timeout.ms` to run out: the oldest produce request still unanswered on
+    /// any connection, from when it was sent to when the client gives up on it.
+    #[serde(default)]
+    pub request_timeout: Option<(TimeMs, TimeMs)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,6 +76,10 @@ pub struct ClientPartitionView {
     pub backoff: Option<(TimeMs, TimeMs)>,
     /// Batches on the wire, oldest first.
     pub in_flight: Vec<BatchRef>,
+    /// The oldest unfinished batch's `delivery.timeout.ms`: from its creation to when the
+    /// client fails it if it is still not acknowledged.
+    #[serde(default)]
+    pub delivery_timeout: Option<(TimeMs, TimeMs)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -94,6 +102,23 @@ pub struct ReplicaView {
     pub last_stable_offset: Offset,
     pub log: Vec<LogEntryView>,
     pub producer_state: Vec<ProducerEntry>,
+    /// When each producer id's state will be forgotten if no batch of it arrives before.
+    #[serde(default)]
+    pub expiries: Vec<StateExpiryView>,
+}
+
+/// A producer's state on a replica runs out `producer.id.expiration.ms` after its last batch's
+/// timestamp and is removed by the first periodic check after that
+/// (`ProducerStateManager.removeExpiredProducers`, every
+/// `producer.id.expiration.check.interval.ms`). A producer with an open transaction never
+/// expires, so it has none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StateExpiryView {
+    pub producer_id: ProducerId,
+    /// The last batch's timestamp: the clock starts here.
+    pub since_ms: TimeMs,
+    /// The check that will remove it.
+    pub at_ms: TimeMs,
 }
 
 /// One record of a partition log, flattened for drawing.
@@ -272,6 +297,18 @@ impl Simulation {
                         .map(|&id| &self.batches[id as usize])
                         .filter(|b| b.in_retry && b.retry_at_ms > self.now_ms)
                         .map(|b| (b.retry_since_ms, b.retry_at_ms)),
+                    delivery_timeout: part
+                        .deque
+                        .iter()
+                        .chain(in_flight.iter().map(|b| &b.batch_id))
+                        .map(|&id| self.batches[id as usize].created_ms)
+                        .min()
+                        .map(|created| {
+                            (
+                                created,
+                                created.saturating_add(p.config.delivery_timeout_ms),
+                            )
+                        }),
                     in_flight,
                 }
             })
@@ -294,7 +331,38 @@ impl Simulation {
                 added_partitions: t.added.iter().copied().collect(),
                 outcomes: t.outcomes.clone(),
             }),
+            request_timeout: p
+                .connections
+                .iter()
+                .filter_map(|c| self.requests.get(c.in_flight.front()?))
+                .map(|r| r.sent_ms)
+                .min()
+                .map(|sent| (sent, sent.saturating_add(p.config.request_timeout_ms))),
         }
+    }
+
+    /// When each producer id a replica remembers will be forgotten (see [`StateExpiryView`]).
+    fn expiries(&self, replica: &crate::engine::Replica) -> Vec<StateExpiryView> {
+        let cluster = &self.scenario.cluster;
+        let interval = cluster.producer_id_expiration_check_interval_ms.max(1);
+        replica
+            .producer_state
+            .entries
+            .values()
+            .filter(|e| e.current_txn_first_offset.is_none())
+            .map(|e| {
+                let due = e
+                    .last_timestamp_ms
+                    .saturating_add(cluster.producer_id_expiration_ms);
+                // Checks run at every multiple of the interval (the first one interval in).
+                let at_ms = due.div_ceil(interval).max(1).saturating_mul(interval);
+                StateExpiryView {
+                    producer_id: e.producer_id,
+                    since_ms: e.last_timestamp_ms,
+                    at_ms,
+                }
+            })
+            .collect()
     }
 
     /// The log of one replica, flattened, with duplicates of an application message marked.
@@ -345,6 +413,7 @@ impl Simulation {
                             Vec::new()
                         },
                         producer_state: replica.producer_state.entries.values().cloned().collect(),
+                        expiries: self.expiries(replica),
                     }
                 })
                 .collect(),

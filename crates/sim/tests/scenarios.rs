@@ -552,3 +552,79 @@ fn with_acks_0_the_client_never_waits_and_offsets_are_unknown() {
         .all(|x| x.outcome == MessageOutcome::Acked { offset: -1 }));
     assert_eq!(r.partitions[0].log.len(), 5);
 }
+
+/// The snapshot's timer windows say when the timers fire: each `request.timeout.ms` that closes
+/// a connection, each batch failed by `delivery.timeout.ms` and each producer state expired by
+/// the periodic check happens exactly at the end of a window shown the step before.
+#[test]
+fn timer_windows_in_the_snapshot_end_when_their_timers_fire() {
+    use idempotence_sim::event::EventKind;
+    let mut fired = [0usize; 3];
+    let mut scenarios: Vec<Scenario> = presets::ids().filter_map(presets::get).collect();
+    // A request timeout and a delivery timeout the presets do not reach on their own.
+    scenarios.push(scenario(
+        r#"{"producers":[{"workload":{"messages":6},"config":{"request.timeout.ms":300,
+            "delivery.timeout.ms":900,"retry.backoff.ms":50,"linger.ms":0}}],
+            "faults":[{"when":{"at_ms":5},"fault":{"type":"cut_link","producer":0,"broker":0,"duration_ms":5000}}]}"#,
+    ));
+    for s in scenarios {
+        let mut sim = Simulation::new(s).unwrap();
+        let mut before = sim.snapshot_without_logs();
+        let mut seen = 0;
+        while sim.step() {
+            let now = sim.now_ms();
+            for e in &sim.events()[seen..] {
+                match &e.kind {
+                    EventKind::ConnectionClosed {
+                        producer,
+                        error: KafkaError::RequestTimedOut,
+                        ..
+                    } => {
+                        let window = before.producers[*producer as usize].request_timeout;
+                        assert_eq!(window.map(|w| w.1), Some(now), "request timeout at {now}");
+                        fired[0] += 1;
+                    }
+                    EventKind::BatchFailed {
+                        producer,
+                        batch,
+                        error: KafkaError::DeliveryTimeout,
+                        ..
+                    } => {
+                        let p = &before.producers[*producer as usize];
+                        let window = p.partitions[batch.partition as usize].delivery_timeout;
+                        assert!(
+                            window.is_some_and(|w| w.1 <= now),
+                            "delivery timeout at {now}: {window:?}"
+                        );
+                        fired[1] += 1;
+                    }
+                    EventKind::ProducerStateExpired {
+                        broker,
+                        partition,
+                        producer_id,
+                        by_fault: false,
+                    } => {
+                        let replica = before.brokers[*broker as usize]
+                            .replicas
+                            .iter()
+                            .find(|r| r.partition == *partition)
+                            .unwrap();
+                        let expiry = replica
+                            .expiries
+                            .iter()
+                            .find(|x| x.producer_id == *producer_id);
+                        assert_eq!(expiry.map(|x| x.at_ms), Some(now), "expiry at {now}");
+                        fired[2] += 1;
+                    }
+                    _ => {}
+                }
+            }
+            seen = sim.events().len();
+            before = sim.snapshot_without_logs();
+        }
+    }
+    assert!(
+        fired.iter().all(|&n| n > 0),
+        "every kind of timer fired at least once: {fired:?}"
+    );
+}

@@ -280,12 +280,16 @@ export interface Snapshot {
       /** While the head batch waits out its retry backoff: [began, ends] in simulated ms. */
       backoff: [number, number] | null;
       in_flight: BatchRef[];
+      /** The oldest unfinished batch's delivery.timeout.ms: [created, fails at] in simulated ms. */
+      delivery_timeout: [number, number] | null;
     }[];
     outcomes: MessageOutcome[];
     messages_sent: number;
     messages_total: number;
     /** Present for a producer with transactional.id. */
     transaction: ({ transactional_id: string; index: number; attempt: number; added_partitions: number[]; outcomes: TxnOutcome[] } & ClientTxnState) | null;
+    /** The next request.timeout.ms to run out: [oldest unanswered request sent, gives up at]. */
+    request_timeout: [number, number] | null;
   }[];
   brokers: {
     id: number;
@@ -308,6 +312,9 @@ export interface Snapshot {
         last_timestamp_ms: number;
         current_txn_first_offset: number | null;
       }[];
+      /** When each producer id's state is forgotten unless a batch of it arrives first
+       *  (producer.id.expiration.ms after its last batch, at the next periodic check). */
+      expiries: { producer_id: number; since_ms: number; at_ms: number }[];
     }[];
   }[];
   partitions: { id: number; replicas: number[]; leader: number | null; isr: number[]; leader_epoch: number }[];
