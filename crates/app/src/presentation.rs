@@ -63,6 +63,8 @@ pub struct LaneFrame {
     /// Events per category up to the position, in `describe::CATEGORIES` order.
     pub counts: Shared<Vec<usize>>,
     pub verdict: Option<VerdictLine>,
+    /// The batch that verdict is about, lit up in the leader's memory and in the log.
+    pub checked: Option<Checked>,
     /// Why the run ended, once the lane is at its end.
     pub finished: Option<String>,
     pub event_count: u64,
@@ -83,12 +85,91 @@ impl LaneFrame {
             events: Shared::new(all[all.len().saturating_sub(EVENT_TAIL)..].to_vec()),
             counts: Shared::new(counts),
             verdict: describe::verdict(all).map(|v| name_second_copies(v, all, &logs)),
+            checked: Checked::newest(all),
             finished: lane
                 .finished()
                 .then(|| sim.finished().unwrap_or("the run ended").to_string()),
             event_count: lane.event_count(),
             now_ms: sim.now_ms(),
         }
+    }
+}
+
+/// How the leader's check of a batch came out, for its colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckOutcome {
+    Appended,
+    Duplicate,
+    Rejected,
+}
+
+impl CheckOutcome {
+    pub fn class(self) -> &'static str {
+        match self {
+            CheckOutcome::Appended => "checked-appended",
+            CheckOutcome::Duplicate => "checked-duplicate",
+            CheckOutcome::Rejected => "checked-rejected",
+        }
+    }
+}
+
+/// The newest batch a leader checked against its producer state (the verdict card's batch):
+/// the stage lights up the cached batch it matched, or that it was appended as, and the log
+/// lights up the records it points at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checked {
+    pub broker: u32,
+    pub partition: u32,
+    pub producer_id: i64,
+    pub first_seq: i32,
+    pub last_seq: i32,
+    /// The records written, or already holding this batch; none when it was rejected.
+    pub offsets: Option<(i64, i64)>,
+    pub outcome: CheckOutcome,
+}
+
+impl Checked {
+    fn newest(events: &[Event]) -> Option<Checked> {
+        use idempotence_sim::event::{BrokerVerdict, EventKind};
+        events.iter().rev().find_map(|e| {
+            let EventKind::BatchVerdict {
+                broker,
+                batch,
+                verdict,
+                ..
+            } = &e.kind
+            else {
+                return None;
+            };
+            let (offsets, outcome) = match verdict {
+                BrokerVerdict::Appended {
+                    base_offset,
+                    last_offset,
+                    ..
+                } => (Some((*base_offset, *last_offset)), CheckOutcome::Appended),
+                BrokerVerdict::Duplicate {
+                    base_offset,
+                    last_offset,
+                } => (Some((*base_offset, *last_offset)), CheckOutcome::Duplicate),
+                BrokerVerdict::Rejected { .. } | BrokerVerdict::TextbookDiscarded { .. } => {
+                    (None, CheckOutcome::Rejected)
+                }
+            };
+            Some(Checked {
+                broker: *broker,
+                partition: batch.partition,
+                producer_id: batch.producer_id,
+                first_seq: batch.base_sequence,
+                last_seq: batch.last_sequence,
+                offsets,
+                outcome,
+            })
+        })
+    }
+
+    /// Whether `offset` of `partition`'s log is one of the records this check points at.
+    pub fn covers(&self, partition: u32, offset: i64) -> bool {
+        self.partition == partition && self.offsets.is_some_and(|(a, b)| (a..=b).contains(&offset))
     }
 }
 

@@ -76,7 +76,7 @@ test('every preset shows its beats in order and ends on the last one', async () 
       }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['data-beat'] });
     });
     for (const id of ids) {
-      await page.goto(`${baseUrl}?scenario=${id}&speed=4`);
+      await page.goto(`${baseUrl}?scenario=${id}&speed=8`);
       await waitFinished(page, 90_000);
       const seen = await page.evaluate(() => window.__beats);
       const dots = await page.locator('.beat-dot').count();
@@ -260,6 +260,40 @@ async function lowContrast(page) {
         bad.push(`${el.tagName.toLowerCase()}.${el.className} “${text.slice(0, 30)}” ${ratio.toFixed(2)}:1`);
       }
     }
+    // The stage's SVG text: its colour is its fill, its background the nearest shape drawn
+    // under it (a node's box, a message's pill), else the page behind the svg.
+    const opacity = (el) => {
+      let o = 1;
+      for (let e = el; e && e.tagName !== 'svg'; e = e.parentElement) o *= Number(getComputedStyle(e).opacity);
+      return o;
+    };
+    const svgBackground = (el) => {
+      for (let g = el.parentElement; g && g.tagName !== 'svg'; g = g.parentElement) {
+        const shape = [...g.children].find((c) => c.tagName === 'rect' && !c.classList.contains('link-hit'));
+        if (!shape) continue;
+        const st = getComputedStyle(shape);
+        const c = parse(st.fill);
+        if (c && c.a > 0.5 && Number(st.fillOpacity) > 0.5) return c;
+      }
+      return background(el.closest('svg'));
+    };
+    for (const el of document.querySelectorAll('main svg text, main svg tspan')) {
+      const own = [...el.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent.trim()).join('');
+      if (!own) continue;
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 || opacity(el) < 0.9) continue;
+      const style = getComputedStyle(el);
+      const fg = parse(style.fill);
+      if (!fg) continue;
+      const bg = svgBackground(el);
+      const [l1, l2] = [lum(fg), lum(bg)].sort((a, b) => b - a);
+      const ratio = (l1 + 0.05) / (l2 + 0.05);
+      const key = `svg|${el.getAttribute('class')}|${style.fill}|${ratio.toFixed(2)}`;
+      if (ratio < 4.5 && !seen.has(key)) {
+        seen.add(key);
+        bad.push(`svg ${el.tagName}.${el.getAttribute('class')} “${own.slice(0, 30)}” ${ratio.toFixed(2)}:1`);
+      }
+    }
     return bad;
   });
 }
@@ -274,6 +308,13 @@ test('text contrast is at least 4.5:1 in both themes', async () => {
         await waitFinished(page);
         const bad = await lowContrast(page);
         assert.deepEqual(bad, [], `${id}, ${theme} theme`);
+      }
+      // Paused mid-run: messages on the wire, a lit slot, countdowns, a crashed broker.
+      for (const [id, t] of [['lost-ack', 150], ['failover-replicated', 1000], ['pipelined-retry', 112], ['state-expiry', 36]]) {
+        await page.goto(`${baseUrl}?scenario=${id}&t=${t}&autoplay=0&theme=${theme}`);
+        await page.locator('#stage').waitFor();
+        const bad = await lowContrast(page);
+        assert.deepEqual(bad, [], `${id} at ${t} ms, ${theme} theme`);
       }
     }
     errors.assertNone();
@@ -317,6 +358,81 @@ test('a broker that forgot a producer says so where its memory was', async () =>
     assert.match(await page.locator('#stage .broker[data-broker="0"]').textContent(), /forgot pid 1000: expired at 1000 ms/);
     await page.goto(`${baseUrl}?scenario=state-expiry&t=500&autoplay=0`);
     assert.match(await page.locator('#stage .broker[data-broker="0"]').textContent(), /remembers pid 1000 epoch 0 · 1 batch/);
+    errors.assertNone();
+  } finally {
+    await page.close();
+  }
+});
+
+test('the checked batch lights up in the leader\'s memory and in the log, in the verdict\'s colour', async () => {
+  const page = await browser.context.newPage();
+  try {
+    const errors = collectErrors(page);
+    // lost-ack at 150 ms: the retry of 0–4 was just found among the cached batches.
+    await page.goto(`${baseUrl}?scenario=lost-ack&t=150&autoplay=0`);
+    await page.locator('#stage').waitFor();
+    assert.match(await page.locator('.verdict').textContent(), /duplicate of offsets 0–4/);
+    assert.deepEqual(await page.locator('#stage .slot[data-lit]').allTextContents(), ['[0–4→@0]']);
+    assert.match(await page.locator('#stage .slot[data-lit]').getAttribute('class'), /checked-duplicate/);
+    const lit = await page.locator('.log-peek .peek-cell[data-lit]').evaluateAll((cs) => cs.map((c) => c.className));
+    assert.equal(lit.length, 5, 'the five records the retry matched');
+    assert.ok(lit.every((c) => c.includes('checked-duplicate')), lit.join());
+    // pipelined-retry at 112 ms: a batch refused for a gap lights the slot it had to follow.
+    await page.goto(`${baseUrl}?scenario=pipelined-retry&t=112&autoplay=0`);
+    assert.match(await page.locator('.verdict').textContent(), /OUT_OF_ORDER_SEQUENCE_NUMBER: expected sequence 5/);
+    assert.deepEqual(await page.locator('#stage .slot.checked-rejected').allTextContents(), ['[0–4→@0]']);
+    assert.equal(await page.locator('.log-peek .peek-cell[data-lit]').count(), 0);
+    errors.assertNone();
+  } finally {
+    await page.close();
+  }
+});
+
+test('request timeout, delivery timeout and state expiry count down', async () => {
+  const page = await browser.context.newPage();
+  try {
+    const errors = collectErrors(page);
+    // A link cut after the producer id arrives: both requests are lost, nothing is on the
+    // wire, and the client waits out request.timeout.ms (3 s), then retries.
+    const scenario = {
+      producers: [{ workload: { messages: 6 }, config: { 'request.timeout.ms': 3000, 'delivery.timeout.ms': 9000, 'retry.backoff.ms': 50, 'linger.ms': 0 } }],
+      faults: [{ when: { at_ms: 21 }, fault: { type: 'cut_link', producer: 0, broker: 0, duration_ms: 5000 } }],
+    };
+    const url = `${baseUrl}?scenario=${encodeURIComponent(JSON.stringify(scenario))}&autoplay=0`;
+    await page.goto(`${url}&t=1520`);
+    assert.match(await page.locator('.countdown.request-timeout text').textContent(), /request timeout · 1\.5 s left/);
+    // After the timeout the batches are retries: their delivery.timeout.ms is shown.
+    await page.goto(`${url}&t=3500`);
+    assert.match(await page.locator('.countdown.delivery-timeout text').textContent(), /delivery timeout · 5\.5 s left/);
+    // state-expiry: producer.id.expiration.ms is 1 s, checked every 500 ms.
+    await page.goto(`${baseUrl}?scenario=state-expiry&t=400&autoplay=0`);
+    assert.match(await page.locator('.countdown.state-expiry text').textContent(), /p0 forgets pid 1000 · 0\.6 s left/);
+    errors.assertNone();
+  } finally {
+    await page.close();
+  }
+});
+
+test('messages travel between the boxes, never over them, at every size', async () => {
+  const page = await browser.context.newPage();
+  try {
+    const errors = collectErrors(page);
+    for (const [width, height] of [[1280, 800], [375, 812]]) {
+      await page.setViewportSize({ width, height });
+      for (const [id, times] of [['pipelined-retry', [100, 105, 112, 118]], ['failover-replicated', [150, 157, 165]], ['lost-ack', [15, 35, 150]]]) {
+        for (const t of times) {
+          await page.goto(`${baseUrl}?scenario=${id}&t=${t}&autoplay=0`);
+          await page.locator('#stage').waitFor();
+          const overlaps = await page.evaluate(() => {
+            const boxes = [...document.querySelectorAll('#stage .node-box')].map((b) => b.getBoundingClientRect());
+            const pills = [...document.querySelectorAll('#stage .msg:not([data-kind="marker"]) rect')].map((p) => p.getBoundingClientRect());
+            const hit = (a, b) => a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+            return pills.flatMap((p, i) => boxes.filter((b) => hit(p, b)).map(() => i)).length;
+          });
+          assert.equal(overlaps, 0, `${id} at ${t} ms, ${width} px: a message pill over a box`);
+        }
+      }
+    }
     errors.assertNone();
   } finally {
     await page.close();

@@ -167,7 +167,7 @@ pub fn App() -> Html {
                 html! {
                     <section class="panel lane" data-lane={key} aria-labelledby={format!("lane-{key}-title")}>
                         <h2 id={format!("lane-{key}-title")} class="lane-title">{ title }</h2>
-                        <Stage id={AttrValue::from(format!("stage-{key}"))} snapshot={l.snapshot.clone()} events={l.events.clone()}
+                        <Stage id={AttrValue::from(format!("stage-{key}"))} snapshot={l.snapshot.clone()} events={l.events.clone()} checked={l.checked.clone()}
                             clock_ms={state.clock_ms} {narrow} {reduced_motion}
                             selected={(*selected).clone()} on_select={if i == 0 { select.clone() } else { None }} />
                         <Verdict verdict={l.verdict.clone()} />
@@ -218,10 +218,10 @@ pub fn App() -> Html {
                                 {interactive} dispatch={dispatch.clone()} />
                             <section class="panel stage-panel" aria-labelledby="stage-title">
                                 <h2 id="stage-title" class="sr-only">{ "Producers, brokers and the network" }</h2>
-                                <Stage snapshot={l.snapshot.clone()} events={l.events.clone()} clock_ms={state.clock_ms}
+                                <Stage snapshot={l.snapshot.clone()} events={l.events.clone()} clock_ms={state.clock_ms} checked={l.checked.clone()}
                                     {narrow} {reduced_motion}
                                     selected={(*selected).clone()} on_select={select} />
-                                <LogPeek logs={l.logs.clone()} />
+                                <LogPeek logs={l.logs.clone()} checked={l.checked.clone()} />
                                 <Verdict verdict={l.verdict.clone()} />
                                 if interactive {
                                     <Actions snapshot={l.snapshot.clone()} selected={(*selected).clone()}

@@ -1,4 +1,4 @@
-use crate::presentation::Shared;
+use crate::presentation::{Checked, Shared};
 
 use std::rc::Rc;
 
@@ -205,6 +205,9 @@ fn PartitionLog(props: &PartitionLogProps) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct LogPeekProps {
     pub logs: Shared<Vec<Rc<LogTail>>>,
+    /// The batch the newest verdict is about: its records are lit up.
+    #[prop_or_default]
+    pub checked: Option<Checked>,
 }
 
 /// Cells the peek draws per partition (the row clips the oldest when it is narrower).
@@ -235,7 +238,10 @@ pub fn LogPeek(props: &LogPeekProps) -> Html {
                             }
                             // Newest first: the row is laid out right to left and the oldest
                             // cells that do not fit wrap out of sight, so none is cut in half.
-                            { for shown.iter().rev().map(|e| peek_cell(e, log.high_watermark)) }
+                            { for shown.iter().rev().map(|e| {
+                                let lit = props.checked.as_ref().filter(|c| c.covers(log.partition, e.offset));
+                                peek_cell(e, log.high_watermark, lit.map(|c| c.outcome.class()))
+                            }) }
                         </ol>
                     </div>
                 }
@@ -244,7 +250,7 @@ pub fn LogPeek(props: &LogPeekProps) -> Html {
     }
 }
 
-fn peek_cell(e: &LogEntryView, high_watermark: Offset) -> Html {
+fn peek_cell(e: &LogEntryView, high_watermark: Offset, lit: Option<&'static str>) -> Html {
     let dup = e.duplicate_of.is_some();
     let title = match e.duplicate_of {
         Some(first) => format!(
@@ -254,7 +260,7 @@ fn peek_cell(e: &LogEntryView, high_watermark: Offset) -> Html {
         None => format!("offset {}: {}", e.offset, e.value),
     };
     html! {
-        <li key={e.offset} class={classes!("peek-cell", dup.then_some("dup"), e.control.map(|_| "control"),
+        <li key={e.offset} data-lit={lit.map(|_| "true")} class={classes!("peek-cell", lit, dup.then_some("dup"), e.control.map(|_| "control"),
                 e.aborted.then_some("aborted"), (e.offset >= high_watermark).then_some("uncommitted"))}
             data-duplicate={dup.to_string()} data-offset={e.offset.to_string()} {title}>
             <span class="peek-offset">{ format!("#{}", e.offset) }</span>

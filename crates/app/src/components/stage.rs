@@ -5,7 +5,7 @@
 
 use std::rc::Rc;
 
-use crate::presentation::Shared;
+use crate::presentation::{CheckOutcome, Checked, Shared};
 
 use idempotence_sim::event::EventKind;
 use idempotence_sim::snapshot::{BrokerView, ProducerView};
@@ -30,6 +30,9 @@ pub struct StageProps {
     /// Element id (compare mode shows two stages).
     #[prop_or(AttrValue::Static("stage"))]
     pub id: AttrValue,
+    /// The batch the newest verdict is about (lit up in its leader's memory).
+    #[prop_or_default]
+    pub checked: Option<Checked>,
 }
 
 /// A clickable thing on the stage: the intervention bar offers actions for it.
@@ -125,11 +128,45 @@ fn broker_height(b: &BrokerView) -> f64 {
     let lines: usize = b
         .replicas
         .iter()
-        .map(|r| 1 + memory_lines(r, None).len())
+        .map(|r| 1 + memory_lines(r, None, None).len())
         .sum();
-    // A stopped broker keeps a row for its countdown (drawn by the wire layer).
-    let countdown = usize::from(b.down.is_some());
+    // A stopped broker keeps a row for its countdown, and so does each producer state about
+    // to expire (drawn by the wire layer).
+    let countdown = broker_timers(b).len();
     LINE + 16.0 + (lines + countdown) as f64 * LINE + 6.0
+}
+
+/// A piece of a line of text, with the class that lights it up, if any.
+type Span = (String, Option<&'static str>);
+
+fn plain(s: String) -> Vec<Span> {
+    vec![(s, None)]
+}
+
+/// A producer-state expiry is counted down when `producer.id.expiration.ms` is this short or
+/// shorter: Kafka's default (a day) never runs out in a run worth watching.
+const SHORT_EXPIRY_MS: u64 = 15 * 60_000;
+
+/// A broker's timers, one row each at the bottom of its box: its restart while it is down,
+/// and each producer state that will soon be forgotten.
+fn broker_timers(b: &BrokerView) -> Vec<(u64, u64, String, &'static str)> {
+    let mut timers = Vec::new();
+    if let Some((since, until)) = b.down {
+        timers.push((since, until, "restarts".to_string(), "broker-down"));
+    }
+    if b.alive {
+        for r in &b.replicas {
+            for x in r
+                .expiries
+                .iter()
+                .filter(|x| x.at_ms.saturating_sub(x.since_ms) <= SHORT_EXPIRY_MS)
+            {
+                let what = format!("p{} forgets pid {}", r.partition, x.producer_id);
+                timers.push((x.since_ms, x.at_ms, what, "state-expiry"));
+            }
+        }
+    }
+    timers
 }
 
 /// Producers a replica's memory is drawn in full for (more get a one-line summary).
@@ -142,7 +179,8 @@ const BATCHES_PER_LINE: usize = 3;
 fn memory_lines(
     r: &idempotence_sim::snapshot::ReplicaView,
     forgot: Option<&Forgotten>,
-) -> Vec<(String, &'static str)> {
+    checked: Option<&Checked>,
+) -> Vec<(Vec<Span>, &'static str)> {
     if r.producer_state.is_empty() {
         // The same one line either way, so the box keeps its height.
         if let Some(f) = forgot {
@@ -152,7 +190,10 @@ fn memory_lines(
                 "expired"
             };
             return vec![(
-                format!("forgot pid {}: {why} at {} ms", f.producer_id, f.time_ms),
+                plain(format!(
+                    "forgot pid {}: {why} at {} ms",
+                    f.producer_id, f.time_ms
+                )),
                 "node-line bad strong",
             )];
         }
@@ -161,49 +202,72 @@ fn memory_lines(
         } else {
             "remembers no producer yet"
         };
-        return vec![(none.to_string(), "node-line muted")];
+        return vec![(plain(none.to_string()), "node-line muted")];
     }
     // Busy runs (many producers on a replica) get one line: drawing every cached batch of
     // every producer made the boxes taller than the screen and every frame slow.
     if r.producer_state.len() > MAX_PRODUCERS_IN_FULL {
         let batches: usize = r.producer_state.iter().map(|e| e.batches.len()).sum();
         return vec![(
-            format!(
+            plain(format!(
                 "remembers {} producers · {batches} batches",
                 r.producer_state.len()
-            ),
+            )),
             "node-line muted",
         )];
     }
     let mut lines = Vec::new();
     for e in &r.producer_state {
         lines.push((
-            format!(
+            plain(format!(
                 "remembers pid {} epoch {} · {} batch{}:",
                 e.producer_id,
                 e.epoch,
                 e.batches.len(),
                 if e.batches.len() == 1 { "" } else { "es" }
-            ),
+            )),
             "node-line memory-head",
         ));
-        let slots: Vec<String> = e
+        // The slot the newest check lit up: the cached batch it matched or was appended as;
+        // for a rejected batch, the newest slot (the sequence it had to follow).
+        let lit = checked
+            .filter(|c| c.partition == r.partition && c.producer_id == e.producer_id)
+            .and_then(|c| {
+                let found = match c.outcome {
+                    CheckOutcome::Rejected => e.batches.len().checked_sub(1),
+                    _ => e
+                        .batches
+                        .iter()
+                        .position(|b| b.first_seq == c.first_seq && b.last_seq == c.last_seq),
+                };
+                found.map(|i| (i, c.outcome.class()))
+            });
+        let slots: Vec<(String, Option<&'static str>)> = e
             .batches
             .iter()
-            .map(|b| {
+            .enumerate()
+            .map(|(i, b)| {
                 let seq = if b.first_seq == b.last_seq {
                     b.first_seq.to_string()
                 } else {
                     format!("{}–{}", b.first_seq, b.last_seq)
                 };
-                format!("[{seq}→@{}]", b.first_offset)
+                let class = lit.filter(|&(at, _)| at == i).map(|(_, class)| class);
+                (format!("[{seq}→@{}]", b.first_offset), class)
             })
             .collect();
         // Long slots (big sequences or offsets) go two to a line so none runs out of the box.
-        let widest = slots.iter().map(|s| s.chars().count()).max().unwrap_or(0);
+        let widest = slots.iter().map(|s| s.0.chars().count()).max().unwrap_or(0);
         let per_line = if widest > 11 { 2 } else { BATCHES_PER_LINE };
         for chunk in slots.chunks(per_line) {
-            lines.push((format!("  {}", chunk.join(" ")), "node-line memory-slots"));
+            let mut spans: Vec<Span> = vec![("  ".to_string(), None)];
+            for (i, slot) in chunk.iter().enumerate() {
+                if i > 0 {
+                    spans.push((" ".to_string(), None));
+                }
+                spans.push(slot.clone());
+            }
+            lines.push((spans, "node-line memory-slots"));
         }
     }
     lines
@@ -516,9 +580,17 @@ fn broker_box(b: &BrokerView, g: BoxGeom, props: &NodesProps) -> Html {
             .iter()
             .rev()
             .find(|f| f.broker == b.id && f.partition == r.partition);
-        for (line, class) in memory_lines(r, forgot) {
+        let checked = props.checked.as_ref().filter(|c| c.broker == b.id);
+        for (spans, class) in memory_lines(r, forgot, checked) {
             y += LINE;
-            parts.push(text(x, y, class, line));
+            parts.push(html! {
+                <text x={x.to_string()} y={y.to_string()} {class}>
+                    { for spans.into_iter().map(|(t, lit)| match lit {
+                        Some(lit) => html! { <tspan class={classes!("slot", lit)} data-lit="true">{ t }</tspan> },
+                        None => html! { <>{ t }</> },
+                    }) }
+                </text>
+            });
         }
     }
     let what = Selected::Broker(b.id);
@@ -578,6 +650,7 @@ struct NodesProps {
     snapshot: Shared<Snapshot>,
     /// Producer ids replicas forgot, newest last (said where the memory is now empty).
     forgotten: Rc<Vec<Forgotten>>,
+    checked: Option<Checked>,
     narrow: bool,
     selected: Option<Selected>,
     on_select: Option<Callback<Selected>>,
@@ -648,8 +721,24 @@ fn StageWire(props: &WireProps) -> Html {
     let messages = snap.messages.iter().map(|m| {
         let k = seen.iter().filter(|l| **l == (m.from, m.to)).count() as f64;
         seen.push((m.from, m.to));
+        let (short, _) = describe::abbreviate(&m.label);
+        let label = if m.doomed { format!("✕ {short}") } else { short };
+        // A pill is as wide as its label needs (bold capitals run ~7.6 units a character at
+        // 11 px, ~8.4 at the narrow stage's 12 px), so nothing is cut; the full wording is in
+        // its tooltip.
+        let per_char = if layout.narrow { 8.4 } else { 7.6 };
+        let w = (label.chars().count() as f64 * per_char + 24.0).clamp(120.0, layout.width - 16.0);
         let (x1, y1) = layout.anchor(m.from);
         let (x2, y2) = layout.anchor(m.to);
+        // A pill travels between the boxes' edges, not over them: its centre stops half a
+        // pill short of each end (or waits midway when the gap is narrower than the pill).
+        let ((x1, y1), (x2, y2)) = if m.kind == "marker" || matches!((m.from, m.to), (Node::Broker(_), Node::Broker(_))) {
+            ((x1, y1), (x2, y2))
+        } else if layout.narrow {
+            inset((x1, y1), (x2, y2), 14.0)
+        } else {
+            inset((x1, y1), (x2, y2), w / 2.0 + 4.0)
+        };
         let span = m.arrive_ms.saturating_sub(m.sent_ms).max(1) as f64;
         let f = if props.reduced_motion { 0.5 } else { ((clock - m.sent_ms as f64) / span).clamp(0.0, 1.0) };
         let toward_broker = matches!(m.to, Node::Broker(_)) && !matches!(m.from, Node::Broker(_));
@@ -686,13 +775,6 @@ fn StageWire(props: &WireProps) -> Html {
                 </g>
             };
         }
-        let (short, _) = describe::abbreviate(&m.label);
-        let label = if m.doomed { format!("✕ {short}") } else { short };
-        // A pill is as wide as its label needs (bold capitals run ~7.6 units a character at
-        // 11 px, ~8.4 at the narrow stage's 12 px),
-        // so nothing is cut; the full wording is in its tooltip.
-        let per_char = if layout.narrow { 8.4 } else { 7.6 };
-        let w = (label.chars().count() as f64 * per_char + 24.0).clamp(120.0, layout.width - 16.0);
         let droppable = matches!(m.kind.as_str(), "produce" | "response") && m.request.is_some() && !m.doomed;
         let interactive = droppable && props.on_select.is_some();
         let what = Selected::Message {
@@ -744,13 +826,20 @@ fn StageWire(props: &WireProps) -> Html {
             let (x2, y2) = layout.anchor(link.1);
             let stacked = marked.iter().filter(|l| **l == link).count() as f64;
             marked.push(link);
-            let (x, y) = (
-                (x1 + x2) / 2.0,
-                (y1 + y2) / 2.0 + if layout.narrow { 0.0 } else { 44.0 } + 17.0 * stacked,
-            );
+            // On a phone the link is vertical and responses travel right of it, so the mark
+            // goes to the left margin rather than over them.
+            let (x, y, anchor) = if layout.narrow {
+                (10.0, (y1 + y2) / 2.0 + 17.0 * stacked, "start")
+            } else {
+                (
+                    (x1 + x2) / 2.0,
+                    (y1 + y2) / 2.0 + 44.0 + 17.0 * stacked,
+                    "middle",
+                )
+            };
             Some(html! {
                 <g class="loss-mark">
-                    <text x={x.to_string()} y={y.to_string()} text-anchor="middle">{ what }</text>
+                    <text x={x.to_string()} y={y.to_string()} text-anchor={anchor}>{ what }</text>
                 </g>
             })
         });
@@ -763,6 +852,19 @@ fn StageWire(props: &WireProps) -> Html {
             <g class="countdowns">{ countdowns }</g>
         </>
     }
+}
+
+/// The ends of a path moved `by` towards each other along its main axis (horizontal on the
+/// wide stage, vertical on the narrow one); when they would cross, both become the midpoint.
+fn inset(a: (f64, f64), b: (f64, f64), by: f64) -> ((f64, f64), (f64, f64)) {
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let len = dx.abs().max(dy.abs());
+    if len <= 2.0 * by {
+        let mid = ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0);
+        return (mid, mid);
+    }
+    let t = by / len;
+    ((a.0 + dx * t, a.1 + dy * t), (b.0 - dx * t, b.1 - dy * t))
 }
 
 /// A countdown as RaftScope draws timers: an arc that empties as the time runs out, and the
@@ -793,28 +895,71 @@ fn countdown(
     }
 }
 
-/// Timers a reader should see running: a crashed broker's time down, a cut link's time cut.
-fn countdowns(snap: &Snapshot, layout: &Layout, clock: f64) -> Html {
-    let brokers = snap
-        .brokers
+/// The client's timers worth watching, most pressing first: a retry backoff
+/// (`retry.backoff.ms`, growing per attempt); `request.timeout.ms` once nothing is on the wire
+/// to or from the producer (an answer is not coming: it was lost, or the broker is stalled);
+/// `delivery.timeout.ms` once a batch has been retried, or when it runs out before the request
+/// timeout would.
+fn producer_timers(
+    snap: &Snapshot,
+    p: &ProducerView,
+) -> Vec<(u64, u64, &'static str, &'static str)> {
+    let mut timers = Vec::new();
+    if let Some((since, until)) = p
+        .partitions
         .iter()
-        .zip(&layout.brokers)
-        .filter_map(|(b, g)| {
-            let (since, until) = b.down?;
-            Some(countdown(
-                g.x + 20.0,
-                g.y + g.h - 13.0,
-                since,
-                until,
-                clock,
-                "restarts".into(),
-                "broker-down",
-            ))
-        });
+        .filter_map(|c| c.backoff)
+        .max_by_key(|b| b.1)
+    {
+        timers.push((since, until, "retry backoff", "backoff"));
+    }
+    let me = Node::Producer(p.index);
+    let waiting = !snap.messages.iter().any(|m| m.from == me || m.to == me);
+    if let Some((since, until)) = p.request_timeout.filter(|_| waiting) {
+        timers.push((since, until, "request timeout", "request-timeout"));
+    }
+    let delivery = p
+        .partitions
+        .iter()
+        .filter(|c| {
+            let retried = c.queued.iter().chain(&c.in_flight).any(|b| b.attempt > 1);
+            let sooner = match (c.delivery_timeout, p.request_timeout) {
+                (Some(d), Some(r)) => d.1 < r.1,
+                _ => false,
+            };
+            retried || sooner
+        })
+        .filter_map(|c| c.delivery_timeout)
+        .min_by_key(|d| d.1);
+    if let Some((since, until)) = delivery {
+        timers.push((since, until, "delivery timeout", "delivery-timeout"));
+    }
+    timers
+}
+
+/// Timers a reader should see running: a crashed broker's time down, a cut link's time cut,
+/// and the producers' own (see [`producer_timers`]).
+fn countdowns(snap: &Snapshot, layout: &Layout, clock: f64) -> Html {
+    let brokers = snap.brokers.iter().zip(&layout.brokers).flat_map(|(b, g)| {
+        let rows = broker_timers(b);
+        let n = rows.len();
+        rows.into_iter()
+            .enumerate()
+            .map(move |(i, (since, until, what, class))| {
+                let y = g.y + g.h - 13.0 - LINE * (n - 1 - i) as f64;
+                countdown(g.x + 20.0, y, since, until, clock, what, class)
+            })
+    });
     let links = snap.links_cut.iter().map(|c| {
         let (x1, y1) = layout.anchor(Node::Producer(c.producer));
         let (x2, y2) = layout.anchor(Node::Broker(c.broker));
-        let (x, y) = ((x1 + x2) / 2.0 - 50.0, (y1 + y2) / 2.0 - 16.0);
+        // On a phone the link is vertical and the producer's own timers sit under its box, so
+        // the cut's countdown goes right of the line, lower down.
+        let (x, y) = if layout.narrow {
+            ((x1 + x2) / 2.0 + 14.0, (y1 + y2) / 2.0 + 22.0)
+        } else {
+            ((x1 + x2) / 2.0 - 50.0, (y1 + y2) / 2.0 - 16.0)
+        };
         countdown(
             x,
             y,
@@ -825,33 +970,31 @@ fn countdowns(snap: &Snapshot, layout: &Layout, clock: f64) -> Html {
             "link-cut",
         )
     });
-    // A producer waiting out a retry backoff (retry.backoff.ms, growing per attempt).
-    let backoffs = snap
+    let producers = snap
         .producers
         .iter()
         .zip(&layout.producers)
-        .filter_map(|(p, g)| {
-            let (since, until) = p
-                .partitions
-                .iter()
-                .filter_map(|c| c.backoff)
-                .max_by_key(|b| b.1)?;
-            let (x, y) = if layout.narrow {
-                (g.x + 14.0, g.y + g.h + 16.0)
+        .flat_map(|(p, g)| {
+            let (x, y, step) = if layout.narrow {
+                (g.x + 14.0, g.y + g.h + 16.0, 18.0)
             } else {
-                (g.x + g.w + 16.0, g.y + g.h - 8.0)
+                (g.x + g.w + 16.0, g.y + g.h - 8.0, -18.0)
             };
-            Some(countdown(
-                x,
-                y,
-                since,
-                until,
-                clock,
-                "retry backoff".into(),
-                "backoff",
-            ))
+            producer_timers(snap, p).into_iter().enumerate().map(
+                move |(i, (since, until, what, class))| {
+                    countdown(
+                        x,
+                        y + step * i as f64,
+                        since,
+                        until,
+                        clock,
+                        what.into(),
+                        class,
+                    )
+                },
+            )
         });
-    html! { <>{ for brokers }{ for links }{ for backoffs }</> }
+    html! { <>{ for brokers }{ for links }{ for producers }</> }
 }
 
 #[component]
@@ -908,7 +1051,7 @@ pub fn Stage(props: &StageProps) -> Html {
             aria-label="Producers on one side, brokers on the other, and the requests and responses travelling between them"
             viewBox={format!("0 0 {} {}", layout.width, layout.height)}
             preserveAspectRatio="xMidYMin meet">
-            <StageNodes snapshot={props.snapshot.clone()} narrow={props.narrow} {forgotten}
+            <StageNodes snapshot={props.snapshot.clone()} narrow={props.narrow} {forgotten} checked={props.checked.clone()}
                 selected={props.selected.clone()} on_select={props.on_select.clone()} />
             <StageWire snapshot={props.snapshot.clone()} events={props.events.clone()} clock_ms={props.clock_ms}
                 narrow={props.narrow} reduced_motion={props.reduced_motion}
