@@ -111,11 +111,11 @@ test('compare mode: lost-ack off vs on, only the off side shows duplicates', asy
     assert.equal(Number(await page.locator('#off-counter-duplicates-written').textContent()), 5);
     assert.equal(Number(await page.locator('#on-counter-duplicates-written').textContent()), 0);
     assert.equal(Number(await page.locator('#on-counter-duplicates-prevented').textContent()), 1);
-    assert.equal(await page.locator('.lane[data-lane="off"] [data-duplicate="true"]').count(), 5);
-    assert.equal(await page.locator('.lane[data-lane="on"] [data-duplicate="true"]').count(), 0);
+    assert.equal(await page.locator('.lane-details[data-lane="off"] [data-duplicate="true"]').count(), 5);
+    assert.equal(await page.locator('.lane-details[data-lane="on"] [data-duplicate="true"]').count(), 0);
     // each lane's consumer receives what its log holds: the off side gets 5 values twice
-    assert.equal(await page.locator('.lane[data-lane="off"] .consumers [data-repeat="true"]').count(), 5);
-    assert.equal(await page.locator('.lane[data-lane="on"] .consumers [data-repeat="true"]').count(), 0);
+    assert.equal(await page.locator('.lane-details[data-lane="off"] .consumers [data-repeat="true"]').count(), 5);
+    assert.equal(await page.locator('.lane-details[data-lane="on"] .consumers [data-repeat="true"]').count(), 0);
     assert.match(await page.locator('#compare-summary').textContent(), /off: 5 duplicates, 0 reorderings; on: none/);
     await screenshot(page, 'compare-lost-ack-desktop');
     await page.setViewportSize({ width: 375, height: 812 });

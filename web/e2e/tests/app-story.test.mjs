@@ -438,3 +438,36 @@ test('messages travel between the boxes, never over them, at every size', async 
     await page.close();
   }
 });
+
+test('compare mode fits 1280x800: both stages (text >= 11 px), both log peeks and verdicts', async () => {
+  const page = await browser.context.newPage();
+  try {
+    const errors = collectErrors(page);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    for (const id of ['lost-ack', 'lost-ack-no-idempotence', 'reorder-no-idempotence']) {
+      await page.goto(`${baseUrl}?scenario=${id}&compare=1&speed=8`);
+      await waitFinished(page);
+      for (const lane of ['off', 'on']) {
+        for (const part of ['svg[data-stage]', '.log-peek', '.verdict']) {
+          const b = await box(page, `.lane[data-lane="${lane}"] ${part}`);
+          assert.ok(b && b.top >= 0 && b.bottom <= 800, `${id}: the ${lane} lane's ${part} is on screen (${JSON.stringify(b)})`);
+        }
+      }
+      const smallest = await page.evaluate(() => {
+        let min = Infinity;
+        for (const t of document.querySelectorAll('.lane svg[data-stage] text')) {
+          const svg = t.closest('svg');
+          if (!t.getBoundingClientRect().width) continue;
+          const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+          min = Math.min(min, parseFloat(getComputedStyle(t).fontSize) * scale);
+        }
+        return min;
+      });
+      assert.ok(smallest >= 11, `${id}: smallest stage text ${smallest.toFixed(1)} px`);
+    }
+    await screenshot(page, 'compare-1280x800');
+    errors.assertNone();
+  } finally {
+    await page.close();
+  }
+});

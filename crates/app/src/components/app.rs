@@ -166,11 +166,28 @@ pub fn App() -> Html {
                 let l = &frame.lanes[i];
                 html! {
                     <section class="panel lane" data-lane={key} aria-labelledby={format!("lane-{key}-title")}>
-                        <h2 id={format!("lane-{key}-title")} class="lane-title">{ title }</h2>
-                        <Stage id={AttrValue::from(format!("stage-{key}"))} snapshot={l.snapshot.clone()} events={l.events.clone()} checked={l.checked.clone()}
-                            clock_ms={state.clock_ms} {narrow} {reduced_motion}
-                            selected={(*selected).clone()} on_select={if i == 0 { select.clone() } else { None }} />
-                        <Verdict verdict={l.verdict.clone()} />
+                        // The stage beside its lane's title, newest log cells and verdict: the
+                        // two lanes, one above the other, fit a 1280x800 screen with the stage
+                        // at its natural size (text >= 11 px).
+                        <div class="lane-main">
+                            <Stage id={AttrValue::from(format!("stage-{key}"))} snapshot={l.snapshot.clone()} events={l.events.clone()} checked={l.checked.clone()}
+                                clock_ms={state.clock_ms} {narrow} {reduced_motion}
+                                selected={(*selected).clone()} on_select={if i == 0 { select.clone() } else { None }} />
+                            <div class="lane-side">
+                                <h2 id={format!("lane-{key}-title")} class="lane-title">{ title }</h2>
+                                <LogPeek logs={l.logs.clone()} checked={l.checked.clone()} />
+                                <Verdict verdict={l.verdict.clone()} />
+                            </div>
+                        </div>
+                    </section>
+                }
+            };
+            // Each lane's counters, full log and consumers, side by side under both stages.
+            let details = |i: usize, key: &'static str, title: &'static str| {
+                let l = &frame.lanes[i];
+                html! {
+                    <section class="panel lane-details" data-lane={key} aria-label={format!("{title}: counters, logs and consumers")}>
+                        <h2 class="lane-title">{ title }</h2>
                         <Counters counters={l.counters.clone()} invariants={Rc::new(Vec::new())} finished={state.finished()}
                             prefix={AttrValue::from(format!("{key}-counter-"))} show_invariants={false} />
                         <LogStrip snapshot={l.snapshot.clone()} logs={l.logs.clone()} title_id={AttrValue::from(format!("{key}-logs-title"))} />
@@ -192,6 +209,10 @@ pub fn App() -> Html {
                     <div class="compare">
                         { lane(0, "off", "enable.idempotence = false") }
                         { lane(1, "on", "enable.idempotence = true") }
+                    </div>
+                    <div class="compare-details">
+                        { details(0, "off", "enable.idempotence = false") }
+                        { details(1, "on", "enable.idempotence = true") }
                     </div>
                     <div class="sr-only" aria-live="polite" id="live">{ frame.latest.clone() }</div>
                 </>

@@ -308,7 +308,7 @@ impl Layout {
             let (brokers, by) = stack(bh, 542.0, 270.0, 8.0);
             Layout {
                 width,
-                height: py.max(by).max(200.0),
+                height: py.max(by).max(150.0),
                 narrow,
                 producers,
                 brokers,
