@@ -92,6 +92,7 @@
       this._handlers = new Map();
       this._resumeWhenVisible = false;
       this._visible = false;
+      this._pendingHeight = null;
 
       const read = (name) => (name in options ? options[name] : el.getAttribute(`data-${name}`));
       this.params = new URLSearchParams({ embed: '1' });
@@ -116,14 +117,8 @@
       this.height = h >= 100 && h <= 4000 ? h : DEFAULT_HEIGHT;
 
       el.textContent = '';
-      if (this.warnings.length) {
-        const p = document.createElement('p');
-        p.className = 'idempotence-lab-warning';
-        p.setAttribute('role', 'status');
-        p.textContent = `Idempotent Producer Lab: ${this.warnings.join(' ')}`;
-        el.appendChild(p);
-        console.warn(`[idempotence-lab] ${this.id}: ${this.warnings.join(' ')}`);
-      }
+      this._warning = null;
+      if (this.warnings.length) this._warn([]);
       this.placeholder = document.createElement('div');
       this.placeholder.className = 'idempotence-lab-placeholder';
       this.placeholder.style.height = `${this.height}px`;
@@ -135,6 +130,19 @@
       button.addEventListener('click', () => this.load_());
       this.placeholder.append(label, button);
       el.appendChild(this.placeholder);
+    }
+
+    /** Shows the warnings (this.warnings plus `more`) above the frame, and in the console. */
+    _warn(more) {
+      this.warnings.push(...more);
+      if (!this._warning) {
+        this._warning = document.createElement('p');
+        this._warning.className = 'idempotence-lab-warning';
+        this._warning.setAttribute('role', 'status');
+        this.element.prepend(this._warning);
+      }
+      this._warning.textContent = `Idempotent Producer Lab: ${this.warnings.join(' ')}`;
+      console.warn(`[idempotence-lab] ${this.id}: ${this.warnings.join(' ')}`);
     }
 
     /** Creates the iframe (idempotent). */
@@ -164,21 +172,32 @@
     _receive(data) {
       if (data.type === 'ready') {
         this.ready = true;
+        // What the frame refused in its parameters (e.g. compare on a transaction preset).
+        const notices = Array.isArray(data.notices) ? data.notices.filter((n) => typeof n === 'string').slice(0, 8) : [];
+        if (notices.length) this._warn(notices.map((n) => n.slice(0, 300)));
         const queued = this._queue.splice(0);
         for (const m of queued) this.iframe.contentWindow.postMessage(m, this.origin);
       } else if (data.type === 'resize') {
         const h = Math.round(Number(data.height));
         if (h >= 50 && h <= 20000) {
-          this.height = h;
-          const cs = getComputedStyle(this.iframe);
-          const borders = parseFloat(cs.borderTopWidth) + parseFloat(cs.borderBottomWidth) || 0;
-          this.iframe.style.height = `${h + borders}px`; // border-box: the viewport gets exactly h
+          // Off-screen, the frame keeps its size: a change there would shift the page under
+          // the reader. It takes the newest height when it scrolls back into view.
+          if (this._visible) this._resize(h);
+          else this._pendingHeight = h;
         }
       } else if (data.type === 'state' && data.state && typeof data.state === 'object') {
         this.state = data.state;
         if (!this._visible && data.state.playing) this._pauseIfOffscreen();
       }
       this._emit(data.type, data);
+    }
+
+    _resize(h) {
+      this.height = h;
+      this._pendingHeight = null;
+      const cs = getComputedStyle(this.iframe);
+      const borders = parseFloat(cs.borderTopWidth) + parseFloat(cs.borderBottomWidth) || 0;
+      this.iframe.style.height = `${h + borders}px`; // border-box: the viewport gets exactly h
     }
 
     _emit(type, data) {
@@ -195,6 +214,7 @@
       this._visible = visible;
       if (visible) {
         this.load_();
+        if (this._pendingHeight) this._resize(this._pendingHeight);
         if (this._resumeWhenVisible) {
           this._resumeWhenVisible = false;
           this._post({ type: 'play' });

@@ -1,7 +1,8 @@
 //! The iframe embedding protocol, version 1 (pure: JSON text in, JSON values out; no DOM).
 //!
 //! Frame → host (`window.parent.postMessage(msg, "*")`; the notices hold nothing secret):
-//! `{source:"idempotence-lab", version:1, id, type:"ready"}`,
+//! `{source:"idempotence-lab", version:1, id, type:"ready", notices}` (`notices`: what the
+//! frame refused or corrected in its URL parameters, in words, so the host can show it),
 //! `{..., type:"resize", height}` (CSS px of the content),
 //! `{..., type:"state", state:{scenario, seed, time_ms, playing, finished, event_index,
 //! duplicates_written, duplicates_prevented}}` on play, pause, finish, load and seek.
@@ -94,8 +95,10 @@ fn envelope(id: Option<&str>, kind: &str) -> Value {
     json!({ "source": SOURCE, "version": VERSION, "id": id, "type": kind })
 }
 
-pub fn ready(id: Option<&str>) -> Value {
-    envelope(id, "ready")
+pub fn ready(id: Option<&str>, notices: &[String]) -> Value {
+    let mut v = envelope(id, "ready");
+    v["notices"] = json!(notices);
+    v
 }
 
 pub fn resize(id: Option<&str>, height: f64) -> Value {
@@ -211,7 +214,12 @@ mod tests {
         assert_eq!(r["id"], "a");
         assert_eq!(r["type"], "resize");
         assert_eq!(r["height"], 612);
-        assert_eq!(ready(None)["id"], Value::Null);
+        assert_eq!(ready(None, &[])["id"], Value::Null);
+        let notices = vec!["compare=1 is not offered".to_string()];
+        assert_eq!(
+            ready(Some("a"), &notices)["notices"],
+            json!(["compare=1 is not offered"])
+        );
     }
 
     #[test]

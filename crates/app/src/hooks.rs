@@ -227,13 +227,17 @@ fn host_action(c: HostCommand) -> Option<Action> {
 /// Embed protocol v1 (see `embed`): "ready" once, host commands from allowed origins, "resize"
 /// when the height changes.
 #[hook]
-pub fn use_embed_protocol(opts: EmbedOptions, dispatcher: UseReducerDispatcher<State>) {
+pub fn use_embed_protocol(
+    opts: EmbedOptions,
+    notices: Vec<String>,
+    dispatcher: UseReducerDispatcher<State>,
+) {
     use_effect_with((), move |_| {
         let mut listeners = Vec::new();
         let mut observer: Option<(web_sys::ResizeObserver, Closure<dyn FnMut()>)> = None;
         if let (true, Some(window)) = (opts.embed, web_sys::window()) {
             let id = opts.id.clone();
-            post_to_parent(&embed::ready(id.as_deref()));
+            post_to_parent(&embed::ready(id.as_deref(), &notices));
             let own = window.location().origin().unwrap_or_default();
             let allowed = opts.allow_origins.clone();
             let warned = Rc::new(Cell::new(false));

@@ -75,6 +75,7 @@ const HOST_PAGES = {
   'app.html': `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>host</title></head><body>
 <h1>Docs page</h1>
 <div id="lab" data-idempotence-lab data-scenario="lost-ack" data-controls="minimal"></div>
+<div id="txn" data-idempotence-lab data-scenario="zombie-fencing" data-compare="1" data-height="200"></div>
 <div style="height:3000px"></div>
 <script defer src="${MOUNT_SCRIPT}"></script></body></html>`,
   // The real app in a plain iframe whose allow_origins does NOT include this page's origin.
@@ -247,9 +248,14 @@ describe('mount script against a stub frame', { skip: skipAll }, () => {
       // two stays paused
       await page.evaluate(() => window.scrollTo(0, 2500));
       await waitInst(page, 'one', 'i.state.playing === false');
+      // Off-screen, a new height waits: the page does not shift under the reader.
+      const f1 = await frameOf(page, '#one iframe');
+      await f1.evaluate(() => send({ type: 'resize', height: 400 }));
+      await page.waitForTimeout(300);
+      assert.equal(await inst(page, 'one', 'i.iframe.clientHeight'), 333, 'an off-screen lab keeps its size');
       await page.evaluate(() => window.scrollTo(0, 0));
       await waitInst(page, 'one', 'i.state.playing === true');
-      const f1 = await frameOf(page, '#one iframe');
+      await waitInst(page, 'one', 'i.iframe.clientHeight === 400');
       assert.deepEqual(await f1.evaluate(() => window.received), ['play', 'pause', 'play']);
       const f2 = await frameOf(page, '#two iframe');
       assert.deepEqual(await f2.evaluate(() => window.received), [], 'a paused lab is not resumed');
@@ -350,6 +356,22 @@ describe('mount script against the real app (embed mode)', () => {
       await frame.waitForFunction(() => document.documentElement.getAttribute('data-theme') === 'dark');
       await screenshot(page, 'embed-host-app');
       errors.assertNone();
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('a combination the lab refuses (compare on a transaction preset) is named above the frame', async (t) => {
+    if (appEmbedSkip) return t.skip(appEmbedSkip);
+    const page = await browser.context.newPage();
+    try {
+      page.on('console', () => {}); // the script also console.warns
+      await page.goto(host('app.html'));
+      await waitInst(page, 'txn', 'i.ready', 30_000);
+      const warning = page.locator('#txn .idempotence-lab-warning');
+      await warning.waitFor();
+      assert.match(await warning.textContent(), /compare=1 is not offered for “zombie-fencing”/);
+      assert.equal(await page.locator('#lab .idempotence-lab-warning').count(), 0, 'a valid lab shows no warning');
     } finally {
       await page.close();
     }

@@ -61,7 +61,11 @@ pub fn App() -> Html {
     use_background_exploration(explored, state.dispatcher());
     use_keyboard(state.dispatcher());
     use_theme(state.settings.theme);
-    use_embed_protocol(state.settings.embed.clone(), state.dispatcher());
+    use_embed_protocol(
+        state.settings.embed.clone(),
+        state.notices.clone(),
+        state.dispatcher(),
+    );
 
     let query = use_memo(
         (
@@ -171,7 +175,7 @@ pub fn App() -> Html {
                         // at its natural size (text >= 11 px).
                         <div class="lane-main">
                             <Stage id={AttrValue::from(format!("stage-{key}"))} snapshot={l.snapshot.clone()} events={l.events.clone()} checked={l.checked.clone()}
-                                clock_ms={state.clock_ms} {narrow} {reduced_motion}
+                                clock_ms={state.clock_ms} {narrow} compact={narrow || embed} {reduced_motion}
                                 selected={(*selected).clone()} on_select={if i == 0 { select.clone() } else { None }} />
                             <div class="lane-side">
                                 <h2 id={format!("lane-{key}-title")} class="lane-title">{ title }</h2>
@@ -240,7 +244,7 @@ pub fn App() -> Html {
                             <section class="panel stage-panel" aria-labelledby="stage-title">
                                 <h2 id="stage-title" class="sr-only">{ "Producers, brokers and the network" }</h2>
                                 <Stage snapshot={l.snapshot.clone()} events={l.events.clone()} clock_ms={state.clock_ms} checked={l.checked.clone()}
-                                    {narrow} {reduced_motion}
+                                    {narrow} compact={narrow || embed} {reduced_motion}
                                     selected={(*selected).clone()} on_select={select} />
                                 <LogPeek logs={l.logs.clone()} checked={l.checked.clone()} />
                                 <Verdict verdict={l.verdict.clone()} />

@@ -33,6 +33,10 @@ pub struct StageProps {
     /// The batch the newest verdict is about (lit up in its leader's memory).
     #[prop_or_default]
     pub checked: Option<Checked>,
+    /// Little room (an embed, a phone): a broker shows a one-line summary of what it
+    /// remembers for the partitions it does not lead (the leader's memory stays in full).
+    #[prop_or_default]
+    pub compact: bool,
 }
 
 /// A clickable thing on the stage: the intervention bar offers actions for it.
@@ -124,11 +128,11 @@ fn txn_lines(p: &ProducerView) -> usize {
     }
 }
 
-fn broker_height(b: &BrokerView) -> f64 {
+fn broker_height(b: &BrokerView, compact: bool) -> f64 {
     let lines: usize = b
         .replicas
         .iter()
-        .map(|r| 1 + memory_lines(r, None, None).len())
+        .map(|r| 1 + memory_lines(r, None, None, compact && !r.is_leader).len())
         .sum();
     // A stopped broker keeps a row for its countdown, and so does each producer state about
     // to expire (drawn by the wire layer).
@@ -180,6 +184,7 @@ fn memory_lines(
     r: &idempotence_sim::snapshot::ReplicaView,
     forgot: Option<&Forgotten>,
     checked: Option<&Checked>,
+    summary_only: bool,
 ) -> Vec<(Vec<Span>, &'static str)> {
     if r.producer_state.is_empty() {
         // The same one line either way, so the box keeps its height.
@@ -206,7 +211,21 @@ fn memory_lines(
     }
     // Busy runs (many producers on a replica) get one line: drawing every cached batch of
     // every producer made the boxes taller than the screen and every frame slow.
-    if r.producer_state.len() > MAX_PRODUCERS_IN_FULL {
+    if let [e] = r.producer_state.as_slice() {
+        if summary_only {
+            let n = e.batches.len();
+            return vec![(
+                plain(format!(
+                    "remembers pid {} epoch {} · {n} batch{}",
+                    e.producer_id,
+                    e.epoch,
+                    if n == 1 { "" } else { "es" }
+                )),
+                "node-line muted",
+            )];
+        }
+    }
+    if r.producer_state.len() > MAX_PRODUCERS_IN_FULL || summary_only {
         let batches: usize = r.producer_state.iter().map(|e| e.batches.len()).sum();
         return vec![(
             plain(format!(
@@ -274,7 +293,7 @@ fn memory_lines(
 }
 
 impl Layout {
-    fn new(snap: &Snapshot, narrow: bool) -> Layout {
+    fn new(snap: &Snapshot, narrow: bool, compact: bool) -> Layout {
         let gap = 14.0;
         let stack = |heights: Vec<f64>, x: f64, w: f64, y0: f64| -> (Vec<BoxGeom>, f64) {
             let mut y = y0;
@@ -289,7 +308,11 @@ impl Layout {
             (boxes, y)
         };
         let ph: Vec<f64> = snap.producers.iter().map(producer_height).collect();
-        let bh: Vec<f64> = snap.brokers.iter().map(broker_height).collect();
+        let bh: Vec<f64> = snap
+            .brokers
+            .iter()
+            .map(|b| broker_height(b, compact))
+            .collect();
         if narrow {
             // About the width of a phone's screen in CSS px, so stage text keeps its size.
             let width = 360.0;
@@ -581,7 +604,7 @@ fn broker_box(b: &BrokerView, g: BoxGeom, props: &NodesProps) -> Html {
             .rev()
             .find(|f| f.broker == b.id && f.partition == r.partition);
         let checked = props.checked.as_ref().filter(|c| c.broker == b.id);
-        for (spans, class) in memory_lines(r, forgot, checked) {
+        for (spans, class) in memory_lines(r, forgot, checked, props.compact && !r.is_leader) {
             y += LINE;
             parts.push(html! {
                 <text x={x.to_string()} y={y.to_string()} {class}>
@@ -652,6 +675,7 @@ struct NodesProps {
     forgotten: Rc<Vec<Forgotten>>,
     checked: Option<Checked>,
     narrow: bool,
+    compact: bool,
     selected: Option<Selected>,
     on_select: Option<Callback<Selected>>,
 }
@@ -660,7 +684,7 @@ struct NodesProps {
 #[component]
 fn StageNodes(props: &NodesProps) -> Html {
     let snap = &props.snapshot;
-    let layout = Layout::new(snap, props.narrow);
+    let layout = Layout::new(snap, props.narrow, props.compact);
     // Faint links between every producer and every broker; a cut one is drawn cut. Each is
     // clickable (a wide invisible line takes the click) to cut it.
     let links = snap.producers.iter().flat_map(|p| {
@@ -705,6 +729,7 @@ struct WireProps {
     events: Shared<Vec<Event>>,
     clock_ms: f64,
     narrow: bool,
+    compact: bool,
     reduced_motion: bool,
     selected: Option<Selected>,
     on_select: Option<Callback<Selected>>,
@@ -714,7 +739,7 @@ struct WireProps {
 #[component]
 fn StageWire(props: &WireProps) -> Html {
     let snap = &props.snapshot;
-    let layout = Layout::new(snap, props.narrow);
+    let layout = Layout::new(snap, props.narrow, props.compact);
     let clock = props.clock_ms;
     // Messages on the wire; several on one link are fanned out so they do not overlap.
     let mut seen: Vec<(Node, Node)> = Vec::new();
@@ -1000,7 +1025,7 @@ fn countdowns(snap: &Snapshot, layout: &Layout, clock: f64) -> Html {
 #[component]
 pub fn Stage(props: &StageProps) -> Html {
     let snap = &props.snapshot;
-    let layout = Layout::new(snap, props.narrow);
+    let layout = Layout::new(snap, props.narrow, props.compact);
     // For the performance probe (and curious readers of the DOM): records on the wire.
     let records_in_flight: u32 = snap
         .producers
@@ -1051,10 +1076,10 @@ pub fn Stage(props: &StageProps) -> Html {
             aria-label="Producers on one side, brokers on the other, and the requests and responses travelling between them"
             viewBox={format!("0 0 {} {}", layout.width, layout.height)}
             preserveAspectRatio="xMidYMin meet">
-            <StageNodes snapshot={props.snapshot.clone()} narrow={props.narrow} {forgotten} checked={props.checked.clone()}
+            <StageNodes snapshot={props.snapshot.clone()} narrow={props.narrow} compact={props.compact} {forgotten} checked={props.checked.clone()}
                 selected={props.selected.clone()} on_select={props.on_select.clone()} />
             <StageWire snapshot={props.snapshot.clone()} events={props.events.clone()} clock_ms={props.clock_ms}
-                narrow={props.narrow} reduced_motion={props.reduced_motion}
+                narrow={props.narrow} compact={props.compact} reduced_motion={props.reduced_motion}
                 selected={props.selected.clone()} on_select={props.on_select.clone()} />
         </svg>
         if !abbreviations.is_empty() {
