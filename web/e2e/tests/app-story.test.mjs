@@ -471,3 +471,37 @@ test('compare mode fits 1280x800: both stages (text >= 11 px), both log peeks an
     await page.close();
   }
 });
+
+test('no text runs out of its box on the stage, for every preset at 1280, 375 and in an embed', async () => {
+  const page = await browser.context.newPage();
+  try {
+    const errors = collectErrors(page);
+    const ids = await page
+      .goto(`${baseUrl}?scenario=happy-path&autoplay=0`)
+      .then(() => page.locator('#preset option').evaluateAll((os) => os.map((o) => o.value)));
+    for (const size of SIZES) {
+      await page.setViewportSize({ width: size.width, height: size.height });
+      for (const id of ids) {
+        for (const t of ['200', '100000']) {
+          await page.goto(`${baseUrl}?scenario=${id}&t=${t}&autoplay=0${size.query.replace('&autoplay=1', '')}`);
+          await page.locator('#stage').waitFor();
+          const out = await page.evaluate(() => {
+            const bad = [];
+            for (const node of document.querySelectorAll('#stage .node')) {
+              const b = node.querySelector('.node-box').getBoundingClientRect();
+              for (const t of node.querySelectorAll('text')) {
+                const r = t.getBoundingClientRect();
+                if (r.width && (r.left < b.left - 0.5 || r.right > b.right + 0.5)) bad.push(`“${t.textContent}” ${Math.round(r.right - b.right)} px out`);
+              }
+            }
+            return bad;
+          });
+          assert.deepEqual(out, [], `${id} at t=${t}, ${size.name}`);
+        }
+      }
+    }
+    errors.assertNone();
+  } finally {
+    await page.close();
+  }
+});

@@ -82,6 +82,8 @@ fn select_handlers(
 }
 
 const LINE: f64 = 17.0;
+/// Characters of an 11-unit line that fit inside a 270-unit node box.
+const LINE_CHARS: usize = 40;
 const CHIP: f64 = 22.0;
 const MAX_CHIPS: usize = 4;
 /// How long (simulated ms) a "lost" marker stays on a link.
@@ -103,11 +105,22 @@ struct Layout {
     brokers: Vec<BoxGeom>,
 }
 
-fn producer_height(p: &ProducerView) -> f64 {
+/// Batch chips drawn per partition before "+N more" (fewer on a compact stage).
+fn max_chips(compact: bool) -> usize {
+    if compact {
+        2
+    } else {
+        MAX_CHIPS
+    }
+}
+
+fn producer_height(p: &ProducerView, compact: bool) -> f64 {
+    // A compact stage says "idle" on the partition's line instead of a line of its own.
+    let least = usize::from(!compact);
     let chips: usize = p
         .partitions
         .iter()
-        .map(|c| (c.in_flight.len() + c.queued.len()).clamp(1, MAX_CHIPS + 1))
+        .map(|c| (c.in_flight.len() + c.queued.len()).clamp(least, max_chips(compact) + 1))
         .sum();
     3.0 * LINE
         + 16.0
@@ -201,6 +214,10 @@ fn memory_lines(
                 )),
                 "node-line bad strong",
             )];
+        }
+        // A compact stage leaves out a follower's empty memory: only the leader's is checked.
+        if summary_only {
+            return Vec::new();
         }
         let none = if r.log_end_offset > 0 {
             "remembers no producer"
@@ -307,7 +324,11 @@ impl Layout {
                 .collect();
             (boxes, y)
         };
-        let ph: Vec<f64> = snap.producers.iter().map(producer_height).collect();
+        let ph: Vec<f64> = snap
+            .producers
+            .iter()
+            .map(|p| producer_height(p, compact))
+            .collect();
         let bh: Vec<f64> = snap
             .brokers
             .iter()
@@ -480,11 +501,15 @@ fn producer_box(p: &ProducerView, g: BoxGeom, props: &NodesProps) -> Html {
     y += 6.0;
     for c in &p.partitions {
         y += LINE;
-        let head = if p.idempotent {
+        let idle = c.in_flight.is_empty() && c.queued.is_empty();
+        let mut head = if p.idempotent {
             format!("p{} · next sequence {}", c.partition, c.next_sequence)
         } else {
             format!("p{}", c.partition)
         };
+        if idle && props.compact {
+            head.push_str(" · idle");
+        }
         parts.push(text(x, y, "node-line", head));
         y += 4.0;
         let chips: Vec<(bool, String)> = c
@@ -497,7 +522,7 @@ fn producer_box(p: &ProducerView, g: BoxGeom, props: &NodesProps) -> Html {
                     .map(|b| (false, format!("{} · queued", describe::batch(b)))),
             )
             .collect();
-        if chips.is_empty() {
+        if chips.is_empty() && !props.compact {
             parts.push(text(
                 x + 4.0,
                 y + 15.0,
@@ -506,13 +531,14 @@ fn producer_box(p: &ProducerView, g: BoxGeom, props: &NodesProps) -> Html {
             ));
             y += CHIP;
         }
+        let most = max_chips(props.compact);
         for (i, (in_flight, label)) in chips.iter().enumerate() {
-            if i == MAX_CHIPS {
+            if i == most {
                 parts.push(text(
                     x + 4.0,
                     y + 15.0,
                     "node-line muted",
-                    format!("+{} more", chips.len() - MAX_CHIPS),
+                    format!("+{} more", chips.len() - most),
                 ));
                 y += CHIP;
                 break;
@@ -589,15 +615,16 @@ fn broker_box(b: &BrokerView, g: BoxGeom, props: &NodesProps) -> Html {
         } else {
             "follower, out of ISR"
         };
-        parts.push(text(
-            x,
-            y,
-            "node-line",
-            format!(
-                "p{} {role} · {} records · HW {}",
-                r.partition, r.log_end_offset, r.high_watermark
-            ),
-        ));
+        // The record count goes when the line would not fit the box (a follower's long role
+        // with big offsets); the log panel has it.
+        let mut line = format!(
+            "p{} {role} · {} records · HW {}",
+            r.partition, r.log_end_offset, r.high_watermark
+        );
+        if line.chars().count() > LINE_CHARS {
+            line = format!("p{} {role} · HW {}", r.partition, r.high_watermark);
+        }
+        parts.push(text(x, y, "node-line", line));
         let forgot = props
             .forgotten
             .iter()
