@@ -53,6 +53,21 @@ for (const size of SIZES) {
       await inside('.log-peek [data-duplicate="true"][data-offset="14"]', 'the second copy at offset 14');
       assert.equal(await page.evaluate(() => window.scrollY), 0, 'nothing scrolled');
       await screenshot(page, `story-one-screen-${size.name}`);
+      // Taller stages (three brokers, two producers, two partitions): the stage starts on the
+      // first screen, and the beat and the newest log cells are on it.
+      for (const id of ['failover-replicated', 'zombie-fencing', 'multi-partition-commit', 'acks-1-loss']) {
+        await page.goto(`${baseUrl}?scenario=${id}&speed=16${size.query}`);
+        await page.locator('#stage').waitFor();
+        await waitFinished(page);
+        await inside('[data-beat]', `${id}: the current beat`);
+        await inside('.log-peek .peek-row:first-child .peek-cell:first-child', `${id}: the newest log cell`);
+        // At least 120 px of the stage (its top: the producers and the first broker) show
+        // above the log cells.
+        const stage = await box(page, '[data-stage]');
+        const peek = await box(page, '.log-peek');
+        assert.ok(stage.top >= 0 && peek.top - stage.top >= 120, `${id}: the stage shows from ${stage.top} to the log at ${peek.top}`);
+        await screenshot(page, `story-one-screen-${id}-${size.name}`);
+      }
       errors.assertNone();
     } finally {
       await page.close();
