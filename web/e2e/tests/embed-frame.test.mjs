@@ -74,7 +74,7 @@ test('cross-origin embed: ready, resize, state, and every host command', { skip:
   );
   try {
     const ready = await waitMsg(page, (m) => m.type === 'ready');
-    assert.deepEqual(ready, { origin: frameOrigin, source: 'idempotence-lab', version: 1, id: 'fig1', type: 'ready' });
+    assert.deepEqual(ready, { origin: frameOrigin, source: 'idempotence-lab', version: 1, id: 'fig1', type: 'ready', notices: [] });
     const resize = await waitMsg(page, (m) => m.type === 'resize');
     assert.ok(resize.height > 100, `height ${resize.height}`);
     const first = await waitMsg(page, (m) => m.type === 'state');
