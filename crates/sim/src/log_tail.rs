@@ -172,6 +172,7 @@ pub(crate) fn entry_view(
         duplicate_of,
         transactional: batch.transactional,
         control: batch.control,
+        batch_id: batch.client_batch,
         aborted,
     }
 }

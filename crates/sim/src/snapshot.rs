@@ -140,6 +140,10 @@ pub struct LogEntryView {
     pub control: Option<crate::engine::ControlMarker>,
     /// Data of an aborted transaction: read_committed consumers skip it.
     pub aborted: bool,
+    /// The producer's batch these records were sent in (`BatchRef::batch_id`), so a drawing can
+    /// give one batch one colour from the producer to the log; `None` for markers.
+    #[serde(default)]
+    pub batch_id: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -201,6 +201,8 @@ export interface LogEntry {
   control: "commit" | "abort" | null;
   /** Data of an aborted transaction (read_committed consumers skip it). */
   aborted: boolean;
+  /** The producer's batch these records were sent in (BatchRef.batch_id); null for markers. */
+  batch_id: number | null;
 }
 
 /** The client side of a transactional producer. */

@@ -422,6 +422,7 @@ impl Simulation {
             appended_without_state: unknown_producer,
             transactional: wire.transactional,
             control: None,
+            client_batch: Some(wire.batch_id),
         };
         let last_offset = batch.last_offset();
         replica.append(batch, space);

@@ -662,6 +662,10 @@ pub struct LogBatch {
     pub transactional: bool,
     /// A COMMIT or ABORT marker (one record, invisible to consumers).
     pub control: Option<ControlMarker>,
+    /// The producer's batch (`WireBatch::batch_id`) these records came from, kept for drawing
+    /// only (one colour per batch from the producer to the log): no broker rule reads it.
+    /// `None` for markers and crafted records.
+    pub client_batch: Option<u64>,
 }
 
 impl LogBatch {

@@ -1014,6 +1014,7 @@ impl Simulation {
             appended_without_state: false,
             transactional: true,
             control: Some(marker),
+            client_batch: None,
         };
         replica.append(batch, space);
         self.emit(EventKind::MarkerWritten {
