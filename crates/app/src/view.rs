@@ -23,6 +23,17 @@ pub fn reference_replica(
     Some((broker, replica))
 }
 
+/// Colours a producer batch is drawn in (`bh0`…): batches made one after another get
+/// different ones, and the same batch has the same one on the producer, on the wire, in the
+/// broker's memory and in the log.
+pub const BATCH_HUES: u64 = 6;
+
+/// The class giving a producer batch its colour.
+pub fn batch_hue(batch_id: u64) -> &'static str {
+    const CLASSES: [&str; BATCH_HUES as usize] = ["bh0", "bh1", "bh2", "bh3", "bh4", "bh5"];
+    CLASSES[(batch_id % BATCH_HUES) as usize]
+}
+
 /// Whether any producer of the run has a `transactional.id`.
 pub fn transactional(snap: &Snapshot) -> bool {
     snap.producers.iter().any(|p| p.transaction.is_some()) || !snap.transactions.is_empty()

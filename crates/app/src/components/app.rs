@@ -174,7 +174,7 @@ pub fn App() -> Html {
                         // two lanes, one above the other, fit a 1280x800 screen with the stage
                         // at its natural size (text >= 11 px).
                         <div class="lane-main">
-                            <Stage id={AttrValue::from(format!("stage-{key}"))} snapshot={l.snapshot.clone()} events={l.events.clone()} checked={l.checked.clone()}
+                            <Stage id={AttrValue::from(format!("stage-{key}"))} snapshot={l.snapshot.clone()} events={l.events.clone()} checked={l.checked.clone()} logs={l.logs.clone()}
                                 clock_ms={state.clock_ms} {narrow} compact={narrow || embed} {reduced_motion}
                                 selected={(*selected).clone()} on_select={if i == 0 { select.clone() } else { None }} />
                             <div class="lane-side">
@@ -243,7 +243,7 @@ pub fn App() -> Html {
                                 {interactive} dispatch={dispatch.clone()} />
                             <section class="panel stage-panel" aria-labelledby="stage-title">
                                 <h2 id="stage-title" class="sr-only">{ "Producers, brokers and the network" }</h2>
-                                <Stage snapshot={l.snapshot.clone()} events={l.events.clone()} clock_ms={state.clock_ms} checked={l.checked.clone()}
+                                <Stage snapshot={l.snapshot.clone()} events={l.events.clone()} clock_ms={state.clock_ms} checked={l.checked.clone()} logs={l.logs.clone()}
                                     {narrow} compact={narrow || embed} {reduced_motion}
                                     selected={(*selected).clone()} on_select={select} />
                                 <LogPeek logs={l.logs.clone()} checked={l.checked.clone()} />

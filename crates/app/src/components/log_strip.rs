@@ -84,8 +84,9 @@ fn cell(e: &LogEntryView, high_watermark: Offset) -> Html {
             data-control={marker.is_some().to_string()}
             data-marker={marker}
             data-aborted={e.aborted.to_string()}
+            data-batch={e.batch_id.map(|b| b.to_string())}
             {title}
-            class={classes!("log-cell", dup.then_some("dup"),
+            class={classes!("log-cell", e.batch_id.map(view::batch_hue), dup.then_some("dup"),
                 marker.map(|_| "control"), marker.map(|m| format!("marker-{m}")),
                 e.aborted.then_some("aborted"), (e.transactional && marker.is_none()).then_some("txn"),
                 (e.offset >= high_watermark).then_some("uncommitted"))}>
@@ -116,6 +117,7 @@ pub fn LogStrip(props: &LogStripProps) -> Html {
                 { " producer id · epoch · sequence. " }
                 <span class="legend-dup">{ "red = a second copy of a message" }</span>
                 { ", dashed = above the high watermark (not yet replicated). " }
+                { "The coloured bar under a record names the producer batch it came from: the same colour marks that batch's chip on the producer, its request on the wire and its slot in the broker's memory. " }
                 <span class="legend-mark hw">{ "HW" }</span>{ " high watermark: read_uncommitted consumers read up to here. " }
                 if txn {
                     <span class="legend-mark lso">{ "LSO" }</span>{ " last stable offset: read_committed consumers read up to here. " }
@@ -260,7 +262,8 @@ fn peek_cell(e: &LogEntryView, high_watermark: Offset, lit: Option<&'static str>
         None => format!("offset {}: {}", e.offset, e.value),
     };
     html! {
-        <li key={e.offset} data-lit={lit.map(|_| "true")} class={classes!("peek-cell", lit, dup.then_some("dup"), e.control.map(|_| "control"),
+        <li key={e.offset} data-lit={lit.map(|_| "true")} data-batch={e.batch_id.map(|b| b.to_string())}
+            class={classes!("peek-cell", e.batch_id.map(crate::view::batch_hue), lit, dup.then_some("dup"), e.control.map(|_| "control"),
                 e.aborted.then_some("aborted"), (e.offset >= high_watermark).then_some("uncommitted"))}
             data-duplicate={dup.to_string()} data-offset={e.offset.to_string()} {title}>
             <span class="peek-offset">{ format!("#{}", e.offset) }</span>

@@ -8,12 +8,14 @@ use std::rc::Rc;
 use crate::presentation::{CheckOutcome, Checked, Shared};
 
 use idempotence_sim::event::EventKind;
+use idempotence_sim::log_tail::LogTail;
 use idempotence_sim::snapshot::{BrokerView, ProducerView};
 use idempotence_sim::{Event, MessageOutcome, Node, Snapshot};
 use yew::prelude::*;
 
 use crate::describe;
 use crate::txn::{ClientState, ClientStateText};
+use crate::view;
 
 #[derive(Properties, PartialEq)]
 pub struct StageProps {
@@ -37,6 +39,9 @@ pub struct StageProps {
     /// remembers for the partitions it does not lead (the leader's memory stays in full).
     #[prop_or_default]
     pub compact: bool,
+    /// The newest records of each partition: which producer batch each cached batch came from.
+    #[prop_or_default]
+    pub logs: Option<Shared<Vec<Rc<LogTail>>>>,
 }
 
 /// A clickable thing on the stage: the intervention bar offers actions for it.
@@ -145,7 +150,7 @@ fn broker_height(b: &BrokerView, compact: bool) -> f64 {
     let lines: usize = b
         .replicas
         .iter()
-        .map(|r| 1 + memory_lines(r, None, None, compact && !r.is_leader).len())
+        .map(|r| 1 + memory_lines(r, None, None, compact && !r.is_leader, &|_| None).len())
         .sum();
     // A stopped broker keeps a row for its countdown, and so does each producer state about
     // to expire (drawn by the wire layer).
@@ -154,10 +159,20 @@ fn broker_height(b: &BrokerView, compact: bool) -> f64 {
 }
 
 /// A piece of a line of text, with the class that lights it up, if any.
-type Span = (String, Option<&'static str>);
+#[derive(Clone)]
+enum Span {
+    Plain(String),
+    /// A cached batch `[sequences→@offset]`: lit when the newest check is about it, marked with
+    /// the colour of the producer batch that wrote it when that is known.
+    Slot {
+        text: String,
+        lit: Option<&'static str>,
+        batch: Option<u64>,
+    },
+}
 
 fn plain(s: String) -> Vec<Span> {
-    vec![(s, None)]
+    vec![Span::Plain(s)]
 }
 
 /// A producer-state expiry is counted down when `producer.id.expiration.ms` is this short or
@@ -198,6 +213,7 @@ fn memory_lines(
     forgot: Option<&Forgotten>,
     checked: Option<&Checked>,
     summary_only: bool,
+    batch_at: &dyn Fn(i64) -> Option<u64>,
 ) -> Vec<(Vec<Span>, &'static str)> {
     if r.producer_state.is_empty() {
         // The same one line either way, so the box keeps its height.
@@ -278,7 +294,7 @@ fn memory_lines(
                 };
                 found.map(|i| (i, c.outcome.class()))
             });
-        let slots: Vec<(String, Option<&'static str>)> = e
+        let slots: Vec<Span> = e
             .batches
             .iter()
             .enumerate()
@@ -288,18 +304,29 @@ fn memory_lines(
                 } else {
                     format!("{}–{}", b.first_seq, b.last_seq)
                 };
-                let class = lit.filter(|&(at, _)| at == i).map(|(_, class)| class);
-                (format!("[{seq}→@{}]", b.first_offset), class)
+                Span::Slot {
+                    text: format!("[{seq}→@{}]", b.first_offset),
+                    lit: lit.filter(|&(at, _)| at == i).map(|(_, class)| class),
+                    batch: batch_at(b.first_offset),
+                }
             })
             .collect();
-        // Long slots (big sequences or offsets) go two to a line so none runs out of the box.
-        let widest = slots.iter().map(|s| s.0.chars().count()).max().unwrap_or(0);
+        // Long slots (big sequences or offsets) go two to a line so none runs out of the box
+        // (each also has its batch's colour mark, about a character wide).
+        let widest = slots
+            .iter()
+            .map(|s| match s {
+                Span::Slot { text, .. } => text.chars().count() + 1,
+                Span::Plain(t) => t.chars().count(),
+            })
+            .max()
+            .unwrap_or(0);
         let per_line = if widest > 11 { 2 } else { BATCHES_PER_LINE };
         for chunk in slots.chunks(per_line) {
-            let mut spans: Vec<Span> = vec![("  ".to_string(), None)];
+            let mut spans: Vec<Span> = vec![Span::Plain("  ".to_string())];
             for (i, slot) in chunk.iter().enumerate() {
                 if i > 0 {
-                    spans.push((" ".to_string(), None));
+                    spans.push(Span::Plain(" ".to_string()));
                 }
                 spans.push(slot.clone());
             }
@@ -512,15 +539,17 @@ fn producer_box(p: &ProducerView, g: BoxGeom, props: &NodesProps) -> Html {
         }
         parts.push(text(x, y, "node-line", head));
         y += 4.0;
-        let chips: Vec<(bool, String)> = c
+        let chips: Vec<(bool, String, u64)> = c
             .in_flight
             .iter()
-            .map(|b| (true, describe::batch(b)))
-            .chain(
-                c.queued
-                    .iter()
-                    .map(|b| (false, format!("{} · queued", describe::batch(b)))),
-            )
+            .map(|b| (true, describe::batch(b), b.batch_id))
+            .chain(c.queued.iter().map(|b| {
+                (
+                    false,
+                    format!("{} · queued", describe::batch(b)),
+                    b.batch_id,
+                )
+            }))
             .collect();
         if chips.is_empty() && !props.compact {
             parts.push(text(
@@ -532,7 +561,7 @@ fn producer_box(p: &ProducerView, g: BoxGeom, props: &NodesProps) -> Html {
             y += CHIP;
         }
         let most = max_chips(props.compact);
-        for (i, (in_flight, label)) in chips.iter().enumerate() {
+        for (i, (in_flight, label, batch)) in chips.iter().enumerate() {
             if i == most {
                 parts.push(text(
                     x + 4.0,
@@ -544,8 +573,9 @@ fn producer_box(p: &ProducerView, g: BoxGeom, props: &NodesProps) -> Html {
                 break;
             }
             parts.push(html! {
-                <g class={classes!("chip-svg", in_flight.then_some("in-flight"))}>
+                <g class={classes!("chip-svg", in_flight.then_some("in-flight"), view::batch_hue(*batch))} data-batch={batch.to_string()}>
                     <rect x={x.to_string()} y={y.to_string()} width={(g.w - 24.0).to_string()} height={(CHIP - 4.0).to_string()} rx="9" />
+                    <rect class="batch-mark" x={(g.x + g.w - 30.0).to_string()} y={(y + 5.0).to_string()} width="10" height={(CHIP - 14.0).to_string()} rx="2" />
                     <text x={(x + 10.0).to_string()} y={(y + 13.0).to_string()}>
                         { if *in_flight { format!("↗ {label}") } else { label.clone() } }
                     </text>
@@ -631,13 +661,32 @@ fn broker_box(b: &BrokerView, g: BoxGeom, props: &NodesProps) -> Html {
             .rev()
             .find(|f| f.broker == b.id && f.partition == r.partition);
         let checked = props.checked.as_ref().filter(|c| c.broker == b.id);
-        for (spans, class) in memory_lines(r, forgot, checked, props.compact && !r.is_leader) {
+        // The producer batch that wrote a cached batch: the record at its first offset.
+        let tail = props
+            .logs
+            .as_ref()
+            .and_then(|l| l.iter().find(|t| t.partition == r.partition).cloned());
+        let batch_at = |offset: i64| {
+            tail.as_ref()?
+                .newest
+                .iter()
+                .find(|e| e.offset == offset)?
+                .batch_id
+        };
+        for (spans, class) in
+            memory_lines(r, forgot, checked, props.compact && !r.is_leader, &batch_at)
+        {
             y += LINE;
             parts.push(html! {
                 <text x={x.to_string()} y={y.to_string()} {class}>
-                    { for spans.into_iter().map(|(t, lit)| match lit {
-                        Some(lit) => html! { <tspan class={classes!("slot", lit)} data-lit="true">{ t }</tspan> },
-                        None => html! { <>{ t }</> },
+                    { for spans.into_iter().map(|span| match span {
+                        Span::Slot { text, lit, batch } => html! { <>
+                            if let Some(b) = batch {
+                                <tspan class={classes!("batch-glyph", view::batch_hue(b))} data-batch={b.to_string()}>{ "▮" }</tspan>
+                            }
+                            <tspan class={classes!("slot", lit)} data-lit={lit.map(|_| "true")}>{ text }</tspan>
+                        </> },
+                        Span::Plain(t) => html! { <>{ t }</> },
                     }) }
                 </text>
             });
@@ -658,6 +707,18 @@ fn broker_box(b: &BrokerView, g: BoxGeom, props: &NodesProps) -> Html {
             { for parts }
         </g>
     }
+}
+
+/// The producer batch a produce request carries (its first one), from its `RequestSent` event.
+fn request_batch(events: &[Event], request: u64) -> Option<u64> {
+    events.iter().rev().find_map(|e| match &e.kind {
+        EventKind::RequestSent {
+            request: r,
+            batches,
+            ..
+        } if *r == request => batches.first().map(|b| b.batch_id),
+        _ => None,
+    })
 }
 
 /// The producer and broker a request travelled between, from its `RequestSent` event.
@@ -701,6 +762,7 @@ struct NodesProps {
     /// Producer ids replicas forgot, newest last (said where the memory is now empty).
     forgotten: Rc<Vec<Forgotten>>,
     checked: Option<Checked>,
+    logs: Option<Shared<Vec<Rc<LogTail>>>>,
     narrow: bool,
     compact: bool,
     selected: Option<Selected>,
@@ -773,13 +835,16 @@ fn StageWire(props: &WireProps) -> Html {
     let messages = snap.messages.iter().map(|m| {
         let k = seen.iter().filter(|l| **l == (m.from, m.to)).count() as f64;
         seen.push((m.from, m.to));
+        let batch = m.request.filter(|_| matches!(m.kind.as_str(), "produce" | "response")).and_then(|r| request_batch(&props.events, r));
         let (short, _) = describe::abbreviate(&m.label);
         let label = if m.doomed { format!("✕ {short}") } else { short };
         // A pill is as wide as its label needs (bold capitals run ~7.6 units a character at
         // 11 px, ~8.4 at the narrow stage's 12 px), so nothing is cut; the full wording is in
         // its tooltip.
         let per_char = if layout.narrow { 8.4 } else { 7.6 };
-        let w = (label.chars().count() as f64 * per_char + 24.0).clamp(120.0, layout.width - 16.0);
+        // (A produce request or its response also has room for its batch's colour mark.)
+        let mark = if batch.is_some() { 14.0 } else { 0.0 };
+        let w = (label.chars().count() as f64 * per_char + 24.0 + mark).clamp(120.0, layout.width - 16.0);
         let (x1, y1) = layout.anchor(m.from);
         let (x2, y2) = layout.anchor(m.to);
         // A pill travels between the boxes' edges, not over them: its centre stops half a
@@ -845,7 +910,10 @@ fn StageWire(props: &WireProps) -> Html {
                 onclick={click} onkeydown={key}>
                 <title>{ if m.doomed { format!("{} (this message will be lost)", m.label) } else { m.label.clone() } }</title>
                 <rect x={(-w / 2.0).to_string()} y="-10" width={w.to_string()} height="20" rx="10" />
-                <text x="0" y="4" text-anchor="middle">{ label }</text>
+                if let Some(b) = batch {
+                    <rect class={classes!("batch-mark", view::batch_hue(b))} x={(w / 2.0 - 16.0).to_string()} y="-5" width="8" height="10" rx="2" />
+                }
+                <text x={(-mark / 2.0).to_string()} y="4" text-anchor="middle">{ label }</text>
             </g>
         }
     });
@@ -1103,7 +1171,7 @@ pub fn Stage(props: &StageProps) -> Html {
             aria-label="Producers on one side, brokers on the other, and the requests and responses travelling between them"
             viewBox={format!("0 0 {} {}", layout.width, layout.height)}
             preserveAspectRatio="xMidYMin meet">
-            <StageNodes snapshot={props.snapshot.clone()} narrow={props.narrow} compact={props.compact} {forgotten} checked={props.checked.clone()}
+            <StageNodes snapshot={props.snapshot.clone()} narrow={props.narrow} compact={props.compact} {forgotten} checked={props.checked.clone()} logs={props.logs.clone()}
                 selected={props.selected.clone()} on_select={props.on_select.clone()} />
             <StageWire snapshot={props.snapshot.clone()} events={props.events.clone()} clock_ms={props.clock_ms}
                 narrow={props.narrow} compact={props.compact} reduced_motion={props.reduced_motion}
