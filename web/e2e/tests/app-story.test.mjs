@@ -542,6 +542,10 @@ test('one batch, one colour: its chip, its request, its slot in the broker\'s me
       assert.equal(batch, expected, `offset ${offset}`);
       assert.equal(hueOf(cls), expected === '0' ? hue0 : hue1, `offset ${offset} is drawn in its batch's colour`);
     }
+    // What a consumer receives keeps the colour: p0-m0 at offset 0 and again at offset 10.
+    const consumed = await page.locator('.consumers [data-testid="consumed"][data-value="p0-m0"]').evaluateAll((cs) => cs.map((c) => [c.dataset.offset, c.className]));
+    assert.deepEqual(consumed.map(([o]) => o), ['0', '10']);
+    assert.ok(consumed.every(([, c]) => hueOf(c) === hue0), consumed.join());
     // The responses on the wire answer requests that carried the two batches.
     const marks = await page.locator('#stage .msg-response .batch-mark').evaluateAll((ms) => ms.map((m) => m.getAttribute('class')));
     assert.deepEqual(marks.map(hueOf).sort(), [hue0, hue1].sort());

@@ -23,6 +23,7 @@ fn list(
     hint: String,
     empty: String,
     values: &ConsumerTail,
+    log: &LogTail,
 ) -> Html {
     let (count, repeats) = (values.count, values.repeats);
     let hidden = count - values.newest.len();
@@ -52,12 +53,14 @@ fn list(
                             (None, _, true) => Some("its transaction is not decided yet: read_committed consumers wait at the last stable offset".to_string()),
                             _ => None,
                         };
+                        // The producer batch it came from (its record, when among the newest drawn).
+                        let batch = log.newest.iter().find(|e| e.offset == c.offset).and_then(|e| e.batch_id);
                         html! {
                             <li key={c.position} data-testid="consumed" data-value={c.value.clone()}
-                                data-offset={c.offset.to_string()}
+                                data-offset={c.offset.to_string()} data-batch={batch.map(|b| b.to_string())}
                                 data-repeat={c.repeat_of.is_some().to_string()}
                                 data-aborted={c.aborted.to_string()}
-                                class={classes!("consumed-value", c.repeat_of.is_some().then_some("dup"),
+                                class={classes!("consumed-value", batch.map(crate::view::batch_hue), c.repeat_of.is_some().then_some("dup"),
                                     c.aborted.then_some("aborted"), c.undecided.then_some("undecided"))}
                                 {title}>
                                 { &c.value }
@@ -118,7 +121,7 @@ fn ConsumerPartition(props: &ConsumerPartitionProps) -> Html {
             if txn {
                 { list("read_uncommitted", "read_uncommitted",
                     format!("every record below the high watermark ({}), aborted or undecided ones too", p.high_watermark),
-                    "nothing to read yet".into(), &p.read_uncommitted) }
+                    "nothing to read yet".into(), &p.read_uncommitted, p) }
                 { list("read_committed", "read_committed",
                     format!("records below the last stable offset ({}), skipping aborted transactions", p.last_stable_offset),
                     if p.last_stable_offset < p.high_watermark {
@@ -126,11 +129,11 @@ fn ConsumerPartition(props: &ConsumerPartitionProps) -> Html {
                     } else {
                         "nothing to read yet".into()
                     },
-                    &p.read_committed) }
+                    &p.read_committed, p) }
             } else {
                 { list("read_uncommitted", "what a consumer receives",
                     format!("every record below the high watermark ({})", p.high_watermark),
-                    "nothing to read yet".into(), &p.read_uncommitted) }
+                    "nothing to read yet".into(), &p.read_uncommitted, p) }
             }
         </div>
     </div>
