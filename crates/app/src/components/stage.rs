@@ -754,10 +754,22 @@ struct Forgotten {
     by_fault: bool,
 }
 
+/// The stage is drawn in four layers, bottom to top: links, messages, boxes, then loss marks
+/// and countdowns. A message crossing another node's box (two producers stacked on a phone)
+/// passes behind it instead of over its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layer {
+    Links,
+    Boxes,
+    Messages,
+    Overlays,
+}
+
 /// What the node layer draws: it does not move with the clock, so it is re-rendered only when
 /// the state shown or the selection changes, not on every animation frame.
 #[derive(Properties, PartialEq)]
 struct NodesProps {
+    layer: Layer,
     snapshot: Shared<Snapshot>,
     /// Producer ids replicas forgot, newest last (said where the memory is now empty).
     forgotten: Rc<Vec<Forgotten>>,
@@ -802,9 +814,11 @@ fn StageNodes(props: &NodesProps) -> Html {
             }
         })
     });
+    if props.layer == Layer::Links {
+        return html! { <g class="links">{ for links }</g> };
+    }
     html! {
         <>
-            <g class="links">{ for links }</g>
             { for snap.producers.iter().zip(&layout.producers).map(|(p, g)| producer_box(p, *g, props)) }
             { for snap.brokers.iter().zip(&layout.brokers).map(|(b, g)| broker_box(b, *g, props)) }
         </>
@@ -814,6 +828,7 @@ fn StageNodes(props: &NodesProps) -> Html {
 /// What the wire layer draws: messages move with the clock.
 #[derive(Properties, PartialEq)]
 struct WireProps {
+    layer: Layer,
     snapshot: Shared<Snapshot>,
     events: Shared<Vec<Event>>,
     clock_ms: f64,
@@ -964,10 +979,12 @@ fn StageWire(props: &WireProps) -> Html {
             })
         });
 
+    if props.layer == Layer::Messages {
+        return html! { <g class="messages">{ for messages }</g> };
+    }
     let countdowns = countdowns(snap, &layout, clock);
     html! {
         <>
-            <g class="messages">{ for messages }</g>
             <g class="marks">{ for marks }</g>
             <g class="countdowns">{ countdowns }</g>
         </>
@@ -1171,11 +1188,18 @@ pub fn Stage(props: &StageProps) -> Html {
             aria-label="Producers on one side, brokers on the other, and the requests and responses travelling between them"
             viewBox={format!("0 0 {} {}", layout.width, layout.height)}
             preserveAspectRatio="xMidYMin meet">
-            <StageNodes snapshot={props.snapshot.clone()} narrow={props.narrow} compact={props.compact} {forgotten} checked={props.checked.clone()} logs={props.logs.clone()}
-                selected={props.selected.clone()} on_select={props.on_select.clone()} />
-            <StageWire snapshot={props.snapshot.clone()} events={props.events.clone()} clock_ms={props.clock_ms}
-                narrow={props.narrow} compact={props.compact} reduced_motion={props.reduced_motion}
-                selected={props.selected.clone()} on_select={props.on_select.clone()} />
+            { for [Layer::Links, Layer::Messages, Layer::Boxes, Layer::Overlays].into_iter().map(|layer| match layer {
+                Layer::Links | Layer::Boxes => html! {
+                    <StageNodes {layer} snapshot={props.snapshot.clone()} narrow={props.narrow} compact={props.compact}
+                        forgotten={forgotten.clone()} checked={props.checked.clone()} logs={props.logs.clone()}
+                        selected={props.selected.clone()} on_select={props.on_select.clone()} />
+                },
+                Layer::Messages | Layer::Overlays => html! {
+                    <StageWire {layer} snapshot={props.snapshot.clone()} events={props.events.clone()} clock_ms={props.clock_ms}
+                        narrow={props.narrow} compact={props.compact} reduced_motion={props.reduced_motion}
+                        selected={props.selected.clone()} on_select={props.on_select.clone()} />
+                },
+            }) }
         </svg>
         if !abbreviations.is_empty() {
             <p class="stage-legend muted small">
