@@ -1,7 +1,8 @@
 //! How simulated time is shown: a piecewise-linear map from simulated milliseconds to wall
 //! milliseconds at 1×, paced by what there is to see rather than by the run's length.
 //!
-//! - While a message is on the wire, time runs at `scale`, chosen so that one network hop takes
+//! - While a message is on the wire (other than followers' fetches, which never stop), time
+//!   runs at `scale`, chosen so that one network hop takes
 //!   [`FLIGHT_MS`] on screen whatever the scenario's latency: every flight can be followed.
 //! - While nothing moves, the stretch up to the next moment at which something happens (an
 //!   event, or a message leaving) is shown for at most [`STILL_MS`], however long it is in

@@ -47,7 +47,8 @@ pub struct Mark {
     pub time_ms: u64,
     /// Events emitted so far (the index of the next event).
     pub events: u64,
-    /// Whether a message is on the wire after the step (something moves until the next one).
+    /// Whether a message other than replication is on the wire after the step (something the
+    /// story follows moves until the next one).
     pub moving: bool,
 }
 
@@ -151,7 +152,7 @@ impl Lane {
         self.marks.push(Mark {
             time_ms: self.frontier.now_ms(),
             events: self.recorded.len() as u64,
-            moving: self.frontier.messages_in_flight() > 0,
+            moving: self.frontier.client_messages_in_flight() > 0,
         });
         if !progressed {
             self.end = Some(self.frontier_position);

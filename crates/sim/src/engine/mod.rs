@@ -444,10 +444,19 @@ impl Simulation {
         self.now_ms
     }
 
-    /// How many messages are on the wire now (sent, not yet delivered or dropped): whether a
-    /// picture of this moment has something moving in it.
-    pub fn messages_in_flight(&self) -> usize {
-        self.messages.len()
+    /// How many messages other than replication are on the wire now (sent, not yet delivered
+    /// or dropped): whether a picture of this moment has something moving in it that the run's
+    /// story follows. Followers' fetches run all the time, so they do not count.
+    pub fn client_messages_in_flight(&self) -> usize {
+        self.messages
+            .values()
+            .filter(|m| {
+                !matches!(
+                    m.payload,
+                    Payload::Fetch { .. } | Payload::FetchResponse { .. }
+                )
+            })
+            .count()
     }
 
     /// Every event so far, in order (empty when the run does not keep them).
