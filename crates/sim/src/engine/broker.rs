@@ -422,7 +422,12 @@ impl Simulation {
             appended_without_state: unknown_producer,
             transactional: wire.transactional,
             control: None,
-            client_batch: Some(wire.batch_id),
+            // Crafted records (an injected batch) come from no producer batch.
+            client_batch: wire
+                .payload
+                .iter()
+                .any(Option::is_some)
+                .then_some(wire.batch_id),
         };
         let last_offset = batch.last_offset();
         replica.append(batch, space);
