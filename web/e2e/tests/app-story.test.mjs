@@ -185,21 +185,33 @@ test('Copy link without a clipboard shows the link selected and says so', async 
   }
 });
 
-test('stage text is at least 11 px on a phone', async () => {
+test('stage text is at least 11 px at 1280 and on a phone, for every preset', async () => {
   const page = await browser.context.newPage();
   try {
     const errors = collectErrors(page);
-    await page.setViewportSize({ width: 375, height: 812 });
-    for (const id of ['lost-ack', 'zombie-fencing', 'failover-replicated']) {
-      await page.goto(`${baseUrl}?scenario=${id}&speed=8`);
-      await waitFinished(page);
-      const smallest = await page.evaluate(() => {
-        const svg = document.querySelector('#stage');
-        const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
-        const sizes = [...svg.querySelectorAll('text')].map((t) => parseFloat(getComputedStyle(t).fontSize) * scale);
-        return Math.min(...sizes);
-      });
-      assert.ok(smallest >= 11, `${id}: smallest stage text ${smallest.toFixed(1)} px`);
+    const ids = await page
+      .goto(`${baseUrl}?scenario=happy-path&autoplay=0`)
+      .then(() => page.locator('#preset option').evaluateAll((os) => os.map((o) => o.value)));
+    for (const [width, height] of [[1280, 800], [375, 812]]) {
+      await page.setViewportSize({ width, height });
+      for (const id of ids) {
+        for (const t of [150, 100000]) {
+          await page.goto(`${baseUrl}?scenario=${id}&t=${t}&autoplay=0`);
+          await page.locator('#stage').waitFor();
+          const smallest = await page.evaluate(() => {
+            // The svg keeps its aspect: its scale is the smaller of width and height ratios.
+            const svg = document.querySelector('#stage');
+            const r = svg.getBoundingClientRect();
+            const vb = svg.viewBox.baseVal;
+            const scale = Math.min(r.width / vb.width, r.height / vb.height);
+            const sizes = [...svg.querySelectorAll('text')]
+              .filter((t) => t.getBoundingClientRect().width > 0)
+              .map((t) => parseFloat(getComputedStyle(t).fontSize) * scale);
+            return Math.min(...sizes);
+          });
+          assert.ok(smallest >= 11, `${id} at t=${t}, ${width} px: smallest stage text ${smallest.toFixed(1)} px`);
+        }
+      }
     }
     errors.assertNone();
   } finally {

@@ -883,7 +883,7 @@ fn StageWire(props: &WireProps) -> Html {
         if m.kind == "marker" {
             // Coordinator ⇄ partition leader (the same broker in one-broker clusters): a pill
             // beside the broker column, so the marker's journey is readable.
-            let w = 172.0;
+            let w = (m.label.chars().count() as f64 * 7.6 + 20.0).max(172.0);
             let iy = y1 + (y2 - y1) * f;
             let (mx, my) = if layout.narrow {
                 (layout.width - 20.0 - w / 2.0, iy - 14.0 - 22.0 * k)
