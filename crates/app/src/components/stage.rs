@@ -497,16 +497,17 @@ fn producer_box(p: &ProducerView, g: BoxGeom, props: &NodesProps) -> Html {
                     )
                 };
                 let attempt = if t.attempt > 1 {
-                    format!(" (attempt {})", t.attempt)
+                    format!(", try {}", t.attempt)
                 } else {
                     String::new()
                 };
-                parts.push(text(
-                    x,
-                    y,
-                    "node-line txn-state",
-                    fit(&format!("txn {}{attempt}: {words}{added}", t.index), 40),
-                ));
+                // The partitions added are named while they fit (the coordinator panel lists
+                // them too); only words longer than the box are cut.
+                let mut line = format!("txn {}{attempt}: {words}{added}", t.index);
+                if line.chars().count() > LINE_CHARS {
+                    line = format!("txn {}{attempt}: {words}", t.index);
+                }
+                parts.push(text(x, y, "node-line txn-state", fit(&line, LINE_CHARS)));
             }
         }
     }
