@@ -87,9 +87,6 @@ pub enum EventKind {
         request: u64,
         why: String,
     },
-    RequestCorrupted {
-        request: u64,
-    },
     BatchVerdict {
         broker: BrokerId,
         request: u64,
@@ -270,7 +267,6 @@ impl EventKind {
             | EventKind::ResponseSent { .. }
             | EventKind::ResponseReceived { .. } => "network",
             EventKind::RequestLost { .. }
-            | EventKind::RequestCorrupted { .. }
             | EventKind::ResponseLost { .. }
             | EventKind::ConnectionClosed { .. }
             | EventKind::FaultInjected { .. }

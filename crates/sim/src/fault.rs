@@ -187,9 +187,3 @@ pub struct FaultRates {
     /// Probability that a produce response is lost (resetting its connection).
     pub drop_response: f64,
 }
-
-impl FaultRates {
-    pub fn is_zero(&self) -> bool {
-        self.drop_request == 0.0 && self.drop_response == 0.0
-    }
-}

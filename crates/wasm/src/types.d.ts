@@ -248,7 +248,7 @@ export interface LabEvent {
   index: number;
   time_ms: number;
   type:
-    | "record_sent" | "producer_id_assigned" | "request_sent" | "request_lost" | "request_corrupted"
+    | "record_sent" | "producer_id_assigned" | "request_sent" | "request_lost"
     | "batch_verdict" | "response_sent" | "response_lost" | "connection_closed" | "response_received"
     | "batch_acked" | "batch_retrying" | "batch_failed" | "epoch_bumped" | "sequence_unresolved"
     | "sequence_resolved" | "replica_fetched" | "high_watermark_advanced" | "isr_changed"
