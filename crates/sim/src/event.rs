@@ -8,6 +8,14 @@ use crate::types::{
     BrokerId, Epoch, Offset, PartitionId, ProducerId, ProducerIndex, Sequence, TimeMs,
 };
 
+/// The kind of a control batch: the end of a transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ControlMarker {
+    Commit,
+    Abort,
+}
+
 /// One thing that happened, at a simulated time. `index` is its position in the run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
@@ -247,7 +255,7 @@ pub enum EventKind {
         partition: PartitionId,
         producer_id: ProducerId,
         epoch: Epoch,
-        marker: crate::engine::ControlMarker,
+        marker: ControlMarker,
         offset: Offset,
     },
     ProducerFenced {

@@ -3,60 +3,18 @@
 
 use rand::Rng;
 
+use super::state::rebuild_producer_state;
 use super::{Action, LogBatch, LogRecord, Node, Payload, PendingProduce, Simulation};
 use crate::chunked::ChunkedVec;
 use crate::config::Acks;
 use crate::error::KafkaError;
 use crate::event::{BatchRef, BrokerVerdict, EventKind, PartitionResult};
 use crate::fault::{Fault, Trigger};
-use crate::producer_state::{IncomingBatch, ProducerStateTable, RejectReason, Verdict};
-use crate::sequence::SequenceSpace;
+use crate::producer_state::{IncomingBatch, RejectReason, Verdict};
 use crate::types::*;
 
 /// Most batches a follower takes in one fetch (bounded work per step).
 const MAX_BATCHES_PER_FETCH: usize = 50;
-
-/// Rebuilds producer state (and the aborted-transaction index) by replaying a log, as
-/// `rebuildProducerState` does after an unclean shutdown or a truncation (with no usable
-/// snapshot below the log end).
-pub(crate) fn rebuild_producer_state(
-    log: &ChunkedVec<LogBatch>,
-    space: SequenceSpace,
-) -> (ProducerStateTable, super::AbortedIndex) {
-    let mut table = ProducerStateTable::default();
-    let mut aborted = super::AbortedIndex::default();
-    for batch in log.iter().filter(|b| b.producer_id >= 0) {
-        apply_to_state(&mut table, &mut aborted, batch, space);
-    }
-    (table, aborted)
-}
-
-/// What every replica does with an appended batch: leaders after their checks, followers blindly.
-pub(crate) fn apply_to_state(
-    table: &mut ProducerStateTable,
-    aborted: &mut super::AbortedIndex,
-    batch: &LogBatch,
-    space: SequenceSpace,
-) {
-    match batch.control {
-        Some(marker) => {
-            let first = table.record_marker(batch.producer_id, batch.epoch, batch.max_timestamp_ms);
-            if let (super::ControlMarker::Abort, Some(first_offset)) = (marker, first) {
-                aborted.push(super::AbortedTxn {
-                    producer_id: batch.producer_id,
-                    first_offset,
-                    last_offset: batch.base_offset,
-                });
-            }
-        }
-        None => table.record_append_in_txn(
-            &batch.incoming(space),
-            batch.base_offset,
-            batch.last_offset(),
-            batch.transactional,
-        ),
-    }
-}
 
 /// Whether two replicas hold the same batch at the same place.
 fn same_batch(a: &LogBatch, b: &LogBatch) -> bool {

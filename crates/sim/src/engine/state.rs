@@ -601,13 +601,9 @@ pub struct LogRecord {
     pub message: Option<(ProducerIndex, u32)>,
 }
 
-/// The kind of a control batch: the end of a transaction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ControlMarker {
-    Commit,
-    Abort,
-}
+// `ControlMarker` lives in `crate::event` (events name it too, and the event vocabulary does
+// not depend on the engine).
+pub use crate::event::ControlMarker;
 
 /// An aborted transaction of one producer on one partition (the aborted-transaction index
 /// a read_committed consumer uses to skip its records).
@@ -707,6 +703,48 @@ pub struct Replica {
     pub aborted: AbortedIndex,
 }
 
+/// Rebuilds producer state (and the aborted-transaction index) by replaying a log, as
+/// `rebuildProducerState` does after an unclean shutdown or a truncation (with no usable
+/// snapshot below the log end).
+pub(crate) fn rebuild_producer_state(
+    log: &crate::chunked::ChunkedVec<LogBatch>,
+    space: crate::sequence::SequenceSpace,
+) -> (ProducerStateTable, AbortedIndex) {
+    let mut table = ProducerStateTable::default();
+    let mut aborted = AbortedIndex::default();
+    for batch in log.iter().filter(|b| b.producer_id >= 0) {
+        apply_to_state(&mut table, &mut aborted, batch, space);
+    }
+    (table, aborted)
+}
+
+/// What every replica does with an appended batch: leaders after their checks, followers blindly.
+fn apply_to_state(
+    table: &mut ProducerStateTable,
+    aborted: &mut AbortedIndex,
+    batch: &LogBatch,
+    space: crate::sequence::SequenceSpace,
+) {
+    match batch.control {
+        Some(marker) => {
+            let first = table.record_marker(batch.producer_id, batch.epoch, batch.max_timestamp_ms);
+            if let (ControlMarker::Abort, Some(first_offset)) = (marker, first) {
+                aborted.push(AbortedTxn {
+                    producer_id: batch.producer_id,
+                    first_offset,
+                    last_offset: batch.base_offset,
+                });
+            }
+        }
+        None => table.record_append_in_txn(
+            &batch.incoming(space),
+            batch.base_offset,
+            batch.last_offset(),
+            batch.transactional,
+        ),
+    }
+}
+
 impl Replica {
     pub fn log_end_offset(&self) -> Offset {
         self.log.last().map_or(0, |b| b.last_offset() + 1)
@@ -721,12 +759,7 @@ impl Replica {
     pub fn append(&mut self, batch: LogBatch, space: crate::sequence::SequenceSpace) {
         debug_assert_eq!(batch.base_offset, self.log_end_offset());
         if batch.producer_id >= 0 {
-            super::broker::apply_to_state(
-                &mut self.producer_state,
-                &mut self.aborted,
-                &batch,
-                space,
-            );
+            apply_to_state(&mut self.producer_state, &mut self.aborted, &batch, space);
         }
         self.log.push(batch);
         self.ever_written = true;
