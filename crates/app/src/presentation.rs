@@ -399,7 +399,7 @@ pub fn caption(settings: &Settings, scenario: Option<&idempotence_sim::Scenario>
                     settings.preset
                 ),
             };
-            match twin_preset(&settings.preset, written_for)
+            match twin_preset(&settings.preset)
                 .filter(|_| settings.config.is_empty() && settings.faults.is_empty())
             {
                 Some(t) => format!("{note}From “{}”: {}", t.name, t.caption),

@@ -525,7 +525,7 @@ impl Settings {
                 // Idempotence flipped (explicitly or by another setting): the run tells its
                 // twin's story (lost-ack ⇄ lost-ack-no-idempotence), or none rather than a
                 // wrong one.
-                StoryChange::Idempotence { .. } => twin_preset(&self.preset, written_for)
+                StoryChange::Idempotence { .. } => twin_preset(&self.preset)
                     .filter(|_| self.config.is_empty() && self.faults.is_empty())
                     .map(|t| t.beats)
                     .unwrap_or_default(),
@@ -596,15 +596,10 @@ pub fn preset_idempotence(preset: &Scenario) -> bool {
     effective_idempotence(preset).0
 }
 
-/// The preset that tells `preset`'s story with idempotence flipped, if there is one
-/// (`lost-ack` ⇄ `lost-ack-no-idempotence`).
-pub fn twin_preset(preset: &str, written_for: bool) -> Option<Scenario> {
-    let twin = if written_for {
-        format!("{preset}-no-idempotence")
-    } else {
-        preset.strip_suffix("-no-idempotence")?.to_string()
-    };
-    presets::get(&twin).filter(|t| t.name != preset)
+/// The preset that tells `preset`'s story with idempotence flipped, if there is one (the
+/// core finds it: `presets::twin`).
+pub fn twin_preset(preset: &str) -> Option<Scenario> {
+    presets::twin(preset).and_then(presets::get)
 }
 
 #[cfg(test)]
@@ -628,6 +623,14 @@ mod tests {
     fn a_flipped_preset_tells_its_twins_story_or_none() {
         let (s, _) = Settings::from_query("?scenario=lost-ack&idempotence=off");
         let twin = presets::get("lost-ack-no-idempotence").unwrap();
+        assert_eq!(s.scenario().unwrap().beats, twin.beats);
+        // Twins are found by comparing scenarios, not names: pipelined-retry with idempotence
+        // off is reorder-no-idempotence, and tells its story.
+        let (s, _) = Settings::from_query("?scenario=pipelined-retry&idempotence=off");
+        let twin = presets::get("reorder-no-idempotence").unwrap();
+        assert_eq!(s.scenario().unwrap().beats, twin.beats);
+        let (s, _) = Settings::from_query("?scenario=reorder-no-idempotence&idempotence=on");
+        let twin = presets::get("pipelined-retry").unwrap();
         assert_eq!(s.scenario().unwrap().beats, twin.beats);
         let (s, _) = Settings::from_query("?scenario=happy-path&idempotence=off");
         assert!(s.scenario().unwrap().beats.is_empty(), "no twin: no story");

@@ -67,6 +67,34 @@ pub fn get(id: &str) -> Option<Scenario> {
     Scenario::from_json(json).ok()
 }
 
+/// The preset telling `id`'s story with `enable.idempotence` flipped, if there is one: the
+/// other preset whose scenario is the same but for that setting (`lost-ack` and
+/// `lost-ack-no-idempotence`, `pipelined-retry` and `reorder-no-idempotence`). Found by
+/// comparing the scenarios, so a new pair needs no table and no naming rule.
+pub fn twin(id: &str) -> Option<&'static str> {
+    let story_free = |mut s: Scenario| {
+        s.name.clear();
+        s.caption.clear();
+        s.beats.clear();
+        let idempotent: Vec<Option<bool>> = s
+            .producers
+            .iter_mut()
+            .map(|p| p.config.enable_idempotence.take())
+            .collect();
+        (s, idempotent)
+    };
+    let (me, mine) = story_free(get(id)?);
+    ids().filter(|&other| other != id).find(|&other| {
+        get(other).map(story_free).is_some_and(|(them, theirs)| {
+            them == me
+                && theirs
+                    .iter()
+                    .zip(&mine)
+                    .any(|(a, b)| a.unwrap_or(true) != b.unwrap_or(true))
+        })
+    })
+}
+
 /// `(id, caption)` of every preset.
 pub fn captions() -> Vec<(String, String)> {
     PRESETS
@@ -77,6 +105,18 @@ pub fn captions() -> Vec<(String, String)> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn twins_are_the_same_scenario_with_idempotence_flipped() {
+        use super::twin;
+        assert_eq!(twin("lost-ack"), Some("lost-ack-no-idempotence"));
+        assert_eq!(twin("lost-ack-no-idempotence"), Some("lost-ack"));
+        assert_eq!(twin("pipelined-retry"), Some("reorder-no-idempotence"));
+        assert_eq!(twin("reorder-no-idempotence"), Some("pipelined-retry"));
+        assert_eq!(twin("happy-path"), None);
+        assert_eq!(twin("zombie-fencing"), None);
+        assert_eq!(twin("nope"), None);
+    }
+
     #[test]
     fn every_preset_parses_and_is_named_by_its_id() {
         for (id, json) in super::PRESETS {
