@@ -725,7 +725,11 @@ mod tests {
         let request = loop {
             s = reduce(s, Action::StepForward);
             let snap = snapshot(&s, 0);
-            if let Some(m) = snap.messages.iter().find(|m| m.kind == "response") {
+            if let Some(m) = snap
+                .messages
+                .iter()
+                .find(|m| m.kind == idempotence_sim::snapshot::MessageKind::Response)
+            {
                 break m.request.unwrap();
             }
         };
@@ -898,7 +902,7 @@ mod pacing_tests {
             t.seek_time(time);
             // Replication is not paced (see `Pacing`); everything else is.
             for m in t.lane(0).unwrap().view().snapshot_without_logs().messages {
-                if m.kind != "fetch" {
+                if m.kind != idempotence_sim::snapshot::MessageKind::Fetch {
                     flights.insert(m.id, (m.sent_ms, m.arrive_ms));
                 }
             }

@@ -162,11 +162,50 @@ pub struct MessageView {
     pub to: Node,
     pub sent_ms: TimeMs,
     pub arrive_ms: TimeMs,
-    /// `produce`, `response`, `init_producer_id`, `reset`, `fetch`.
-    pub kind: String,
+    pub kind: MessageKind,
     pub label: String,
     pub request: Option<u64>,
     pub doomed: bool,
+}
+
+/// What a message on the wire is, for drawing (serialized as its snake_case name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    /// A produce request.
+    Produce,
+    /// A produce response.
+    Response,
+    /// InitProducerId and its answer (idempotent producers).
+    InitProducerId,
+    /// The connection reset or closed.
+    Reset,
+    /// A transactional request to the coordinator, or its answer.
+    Txn,
+    /// WriteTxnMarkers between the coordinator and a partition leader, or its answer.
+    Marker,
+    /// A follower's fetch, or its answer.
+    Fetch,
+}
+
+impl MessageKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Produce => "produce",
+            MessageKind::Response => "response",
+            MessageKind::InitProducerId => "init_producer_id",
+            MessageKind::Reset => "reset",
+            MessageKind::Txn => "txn",
+            MessageKind::Marker => "marker",
+            MessageKind::Fetch => "fetch",
+        }
+    }
+}
+
+impl std::fmt::Display for MessageKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// The key and value the model gives an application message.
@@ -426,11 +465,13 @@ impl Simulation {
 
     fn message_view(&self, m: &crate::engine::Message) -> MessageView {
         let (kind, label, request) = match &m.payload {
-            Payload::InitProducerIdRequest { .. } => {
-                ("init_producer_id", "InitProducerId".to_string(), None)
-            }
+            Payload::InitProducerIdRequest { .. } => (
+                MessageKind::InitProducerId,
+                "InitProducerId".to_string(),
+                None,
+            ),
             Payload::InitProducerIdResponse { producer_id, .. } => (
-                "init_producer_id",
+                MessageKind::InitProducerId,
                 format!("pid {producer_id}, epoch 0"),
                 None,
             ),
@@ -457,7 +498,7 @@ impl Simulation {
                         .collect::<Vec<_>>()
                         .join(", ")
                 });
-                ("produce", label, Some(*request))
+                (MessageKind::Produce, label, Some(*request))
             }
             Payload::ProduceResponse { request, results } => {
                 let label = results
@@ -471,14 +512,18 @@ impl Simulation {
                     })
                     .collect::<Vec<_>>()
                     .join(", ");
-                ("response", label, Some(*request))
+                (MessageKind::Response, label, Some(*request))
             }
-            Payload::ConnectionReset { .. } => ("reset", "connection reset".to_string(), None),
-            Payload::ConnectionClosedByClient { .. } => {
-                ("reset", "connection closed (FIN)".to_string(), None)
+            Payload::ConnectionReset { .. } => {
+                (MessageKind::Reset, "connection reset".to_string(), None)
             }
+            Payload::ConnectionClosedByClient { .. } => (
+                MessageKind::Reset,
+                "connection closed (FIN)".to_string(),
+                None,
+            ),
             Payload::TxnRequest { request, .. } => (
-                "txn",
+                MessageKind::Txn,
                 match request {
                     crate::engine::TxnRequestPublic::InitProducerId { expected: None } => {
                         "InitProducerId(transactional.id)".to_string()
@@ -501,21 +546,21 @@ impl Simulation {
                 epoch,
                 ..
             } => (
-                "txn",
+                MessageKind::Txn,
                 format!("{error} (pid {producer_id}, epoch {epoch})"),
                 None,
             ),
             Payload::WriteTxnMarker {
                 partition, marker, ..
             } => (
-                "marker",
+                MessageKind::Marker,
                 format!("WriteTxnMarker p{partition} {marker:?}"),
                 None,
             ),
             Payload::WriteTxnMarkerResponse {
                 partition, error, ..
             } => (
-                "marker",
+                MessageKind::Marker,
                 if *error == crate::error::KafkaError::None {
                     format!("marker written p{partition}")
                 } else {
@@ -528,7 +573,7 @@ impl Simulation {
                 fetch_offset,
                 ..
             } => (
-                "fetch",
+                MessageKind::Fetch,
                 format!("fetch p{partition} from {fetch_offset}"),
                 None,
             ),
@@ -538,7 +583,7 @@ impl Simulation {
                 high_watermark,
                 ..
             } => (
-                "fetch",
+                MessageKind::Fetch,
                 format!(
                     "p{partition}: {} batches, hw {high_watermark}",
                     batches.len()
@@ -552,7 +597,7 @@ impl Simulation {
             to: m.to,
             sent_ms: m.sent_ms,
             arrive_ms: m.arrive_ms,
-            kind: kind.to_string(),
+            kind,
             label,
             request,
             doomed: m.doomed,

@@ -85,7 +85,9 @@ pub fn Actions(props: &ActionsProps) -> Html {
             label,
         }) => {
             let on_wire = snap.messages.iter().any(|m| {
-                m.request == Some(*request) && (m.kind == "response") == *response && !m.doomed
+                m.request == Some(*request)
+                    && (m.kind == idempotence_sim::snapshot::MessageKind::Response) == *response
+                    && !m.doomed
             });
             html! {
                 <>

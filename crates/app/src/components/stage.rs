@@ -9,7 +9,7 @@ use crate::presentation::{CheckOutcome, Checked, Shared};
 
 use idempotence_sim::event::EventKind;
 use idempotence_sim::log_tail::LogTail;
-use idempotence_sim::snapshot::{BrokerView, ProducerView};
+use idempotence_sim::snapshot::{BrokerView, MessageKind, ProducerView};
 use idempotence_sim::{Event, MessageOutcome, Node, Snapshot};
 use yew::prelude::*;
 
@@ -851,7 +851,7 @@ fn StageWire(props: &WireProps) -> Html {
     let messages = snap.messages.iter().map(|m| {
         let k = seen.iter().filter(|l| **l == (m.from, m.to)).count() as f64;
         seen.push((m.from, m.to));
-        let batch = m.request.filter(|_| matches!(m.kind.as_str(), "produce" | "response")).and_then(|r| request_batch(&props.events, r));
+        let batch = m.request.filter(|_| matches!(m.kind, MessageKind::Produce | MessageKind::Response)).and_then(|r| request_batch(&props.events, r));
         let (short, _) = describe::abbreviate(&m.label);
         let label = if m.doomed { format!("✕ {short}") } else { short };
         // A pill is as wide as its label needs (bold capitals run ~7.6 units a character at
@@ -865,7 +865,7 @@ fn StageWire(props: &WireProps) -> Html {
         let (x2, y2) = layout.anchor(m.to);
         // A pill travels between the boxes' edges, not over them: its centre stops half a
         // pill short of each end (or waits midway when the gap is narrower than the pill).
-        let ((x1, y1), (x2, y2)) = if m.kind == "marker" || matches!((m.from, m.to), (Node::Broker(_), Node::Broker(_))) {
+        let ((x1, y1), (x2, y2)) = if m.kind == MessageKind::Marker || matches!((m.from, m.to), (Node::Broker(_), Node::Broker(_))) {
             ((x1, y1), (x2, y2))
         } else if layout.narrow {
             inset((x1, y1), (x2, y2), 14.0)
@@ -881,7 +881,7 @@ fn StageWire(props: &WireProps) -> Html {
         let x = x1 + (x2 - x1) * f + ox;
         let y = y1 + (y2 - y1) * f + oy;
         let class = classes!("msg", format!("msg-{}", m.kind), m.doomed.then_some("doomed"));
-        if m.kind == "marker" {
+        if m.kind == MessageKind::Marker {
             // Coordinator ⇄ partition leader (the same broker in one-broker clusters): a pill
             // beside the broker column, so the marker's journey is readable.
             let w = (m.label.chars().count() as f64 * 7.6 + 20.0).max(172.0);
@@ -908,18 +908,18 @@ fn StageWire(props: &WireProps) -> Html {
                 </g>
             };
         }
-        let droppable = matches!(m.kind.as_str(), "produce" | "response") && m.request.is_some() && !m.doomed;
+        let droppable = matches!(m.kind, MessageKind::Produce | MessageKind::Response) && m.request.is_some() && !m.doomed;
         let interactive = droppable && props.on_select.is_some();
         let what = Selected::Message {
             request: m.request.unwrap_or_default(),
-            response: m.kind == "response",
+            response: m.kind == MessageKind::Response,
             label: m.label.clone(),
         };
         let selected = props.selected.as_ref() == Some(&what);
         let (click, key) = if interactive { select_handlers(&props.on_select, what) } else { (Callback::noop(), Callback::noop()) };
         let class = classes!(class, interactive.then_some("clickable"), selected.then_some("selected"));
         html! {
-            <g key={m.id} class={class} data-kind={m.kind.clone()} data-request={m.request.map(|r| r.to_string())}
+            <g key={m.id} class={class} data-kind={m.kind.as_str()} data-request={m.request.map(|r| r.to_string())}
                 transform={translate(x, y)}
                 role={interactive.then_some("button")} tabindex={interactive.then_some("0")}
                 aria-label={interactive.then(|| format!("{}: show actions", m.label))}
