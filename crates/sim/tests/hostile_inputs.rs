@@ -954,3 +954,55 @@ fn beats_at_their_limits_run_without_overflow() {
     sim.run_to_end();
     assert_eq!(sim.beats_reached().len(), 1);
 }
+
+/// The snapshot's timer windows (request and delivery timeouts, state expiry, backoff) at the
+/// largest settings a scenario may ask for: no overflow in a debug build, and every time a JS
+/// caller receives stays an exact JavaScript number (below 2^53).
+#[test]
+fn timer_windows_at_the_largest_settings_stay_exact_numbers() {
+    let top = idempotence_sim::limits::MAX_CONFIG_MS;
+    let s = Scenario::from_json(
+        &json!({
+            "duration_ms": idempotence_sim::limits::MAX_DURATION_MS,
+            "cluster": {"producer.id.expiration.ms": top, "producer.id.expiration.check.interval.ms": top},
+            "producers": [{"workload": {"messages": 3}, "config": {
+                "request.timeout.ms": top, "delivery.timeout.ms": top,
+                "retry.backoff.ms": top, "retry.backoff.max.ms": top}}]
+        })
+        .to_string(),
+    )
+    .expect("settings at their limits are valid");
+    let mut sim = Simulation::new(s).unwrap();
+    let mut seen = [0usize; 3];
+    let exact = |t: u64, what: &str| assert!(t < 1 << 53, "{what}: {t}");
+    for _ in 0..2_000 {
+        let snap = sim.snapshot_without_logs();
+        for p in &snap.producers {
+            if let Some((a, b)) = p.request_timeout {
+                seen[0] += 1;
+                exact(a.max(b), "request timeout");
+            }
+            for c in &p.partitions {
+                for (a, b) in c.delivery_timeout.into_iter().chain(c.backoff) {
+                    seen[1] += 1;
+                    exact(a.max(b), "delivery timeout or backoff");
+                }
+            }
+        }
+        for b in &snap.brokers {
+            for r in &b.replicas {
+                for x in &r.expiries {
+                    seen[2] += 1;
+                    exact(x.since_ms.max(x.at_ms), "state expiry");
+                }
+            }
+        }
+        if !sim.step() {
+            break;
+        }
+    }
+    assert!(
+        seen.iter().all(|&n| n > 0),
+        "every kind of window was drawn: {seen:?}"
+    );
+}

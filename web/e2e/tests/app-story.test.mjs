@@ -21,6 +21,12 @@ const SIZES = [
   { name: 'embed', width: 700, height: 480, query: '&embed=1&autoplay=1' },
 ];
 
+/** Every preset's id, as the picker lists them. */
+const presetIds = (page) =>
+  page
+    .goto(`${baseUrl}?scenario=happy-path&autoplay=0`)
+    .then(() => page.locator('#preset option').evaluateAll((os) => os.map((o) => o.value)));
+
 /** The element's box, or null. */
 const box = (page, selector) =>
   page.evaluate((s) => {
@@ -79,9 +85,7 @@ test('every preset shows its beats in order and ends on the last one', async () 
   const page = await browser.context.newPage();
   try {
     const errors = collectErrors(page);
-    const ids = await page
-      .goto(`${baseUrl}?scenario=happy-path&autoplay=0`)
-      .then(() => page.locator('#preset option').evaluateAll((os) => os.map((o) => o.value)));
+    const ids = await presetIds(page);
     assert.equal(ids.length, 16);
     await page.addInitScript(() => {
       window.__beats = [];
@@ -189,9 +193,7 @@ test('stage text is at least 11 px at 1280 and on a phone, for every preset', as
   const page = await browser.context.newPage();
   try {
     const errors = collectErrors(page);
-    const ids = await page
-      .goto(`${baseUrl}?scenario=happy-path&autoplay=0`)
-      .then(() => page.locator('#preset option').evaluateAll((os) => os.map((o) => o.value)));
+    const ids = await presetIds(page);
     for (const [width, height] of [[1280, 800], [375, 812]]) {
       await page.setViewportSize({ width, height });
       for (const id of ids) {
@@ -511,9 +513,7 @@ test('no text runs out of its box on the stage or is cut to fit, for every prese
   const page = await browser.context.newPage();
   try {
     const errors = collectErrors(page);
-    const ids = await page
-      .goto(`${baseUrl}?scenario=happy-path&autoplay=0`)
-      .then(() => page.locator('#preset option').evaluateAll((os) => os.map((o) => o.value)));
+    const ids = await presetIds(page);
     for (const size of SIZES) {
       await page.setViewportSize({ width: size.width, height: size.height });
       for (const id of ids) {

@@ -3,6 +3,7 @@
 //! Wide screens put producers left and brokers right; narrow ones put producers on top.
 //! A message's position is interpolated by simulated time between `sent_ms` and `arrive_ms`.
 
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use crate::presentation::{CheckOutcome, Checked, Shared};
@@ -710,16 +711,18 @@ fn broker_box(b: &BrokerView, g: BoxGeom, props: &NodesProps) -> Html {
     }
 }
 
-/// The producer batch a produce request carries (its first one), from its `RequestSent` event.
-fn request_batch(events: &[Event], request: u64) -> Option<u64> {
-    events.iter().rev().find_map(|e| match &e.kind {
-        EventKind::RequestSent {
-            request: r,
-            batches,
-            ..
-        } if *r == request => batches.first().map(|b| b.batch_id),
-        _ => None,
-    })
+/// The producer batch each produce request carries (its first one), from the `RequestSent`
+/// events: derived once per position, not per message per animation frame.
+fn request_batches(events: &[Event]) -> BTreeMap<u64, u64> {
+    events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::RequestSent {
+                request, batches, ..
+            } => Some((*request, batches.first()?.batch_id)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The producer and broker a request travelled between, from its `RequestSent` event.
@@ -832,6 +835,8 @@ struct WireProps {
     layer: Layer,
     snapshot: Shared<Snapshot>,
     events: Shared<Vec<Event>>,
+    /// Request id → the producer batch it carries (see [`request_batches`]).
+    request_batches: Rc<BTreeMap<u64, u64>>,
     clock_ms: f64,
     narrow: bool,
     compact: bool,
@@ -851,7 +856,7 @@ fn StageWire(props: &WireProps) -> Html {
     let messages = snap.messages.iter().map(|m| {
         let k = seen.iter().filter(|l| **l == (m.from, m.to)).count() as f64;
         seen.push((m.from, m.to));
-        let batch = m.request.filter(|_| matches!(m.kind, MessageKind::Produce | MessageKind::Response)).and_then(|r| request_batch(&props.events, r));
+        let batch = m.request.filter(|_| matches!(m.kind, MessageKind::Produce | MessageKind::Response)).and_then(|r| props.request_batches.get(&r).copied());
         let (short, _) = describe::abbreviate(&m.label);
         let label = if m.doomed { format!("✕ {short}") } else { short };
         // A pill is as wide as its label needs (bold capitals run ~7.6 units a character at
@@ -1149,6 +1154,7 @@ pub fn Stage(props: &StageProps) -> Html {
         .sum();
     // Derived once per position, not on every animation frame (this component re-renders with
     // the clock; these only change with the events and the snapshot).
+    let batches_of_requests = use_memo(props.events.clone(), |events| request_batches(events));
     let forgotten = use_memo(props.events.clone(), |events| {
         events
             .iter()
@@ -1197,6 +1203,7 @@ pub fn Stage(props: &StageProps) -> Html {
                 },
                 Layer::Messages | Layer::Overlays => html! {
                     <StageWire {layer} snapshot={props.snapshot.clone()} events={props.events.clone()} clock_ms={props.clock_ms}
+                        request_batches={batches_of_requests.clone()}
                         narrow={props.narrow} compact={props.compact} reduced_motion={props.reduced_motion}
                         selected={props.selected.clone()} on_select={props.on_select.clone()} />
                 },
