@@ -285,7 +285,7 @@ impl Simulation {
                 .values()
                 .map(|m| self.message_view(m))
                 .collect(),
-            transactions: self.coordinator.values().cloned().collect(),
+            transactions: self.coordinator.transactions().cloned().collect(),
             links_cut: self
                 .links_cut
                 .iter()

@@ -3,8 +3,12 @@
 
 use rand::Rng;
 
+use super::coordinator::MARKER_TIMEOUT_MS;
 use super::state::rebuild_producer_state;
-use super::{Action, LogBatch, LogRecord, Node, Payload, PendingProduce, Simulation};
+use super::{
+    Action, ControlMarker, LogBatch, LogRecord, Node, Payload, PendingMarker, PendingProduce,
+    Simulation,
+};
 use crate::chunked::ChunkedVec;
 use crate::config::Acks;
 use crate::error::KafkaError;
@@ -12,6 +16,15 @@ use crate::event::{BatchRef, BrokerVerdict, EventKind, PartitionResult};
 use crate::fault::{Fault, Trigger};
 use crate::producer_state::{IncomingBatch, RejectReason, Verdict};
 use crate::types::*;
+
+/// One marker a WriteTxnMarkers request asks a partition leader to write.
+pub(crate) struct MarkerWrite {
+    pub transactional_id: String,
+    pub partition: PartitionId,
+    pub producer_id: ProducerId,
+    pub epoch: Epoch,
+    pub marker: ControlMarker,
+}
 
 /// Most batches a follower takes in one fetch (bounded work per step).
 const MAX_BATCHES_PER_FETCH: usize = 50;
@@ -243,15 +256,10 @@ impl Simulation {
         }
     }
 
-    /// KIP-890 part 1 (brokers 3.6+, `transaction.partition.verification.enable` on by
-    /// default): before the first transactional batch of a producer on a partition is
-    /// appended, the leader asks the transaction coordinator whether that partition is in the
-    /// producer's ongoing transaction (`ReplicaManager.appendRecords` → AddPartitionsToTxn
-    /// with `verifyOnly`). A late batch of a transaction that has already ended is refused
-    /// with INVALID_TXN_STATE, and one from a fenced epoch with INVALID_PRODUCER_EPOCH
-    /// (`AddPartitionsToTxnManager` maps PRODUCER_FENCED to it), instead of opening a
-    /// transaction nobody will end. The model reads the coordinator's state at once rather
-    /// than through a round trip.
+    /// KIP-890 part 1: before a producer's first transactional batch on a partition is
+    /// appended, the leader asks the coordinator whether the partition is in the producer's
+    /// ongoing transaction ([`super::coordinator::TransactionCoordinator::verify`]), so a late
+    /// batch of an ended transaction does not open one nobody will end.
     fn transaction_verification(
         &self,
         broker: BrokerId,
@@ -274,19 +282,11 @@ impl Simulation {
         let transactional_id = request
             .producer
             .and_then(|p| self.producers[p as usize].config.transactional_id.as_ref())?;
-        let not_in_transaction = (KafkaError::InvalidTxnState, RejectReason::NotInTransaction);
-        let Some(meta) = self.coordinator.get(transactional_id) else {
-            return Some(not_in_transaction);
-        };
-        if meta.producer_id != wire.producer_id || meta.epoch != wire.epoch {
-            return Some((
-                KafkaError::InvalidProducerEpoch,
-                RejectReason::FencedByCoordinator,
-            ));
-        }
-        let ongoing =
-            meta.status == super::TxnStatus::Ongoing && meta.partitions.contains(&wire.partition);
-        (!ongoing).then_some(not_in_transaction)
+        self.coordinator.verify(
+            transactional_id,
+            (wire.producer_id, wire.epoch),
+            wire.partition,
+        )
     }
 
     /// Duplicate check, epoch fencing and sequence check, then the append.
@@ -1092,5 +1092,157 @@ impl Simulation {
             }
             self.advance_high_watermark(l, partition);
         }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Transaction markers, written for the coordinator.
+
+    /// `KafkaApis.handleWriteTxnMarkersRequest`: the marker is appended with `requiredAcks =
+    /// -1`, so it takes the produce path's min-ISR check and then waits in a DelayedProduce
+    /// until the high watermark passes it. Only then is it written for the coordinator: a
+    /// leader that fails before replicating it loses it, and the coordinator sends it again.
+    pub(crate) fn handle_write_marker(
+        &mut self,
+        (broker, coordinator): (BrokerId, BrokerId),
+        write: MarkerWrite,
+    ) {
+        let MarkerWrite {
+            transactional_id,
+            partition,
+            producer_id,
+            epoch,
+            marker,
+        } = write;
+        let meta = &self.partitions[partition as usize];
+        let min_isr = self.scenario.cluster.min_insync_replicas as usize;
+        if meta.leader != Some(broker) {
+            self.answer_marker(
+                broker,
+                coordinator,
+                transactional_id,
+                partition,
+                epoch,
+                KafkaError::NotLeaderOrFollower,
+            );
+            return;
+        }
+        if meta.isr.len() < min_isr {
+            self.answer_marker(
+                broker,
+                coordinator,
+                transactional_id,
+                partition,
+                epoch,
+                KafkaError::NotEnoughReplicas,
+            );
+            return;
+        }
+        let offset = self.append_marker(broker, partition, producer_id, epoch, marker);
+        let key = (transactional_id, partition);
+        self.brokers[broker as usize].pending_markers.insert(
+            key.clone(),
+            PendingMarker {
+                epoch,
+                required: offset + 1,
+                coordinator,
+            },
+        );
+        self.schedule(
+            self.now_ms + MARKER_TIMEOUT_MS,
+            Action::MarkerTimeout {
+                broker,
+                transactional_id: key.0,
+                partition,
+            },
+        );
+        self.complete_delayed_produces(broker, partition);
+    }
+
+    /// The marker's DelayedProduce expired before the high watermark passed it.
+    pub(crate) fn marker_timeout(
+        &mut self,
+        broker: BrokerId,
+        transactional_id: String,
+        partition: PartitionId,
+    ) {
+        let key = (transactional_id, partition);
+        let Some(pending) = self.brokers[broker as usize].pending_markers.remove(&key) else {
+            return;
+        };
+        self.answer_marker(
+            broker,
+            pending.coordinator,
+            key.0,
+            partition,
+            pending.epoch,
+            KafkaError::RequestTimedOut,
+        );
+    }
+
+    pub(crate) fn answer_marker(
+        &mut self,
+        broker: BrokerId,
+        coordinator: BrokerId,
+        transactional_id: String,
+        partition: PartitionId,
+        epoch: Epoch,
+        error: KafkaError,
+    ) {
+        self.send_message(
+            Node::Broker(broker),
+            Node::Broker(coordinator),
+            Payload::WriteTxnMarkerResponse {
+                transactional_id,
+                partition,
+                epoch,
+                error,
+            },
+        );
+    }
+
+    fn append_marker(
+        &mut self,
+        broker: BrokerId,
+        partition: PartitionId,
+        producer_id: ProducerId,
+        epoch: Epoch,
+        marker: ControlMarker,
+    ) -> Offset {
+        let leader_epoch = self.partitions[partition as usize].leader_epoch;
+        let appended_event = self.event_count;
+        let now = self.now_ms;
+        let space = self.space;
+        let replica = self.brokers[broker as usize].replica_mut(partition);
+        let base_offset = replica.log_end_offset();
+        let batch = LogBatch {
+            base_offset,
+            producer_id,
+            epoch,
+            base_sequence: NO_SEQUENCE,
+            leader_epoch,
+            max_timestamp_ms: now,
+            records: vec![LogRecord {
+                offset: base_offset,
+                sequence: NO_SEQUENCE,
+                message: None,
+            }],
+            appended_event,
+            appended_without_state: false,
+            transactional: true,
+            control: Some(marker),
+            client_batch: None,
+        };
+        replica.append(batch, space);
+        self.emit(EventKind::MarkerWritten {
+            broker,
+            partition,
+            producer_id,
+            epoch,
+            marker,
+            offset: base_offset,
+        });
+        self.advance_high_watermark(broker, partition);
+        self.answer_parked_fetches(broker, partition);
+        base_offset
     }
 }

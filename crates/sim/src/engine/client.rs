@@ -266,27 +266,6 @@ impl Simulation {
         }
     }
 
-    pub(crate) fn handle_init_producer_id(
-        &mut self,
-        broker: BrokerId,
-        producer: ProducerIndex,
-        incarnation: u32,
-    ) {
-        // A null transactional.id "always blindly accept[s] the request and return[s] a new
-        // producerId" with epoch 0 (TransactionCoordinator.handleInitProducerId).
-        let producer_id = self.next_producer_id;
-        self.next_producer_id += 1;
-        self.send_message(
-            Node::Broker(broker),
-            Node::Producer(producer),
-            Payload::InitProducerIdResponse {
-                producer,
-                incarnation,
-                producer_id,
-            },
-        );
-    }
-
     pub(crate) fn receive_producer_id(
         &mut self,
         producer: ProducerIndex,

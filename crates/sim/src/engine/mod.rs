@@ -10,10 +10,12 @@
 
 mod broker;
 mod client;
+mod coordinator;
 mod faults;
 mod network;
+mod node;
 mod state;
-mod txn;
+mod transaction_manager;
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -37,7 +39,9 @@ pub use state::{
 };
 
 pub use crate::limits::MAX_STEPS;
-pub(crate) use txn::COORDINATOR_TICK_MS;
+use coordinator::TransactionCoordinator;
+pub(crate) use coordinator::COORDINATOR_TICK_MS;
+use node::{ClusterView, Command, Out};
 
 /// Replicas of partition `id`, placed round-robin: brokers id, id+1, ... (mod brokers); the
 /// first is the preferred leader.
@@ -188,14 +192,10 @@ pub struct Simulation {
     pub(crate) responses: crate::chunked::ChunkedVec<ResponseRecord>,
     pub(crate) next_message_id: u64,
     pub(crate) next_request_id: u64,
-    pub(crate) next_producer_id: crate::types::ProducerId,
     pub(crate) pending_recoveries: u32,
-    /// Transaction coordinator state per transactional id (durable: `__transaction_state`).
-    pub(crate) coordinator: std::collections::BTreeMap<String, TxnMetadata>,
+    /// The transaction coordinator, which also hands out producer ids.
+    pub(crate) coordinator: TransactionCoordinator,
     pub(crate) next_txn_request_id: u64,
-    pub(crate) coordinator_tick_scheduled: bool,
-    /// Markers the coordinator sent and has no answer for yet.
-    pub(crate) marker_sends: std::collections::BTreeMap<(String, PartitionId), MarkerSend>,
     steps: u64,
     finished: Option<String>,
 }
@@ -253,12 +253,9 @@ impl Simulation {
             responses: Default::default(),
             next_message_id: 0,
             next_request_id: 0,
-            next_producer_id: 1000,
             pending_recoveries: 0,
             coordinator: Default::default(),
             next_txn_request_id: 0,
-            coordinator_tick_scheduled: false,
-            marker_sends: Default::default(),
             steps: 0,
             finished: None,
             scenario,
@@ -581,7 +578,9 @@ impl Simulation {
                 incarnation,
                 id,
             } => self.txn_request_timeout(producer, incarnation, id),
-            Action::CoordinatorTick => self.coordinator_tick(),
+            Action::CoordinatorTick => {
+                self.with_coordinator(|coordinator, cluster, out| coordinator.on_tick(cluster, out))
+            }
             Action::MarkerTimeout {
                 broker,
                 transactional_id,
@@ -597,7 +596,7 @@ impl Simulation {
         if self.pending_recoveries > 0 || !self.open_requests.is_empty() {
             return false;
         }
-        if !self.producers.iter().all(|p| p.is_idle()) || self.coordinator_busy() {
+        if !self.producers.iter().all(|p| p.is_idle()) || self.coordinator.is_busy() {
             return false;
         }
         if self.scripted_fired.iter().enumerate().any(|(i, fired)| {
@@ -626,6 +625,46 @@ impl Simulation {
                     !broker.alive || broker.replica(meta.id).log_end_offset() == leo
                 })
         })
+    }
+
+    /// Performs what a node's handler asked for, in order.
+    fn perform(&mut self, out: &mut Out) {
+        for command in out.take() {
+            match command {
+                Command::Emit(event) => self.emit(event),
+                Command::Send { from, to, payload } => {
+                    self.send_message(from, to, payload);
+                }
+                Command::Schedule { at_ms, action } => self.schedule(at_ms, action),
+            }
+        }
+    }
+
+    /// Calls the transaction coordinator with a view of the cluster, then performs what it
+    /// asked for.
+    pub(crate) fn with_coordinator<R>(
+        &mut self,
+        handle: impl FnOnce(&mut TransactionCoordinator, &ClusterView, &mut Out) -> R,
+    ) -> R {
+        let mut out = Out::default();
+        let cluster = ClusterView {
+            now_ms: self.now_ms,
+            brokers: &self.brokers,
+            partitions: &self.partitions,
+        };
+        let result = handle(&mut self.coordinator, &cluster, &mut out);
+        self.perform(&mut out);
+        result
+    }
+
+    /// The broker coordinating a transactional id now.
+    pub(crate) fn coordinator_of(&self, transactional_id: &str) -> Option<BrokerId> {
+        let cluster = ClusterView {
+            now_ms: self.now_ms,
+            brokers: &self.brokers,
+            partitions: &self.partitions,
+        };
+        coordinator::coordinator_of(&cluster, transactional_id)
     }
 
     pub(crate) fn close_request(&mut self, request: u64) {

@@ -85,7 +85,9 @@ impl Simulation {
                     Node::Broker(b) => b,
                     _ => 0,
                 };
-                self.handle_init_producer_id(broker, producer, incarnation)
+                self.with_coordinator(|coordinator, _, out| {
+                    coordinator.on_init_producer_id(broker, producer, incarnation, out)
+                })
             }
             Payload::InitProducerIdResponse {
                 producer,
@@ -97,12 +99,26 @@ impl Simulation {
                 producer,
                 incarnation,
                 id,
+                transactional_id,
+                transaction_timeout_ms,
                 request,
             } => {
-                let Node::Broker(coordinator) = message.to else {
+                let Node::Broker(at) = message.to else {
                     return;
                 };
-                self.handle_txn_request(coordinator, producer, incarnation, id, request)
+                let caller = super::coordinator::Caller {
+                    producer,
+                    incarnation,
+                    request: id,
+                };
+                let call = super::coordinator::TxnCall {
+                    transactional_id,
+                    transaction_timeout_ms,
+                    request,
+                };
+                self.with_coordinator(|coordinator, cluster, out| {
+                    coordinator.on_request(cluster, at, caller, call, out)
+                })
             }
             Payload::TxnResponse {
                 producer,
@@ -116,7 +132,7 @@ impl Simulation {
                 producer,
                 incarnation,
                 id,
-                super::txn::TxnAnswer {
+                super::transaction_manager::TxnAnswer {
                     error,
                     producer_id,
                     epoch,
@@ -136,7 +152,7 @@ impl Simulation {
                 };
                 self.handle_write_marker(
                     (broker, coordinator),
-                    super::txn::MarkerWrite {
+                    super::broker::MarkerWrite {
                         transactional_id,
                         partition,
                         producer_id,
@@ -154,7 +170,15 @@ impl Simulation {
                 let Node::Broker(leader) = message.from else {
                     return;
                 };
-                self.handle_marker_response(transactional_id, partition, leader, epoch, error)
+                self.with_coordinator(|coordinator, _, out| {
+                    coordinator.on_marker_response(
+                        (transactional_id, partition),
+                        leader,
+                        epoch,
+                        error,
+                        out,
+                    )
+                })
             }
             Payload::ProduceResponse { request, results } => {
                 self.response_arrived(request, results)

@@ -201,6 +201,22 @@ fn no_epoch() -> Epoch {
 }
 
 impl TxnMetadata {
+    /// A transactional id seen for the first time: its producer id at epoch 0, no transaction.
+    pub fn new(transactional_id: &str, producer_id: ProducerId, timeout_ms: TimeMs) -> TxnMetadata {
+        TxnMetadata {
+            transactional_id: transactional_id.to_string(),
+            producer_id,
+            epoch: 0,
+            last_epoch: NO_PRODUCER_EPOCH,
+            status: TxnStatus::Empty,
+            partitions: BTreeSet::new(),
+            pending_markers: BTreeSet::new(),
+            started_ms: None,
+            timeout_ms,
+            committed_positions: Vec::new(),
+        }
+    }
+
     pub fn position_of(&self, producer: ProducerIndex) -> u32 {
         self.committed_positions
             .iter()
@@ -492,11 +508,14 @@ pub enum Payload {
         partition: PartitionId,
         fetch_offset: Offset,
     },
-    /// Producer → transaction coordinator.
+    /// Producer → transaction coordinator. The transactional id and the transaction timeout
+    /// travel with every request, as the coordinator knows nothing of the client.
     TxnRequest {
         producer: ProducerIndex,
         incarnation: u32,
         id: u64,
+        transactional_id: String,
+        transaction_timeout_ms: TimeMs,
         request: TxnRequest,
     },
     /// Coordinator → producer.

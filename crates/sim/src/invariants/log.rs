@@ -252,7 +252,7 @@ impl Simulation {
             .iter()
             .filter_map(|p| p.txn.as_ref())
             .flat_map(|t| t.outcomes.iter().map(|o| o.producer_id))
-            .chain(self.coordinator.values().map(|m| m.producer_id))
+            .chain(self.coordinator.transactions().map(|m| m.producer_id))
             .collect();
         let crafted = self
             .history
@@ -339,7 +339,7 @@ impl Simulation {
         let mut violations = Vec::new();
         let in_progress: BTreeSet<ProducerId> = self
             .coordinator
-            .values()
+            .transactions()
             .filter(|m| {
                 matches!(
                     m.status,
