@@ -4,17 +4,16 @@
 use rand::Rng;
 
 use super::coordinator::MARKER_TIMEOUT_MS;
-use super::state::rebuild_producer_state;
+use super::replica::ProduceRules;
 use super::{
     Action, ControlMarker, LogBatch, LogRecord, Node, Payload, PendingMarker, PendingProduce,
     Simulation,
 };
-use crate::chunked::ChunkedVec;
 use crate::config::Acks;
 use crate::error::KafkaError;
 use crate::event::{BatchRef, BrokerVerdict, EventKind, PartitionResult};
 use crate::fault::{Fault, Trigger};
-use crate::producer_state::{IncomingBatch, RejectReason, Verdict};
+use crate::producer_state::RejectReason;
 use crate::types::*;
 
 /// One marker a WriteTxnMarkers request asks a partition leader to write.
@@ -28,26 +27,6 @@ pub(crate) struct MarkerWrite {
 
 /// Most batches a follower takes in one fetch (bounded work per step).
 const MAX_BATCHES_PER_FETCH: usize = 50;
-
-/// Whether two replicas hold the same batch at the same place.
-fn same_batch(a: &LogBatch, b: &LogBatch) -> bool {
-    a.base_offset == b.base_offset
-        && a.leader_epoch == b.leader_epoch
-        && a.producer_id == b.producer_id
-        && a.base_sequence == b.base_sequence
-        && a.records.len() == b.records.len()
-}
-
-/// The first batch of `f` that differs from `l`, comparing from the start (the reference the
-/// fast search in `divergence` is checked against in debug builds).
-fn divergence_from_start(l: &ChunkedVec<LogBatch>, f: &ChunkedVec<LogBatch>) -> Option<Offset> {
-    let common = l
-        .iter()
-        .zip(f.iter())
-        .take_while(|(a, b)| same_batch(a, b))
-        .count();
-    (common < f.len()).then(|| f[common].base_offset)
-}
 
 fn explain(verdict: &BrokerVerdict) -> String {
     match verdict {
@@ -289,7 +268,7 @@ impl Simulation {
         )
     }
 
-    /// Duplicate check, epoch fencing and sequence check, then the append.
+    /// The log's checks (duplicate, epoch, sequence), then the append.
     fn validate_and_append(
         &mut self,
         broker: BrokerId,
@@ -298,104 +277,23 @@ impl Simulation {
     ) -> BrokerVerdict {
         let wire = &self.requests[&request_id].batches[index];
         let partition = wire.partition;
-        let space = self.space;
-        let rule = self.scenario.cluster.dedup_rule;
-        let incoming = IncomingBatch {
-            producer_id: wire.producer_id,
-            epoch: wire.epoch,
-            base_seq: wire.base_sequence,
-            last_seq: if wire.base_sequence < 0 {
-                NO_SEQUENCE
-            } else {
-                space.last_of(wire.base_sequence, wire.record_count)
-            },
-            max_timestamp_ms: wire.max_timestamp_ms,
+        let rules = ProduceRules {
+            space: self.space,
+            dedup_rule: self.scenario.cluster.dedup_rule,
+            new_partition_requires_sequence_zero: self
+                .scenario
+                .cluster
+                .new_partition_requires_sequence_zero,
         };
-        let replica = self.brokers[broker as usize].replica(partition);
-        let unknown_producer =
-            wire.producer_id >= 0 && replica.producer_state.entry(wire.producer_id).is_none();
-        if wire.producer_id >= 0
-            && !wire.transactional
-            && replica
-                .producer_state
-                .has_open_transaction(wire.producer_id)
-        {
-            return BrokerVerdict::Rejected {
-                error: KafkaError::InvalidTxnState,
-                reason: Some(RejectReason::TransactionOpen),
-            };
-        }
-        if wire.producer_id >= 0 {
-            let strict =
-                self.scenario.cluster.new_partition_requires_sequence_zero && !replica.ever_written;
-            match replica
-                .producer_state
-                .validate_with(&incoming, space, rule, strict)
-            {
-                Verdict::Append => {}
-                Verdict::Duplicate(m) => {
-                    return BrokerVerdict::Duplicate {
-                        base_offset: m.first_offset,
-                        last_offset: m.last_offset,
-                    }
-                }
-                Verdict::Reject { error, reason } => {
-                    return BrokerVerdict::Rejected {
-                        error,
-                        reason: Some(reason),
-                    }
-                }
-                Verdict::TextbookDiscard { last_seen } => {
-                    return BrokerVerdict::TextbookDiscarded { last_seen }
-                }
-            }
+        let replica = self.brokers[broker as usize].replica_mut(partition);
+        if let Err(verdict) = replica.check_batch(wire, &rules) {
+            return verdict;
         }
         let leader_epoch = self.partitions[partition as usize].leader_epoch;
-        let appended_event = self.event_count;
-        let replica = self.brokers[broker as usize].replica_mut(partition);
-        let base_offset = replica.log_end_offset();
-        let records = wire
-            .payload
-            .iter()
-            .enumerate()
-            .map(|(i, message)| LogRecord {
-                offset: base_offset + i as Offset,
-                sequence: if wire.base_sequence < 0 {
-                    NO_SEQUENCE
-                } else {
-                    space.increment(wire.base_sequence, i as i32)
-                },
-                message: *message,
-            })
-            .collect();
-        let batch = LogBatch {
-            base_offset,
-            producer_id: wire.producer_id,
-            epoch: wire.epoch,
-            base_sequence: wire.base_sequence,
-            leader_epoch,
-            max_timestamp_ms: wire.max_timestamp_ms,
-            records,
-            appended_event,
-            appended_without_state: unknown_producer,
-            transactional: wire.transactional,
-            control: None,
-            // Crafted records (an injected batch) come from no producer batch.
-            client_batch: wire
-                .payload
-                .iter()
-                .any(Option::is_some)
-                .then_some(wire.batch_id),
-        };
-        let last_offset = batch.last_offset();
-        replica.append(batch, space);
+        let verdict = replica.append_produced(wire, leader_epoch, self.event_count, rules.space);
         self.advance_high_watermark(broker, partition);
         self.answer_parked_fetches(broker, partition);
-        BrokerVerdict::Appended {
-            base_offset,
-            last_offset,
-            unknown_producer,
-        }
+        verdict
     }
 
     fn respond(&mut self, broker: BrokerId, request_id: u64, results: Vec<PartitionResult>) {
@@ -638,20 +536,7 @@ impl Simulation {
             return;
         }
         let replica = self.brokers[leader as usize].replica(partition);
-        let leo = replica.log_end_offset();
-        let hw = meta
-            .isr
-            .iter()
-            .map(|&b| {
-                if b == leader {
-                    leo
-                } else {
-                    replica.follower_fetch_offset.get(&b).copied().unwrap_or(0)
-                }
-            })
-            .min()
-            .unwrap_or(leo)
-            .min(leo);
+        let hw = replica.high_watermark_for(leader, &meta.isr);
         if hw > replica.high_watermark {
             self.brokers[leader as usize]
                 .replica_mut(partition)
@@ -698,39 +583,6 @@ impl Simulation {
         );
     }
 
-    /// Where the follower's log stops matching the leader's (what KIP-101/279 epoch-based
-    /// truncation finds through the leader epoch cache).
-    ///
-    /// Logs have Raft's log-matching property: a batch with a given offset and leader epoch
-    /// was written by that epoch's leader, and a follower only appends what matched the
-    /// leader's log up to there. So once the follower's batch at some offset matches the
-    /// leader's, everything before it matches too, and the search walks back from the
-    /// follower's end: one binary search when the logs agree, a few steps when a tail
-    /// diverges, instead of comparing both logs from the start on every fetch.
-    fn divergence(
-        &self,
-        leader: BrokerId,
-        follower: BrokerId,
-        partition: PartitionId,
-    ) -> Option<Offset> {
-        let l = &self.brokers[leader as usize].replica(partition).log;
-        let f = &self.brokers[follower as usize].replica(partition).log;
-        let matches = |b: &LogBatch| {
-            let i = l.partition_point(|a| a.base_offset < b.base_offset);
-            l.get(i).is_some_and(|a| same_batch(a, b))
-        };
-        let kept = (0..f.len())
-            .rev()
-            .find(|&i| matches(&f[i]))
-            .map_or(0, |i| i + 1);
-        let found = (kept < f.len()).then(|| f[kept].base_offset);
-        debug_assert!(
-            f.len() > 64 || found == divergence_from_start(l, f),
-            "the logs of partition {partition} break the log-matching property"
-        );
-        found
-    }
-
     pub(crate) fn handle_fetch(
         &mut self,
         leader: BrokerId,
@@ -743,18 +595,17 @@ impl Simulation {
             self.send_fetch_response(leader, follower, partition, fetch_offset, None);
             return;
         }
-        if let Some(truncate_to) = self.divergence(leader, follower, partition) {
+        let divergence = self.brokers[leader as usize]
+            .replica(partition)
+            .divergence(self.brokers[follower as usize].replica(partition));
+        if let Some(truncate_to) = divergence {
             self.send_fetch_response(leader, follower, partition, fetch_offset, Some(truncate_to));
             return;
         }
         let now = self.now_ms;
         let replica = self.brokers[leader as usize].replica_mut(partition);
-        replica.follower_fetch_offset.insert(follower, fetch_offset);
-        let leo = replica.log_end_offset();
-        let hw = replica.high_watermark;
-        if fetch_offset >= leo {
-            replica.follower_caught_up_ms.insert(follower, now);
-        }
+        replica.record_fetch(follower, fetch_offset, now);
+        let (leo, hw) = (replica.log_end_offset(), replica.high_watermark);
         let in_isr = self.partitions[partition as usize].isr.contains(&follower);
         if !in_isr && fetch_offset >= hw && fetch_offset >= leo {
             let meta = &mut self.partitions[partition as usize];
@@ -803,16 +654,7 @@ impl Simulation {
         let batches: Vec<LogBatch> = if truncate_to.is_some() {
             Vec::new()
         } else {
-            // The log is in offset order: find the first batch to send by binary search.
-            let from = replica
-                .log
-                .partition_point(|b| b.base_offset < fetch_offset);
-            replica
-                .log
-                .iter_from(from)
-                .take(MAX_BATCHES_PER_FETCH)
-                .cloned()
-                .collect()
+            replica.batches_from(fetch_offset, MAX_BATCHES_PER_FETCH)
         };
         let high_watermark = replica.high_watermark;
         self.send_message(
@@ -886,16 +728,7 @@ impl Simulation {
             self.truncate(follower, partition, offset);
         } else {
             let replica = self.brokers[follower as usize].replica_mut(partition);
-            let from = replica.log_end_offset();
-            for batch in batches {
-                if batch.base_offset != replica.log_end_offset() {
-                    continue;
-                }
-                // Followers append without checks but build the same producer state.
-                replica.append(batch, space);
-            }
-            let to = replica.log_end_offset();
-            replica.high_watermark = replica.high_watermark.max(high_watermark.min(to));
+            let (from, to) = replica.append_fetched(batches, high_watermark, space);
             if to > from {
                 self.emit(EventKind::ReplicaFetched {
                     follower,
@@ -915,17 +748,9 @@ impl Simulation {
     }
 
     pub(crate) fn truncate(&mut self, broker: BrokerId, partition: PartitionId, offset: Offset) {
-        let space = self.space;
         let replica = self.brokers[broker as usize].replica_mut(partition);
-        let before = replica.record_count();
-        let kept = replica.log.partition_point(|b| b.base_offset < offset);
-        replica.log.truncate(kept);
-        // A batch straddling the point would be cut inside it; the model truncates at batch
-        // boundaries, which is where leader epochs change.
-        (replica.producer_state, replica.aborted) = rebuild_producer_state(&replica.log, space);
+        let removed = replica.truncate_to(offset, self.space);
         let end = replica.log_end_offset();
-        replica.high_watermark = replica.high_watermark.min(end);
-        let removed = (before - replica.record_count()) as u32;
         self.emit(EventKind::LogTruncated {
             broker,
             partition,

@@ -1,7 +1,7 @@
 //! Applying faults: crashes and restarts, cut links, stalled replication, expiry, crafted
 //! requests, producer restarts.
 
-use super::state::rebuild_producer_state;
+use super::replica::rebuild_producer_state;
 use super::{Action, LinkCut, Node, Payload, ProduceRequest, Simulation, WireBatch};
 use crate::config::Acks;
 use crate::event::EventKind;

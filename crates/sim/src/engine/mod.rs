@@ -14,6 +14,7 @@ mod coordinator;
 mod faults;
 mod network;
 mod node;
+mod replica;
 mod state;
 mod transaction_manager;
 
@@ -30,12 +31,13 @@ use crate::scenario::{Scenario, ScenarioError};
 use crate::sequence::SequenceSpace;
 use crate::types::{BrokerId, PartitionId, ProducerIndex, TimeMs};
 
+pub(crate) use replica::*;
+pub use replica::{AbortedTxn, ControlMarker, LogBatch};
 use state::Payload as WirePayload;
 pub(crate) use state::TxnRequest as TxnRequestPublic;
 pub(crate) use state::*;
 pub use state::{
-    AbortedTxn, ClientTxnState, ControlMarker, LogBatch, MessageOutcome, Node, ResponseRecord,
-    TxnMetadata, TxnOutcome, TxnStatus,
+    ClientTxnState, MessageOutcome, Node, ResponseRecord, TxnMetadata, TxnOutcome, TxnStatus,
 };
 
 pub use crate::limits::MAX_STEPS;
@@ -404,7 +406,7 @@ impl Simulation {
             .flat_map(|b| b.replicas.values())
             .map(|r| {
                 r.log
-                    .fair_share_bytes(|b| b.records.capacity() * size_of::<state::LogRecord>())
+                    .fair_share_bytes(|b| b.records.capacity() * size_of::<LogRecord>())
             })
             .sum();
         let batches = self
