@@ -607,10 +607,11 @@ impl Simulation {
         replica.record_fetch(follower, fetch_offset, now);
         let (leo, hw) = (replica.log_end_offset(), replica.high_watermark);
         let in_isr = self.partitions[partition as usize].isr.contains(&follower);
-        if !in_isr && fetch_offset >= hw && fetch_offset >= leo {
-            let meta = &mut self.partitions[partition as usize];
-            meta.isr.push(follower);
-            meta.isr.sort_unstable();
+        if !in_isr
+            && fetch_offset >= hw
+            && fetch_offset >= leo
+            && self.partitions[partition as usize].expand_isr(follower)
+        {
             self.isr_changed(
                 partition,
                 format!("broker {follower} caught up and rejoined"),
@@ -801,19 +802,13 @@ impl Simulation {
         });
     }
 
-    /// Removes a follower from the ISR. Only a partition with a leader shrinks its ISR (the
-    /// leader's `Partition.maybeShrinkIsr`, or the controller fencing a stopped broker), the
-    /// leader never leaves it, and the last member always stays, as the controller keeps it
-    /// (so a clean election can wait for that replica).
+    /// Removes a follower from the ISR when the rules allow ([`super::PartitionMeta::shrink_isr`]);
+    /// the high watermark may then move on without it.
     pub(crate) fn remove_from_isr(&mut self, partition: PartitionId, broker: BrokerId, why: &str) {
         let meta = &mut self.partitions[partition as usize];
-        if meta.leader.is_none_or(|l| l == broker)
-            || !meta.isr.contains(&broker)
-            || meta.isr.len() <= 1
-        {
+        if !meta.shrink_isr(broker) {
             return;
         }
-        meta.isr.retain(|&b| b != broker);
         let leader = meta.leader;
         self.isr_changed(partition, format!("broker {broker} {why}"));
         if let Some(leader) = leader {
@@ -851,39 +846,23 @@ impl Simulation {
         self.schedule(self.now_ms + interval, Action::ExpiryCheck);
     }
 
-    /// Controller: pick a leader from the live ISR; with unclean election enabled, from any
-    /// live replica when the ISR has none.
+    /// Controller: elects a leader for the partition ([`super::PartitionMeta::elect`]), then
+    /// tells the brokers: followers fetch from the new leader, which starts its view of them
+    /// afresh.
     pub(crate) fn elect_leader(&mut self, partition: PartitionId) {
         let unclean_allowed = self.scenario.cluster.unclean_leader_election;
-        let meta = &self.partitions[partition as usize];
-        let alive = |b: &BrokerId| self.brokers[*b as usize].alive;
-        let clean = meta
-            .replicas
-            .iter()
-            .copied()
-            .find(|b| alive(b) && meta.isr.contains(b));
-        let (leader, unclean) = match clean {
-            Some(b) => (Some(b), false),
-            None if unclean_allowed => (meta.replicas.iter().copied().find(alive), true),
-            None => (None, false),
-        };
-        let meta = &mut self.partitions[partition as usize];
-        if leader == meta.leader {
+        let brokers = &self.brokers;
+        let alive = |b: BrokerId| brokers[b as usize].alive;
+        let Some(election) = self.partitions[partition as usize].elect(alive, unclean_allowed)
+        else {
             return;
-        }
-        meta.leader = leader;
-        meta.leader_epoch += 1;
-        if let Some(l) = leader {
-            if unclean {
-                meta.isr = vec![l];
-            }
-        }
-        let leader_epoch = meta.leader_epoch;
+        };
+        let (leader, unclean) = (election.leader, election.unclean);
         self.emit(EventKind::LeaderElected {
             partition,
             leader,
-            leader_epoch,
-            unclean: leader.is_some() && unclean,
+            leader_epoch: election.leader_epoch,
+            unclean,
         });
         // Followers drop fetch sessions with the old leader and fetch from the new one.
         let followers: Vec<BrokerId> = self.partitions[partition as usize].followers().collect();
@@ -901,14 +880,10 @@ impl Simulation {
             }
         }
         if let Some(l) = leader {
-            let now = self.now_ms;
-            let isr = self.partitions[partition as usize].isr.clone();
-            let replica = self.brokers[l as usize].replica_mut(partition);
-            replica.follower_fetch_offset.clear();
-            replica.parked_fetches.clear();
-            for b in isr {
-                replica.follower_caught_up_ms.insert(b, now);
-            }
+            let isr = &self.partitions[partition as usize].isr;
+            self.brokers[l as usize]
+                .replica_mut(partition)
+                .become_leader(isr, self.now_ms);
             if unclean {
                 self.isr_changed(
                     partition,

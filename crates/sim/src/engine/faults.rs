@@ -240,14 +240,14 @@ impl Simulation {
                 continue;
             }
             if meta.leader == Some(broker) {
-                // Kafka keeps the last leader in the ISR when no one else can take over.
-                let others_in_isr = meta
-                    .isr
-                    .iter()
-                    .any(|&b| b != broker && self.brokers[b as usize].alive);
-                if others_in_isr || self.scenario.cluster.unclean_leader_election {
-                    let meta = &mut self.partitions[partition as usize];
-                    meta.isr.retain(|&b| b != broker);
+                let brokers = &self.brokers;
+                let alive = |b: BrokerId| brokers[b as usize].alive;
+                let unclean_allowed = self.scenario.cluster.unclean_leader_election;
+                if self.partitions[partition as usize].drop_stopped_leader(
+                    broker,
+                    alive,
+                    unclean_allowed,
+                ) {
                     self.isr_changed(partition, format!("broker {broker} stopped"));
                 }
                 self.elect_leader_after_loss(partition, broker);
@@ -264,11 +264,7 @@ impl Simulation {
 
     fn elect_leader_after_loss(&mut self, partition: PartitionId, lost: BrokerId) {
         self.elect_leader(partition);
-        let meta = &mut self.partitions[partition as usize];
-        if meta.leader == Some(lost) {
-            meta.leader = None;
-            meta.leader_epoch += 1;
-            let leader_epoch = meta.leader_epoch;
+        if let Some(leader_epoch) = self.partitions[partition as usize].go_offline(lost) {
             self.emit(EventKind::LeaderElected {
                 partition,
                 leader: None,

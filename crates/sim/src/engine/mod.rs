@@ -10,6 +10,7 @@
 
 mod broker;
 mod client;
+mod controller;
 mod coordinator;
 mod faults;
 mod network;
@@ -31,6 +32,7 @@ use crate::scenario::{Scenario, ScenarioError};
 use crate::sequence::SequenceSpace;
 use crate::types::{BrokerId, PartitionId, ProducerIndex, TimeMs};
 
+pub(crate) use controller::{replica_placement, PartitionMeta};
 pub(crate) use replica::*;
 pub use replica::{AbortedTxn, ControlMarker, LogBatch};
 use state::Payload as WirePayload;
@@ -44,18 +46,6 @@ pub use crate::limits::MAX_STEPS;
 use coordinator::TransactionCoordinator;
 pub(crate) use coordinator::COORDINATOR_TICK_MS;
 use node::{ClusterView, Command, Out};
-
-/// Replicas of partition `id`, placed round-robin: brokers id, id+1, ... (mod brokers); the
-/// first is the preferred leader.
-pub(crate) fn replica_placement(
-    id: PartitionId,
-    brokers: u32,
-    replication_factor: u32,
-) -> Vec<BrokerId> {
-    (0..replication_factor)
-        .map(|i| (id + i) % brokers)
-        .collect()
-}
 
 /// Something scheduled to happen at a time.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -413,6 +413,16 @@ impl Replica {
         self.log.iter_from(from).take(max).cloned().collect()
     }
 
+    /// This replica now leads (`Partition.makeLeader`): its view of the followers starts
+    /// afresh, with every ISR member counted as caught up now.
+    pub fn become_leader(&mut self, isr: &[BrokerId], now_ms: TimeMs) {
+        self.follower_fetch_offset.clear();
+        self.parked_fetches.clear();
+        for &b in isr {
+            self.follower_caught_up_ms.insert(b, now_ms);
+        }
+    }
+
     /// Records a follower's fetch from `fetch_offset`. A fetch from the log end counts as
     /// caught up (its `replica.lag.time.max.ms` clock restarts).
     pub fn record_fetch(&mut self, follower: BrokerId, fetch_offset: Offset, now_ms: TimeMs) {

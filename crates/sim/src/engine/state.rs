@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
+use super::controller::PartitionMeta;
 use super::replica::{ControlMarker, LogBatch, Replica};
 use crate::config::{Acks, EffectiveProducerConfig};
 use crate::error::KafkaError;
@@ -698,37 +699,5 @@ impl Broker {
         self.replicas
             .get_mut(&partition)
             .expect("broker hosts this partition")
-    }
-}
-
-/// The controller's view of a partition.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PartitionMeta {
-    pub id: PartitionId,
-    pub replicas: Vec<BrokerId>,
-    pub leader: Option<BrokerId>,
-    pub isr: Vec<BrokerId>,
-    pub leader_epoch: u32,
-}
-
-impl PartitionMeta {
-    /// Replicas placed round-robin: partition p on brokers p, p+1, ... (mod brokers).
-    pub fn initial(id: PartitionId, brokers: u32, replication_factor: u32) -> PartitionMeta {
-        let replicas = super::replica_placement(id, brokers, replication_factor);
-        PartitionMeta {
-            id,
-            leader: Some(replicas[0]),
-            isr: replicas.clone(),
-            replicas,
-            leader_epoch: 0,
-        }
-    }
-
-    pub fn followers(&self) -> impl Iterator<Item = BrokerId> + '_ {
-        let leader = self.leader;
-        self.replicas
-            .iter()
-            .copied()
-            .filter(move |&b| Some(b) != leader)
     }
 }
