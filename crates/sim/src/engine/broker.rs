@@ -1,9 +1,8 @@
 //! Brokers: the leader's produce path (checks in Kafka's order), `DelayedProduce` for
 //! acks=all, follower fetching, the high watermark, the ISR and leader election.
 
-use rand::Rng;
-
 use super::coordinator::MARKER_TIMEOUT_MS;
+use super::network::Side;
 use super::replica::ProduceRules;
 use super::{
     Action, ControlMarker, LogBatch, LogRecord, Node, Payload, PendingMarker, PendingProduce,
@@ -12,7 +11,6 @@ use super::{
 use crate::config::Acks;
 use crate::error::KafkaError;
 use crate::event::{BatchRef, BrokerVerdict, EventKind, PartitionResult};
-use crate::fault::{Fault, Trigger};
 use crate::producer_state::RejectReason;
 use crate::types::*;
 
@@ -72,6 +70,12 @@ fn explain(verdict: &BrokerVerdict) -> String {
 }
 
 impl Simulation {
+    /// The batches a produce request carries, as events name them.
+    pub(crate) fn request_refs(&self, request: u64) -> Vec<BatchRef> {
+        let count = self.requests.get(&request).map_or(0, |r| r.batches.len());
+        (0..count).map(|i| self.wire_ref(request, i)).collect()
+    }
+
     fn wire_ref(&self, request: u64, index: usize) -> BatchRef {
         let r = &self.requests[&request];
         let w = &r.batches[index];
@@ -335,39 +339,7 @@ impl Simulation {
             self.close_request(request_id);
             return;
         };
-        let mut reset = false;
-        for index in 0..self.scenario.faults.len() {
-            if self.scripted_fired[index] {
-                continue;
-            }
-            let Trigger::Response(matcher) = &self.scenario.faults[index].when else {
-                continue;
-            };
-            let hit = (0..batch_partitions.len())
-                .any(|i| self.matches(matcher, &self.wire_ref(request_id, i)));
-            if !hit {
-                continue;
-            }
-            self.scripted_fired[index] = true;
-            let fault = self.scenario.faults[index].fault.clone();
-            if fault == Fault::DropResponse {
-                self.emit(EventKind::FaultInjected {
-                    description: fault.describe(),
-                    fault: Some(fault.clone()),
-                });
-                reset = true;
-            } else {
-                self.apply_fault(&fault, Some(request_id));
-            }
-        }
-        let rate = self.scenario.random_faults.drop_response;
-        if rate > 0.0 && self.rng.random_bool(rate) {
-            self.emit(EventKind::FaultInjected {
-                description: "random fault: response lost".into(),
-                fault: None,
-            });
-            reset = true;
-        }
+        let reset = self.message_fate(Side::Response, request_id).lost;
         let key = (producer, incarnation, generation);
         if !self.brokers[broker as usize].alive {
             // A fault triggered by this response stopped the broker before it went out.

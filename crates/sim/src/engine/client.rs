@@ -12,8 +12,7 @@
 //! - a batch that expires after being retried leaves its partition "unresolved"
 //!   (`markSequenceUnresolved`, `maybeResolveSequences`).
 
-use rand::Rng;
-
+use super::network::Side;
 use super::{
     Action, BatchState, ClientBatch, MessageOutcome, Node, Payload, ProduceRequest, Simulation,
     WireBatch,
@@ -21,7 +20,6 @@ use super::{
 use crate::config::Acks;
 use crate::error::KafkaError;
 use crate::event::{BatchRef, EventKind, PartitionResult};
-use crate::fault::{Fault, Trigger};
 use crate::types::*;
 
 impl Simulation {
@@ -597,65 +595,27 @@ impl Simulation {
             request: request_id,
             batches: refs.clone(),
         });
-        // Scripted faults aimed at this request.
-        let mut dropped = self.producers[producer as usize].connections[broker as usize].stalled;
-        for index in 0..self.scenario.faults.len() {
-            if self.scripted_fired[index] {
-                continue;
-            }
-            let Trigger::Request(matcher) = &self.scenario.faults[index].when else {
-                continue;
-            };
-            if !refs.iter().any(|r| self.matches(matcher, r)) {
-                continue;
-            }
-            self.scripted_fired[index] = true;
-            let fault = self.scenario.faults[index].fault.clone();
-            match fault {
-                Fault::DropRequest => {
-                    self.emit(EventKind::FaultInjected {
-                        description: fault.describe(),
-                        fault: Some(fault.clone()),
-                    });
-                    dropped = true;
-                }
-                Fault::CorruptRequest => {
-                    self.emit(EventKind::FaultInjected {
-                        description: fault.describe(),
-                        fault: Some(fault.clone()),
-                    });
-                    if let Some(r) = self.requests.get_mut(&request_id) {
-                        r.corrupted = true;
-                    }
-                }
-                other => self.apply_fault(&other, Some(request_id)),
+        let fate = self.message_fate(Side::Request, request_id);
+        if fate.corrupted {
+            if let Some(r) = self.requests.get_mut(&request_id) {
+                r.corrupted = true;
             }
         }
-        let rate = self.scenario.random_faults.drop_request;
-        if rate > 0.0 && self.rng.random_bool(rate) {
-            self.emit(EventKind::FaultInjected {
-                description: "random fault: request lost".into(),
-                fault: None,
-            });
-            dropped = true;
-        }
+        let dropped =
+            self.producers[producer as usize].connections[broker as usize].stalled || fate.lost;
         if dropped {
             // TCP: once a segment is lost for good the stream stalls; later requests on this
             // connection never arrive either.
             self.producers[producer as usize].connections[broker as usize].stalled = true;
         }
-        let message = self.send_message(
+        self.send_on_stream(
             Node::Producer(producer),
             Node::Broker(broker),
             Payload::Produce {
                 request: request_id,
             },
+            dropped,
         );
-        if dropped {
-            if let Some(m) = self.messages.get_mut(&message) {
-                m.doomed = true;
-            }
-        }
         if config.acks == Acks::None {
             // acks=0: the batch is complete as soon as it is written to the socket, offset unknown.
             self.close_request(request_id);
@@ -677,16 +637,6 @@ impl Simulation {
                 },
             );
         }
-    }
-
-    pub(crate) fn matches(&self, m: &crate::fault::BatchMatcher, r: &BatchRef) -> bool {
-        let nth = self.batches.get(r.batch_id as usize).map(|b| b.nth);
-        m.producer.is_none_or(|p| Some(p) == r.producer)
-            && m.partition.is_none_or(|p| p == r.partition)
-            && m.batch
-                .is_none_or(|n| Some(n) == nth && r.producer.is_some())
-            && m.base_sequence.is_none_or(|s| s == r.base_sequence)
-            && m.attempt.is_none_or(|a| a == r.attempt)
     }
 
     // -----------------------------------------------------------------------------------------
@@ -836,7 +786,7 @@ impl Simulation {
             return;
         }
         let (incarnation, generation, stalled) = (p.incarnation, conn.generation, conn.stalled);
-        let message = self.send_message(
+        self.send_on_stream(
             Node::Producer(producer),
             Node::Broker(broker),
             Payload::ConnectionClosedByClient {
@@ -844,12 +794,8 @@ impl Simulation {
                 incarnation,
                 generation,
             },
+            stalled,
         );
-        if stalled {
-            if let Some(m) = self.messages.get_mut(&message) {
-                m.doomed = true;
-            }
-        }
     }
 
     pub(crate) fn request_metadata_refresh(&mut self, producer: ProducerIndex) {

@@ -1,11 +1,107 @@
-//! Messages on the wire: latency and jitter from the seed, cut links, delivery.
+//! Messages on the wire: latency and jitter from the seed, cut links, delivery, and the faults
+//! that act on a message (TigerBeetle's packet simulator owns its faults the same way): a
+//! produce request lost or corrupted, a response lost with its connection, scripted by a
+//! trigger that matches the batches a message carries, or drawn at the scenario's random rates.
+//! Protocol code asks [`Simulation::message_fate`] and knows nothing of triggers or rates.
 
 use rand::Rng;
 
 use super::{Action, Message, Node, Payload, Simulation};
+use crate::event::{BatchRef, EventKind};
+use crate::fault::{BatchMatcher, Fault, Trigger};
 use crate::types::{BrokerId, ProducerIndex, TimeMs};
 
+/// Which way a produce message goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    /// Client to leader.
+    Request,
+    /// Leader to client.
+    Response,
+}
+
+/// What the network does to a produce request or response as it is written to the socket.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct MessageFate {
+    /// Lost: a request stalls its TCP stream; a response resets its connection.
+    pub lost: bool,
+    /// A request whose CRC will not match.
+    pub corrupted: bool,
+}
+
 impl Simulation {
+    /// The faults aimed at a produce message carrying `refs`, applied as it is sent: each
+    /// scripted fault whose trigger matches one of its batches fires once (a fault that does
+    /// not act on a message, such as a crash, is applied through the fault script), then the
+    /// random loss rate of its side is drawn.
+    pub(crate) fn message_fate(&mut self, side: Side, request: u64) -> MessageFate {
+        let mut fate = MessageFate::default();
+        let aimed = |(index, f): (usize, &crate::fault::ScriptedFault)| {
+            !self.scripted_fired[index]
+                && matches!(
+                    (&f.when, side),
+                    (Trigger::Request(_), Side::Request) | (Trigger::Response(_), Side::Response)
+                )
+        };
+        // The batches are read only when a trigger may match them (most messages meet none).
+        let refs: Vec<BatchRef> = if self.scenario.faults.iter().enumerate().any(aimed) {
+            self.request_refs(request)
+        } else {
+            Vec::new()
+        };
+        for index in 0..self.scenario.faults.len() {
+            if self.scripted_fired[index] {
+                continue;
+            }
+            let matcher = match (&self.scenario.faults[index].when, side) {
+                (Trigger::Request(m), Side::Request) | (Trigger::Response(m), Side::Response) => m,
+                _ => continue,
+            };
+            if !refs.iter().any(|r| self.matches(matcher, r)) {
+                continue;
+            }
+            self.scripted_fired[index] = true;
+            let fault = self.scenario.faults[index].fault.clone();
+            match (&fault, side) {
+                (Fault::DropRequest, Side::Request) | (Fault::DropResponse, Side::Response) => {
+                    fate.lost = true
+                }
+                (Fault::CorruptRequest, Side::Request) => fate.corrupted = true,
+                _ => {
+                    self.apply_fault(&fault, Some(request));
+                    continue;
+                }
+            }
+            self.emit(EventKind::FaultInjected {
+                description: fault.describe(),
+                fault: Some(fault),
+            });
+        }
+        let (rate, what) = match side {
+            Side::Request => (self.scenario.random_faults.drop_request, "request"),
+            Side::Response => (self.scenario.random_faults.drop_response, "response"),
+        };
+        if rate > 0.0 && self.rng.random_bool(rate) {
+            self.emit(EventKind::FaultInjected {
+                description: format!("random fault: {what} lost"),
+                fault: None,
+            });
+            fate.lost = true;
+        }
+        fate
+    }
+
+    /// Whether a trigger's matcher names this batch.
+    pub(crate) fn matches(&self, m: &BatchMatcher, r: &BatchRef) -> bool {
+        let nth = self.batches.get(r.batch_id as usize).map(|b| b.nth);
+        m.producer.is_none_or(|p| Some(p) == r.producer)
+            && m.partition.is_none_or(|p| p == r.partition)
+            && m.batch
+                .is_none_or(|n| Some(n) == nth && r.producer.is_some())
+            && m.base_sequence.is_none_or(|s| s == r.base_sequence)
+            && m.attempt.is_none_or(|a| a == r.attempt)
+    }
+
     /// One-way latency of a message sent now: base latency plus seeded jitter.
     fn latency_ms(&mut self) -> TimeMs {
         let network = &self.scenario.network;
@@ -47,6 +143,17 @@ impl Simulation {
         );
         self.schedule(arrive_ms, Action::Deliver { message: id });
         id
+    }
+
+    /// Sends on a client's TCP stream; on a stream that has stalled (a segment lost for good)
+    /// the message never arrives.
+    pub(crate) fn send_on_stream(&mut self, from: Node, to: Node, payload: Payload, stalled: bool) {
+        let id = self.send_message(from, to, payload);
+        if stalled {
+            if let Some(m) = self.messages.get_mut(&id) {
+                m.doomed = true;
+            }
+        }
     }
 
     fn cut_between(&self, producer: ProducerIndex, broker: BrokerId, at_ms: TimeMs) -> bool {
