@@ -183,7 +183,7 @@ pub struct VerdictLine {
 /// transaction's decision (prepare, marker, completion, fencing).
 pub fn verdict(events: &[Event]) -> Option<VerdictLine> {
     events.iter().rev().find_map(|e| {
-        let category = e.kind.category().to_string();
+        let category = e.kind.category().as_str().to_string();
         let (who, text) = match &e.kind {
             EventKind::BatchVerdict {
                 broker,
@@ -246,19 +246,6 @@ pub fn abbreviate(label: &str) -> (String, Vec<(&'static str, &'static str)>) {
     }
     (out, used)
 }
-
-/// Every category `EventKind::category` returns, in display order.
-pub const CATEGORIES: &[&str] = &[
-    "producer",
-    "network",
-    "broker",
-    "duplicate",
-    "ack",
-    "retry",
-    "fault",
-    "error",
-    "transaction",
-];
 
 #[cfg(test)]
 mod abbreviation_tests {

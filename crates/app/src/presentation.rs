@@ -60,7 +60,7 @@ pub struct LaneFrame {
     pub counters: Counters,
     /// The newest events up to the position (at most [`EVENT_TAIL`]).
     pub events: Shared<Vec<Event>>,
-    /// Events per category up to the position, in `describe::CATEGORIES` order.
+    /// Events per category up to the position, in `EventCategory::ALL` order.
     pub counts: Shared<Vec<usize>>,
     pub verdict: Option<VerdictLine>,
     /// The batch that verdict is about, lit up in the leader's memory and in the log.

@@ -20,7 +20,6 @@
 
 use idempotence_sim::{Event, Scenario, Simulation};
 
-use crate::describe::CATEGORIES;
 use crate::pacing::Pacing;
 
 /// Most memory all checkpoints of a timeline may hold (estimated by `footprint_bytes`).
@@ -34,11 +33,7 @@ const FIRST_SPACING: u64 = 128;
 const CATEGORY_STRIDE: usize = 256;
 
 fn category_index(e: &Event) -> usize {
-    let c = e.kind.category();
-    CATEGORIES
-        .iter()
-        .position(|&k| k == c)
-        .expect("every core category is listed in describe::CATEGORIES")
+    e.kind.category().index()
 }
 
 /// What is known after a step.
@@ -64,7 +59,7 @@ pub struct Lane {
     frontier_position: u64,
     marks: Vec<Mark>,
     recorded: Vec<Event>,
-    /// Entry `k`: events per category (in `describe::CATEGORIES` order) among the first
+    /// Entry `k`: events per category (in `EventCategory::ALL` order) among the first
     /// `k * CATEGORY_STRIDE` recorded events, so counts at any position cost one short scan.
     category_totals: Vec<Vec<u32>>,
     checkpoints: Vec<Checkpoint>,
@@ -87,7 +82,7 @@ impl Lane {
                 moving: false,
             }],
             recorded: Vec::new(),
-            category_totals: vec![vec![0; CATEGORIES.len()]],
+            category_totals: vec![vec![0; idempotence_sim::EventCategory::ALL.len()]],
             checkpoints: Vec::new(),
             every: FIRST_SPACING,
             end: None,
@@ -253,7 +248,7 @@ impl Lane {
         &self.recorded[..self.mark(self.view_position).events as usize]
     }
 
-    /// Events per category (in `describe::CATEGORIES` order) up to the view.
+    /// Events per category (in `EventCategory::ALL` order) up to the view.
     pub fn category_counts(&self) -> Vec<usize> {
         let upto = self.mark(self.view_position).events as usize;
         let k = (upto / CATEGORY_STRIDE).min(self.category_totals.len() - 1);
@@ -586,7 +581,7 @@ mod tests {
                     "{} at {p}",
                     s.name
                 );
-                let counted: Vec<usize> = CATEGORIES
+                let counted: Vec<usize> = idempotence_sim::EventCategory::ALL
                     .iter()
                     .map(|&c| {
                         with_events

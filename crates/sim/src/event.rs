@@ -266,39 +266,111 @@ pub enum EventKind {
     },
 }
 
-impl EventKind {
-    /// A short category used by the UI to filter and colour the log.
-    pub fn category(&self) -> &'static str {
+/// What an event is about, for filtering and colouring a log of events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventCategory {
+    Producer,
+    Network,
+    Broker,
+    Duplicate,
+    Ack,
+    Retry,
+    Fault,
+    Error,
+    Transaction,
+}
+
+impl EventCategory {
+    /// Every category, in the order a log's filters list them.
+    pub const ALL: [EventCategory; 9] = [
+        EventCategory::Producer,
+        EventCategory::Network,
+        EventCategory::Broker,
+        EventCategory::Duplicate,
+        EventCategory::Ack,
+        EventCategory::Retry,
+        EventCategory::Fault,
+        EventCategory::Error,
+        EventCategory::Transaction,
+    ];
+
+    /// Its name (a CSS class and a URL word in the app).
+    pub fn as_str(self) -> &'static str {
         match self {
-            EventKind::RecordSent { .. } | EventKind::ProducerIdAssigned { .. } => "producer",
+            EventCategory::Producer => "producer",
+            EventCategory::Network => "network",
+            EventCategory::Broker => "broker",
+            EventCategory::Duplicate => "duplicate",
+            EventCategory::Ack => "ack",
+            EventCategory::Retry => "retry",
+            EventCategory::Fault => "fault",
+            EventCategory::Error => "error",
+            EventCategory::Transaction => "transaction",
+        }
+    }
+
+    /// Its place in [`EventCategory::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl EventKind {
+    /// What the event is about (see [`EventCategory`]).
+    pub fn category(&self) -> EventCategory {
+        use EventCategory as C;
+        match self {
+            EventKind::RecordSent { .. } | EventKind::ProducerIdAssigned { .. } => C::Producer,
             EventKind::RequestSent { .. }
             | EventKind::ResponseSent { .. }
-            | EventKind::ResponseReceived { .. } => "network",
+            | EventKind::ResponseReceived { .. } => C::Network,
             EventKind::RequestLost { .. }
             | EventKind::ResponseLost { .. }
             | EventKind::ConnectionClosed { .. }
             | EventKind::FaultInjected { .. }
             | EventKind::BrokerStopped { .. }
             | EventKind::LinkHealed { .. }
-            | EventKind::ProducerRestarted { .. } => "fault",
+            | EventKind::ProducerRestarted { .. } => C::Fault,
             EventKind::BatchVerdict { verdict, .. } => match verdict {
-                BrokerVerdict::Duplicate { .. } => "duplicate",
-                BrokerVerdict::Appended { .. } => "broker",
-                _ => "error",
+                BrokerVerdict::Duplicate { .. } => C::Duplicate,
+                BrokerVerdict::Appended { .. } => C::Broker,
+                _ => C::Error,
             },
-            EventKind::BatchAcked { .. } => "ack",
-            EventKind::BatchRetrying { .. } => "retry",
-            EventKind::BatchFailed { .. } => "error",
-            EventKind::ProducerFenced { .. } | EventKind::TransactionFenced { .. } => "error",
+            EventKind::BatchAcked { .. } => C::Ack,
+            EventKind::BatchRetrying { .. } => C::Retry,
+            EventKind::BatchFailed { .. } => C::Error,
+            EventKind::ProducerFenced { .. } | EventKind::TransactionFenced { .. } => C::Error,
             EventKind::TransactionBegun { .. }
             | EventKind::TransactionEnded { .. }
             | EventKind::TransactionPrepared { .. }
             | EventKind::TransactionCompleted { .. }
-            | EventKind::MarkerWritten { .. } => "transaction",
+            | EventKind::MarkerWritten { .. } => C::Transaction,
             EventKind::EpochBumped { .. }
             | EventKind::SequenceUnresolved { .. }
-            | EventKind::SequenceResolved { .. } => "producer",
-            _ => "broker",
+            | EventKind::SequenceResolved { .. } => C::Producer,
+            EventKind::ReplicaFetched { .. }
+            | EventKind::HighWatermarkAdvanced { .. }
+            | EventKind::IsrChanged { .. }
+            | EventKind::LeaderElected { .. }
+            | EventKind::LogTruncated { .. }
+            | EventKind::BrokerStarted { .. }
+            | EventKind::ProducerStateExpired { .. }
+            | EventKind::RunFinished { .. } => C::Broker,
+        }
+    }
+}
+
+#[cfg(test)]
+mod category_tests {
+    use super::EventCategory;
+
+    #[test]
+    fn all_lists_each_category_at_its_index_with_its_serialized_name() {
+        for (i, c) in EventCategory::ALL.iter().enumerate() {
+            assert_eq!(c.index(), i);
+            let json = serde_json::to_string(c).expect("serializes");
+            assert_eq!(json, format!("\"{}\"", c.as_str()));
         }
     }
 }

@@ -34,11 +34,11 @@ pub mod story;
 pub mod types;
 
 pub use engine::{
-    AbortedTxn, ClientTxnState, ControlMarker, MessageOutcome, Node, ResponseRecord, Simulation,
-    TxnMetadata, TxnOutcome, TxnStatus, MAX_STEPS,
+    AbortedTxn, ClientTxnState, ControlMarker, MessageOutcome, Node, ResponseRecord, RunEnd,
+    Simulation, TxnMetadata, TxnOutcome, TxnResult, TxnStatus, MAX_STEPS,
 };
 pub use error::KafkaError;
-pub use event::{Event, EventKind};
+pub use event::{Event, EventCategory, EventKind};
 pub use fault::Fault;
 pub use report::Report;
 pub use scenario::{Scenario, ScenarioError};

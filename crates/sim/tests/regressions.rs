@@ -33,7 +33,13 @@ fn all_hold(r: &Report) {
 fn transactions(r: &Report) -> Vec<(u32, String, i16)> {
     r.transactions
         .iter()
-        .map(|t| (t.outcome.index, t.outcome.result.clone(), t.outcome.epoch))
+        .map(|t| {
+            (
+                t.outcome.index,
+                t.outcome.result.to_string(),
+                t.outcome.epoch,
+            )
+        })
         .collect()
 }
 

@@ -78,7 +78,7 @@ pub fn Coordinator(props: &CoordinatorProps) -> Html {
                                             if !x.outcomes.is_empty() {
                                                 <span class="txn-outcomes">
                                                     { for x.outcomes.iter().map(|o| html! {
-                                                        <span class={classes!("txn-outcome", o.result.clone())}
+                                                        <span class={classes!("txn-outcome", o.result.as_str())}
                                                             title={format!("transaction {} (attempt {}), pid {} epoch {}: {} message(s)", o.index, o.attempt, o.producer_id, o.epoch, o.messages.len())}>
                                                             { format!("#{} {}", o.index, o.result) }
                                                         </span>

@@ -1,7 +1,7 @@
-use idempotence_sim::Event;
+use idempotence_sim::{Event, EventCategory};
 use yew::prelude::*;
 
-use crate::describe::{self, CATEGORIES};
+use crate::describe;
 use crate::presentation::Shared;
 use crate::state::Action;
 
@@ -9,7 +9,7 @@ use crate::state::Action;
 pub struct EventLogProps {
     /// The newest events up to the moment shown (a tail of the run).
     pub events: Shared<Vec<Event>>,
-    /// Events per category up to the moment shown, in `CATEGORIES` order.
+    /// Events per category up to the moment shown, in `EventCategory::ALL` order.
     pub counts: Shared<Vec<usize>>,
     /// Categories the user hid.
     pub hidden: Vec<String>,
@@ -34,7 +34,7 @@ pub fn EventLog(props: &EventLogProps) -> Html {
         .events
         .iter()
         .rev()
-        .filter(|e| !hidden.iter().any(|h| h == e.kind.category()))
+        .filter(|e| !hidden.iter().any(|h| h == e.kind.category().as_str()))
         .take(*rows)
         .collect();
     let onscroll = {
@@ -53,7 +53,8 @@ pub fn EventLog(props: &EventLogProps) -> Html {
         <section class="panel event-log" aria-labelledby="events-title">
             <h2 id="events-title">{ "Event log" }</h2>
             <div class="filters" role="group" aria-label="Show categories">
-                { for CATEGORIES.iter().enumerate().map(|(i, &c)| {
+                { for EventCategory::ALL.iter().enumerate().map(|(i, c)| {
+                    let c = c.as_str();
                     let on = !hidden.iter().any(|h| h == c);
                     let count = props.counts.get(i).copied().unwrap_or(0);
                     let toggle = props.dispatch.reform(move |_: Event2| Action::ToggleCategory(c.to_string()));
@@ -93,7 +94,7 @@ fn EventRow(props: &EventRowProps) -> Html {
     let seek = props
         .dispatch
         .reform(move |_: MouseEvent| Action::SeekEvent(index));
-    let cat = e.kind.category();
+    let cat = e.kind.category().as_str();
     html! {
         <li class={classes!("event", format!("cat-{cat}"), props.current.then_some("current"))}>
             <button onclick={seek} title="Jump to this event">

@@ -1046,7 +1046,7 @@ impl Simulation {
                         attempt: txn.attempt,
                         producer_id: pid,
                         epoch,
-                        result: "abandoned".into(),
+                        result: super::TxnResult::Abandoned,
                         messages: range.clone().collect(),
                     });
                     txn.attempt += 1;

@@ -39,13 +39,40 @@ use state::Payload as WirePayload;
 pub(crate) use state::TxnRequest as TxnRequestPublic;
 pub(crate) use state::*;
 pub use state::{
-    ClientTxnState, MessageOutcome, Node, ResponseRecord, TxnMetadata, TxnOutcome, TxnStatus,
+    ClientTxnState, MessageOutcome, Node, ResponseRecord, TxnMetadata, TxnOutcome, TxnResult,
+    TxnStatus,
 };
 
 pub use crate::limits::MAX_STEPS;
 use coordinator::TransactionCoordinator;
 pub(crate) use coordinator::COORDINATOR_TICK_MS;
 use node::{ClusterView, Command, Out};
+
+/// Why a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunEnd {
+    /// Every message is resolved, nothing is on the wire and every replica is in sync.
+    Settled,
+    /// The queue ran dry before that (nothing can happen any more).
+    NothingLeft,
+    /// The scenario's `duration_ms` came first.
+    DurationReached,
+    /// [`MAX_STEPS`] came first.
+    StepLimit,
+}
+
+impl RunEnd {
+    /// How the report, the event log and the app say it.
+    pub fn sentence(self) -> &'static str {
+        match self {
+            RunEnd::Settled => "every message is resolved and every replica is in sync",
+            RunEnd::NothingLeft => "nothing left to do",
+            RunEnd::DurationReached => "duration_ms reached",
+            RunEnd::StepLimit => "step limit reached",
+        }
+    }
+}
 
 /// Something scheduled to happen at a time.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -189,7 +216,7 @@ pub struct Simulation {
     pub(crate) coordinator: TransactionCoordinator,
     pub(crate) next_txn_request_id: u64,
     steps: u64,
-    finished: Option<String>,
+    finished: Option<RunEnd>,
 }
 
 impl Simulation {
@@ -454,8 +481,13 @@ impl Simulation {
     }
 
     /// Why the run ended, once it has.
-    pub fn finished(&self) -> Option<&str> {
-        self.finished.as_deref()
+    pub fn finished(&self) -> Option<&'static str> {
+        self.finished.map(RunEnd::sentence)
+    }
+
+    /// Why the run ended, once it has, as a value.
+    pub fn end(&self) -> Option<RunEnd> {
+        self.finished
     }
 
     /// Processes the next scheduled action. Returns false once the run has finished.
@@ -464,21 +496,21 @@ impl Simulation {
             return false;
         }
         if self.is_quiescent() {
-            self.finish("every message is resolved and every replica is in sync");
+            self.finish(RunEnd::Settled);
             return false;
         }
         let Some(Reverse(next)) = self.queue.pop() else {
-            self.finish("nothing left to do");
+            self.finish(RunEnd::NothingLeft);
             return false;
         };
         if next.time_ms > self.scenario.duration_ms {
             self.now_ms = self.scenario.duration_ms.max(self.now_ms);
-            self.finish("duration_ms reached");
+            self.finish(RunEnd::DurationReached);
             return false;
         }
         self.steps += 1;
         if self.steps > MAX_STEPS {
-            self.finish("step limit reached");
+            self.finish(RunEnd::StepLimit);
             return false;
         }
         debug_assert!(next.time_ms >= self.now_ms);
@@ -517,10 +549,10 @@ impl Simulation {
         self.queue.peek().map(|Reverse(s)| s.time_ms)
     }
 
-    fn finish(&mut self, why: &str) {
-        self.finished = Some(why.to_string());
+    fn finish(&mut self, end: RunEnd) {
+        self.finished = Some(end);
         self.emit(EventKind::RunFinished {
-            why: why.to_string(),
+            why: end.sentence().to_string(),
         });
     }
 

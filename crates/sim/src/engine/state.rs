@@ -122,6 +122,36 @@ pub enum ClientTxnState {
     Fatal { error: crate::error::KafkaError },
 }
 
+/// How a transaction of the application ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TxnResult {
+    Committed,
+    Aborted,
+    /// The producer was fenced before it could end the transaction.
+    Fenced,
+    /// The producer stopped (a restart) with the transaction open.
+    Abandoned,
+}
+
+impl TxnResult {
+    /// The word the event log, the report and the app use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TxnResult::Committed => "committed",
+            TxnResult::Aborted => "aborted",
+            TxnResult::Fenced => "fenced",
+            TxnResult::Abandoned => "abandoned",
+        }
+    }
+}
+
+impl std::fmt::Display for TxnResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// What happened to one transaction of the application.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TxnOutcome {
@@ -129,8 +159,7 @@ pub struct TxnOutcome {
     pub attempt: u32,
     pub producer_id: ProducerId,
     pub epoch: Epoch,
-    /// `committed`, `aborted`, or `fenced`.
-    pub result: String,
+    pub result: TxnResult,
     pub messages: Vec<u32>,
 }
 

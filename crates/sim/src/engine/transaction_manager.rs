@@ -7,7 +7,7 @@
 //! The application's input position, which a real consume-transform-produce loop commits with
 //! `sendOffsetsToTransaction`, travels in EndTxn here; a restarted instance resumes from it.
 
-use super::{Action, ClientTxnState, Node, Payload, Simulation, TxnOutcome, TxnRequest};
+use super::{Action, ClientTxnState, Node, Payload, Simulation, TxnOutcome, TxnRequest, TxnResult};
 use crate::error::KafkaError;
 use crate::event::EventKind;
 use crate::types::*;
@@ -265,7 +265,7 @@ impl Simulation {
                         attempt: txn.attempt,
                         producer_id: p.producer_id,
                         epoch: p.epoch,
-                        result: "committed".into(),
+                        result: TxnResult::Committed,
                         messages,
                     });
                     txn.index += 1;
@@ -334,9 +334,9 @@ impl Simulation {
             producer_id: pid,
             epoch,
             result: if commit {
-                "committed".into()
+                TxnResult::Committed
             } else {
-                "aborted".into()
+                TxnResult::Aborted
             },
             messages: messages.clone(),
         });
@@ -465,7 +465,7 @@ impl Simulation {
             attempt: txn.attempt,
             producer_id: pid,
             epoch,
-            result: "fenced".into(),
+            result: TxnResult::Fenced,
             messages,
         });
         txn.state = ClientTxnState::Fatal { error };

@@ -304,7 +304,7 @@ impl Simulation {
             let committed: BTreeSet<u32> = txn
                 .outcomes
                 .iter()
-                .filter(|o| o.result == "committed")
+                .filter(|o| o.result == crate::engine::TxnResult::Committed)
                 .flat_map(|o| o.messages.iter().copied())
                 .collect();
             for m in 0..p.total_messages {
