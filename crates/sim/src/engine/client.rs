@@ -45,10 +45,10 @@ impl Simulation {
 
     pub(crate) fn wake_producer_at(&mut self, producer: ProducerIndex, at_ms: TimeMs) {
         let p = &mut self.producers[producer as usize];
-        if p.wake_at_ms.is_some_and(|t| t <= at_ms && t >= self.now_ms) {
+        if p.timers.sender_wake.covers(self.now_ms, at_ms) {
             return;
         }
-        p.wake_at_ms = Some(at_ms);
+        p.timers.sender_wake.arm(at_ms);
         self.schedule(at_ms, Action::SenderWake { producer });
     }
 
@@ -146,9 +146,7 @@ impl Simulation {
 
     pub(crate) fn sender_wake(&mut self, producer: ProducerIndex) {
         let p = &mut self.producers[producer as usize];
-        if p.wake_at_ms.is_some_and(|t| t <= self.now_ms) {
-            p.wake_at_ms = None;
-        }
+        p.timers.sender_wake.expire(self.now_ms);
         if !p.alive {
             return;
         }
@@ -198,7 +196,7 @@ impl Simulation {
             .live_batches
             .first()
             .map(|&(created_ms, _)| created_ms + config.delivery_timeout_ms)
-            .filter(|_| !p.delivery_check_armed);
+            .filter(|_| !p.timers.delivery_check.is_armed());
         for part in &p.partitions {
             // Only the last batch of a deque can be waiting for linger.ms; retried batches wait
             // for their backoff and are tracked in flight (idempotent) or sit at the front.
@@ -223,11 +221,12 @@ impl Simulation {
             self.wake_producer_at(producer, t);
         }
         if let Some(deadline) = delivery_deadline {
-            self.producers[producer as usize].delivery_check_armed = true;
-            self.schedule(
-                deadline.max(self.now_ms),
-                Action::DeliveryCheck { producer },
-            );
+            let at = deadline.max(self.now_ms);
+            self.producers[producer as usize]
+                .timers
+                .delivery_check
+                .arm(at);
+            self.schedule(at, Action::DeliveryCheck { producer });
         }
     }
 
@@ -626,10 +625,11 @@ impl Simulation {
         }
         let conn = &mut self.producers[producer as usize].connections[broker as usize];
         conn.in_flight.push_back(request_id);
-        if !conn.timer_armed {
-            conn.timer_armed = true;
+        if !conn.request_timeout.is_armed() {
+            let at = self.now_ms + config.request_timeout_ms;
+            conn.request_timeout.arm(at);
             self.schedule(
-                self.now_ms + config.request_timeout_ms,
+                at,
                 Action::RequestTimeout {
                     producer,
                     broker,
@@ -713,13 +713,13 @@ impl Simulation {
         if conn.generation != generation {
             return;
         }
-        conn.timer_armed = false;
+        conn.request_timeout.disarm();
         let Some(&oldest) = conn.in_flight.front() else {
             return;
         };
         let deadline = self.requests[&oldest].sent_ms + timeout_ms;
         if self.now_ms < deadline {
-            conn.timer_armed = true;
+            conn.request_timeout.arm(deadline);
             self.schedule(
                 deadline,
                 Action::RequestTimeout {
@@ -748,7 +748,7 @@ impl Simulation {
         let failed: Vec<u64> = conn.in_flight.drain(..).collect();
         conn.generation += 1;
         conn.stalled = false;
-        conn.timer_armed = false;
+        conn.request_timeout.disarm();
         let error_of = |r: u64| {
             if Some(r) == timed_out {
                 KafkaError::RequestTimedOut
@@ -1078,7 +1078,7 @@ impl Simulation {
             conn.in_flight.clear();
             conn.generation += 1;
             conn.stalled = false;
-            conn.timer_armed = false;
+            conn.request_timeout.disarm();
         }
         for b in self.batches.iter_mut().filter(|b| b.producer == producer) {
             b.state = BatchState::Done;

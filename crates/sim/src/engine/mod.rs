@@ -17,6 +17,7 @@ mod network;
 mod node;
 mod replica;
 mod state;
+mod timer;
 mod transaction_manager;
 
 use std::cmp::Reverse;
@@ -564,7 +565,10 @@ impl Simulation {
             } => self.app_send(producer, incarnation),
             Action::SenderWake { producer } => self.sender_wake(producer),
             Action::DeliveryCheck { producer } => {
-                self.producers[producer as usize].delivery_check_armed = false;
+                self.producers[producer as usize]
+                    .timers
+                    .delivery_check
+                    .disarm();
                 self.sender_wake(producer);
             }
             Action::Deliver { message } => self.deliver(message),

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::controller::PartitionMeta;
 use super::replica::{ControlMarker, LogBatch, Replica};
+use super::timer::{ClientTimers, Timer};
 use crate::config::{Acks, EffectiveProducerConfig};
 use crate::error::KafkaError;
 use crate::event::PartitionResult;
@@ -101,9 +102,9 @@ pub struct ClientConnection {
     pub in_flight: VecDeque<u64>,
     /// A request on this connection was lost: TCP stalls, later requests are lost too.
     pub stalled: bool,
-    /// A `request.timeout.ms` check is scheduled for this connection (one timer per
-    /// connection, for its oldest request, keeps the event queue small).
-    pub timer_armed: bool,
+    /// The `request.timeout.ms` check for the oldest request in flight (one timer per
+    /// connection keeps the event queue small).
+    pub request_timeout: Timer,
 }
 
 /// The transactional client's state (`TransactionManager.State`), named by what it waits for.
@@ -314,7 +315,6 @@ pub struct ProducerClient {
     pub leader_cache: Vec<Option<BrokerId>>,
     pub metadata_refresh_pending: bool,
     pub epoch_bump_partitions: BTreeSet<PartitionId>,
-    pub wake_at_ms: Option<TimeMs>,
     /// Next message index the application will send in its workload.
     pub next_message: u32,
     pub total_messages: u32,
@@ -329,9 +329,7 @@ pub struct ProducerClient {
     pub live_batches: BTreeSet<(TimeMs, u64)>,
     /// Present for a producer with `transactional.id`.
     pub txn: Option<ClientTxn>,
-    /// A delivery-timeout check is scheduled. The earliest deadline only moves later (the
-    /// oldest live batch is the next to expire), so one pending check is enough.
-    pub delivery_check_armed: bool,
+    pub timers: ClientTimers,
 }
 
 impl ProducerClient {
@@ -389,7 +387,6 @@ impl ProducerClient {
             leader_cache: partitions.iter().map(|p| p.leader).collect(),
             metadata_refresh_pending: false,
             epoch_bump_partitions: BTreeSet::new(),
-            wake_at_ms: None,
             next_message: 0,
             total_messages: total,
             outcomes: std::iter::repeat_n(MessageOutcome::Pending, total as usize).collect(),
@@ -398,7 +395,7 @@ impl ProducerClient {
             txn,
             send_times_ms,
             live_batches: BTreeSet::new(),
-            delivery_check_armed: false,
+            timers: ClientTimers::default(),
         }
     }
 
