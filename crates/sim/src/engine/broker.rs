@@ -1,446 +1,272 @@
-//! Brokers: the leader's produce path (checks in Kafka's order), `DelayedProduce` for
-//! acks=all, follower fetching, the high watermark, the ISR and leader election.
+//! A broker (Kafka's `KafkaApis`, `ReplicaManager` and the socket server's processors) as a
+//! node: the replicas it hosts, its client connections, and the requests parked in
+//! `DelayedProduce` until the high watermark passes them. The rules of one partition's log
+//! are the replica's ([`super::replica`]); who leads is the controller's
+//! ([`super::controller`]).
+//!
+//! The rules, in the order a produce request meets them:
+//! 1. [`Broker::accept`]: a connection is served one request at a time (the processor mutes
+//!    it until the response is sent), [`Broker::finish_request`] unmutes it;
+//! 2. [`Broker::refuse_batch`]: the checks before the log, in `ReplicaManager.appendRecords`'
+//!    order: CRC, leadership, the transaction's verification, `min.insync.replicas` for acks=all;
+//! 3. the replica's own checks and the append;
+//! 4. [`Broker::must_wait`] and [`Broker::park`]: acks=all waits in `DelayedProduce`, which
+//!    [`Broker::complete_delayed`] answers once the high watermark passes the batch, or
+//!    [`Broker::expire_delayed`] with REQUEST_TIMED_OUT;
+//! 5. a lost response resets the connection ([`Broker::reset_connection`]); a client's FIN
+//!    drops what the broker has not read ([`Broker::client_closed`]).
+//!
+//! And its life: [`Broker::stop`] (crash or clean shutdown) and [`Broker::start`].
 
-use super::coordinator::MARKER_TIMEOUT_MS;
-use super::network::Side;
-use super::replica::ProduceRules;
-use super::{
-    Action, ControlMarker, LogBatch, LogRecord, Node, Payload, PendingMarker, PendingProduce,
-    Simulation,
-};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use super::controller::PartitionMeta;
+use super::replica::{rebuild_producer_state, Replica};
 use crate::config::Acks;
 use crate::error::KafkaError;
-use crate::event::{BatchRef, BrokerVerdict, EventKind, PartitionResult};
+use crate::event::{BrokerVerdict, PartitionResult};
 use crate::producer_state::RejectReason;
+use crate::sequence::SequenceSpace;
 use crate::types::*;
 
-/// One marker a WriteTxnMarkers request asks a partition leader to write.
-pub(crate) struct MarkerWrite {
-    pub transactional_id: String,
-    pub partition: PartitionId,
-    pub producer_id: ProducerId,
+/// A client connection as the broker knows it: `(producer, its incarnation, the connection's
+/// generation)`.
+pub(crate) type ConnectionKey = (ProducerIndex, u32, u32);
+
+/// A produce request waiting in `DelayedProduce` for the high watermark (acks=all).
+#[derive(Debug, Clone)]
+pub struct PendingProduce {
+    pub request: u64,
+    pub results: Vec<PartitionResult>,
+    /// Partitions still waiting: `(partition, offset the HW must pass)`.
+    pub waiting: Vec<(PartitionId, Offset)>,
+}
+
+/// A WriteTxnMarkers append waiting in its DelayedProduce.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingMarker {
     pub epoch: Epoch,
-    pub marker: ControlMarker,
+    /// The offset the high watermark must reach: the marker's offset + 1.
+    pub required: Offset,
+    /// The coordinator broker to answer.
+    pub coordinator: BrokerId,
 }
 
-/// Most batches a follower takes in one fetch (bounded work per step).
-const MAX_BATCHES_PER_FETCH: usize = 50;
+/// The broker side of one client connection: served strictly one request at a time.
+#[derive(Debug, Clone, Default)]
+pub struct BrokerConnection {
+    pub queue: VecDeque<u64>,
+    pub busy: Option<u64>,
+    pub closed: bool,
+}
 
-fn explain(verdict: &BrokerVerdict) -> String {
-    match verdict {
-        BrokerVerdict::Appended { base_offset, last_offset, .. } => {
-            format!("appended at offsets {base_offset}–{last_offset}")
+#[derive(Debug, Clone)]
+pub struct Broker {
+    pub id: BrokerId,
+    pub alive: bool,
+    /// Bumped every time the broker stops: connections of an older incarnation are dead.
+    pub incarnation: u32,
+    pub replicas: BTreeMap<PartitionId, Replica>,
+    /// Keyed by `(producer, incarnation, generation)`.
+    pub connections: BTreeMap<ConnectionKey, BrokerConnection>,
+    pub pending: BTreeMap<u64, PendingProduce>,
+    /// Transaction markers appended and waiting, like an acks=all produce, for the high
+    /// watermark to pass them: `(transactional id, partition)` → the marker.
+    pub pending_markers: BTreeMap<(String, PartitionId), PendingMarker>,
+    pub replication_stalled: bool,
+    /// While stopped: when it stopped and when it restarts (for countdowns in a player).
+    pub down: Option<(TimeMs, TimeMs)>,
+    /// Partitions for which this broker, as a follower, has a fetch outstanding.
+    pub fetching: BTreeSet<PartitionId>,
+}
+
+impl Broker {
+    pub fn new(id: BrokerId, partitions: &[PartitionMeta]) -> Broker {
+        let replicas = partitions
+            .iter()
+            .filter(|p| p.replicas.contains(&id))
+            .map(|p| (p.id, Replica::default()))
+            .collect();
+        Broker {
+            id,
+            alive: true,
+            down: None,
+            incarnation: 0,
+            replicas,
+            connections: BTreeMap::new(),
+            pending: BTreeMap::new(),
+            pending_markers: BTreeMap::new(),
+            replication_stalled: false,
+            fetching: BTreeSet::new(),
         }
-        BrokerVerdict::Duplicate { base_offset, last_offset } => format!(
-            "duplicate of offsets {base_offset}–{last_offset}, answered NONE with offset {base_offset}; nothing appended"
-        ),
-        BrokerVerdict::Rejected { error, reason } => match reason {
-            Some(RejectReason::OutOfOrder { expected, got }) => {
-                format!("{error}: expected sequence {expected}, got {got}; nothing appended")
-            }
-            Some(RejectReason::UnknownProducerNotAtZero { got }) => {
-                format!("{error}: brokers 4.5+ require a new producer on an empty partition to start at 0, got {got}")
-            }
-            Some(RejectReason::NewEpochNotAtZero { got }) => {
-                format!("{error}: a new epoch must start at sequence 0, got {got}")
-            }
-            Some(RejectReason::StaleEpoch { current, got }) => {
-                format!("{error}: epoch {got} is older than the current epoch {current}")
-            }
-            Some(RejectReason::NotInTransaction) => format!(
-                "{error}: the coordinator says this partition is not in the producer's ongoing transaction (verification, KIP-890); nothing appended"
-            ),
-            Some(RejectReason::FencedByCoordinator) => format!(
-                "{error}: the coordinator has fenced this producer epoch (verification, KIP-890); nothing appended"
-            ),
-            Some(RejectReason::TransactionOpen) => format!(
-                "{error}: a non-transactional batch while this producer id has a transaction open here; nothing appended"
-            ),
-            None => match error {
-                KafkaError::NotEnoughReplicas => "NOT_ENOUGH_REPLICAS: the ISR is smaller than min.insync.replicas; nothing appended".into(),
-                KafkaError::NotLeaderOrFollower => "NOT_LEADER_OR_FOLLOWER: this broker does not lead the partition".into(),
-                KafkaError::CorruptMessage => "CORRUPT_MESSAGE: the batch failed its CRC check; nothing appended".into(),
-                other => format!("{other}"),
-            },
-        },
-        BrokerVerdict::TextbookDiscarded { last_seen } => format!(
-            "textbook rule: sequence not above {last_seen}, discarded as a duplicate although it was never written"
-        ),
+    }
+
+    /// The replica of a partition this broker hosts. Callers only ask for hosted partitions.
+    pub fn replica(&self, partition: PartitionId) -> &Replica {
+        self.replicas
+            .get(&partition)
+            .expect("broker hosts this partition")
+    }
+
+    pub fn replica_mut(&mut self, partition: PartitionId) -> &mut Replica {
+        self.replicas
+            .get_mut(&partition)
+            .expect("broker hosts this partition")
     }
 }
 
-impl Simulation {
-    /// The batches a produce request carries, as events name them.
-    pub(crate) fn request_refs(&self, request: u64) -> Vec<BatchRef> {
-        let count = self.requests.get(&request).map_or(0, |r| r.batches.len());
-        (0..count).map(|i| self.wire_ref(request, i)).collect()
+impl Broker {
+    // -----------------------------------------------------------------------------------------
+    // Connections.
+
+    /// A produce request was read off a client connection. It waits behind the one being
+    /// served; returns it if it can be handled now. A closed connection drops it.
+    pub fn accept(&mut self, key: ConnectionKey, request: u64) -> Option<u64> {
+        let conn = self.connections.entry(key).or_default();
+        if conn.closed {
+            return None;
+        }
+        conn.queue.push_back(request);
+        self.serve_next(key)
     }
 
-    fn wire_ref(&self, request: u64, index: usize) -> BatchRef {
-        let r = &self.requests[&request];
-        let w = &r.batches[index];
-        BatchRef {
-            batch_id: w.batch_id,
-            producer: r.producer,
-            partition: w.partition,
-            producer_id: w.producer_id,
-            epoch: w.epoch,
-            base_sequence: w.base_sequence,
-            last_sequence: if w.base_sequence < 0 {
-                NO_SEQUENCE
-            } else {
-                self.space.last_of(w.base_sequence, w.record_count)
-            },
-            record_count: w.record_count,
-            attempt: w.attempt,
+    /// The response to `request` went out (or none was due): the connection is unmuted, and
+    /// the next request waiting on it, if any, is returned to be handled.
+    pub fn finish_request(&mut self, key: ConnectionKey, request: u64) -> Option<u64> {
+        if let Some(conn) = self.connections.get_mut(&key) {
+            if conn.busy == Some(request) {
+                conn.busy = None;
+            }
+        }
+        self.serve_next(key)
+    }
+
+    fn serve_next(&mut self, key: ConnectionKey) -> Option<u64> {
+        let conn = self.connections.get_mut(&key)?;
+        if conn.busy.is_some() || conn.closed {
+            return None;
+        }
+        let next = conn.queue.pop_front()?;
+        conn.busy = Some(next);
+        Some(next)
+    }
+
+    /// The client's FIN arrived: the requests not read yet are discarded with the socket (the
+    /// processor reads one request at a time, so they are still in its buffer). Returns them.
+    pub fn client_closed(&mut self, key: ConnectionKey) -> Vec<u64> {
+        let conn = self.connections.entry(key).or_default();
+        conn.closed = true;
+        conn.queue.drain(..).collect()
+    }
+
+    /// A response was lost: the connection is reset, and nothing more is read from it.
+    pub fn reset_connection(&mut self, key: ConnectionKey) {
+        if let Some(conn) = self.connections.get_mut(&key) {
+            conn.closed = true;
+            conn.queue.clear();
+            conn.busy = None;
         }
     }
 
     // -----------------------------------------------------------------------------------------
-    // Produce path.
+    // The produce path.
 
-    pub(crate) fn produce_arrived(&mut self, request_id: u64) {
-        let Some(request) = self.requests.get(&request_id) else {
-            return;
-        };
-        let broker = request.broker;
-        let Some(producer) = request.producer else {
-            // Crafted request: its own connection, served at once.
-            self.handle_produce(broker, request_id);
-            return;
-        };
-        let key = (producer, request.incarnation, request.generation);
-        let conn = self.brokers[broker as usize]
-            .connections
-            .entry(key)
-            .or_default();
-        if conn.closed {
-            return;
-        }
-        conn.queue.push_back(request_id);
-        if conn.busy.is_none() {
-            self.serve_next(broker, key);
-        }
-    }
-
-    /// The network processor unmutes the connection only after the previous response went out.
-    fn serve_next(&mut self, broker: BrokerId, key: (ProducerIndex, u32, u32)) {
-        let Some(conn) = self.brokers[broker as usize].connections.get_mut(&key) else {
-            return;
-        };
-        if conn.busy.is_some() || conn.closed {
-            return;
-        }
-        let Some(next) = conn.queue.pop_front() else {
-            return;
-        };
-        conn.busy = Some(next);
-        self.handle_produce(broker, next);
-    }
-
-    fn handle_produce(&mut self, broker: BrokerId, request_id: u64) {
-        let request = &self.requests[&request_id];
-        let (acks, timeout_ms, corrupted) = (request.acks, request.timeout_ms, request.corrupted);
-        let partitions: Vec<PartitionId> = request.batches.iter().map(|b| b.partition).collect();
-        let mut results = Vec::with_capacity(partitions.len());
-        let mut waiting = Vec::new();
-        for (index, &partition) in partitions.iter().enumerate() {
-            let meta = &self.partitions[partition as usize];
-            let min_isr = self.scenario.cluster.min_insync_replicas as usize;
-            let verdict = if corrupted {
-                BrokerVerdict::Rejected {
-                    error: KafkaError::CorruptMessage,
-                    reason: None,
-                }
-            } else if meta.leader != Some(broker) {
-                BrokerVerdict::Rejected {
-                    error: KafkaError::NotLeaderOrFollower,
-                    reason: None,
-                }
-            } else if let Some((error, reason)) =
-                self.transaction_verification(broker, request_id, index)
-            {
-                BrokerVerdict::Rejected {
-                    error,
-                    reason: Some(reason),
-                }
-            } else if acks == Acks::All && meta.isr.len() < min_isr {
-                // Checked before duplicate detection: even a duplicate gets this error.
-                BrokerVerdict::Rejected {
-                    error: KafkaError::NotEnoughReplicas,
-                    reason: None,
-                }
-            } else {
-                self.validate_and_append(broker, request_id, index)
-            };
-            let (error, base_offset) = match &verdict {
-                BrokerVerdict::Appended {
-                    base_offset,
-                    last_offset,
-                    ..
-                }
-                | BrokerVerdict::Duplicate {
-                    base_offset,
-                    last_offset,
-                } => {
-                    // acks=all waits for the HW to pass the batch (for a duplicate: the original).
-                    let hw = self.brokers[broker as usize]
-                        .replica(partition)
-                        .high_watermark;
-                    if acks == Acks::All && hw < last_offset + 1 {
-                        waiting.push((partition, last_offset + 1));
-                    }
-                    (KafkaError::None, *base_offset)
-                }
-                BrokerVerdict::Rejected { error, .. } => (*error, -1),
-                BrokerVerdict::TextbookDiscarded { .. } => (KafkaError::None, -1),
-            };
-            let batch = self.wire_ref(request_id, index);
-            let explanation = explain(&verdict);
-            self.emit(EventKind::BatchVerdict {
-                broker,
-                request: request_id,
-                batch,
-                verdict,
-                explanation,
-            });
-            results.push(PartitionResult {
-                partition,
-                error,
-                base_offset,
-            });
-        }
-        if acks == Acks::None {
-            self.finish_request(broker, request_id);
-            return;
-        }
-        if waiting.is_empty() {
-            self.respond(broker, request_id, results);
-            return;
-        }
-        self.brokers[broker as usize].pending.insert(
-            request_id,
-            PendingProduce {
-                request: request_id,
-                results,
-                waiting,
-            },
-        );
-        self.schedule(
-            self.now_ms + timeout_ms,
-            Action::DelayedProduceTimeout {
-                broker,
-                request: request_id,
-            },
-        );
-        // The HW may already be enough if followers are ahead (e.g. duplicate of replicated data).
-        for p in partitions {
-            self.complete_delayed_produces(broker, p);
-        }
-    }
-
-    /// KIP-890 part 1: before a producer's first transactional batch on a partition is
-    /// appended, the leader asks the coordinator whether the partition is in the producer's
-    /// ongoing transaction ([`super::coordinator::TransactionCoordinator::verify`]), so a late
-    /// batch of an ended transaction does not open one nobody will end.
-    fn transaction_verification(
+    /// The checks a batch meets before its partition's log, in `ReplicaManager.appendRecords`'
+    /// order: a bad CRC, a broker that does not lead the partition, the transaction's
+    /// verification (asked only when the earlier checks pass), and for acks=all an ISR smaller
+    /// than `min.insync.replicas` — checked before duplicate detection, so even a duplicate
+    /// gets that error. `None`: on to the log's checks.
+    pub fn refuse_batch(
         &self,
-        broker: BrokerId,
-        request_id: u64,
-        index: usize,
-    ) -> Option<(KafkaError, RejectReason)> {
-        let request = &self.requests[&request_id];
-        let wire = &request.batches[index];
-        if !wire.transactional {
-            return None;
-        }
-        let replica = self.brokers[broker as usize].replica(wire.partition);
-        if replica
-            .producer_state
-            .has_open_transaction(wire.producer_id)
-        {
-            // Verified when the transaction's first batch came (the VerificationGuard).
-            return None;
-        }
-        let transactional_id = request
-            .producer
-            .and_then(|p| self.producers[p as usize].config.transactional_id.as_ref())?;
-        self.coordinator.verify(
-            transactional_id,
-            (wire.producer_id, wire.epoch),
-            wire.partition,
-        )
-    }
-
-    /// The log's checks (duplicate, epoch, sequence), then the append.
-    fn validate_and_append(
-        &mut self,
-        broker: BrokerId,
-        request_id: u64,
-        index: usize,
-    ) -> BrokerVerdict {
-        let wire = &self.requests[&request_id].batches[index];
-        let partition = wire.partition;
-        let rules = ProduceRules {
-            space: self.space,
-            dedup_rule: self.scenario.cluster.dedup_rule,
-            new_partition_requires_sequence_zero: self
-                .scenario
-                .cluster
-                .new_partition_requires_sequence_zero,
+        corrupted: bool,
+        meta: &PartitionMeta,
+        (acks, min_insync_replicas): (Acks, u32),
+        verify_transaction: impl FnOnce() -> Option<(KafkaError, RejectReason)>,
+    ) -> Option<BrokerVerdict> {
+        let refused = |error| BrokerVerdict::Rejected {
+            error,
+            reason: None,
         };
-        let replica = self.brokers[broker as usize].replica_mut(partition);
-        if let Err(verdict) = replica.check_batch(wire, &rules) {
-            return verdict;
+        if corrupted {
+            return Some(refused(KafkaError::CorruptMessage));
         }
-        let leader_epoch = self.partitions[partition as usize].leader_epoch;
-        let verdict = replica.append_produced(wire, leader_epoch, self.event_count, rules.space);
-        self.advance_high_watermark(broker, partition);
-        self.answer_parked_fetches(broker, partition);
-        verdict
-    }
-
-    fn respond(&mut self, broker: BrokerId, request_id: u64, results: Vec<PartitionResult>) {
-        let request = &self.requests[&request_id];
-        let (producer, incarnation, generation) =
-            (request.producer, request.incarnation, request.generation);
-        let batch_partitions: Vec<PartitionId> =
-            request.batches.iter().map(|b| b.partition).collect();
-        self.emit(EventKind::ResponseSent {
-            broker,
-            producer,
-            request: request_id,
-            results: results.clone(),
-        });
-        for (index, &partition) in batch_partitions.iter().enumerate() {
-            let result = results.iter().find(|r| r.partition == partition);
-            let r = self.wire_ref(request_id, index);
-            let record_index = self.responses.len();
-            if let Some(r) = self.requests.get_mut(&request_id) {
-                r.response_records.push(record_index);
-            }
-            self.responses.push(super::ResponseRecord {
-                time_ms: self.now_ms,
-                producer,
-                producer_id: r.producer_id,
-                epoch: r.epoch,
-                partition: r.partition,
-                base_sequence: r.base_sequence,
-                last_sequence: r.last_sequence,
-                attempt: r.attempt,
-                broker,
-                error: result.map_or(KafkaError::None, |x| x.error),
-                base_offset: result.map_or(-1, |x| x.base_offset),
-                delivered: false,
-                request: request_id,
+        if meta.leader != Some(self.id) {
+            return Some(refused(KafkaError::NotLeaderOrFollower));
+        }
+        if let Some((error, reason)) = verify_transaction() {
+            return Some(BrokerVerdict::Rejected {
+                error,
+                reason: Some(reason),
             });
         }
-        let Some(producer) = producer else {
-            self.close_request(request_id);
-            return;
+        if acks == Acks::All && meta.isr.len() < min_insync_replicas as usize {
+            return Some(refused(KafkaError::NotEnoughReplicas));
+        }
+        None
+    }
+
+    /// The answer a verdict gives for its partition, and, for acks=all, the offset the high
+    /// watermark must pass before it is sent (for a duplicate: the original's end).
+    pub fn must_wait(
+        &self,
+        partition: PartitionId,
+        acks: Acks,
+        verdict: &BrokerVerdict,
+    ) -> (PartitionResult, Option<Offset>) {
+        let (error, base_offset, wait) = match verdict {
+            BrokerVerdict::Appended {
+                base_offset,
+                last_offset,
+                ..
+            }
+            | BrokerVerdict::Duplicate {
+                base_offset,
+                last_offset,
+            } => {
+                let hw = self.replica(partition).high_watermark;
+                let wait = (acks == Acks::All && hw < last_offset + 1).then_some(last_offset + 1);
+                (KafkaError::None, *base_offset, wait)
+            }
+            BrokerVerdict::Rejected { error, .. } => (*error, -1, None),
+            BrokerVerdict::TextbookDiscarded { .. } => (KafkaError::None, -1, None),
         };
-        let reset = self.message_fate(Side::Response, request_id).lost;
-        let key = (producer, incarnation, generation);
-        if !self.brokers[broker as usize].alive {
-            // A fault triggered by this response stopped the broker before it went out.
-            self.emit(EventKind::ResponseLost {
-                request: request_id,
-            });
-            return;
-        }
-        if reset {
-            self.emit(EventKind::ResponseLost {
-                request: request_id,
-            });
-            if let Some(conn) = self.brokers[broker as usize].connections.get_mut(&key) {
-                conn.closed = true;
-                conn.queue.clear();
-                conn.busy = None;
-            }
-            self.send_message(
-                Node::Broker(broker),
-                Node::Producer(producer),
-                Payload::ConnectionReset {
-                    producer,
-                    broker,
-                    generation,
-                    incarnation,
-                },
-            );
-            return;
-        }
-        self.send_message(
-            Node::Broker(broker),
-            Node::Producer(producer),
-            Payload::ProduceResponse {
-                request: request_id,
-                results,
-            },
-        );
-        self.finish_request(broker, request_id);
+        let result = PartitionResult {
+            partition,
+            error,
+            base_offset,
+        };
+        (result, wait)
     }
 
-    /// The client's FIN arrived: requests the broker has not read yet are discarded with the
-    /// socket (the processor reads one request at a time, so they are still in its buffer).
-    pub(crate) fn client_closed_connection(
+    /// Parks a request in `DelayedProduce` until the high watermark passes each `waiting`
+    /// `(partition, offset)`.
+    pub fn park(
         &mut self,
-        broker: BrokerId,
-        key: (ProducerIndex, u32, u32),
+        request: u64,
+        results: Vec<PartitionResult>,
+        waiting: Vec<(PartitionId, Offset)>,
     ) {
-        let conn = self.brokers[broker as usize]
-            .connections
-            .entry(key)
-            .or_default();
-        conn.closed = true;
-        let unread: Vec<u64> = conn.queue.drain(..).collect();
-        for request in unread {
-            self.emit(EventKind::RequestLost {
-                request,
-                why: "the client closed the connection before the broker read it".into(),
-            });
-        }
-    }
-
-    fn finish_request(&mut self, broker: BrokerId, request_id: u64) {
-        let request = &self.requests[&request_id];
-        let Some(producer) = request.producer else {
-            return;
+        let pending = PendingProduce {
+            request,
+            results,
+            waiting,
         };
-        let key = (producer, request.incarnation, request.generation);
-        if let Some(conn) = self.brokers[broker as usize].connections.get_mut(&key) {
-            if conn.busy == Some(request_id) {
-                conn.busy = None;
-            }
-        }
-        self.serve_next(broker, key);
+        self.pending.insert(request, pending);
     }
 
-    pub(crate) fn delayed_produce_timeout(&mut self, broker: BrokerId, request_id: u64) {
-        let Some(mut pending) = self.brokers[broker as usize].pending.remove(&request_id) else {
-            return;
-        };
-        for (partition, _) in pending.waiting.drain(..) {
-            if let Some(r) = pending
-                .results
-                .iter_mut()
-                .find(|r| r.partition == partition)
-            {
-                r.error = KafkaError::RequestTimedOut;
-            }
-        }
-        self.respond(broker, request_id, pending.results);
-    }
-
-    /// `checkEnoughReplicasReachOffset`: once the HW passes the batch, answer NONE, or
-    /// NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank below min.insync.replicas meanwhile.
-    pub(crate) fn complete_delayed_produces(&mut self, broker: BrokerId, partition: PartitionId) {
-        let hw = self.brokers[broker as usize]
-            .replica(partition)
-            .high_watermark;
-        let isr_short = self.partitions[partition as usize].isr.len()
-            < self.scenario.cluster.min_insync_replicas as usize;
+    /// `checkEnoughReplicasReachOffset`: the high watermark of `partition` is now `hw`. The
+    /// parked requests it completes are returned, their answers set: NONE, or
+    /// NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank below its minimum meanwhile. Each is
+    /// then taken with [`Broker::take_completed`] as its response goes out (answering one can
+    /// stop the broker before the next).
+    pub fn complete_delayed(
+        &mut self,
+        partition: PartitionId,
+        hw: Offset,
+        isr_short: bool,
+    ) -> Vec<u64> {
         let mut ready = Vec::new();
-        for pending in self.brokers[broker as usize].pending.values_mut() {
+        for pending in self.pending.values_mut() {
             let before = pending.waiting.len();
             let results = &mut pending.results;
             pending.waiting.retain(|&(p, required)| {
@@ -458,563 +284,306 @@ impl Simulation {
                 ready.push(pending.request);
             }
         }
-        for request in ready {
-            if let Some(pending) = self.brokers[broker as usize].pending.remove(&request) {
-                self.respond(broker, request, pending.results);
-            }
-        }
-        self.complete_delayed_markers(broker, partition, hw, isr_short);
+        ready
     }
 
-    /// Markers of this partition whose offset the high watermark has passed are written: NONE,
-    /// or NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank below its minimum meanwhile
-    /// (`checkEnoughReplicasReachOffset`, as for a produce).
-    fn complete_delayed_markers(
+    /// A completed request's answer, unless the broker lost it meanwhile.
+    pub fn take_completed(&mut self, request: u64) -> Option<Vec<PartitionResult>> {
+        self.pending.remove(&request).map(|p| p.results)
+    }
+
+    /// The request's `DelayedProduce` expired: the partitions still waiting are answered
+    /// REQUEST_TIMED_OUT. `None` if it had already completed.
+    pub fn expire_delayed(&mut self, request: u64) -> Option<Vec<PartitionResult>> {
+        let mut pending = self.pending.remove(&request)?;
+        for (partition, _) in pending.waiting.drain(..) {
+            if let Some(r) = pending
+                .results
+                .iter_mut()
+                .find(|r| r.partition == partition)
+            {
+                r.error = KafkaError::RequestTimedOut;
+            }
+        }
+        Some(pending.results)
+    }
+
+    /// Markers of `partition` whose offset the high watermark `hw` has passed: written, to be
+    /// answered to their coordinator.
+    pub fn complete_delayed_markers(
         &mut self,
-        broker: BrokerId,
         partition: PartitionId,
         hw: Offset,
-        isr_short: bool,
-    ) {
-        let done: Vec<((String, PartitionId), super::PendingMarker)> = self.brokers
-            [broker as usize]
+    ) -> Vec<((String, PartitionId), PendingMarker)> {
+        let done: Vec<(String, PartitionId)> = self
             .pending_markers
             .iter()
             .filter(|((_, p), m)| *p == partition && hw >= m.required)
-            .map(|(k, m)| (k.clone(), m.clone()))
+            .map(|(k, _)| k.clone())
             .collect();
-        for (key, marker) in done {
-            self.brokers[broker as usize].pending_markers.remove(&key);
-            let error = if isr_short {
-                KafkaError::NotEnoughReplicasAfterAppend
+        done.into_iter()
+            .filter_map(|k| self.pending_markers.remove(&k).map(|m| (k, m)))
+            .collect()
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Life.
+
+    /// The broker stops at `now` for `down_ms`: connections, parked requests and fetch
+    /// sessions die with the process. A clean shutdown writes a producer-state snapshot at the
+    /// log end, which keeps only the last batch of each producer; an unclean stop keeps
+    /// nothing (the log is replayed on start).
+    pub fn stop(&mut self, now: TimeMs, down_ms: TimeMs, clean: bool) {
+        self.alive = false;
+        self.down = Some((now, now.saturating_add(down_ms)));
+        self.incarnation += 1;
+        self.fetching.clear();
+        self.pending.clear();
+        self.pending_markers.clear();
+        self.connections.clear();
+        for replica in self.replicas.values_mut() {
+            replica.parked_fetches.clear();
+            replica.follower_fetch_offset.clear();
+            replica.producer_state = if clean {
+                replica.producer_state.snapshot_last_batch_only()
             } else {
-                KafkaError::None
+                Default::default()
             };
-            self.answer_marker(
-                broker,
-                marker.coordinator,
-                key.0,
-                partition,
-                marker.epoch,
-                error,
-            );
         }
     }
 
-    /// Leader: HW = the smallest log end among ISR members (followers as last fetched).
-    pub(crate) fn advance_high_watermark(&mut self, leader: BrokerId, partition: PartitionId) {
-        let meta = &self.partitions[partition as usize];
-        if meta.leader != Some(leader) {
-            return;
-        }
-        let replica = self.brokers[leader as usize].replica(partition);
-        let hw = replica.high_watermark_for(leader, &meta.isr);
-        if hw > replica.high_watermark {
-            self.brokers[leader as usize]
-                .replica_mut(partition)
-                .high_watermark = hw;
-            self.emit(EventKind::HighWatermarkAdvanced {
-                broker: leader,
-                partition,
-                high_watermark: hw,
-            });
-        }
-        self.complete_delayed_produces(leader, partition);
-    }
-
-    // -----------------------------------------------------------------------------------------
-    // Replication.
-
-    pub(crate) fn follower_fetch(&mut self, broker: BrokerId, partition: PartitionId) {
-        let b = &self.brokers[broker as usize];
-        if !b.alive || b.replication_stalled || b.fetching.contains(&partition) {
-            return;
-        }
-        let meta = &self.partitions[partition as usize];
-        let Some(leader) = meta.leader else {
-            let wait = self.scenario.cluster.replica_fetch_wait_max_ms;
-            self.schedule(
-                self.now_ms + wait,
-                Action::FollowerFetch { broker, partition },
-            );
-            return;
-        };
-        if leader == broker {
-            return;
-        }
-        let fetch_offset = b.replica(partition).log_end_offset();
-        self.brokers[broker as usize].fetching.insert(partition);
-        self.send_message(
-            Node::Broker(broker),
-            Node::Broker(leader),
-            Payload::Fetch {
-                follower: broker,
-                partition,
-                fetch_offset,
-            },
-        );
-    }
-
-    pub(crate) fn handle_fetch(
+    /// The broker starts again at `now`: after an unclean stop each replica rebuilds its
+    /// producer state from its log. Entries older than `producer.id.expiration.ms` are dropped
+    /// as the snapshot or log is loaded (`ProducerStateManager.loadFromSnapshot`,
+    /// `testRemoveExpiredPidsOnReload`); returns them.
+    pub fn start(
         &mut self,
-        leader: BrokerId,
-        follower: BrokerId,
-        partition: PartitionId,
-        fetch_offset: Offset,
-    ) {
-        let meta = &self.partitions[partition as usize];
-        if meta.leader != Some(leader) {
-            self.send_fetch_response(leader, follower, partition, fetch_offset, None);
-            return;
-        }
-        let divergence = self.brokers[leader as usize]
-            .replica(partition)
-            .divergence(self.brokers[follower as usize].replica(partition));
-        if let Some(truncate_to) = divergence {
-            self.send_fetch_response(leader, follower, partition, fetch_offset, Some(truncate_to));
-            return;
-        }
-        let now = self.now_ms;
-        let replica = self.brokers[leader as usize].replica_mut(partition);
-        replica.record_fetch(follower, fetch_offset, now);
-        let (leo, hw) = (replica.log_end_offset(), replica.high_watermark);
-        let in_isr = self.partitions[partition as usize].isr.contains(&follower);
-        if !in_isr
-            && fetch_offset >= hw
-            && fetch_offset >= leo
-            && self.partitions[partition as usize].expand_isr(follower)
-        {
-            self.isr_changed(
-                partition,
-                format!("broker {follower} caught up and rejoined"),
-            );
-        }
-        // Advancing the HW can answer a produce and let the next one append, so the log end
-        // is read again before deciding to park.
-        self.advance_high_watermark(leader, partition);
-        let leo = self.brokers[leader as usize]
-            .replica(partition)
-            .log_end_offset();
-        if fetch_offset >= leo {
-            // Long poll: park until data arrives or replica.fetch.wait.max.ms passes.
-            self.brokers[leader as usize]
-                .replica_mut(partition)
-                .parked_fetches
-                .insert(follower);
-            let wait = self.scenario.cluster.replica_fetch_wait_max_ms;
-            self.schedule(
-                now + wait,
-                Action::FetchWaitExpired {
-                    broker: leader,
-                    partition,
-                    follower,
-                },
-            );
-            return;
-        }
-        self.send_fetch_response(leader, follower, partition, fetch_offset, None);
-    }
-
-    fn send_fetch_response(
-        &mut self,
-        leader: BrokerId,
-        follower: BrokerId,
-        partition: PartitionId,
-        fetch_offset: Offset,
-        truncate_to: Option<Offset>,
-    ) {
-        let replica = self.brokers[leader as usize].replica(partition);
-        let batches: Vec<LogBatch> = if truncate_to.is_some() {
-            Vec::new()
-        } else {
-            replica.batches_from(fetch_offset, MAX_BATCHES_PER_FETCH)
-        };
-        let high_watermark = replica.high_watermark;
-        self.send_message(
-            Node::Broker(leader),
-            Node::Broker(follower),
-            Payload::FetchResponse {
-                follower,
-                partition,
-                batches,
-                high_watermark,
-                truncate_to,
-            },
-        );
-    }
-
-    pub(crate) fn answer_parked_fetches(&mut self, leader: BrokerId, partition: PartitionId) {
-        let replica = self.brokers[leader as usize].replica_mut(partition);
-        let parked: Vec<BrokerId> = std::mem::take(&mut replica.parked_fetches)
-            .into_iter()
-            .collect();
-        for follower in parked {
-            let offset = self.brokers[leader as usize]
-                .replica(partition)
-                .follower_fetch_offset
-                .get(&follower)
-                .copied()
-                .unwrap_or(0);
-            self.send_fetch_response(leader, follower, partition, offset, None);
-        }
-    }
-
-    pub(crate) fn fetch_wait_expired(
-        &mut self,
-        leader: BrokerId,
-        partition: PartitionId,
-        follower: BrokerId,
-    ) {
-        let b = &mut self.brokers[leader as usize];
-        if !b.alive {
-            return;
-        }
-        let Some(replica) = b.replicas.get_mut(&partition) else {
-            return;
-        };
-        if !replica.parked_fetches.remove(&follower) {
-            return;
-        }
-        let offset = replica
-            .follower_fetch_offset
-            .get(&follower)
-            .copied()
-            .unwrap_or(0);
-        self.send_fetch_response(leader, follower, partition, offset, None);
-    }
-
-    pub(crate) fn handle_fetch_response(
-        &mut self,
-        follower: BrokerId,
-        partition: PartitionId,
-        batches: Vec<LogBatch>,
-        high_watermark: Offset,
-        truncate_to: Option<Offset>,
-    ) {
-        let space = self.space;
-        let b = &mut self.brokers[follower as usize];
-        b.fetching.remove(&partition);
-        if self.partitions[partition as usize].leader == Some(follower) {
-            return;
-        }
-        if let Some(offset) = truncate_to {
-            self.truncate(follower, partition, offset);
-        } else {
-            let replica = self.brokers[follower as usize].replica_mut(partition);
-            let (from, to) = replica.append_fetched(batches, high_watermark, space);
-            if to > from {
-                self.emit(EventKind::ReplicaFetched {
-                    follower,
-                    partition,
-                    from_offset: from,
-                    to_offset: to,
-                });
+        clean: bool,
+        now: TimeMs,
+        expiration_ms: TimeMs,
+        space: SequenceSpace,
+    ) -> Vec<(PartitionId, ProducerId)> {
+        self.alive = true;
+        self.down = None;
+        let mut expired = Vec::new();
+        for (&partition, replica) in self.replicas.iter_mut() {
+            if !clean {
+                (replica.producer_state, replica.aborted) =
+                    rebuild_producer_state(&replica.log, space);
+            }
+            for producer_id in replica.producer_state.remove_expired(now, expiration_ms) {
+                expired.push((partition, producer_id));
             }
         }
-        self.schedule(
-            self.now_ms,
-            Action::FollowerFetch {
-                broker: follower,
-                partition,
-            },
-        );
+        expired
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! A broker alone: its connections, the checks before the log, and `DelayedProduce`,
+    //! driven with a partition record and a replica but no world (the cases of Kafka's
+    //! `ReplicaManagerTest` and `DelayedProduceTest` the lessons rest on).
+
+    use super::*;
+    use crate::engine::replica::ProduceRules;
+    use crate::engine::WireBatch;
+
+    const KEY: ConnectionKey = (0, 0, 0);
+
+    /// Broker 0 leading partition 0, replicated to brokers 0 and 1.
+    fn leader() -> (Broker, PartitionMeta) {
+        let meta = PartitionMeta::initial(0, 2, 2);
+        (Broker::new(0, std::slice::from_ref(&meta)), meta)
     }
 
-    pub(crate) fn truncate(&mut self, broker: BrokerId, partition: PartitionId, offset: Offset) {
-        let replica = self.brokers[broker as usize].replica_mut(partition);
-        let removed = replica.truncate_to(offset, self.space);
-        let end = replica.log_end_offset();
-        self.emit(EventKind::LogTruncated {
-            broker,
-            partition,
-            to_offset: end,
-            removed_records: removed,
-        });
-    }
-
-    // -----------------------------------------------------------------------------------------
-    // ISR and elections.
-
-    pub(crate) fn isr_check(&mut self) {
-        let lag_max = self.scenario.cluster.replica_lag_time_max_ms;
-        for partition in 0..self.partitions.len() as PartitionId {
-            let meta = &self.partitions[partition as usize];
-            let Some(leader) = meta.leader else { continue };
-            let replica = self.brokers[leader as usize].replica(partition);
-            let lagging: Vec<BrokerId> = meta
-                .isr
-                .iter()
-                .copied()
-                .filter(|&b| b != leader)
-                .filter(|b| {
-                    self.now_ms
-                        .saturating_sub(replica.follower_caught_up_ms.get(b).copied().unwrap_or(0))
-                        > lag_max
-                })
-                .collect();
-            for b in lagging {
-                self.remove_from_isr(
-                    partition,
-                    b,
-                    "fell behind for longer than replica.lag.time.max.ms",
-                );
-            }
-        }
-        let period = (lag_max / 2).max(1);
-        self.schedule(self.now_ms + period, Action::IsrCheck);
-    }
-
-    /// Says that the partition's ISR changed (it already holds the new members) and why.
-    pub(crate) fn isr_changed(&mut self, partition: PartitionId, why: String) {
-        let isr = self.partitions[partition as usize].isr.clone();
-        self.emit(EventKind::IsrChanged {
-            partition,
-            isr,
-            why,
-        });
-    }
-
-    /// Removes a follower from the ISR when the rules allow ([`super::PartitionMeta::shrink_isr`]);
-    /// the high watermark may then move on without it.
-    pub(crate) fn remove_from_isr(&mut self, partition: PartitionId, broker: BrokerId, why: &str) {
-        let meta = &mut self.partitions[partition as usize];
-        if !meta.shrink_isr(broker) {
-            return;
-        }
-        let leader = meta.leader;
-        self.isr_changed(partition, format!("broker {broker} {why}"));
-        if let Some(leader) = leader {
-            self.advance_high_watermark(leader, partition);
+    fn batch(base_sequence: Sequence, count: u32) -> WireBatch {
+        WireBatch {
+            batch_id: 0,
+            partition: 0,
+            producer_id: 1000,
+            epoch: 0,
+            base_sequence,
+            record_count: count,
+            attempt: 1,
+            max_timestamp_ms: 0,
+            payload: (0..count).map(|i| Some((0, i))).collect(),
+            transactional: false,
         }
     }
 
-    pub(crate) fn expiry_check(&mut self) {
-        let expiration = self.scenario.cluster.producer_id_expiration_ms;
-        for b in 0..self.brokers.len() {
-            if !self.brokers[b].alive {
-                continue;
-            }
-            let partitions: Vec<PartitionId> = self.brokers[b].replicas.keys().copied().collect();
-            for partition in partitions {
-                let now = self.now_ms;
-                let expired = self.brokers[b]
-                    .replica_mut(partition)
-                    .producer_state
-                    .remove_expired(now, expiration);
-                for producer_id in expired {
-                    self.emit(EventKind::ProducerStateExpired {
-                        broker: b as BrokerId,
-                        partition,
-                        producer_id,
-                        by_fault: false,
-                    });
-                }
-            }
+    /// What the leader does with one batch of an acks=all request: its checks, then the log's.
+    fn produce(broker: &mut Broker, meta: &PartitionMeta, wire: &WireBatch) -> BrokerVerdict {
+        if let Some(refused) = broker.refuse_batch(false, meta, (Acks::All, 2), || None) {
+            return refused;
         }
-        let interval = self
-            .scenario
-            .cluster
-            .producer_id_expiration_check_interval_ms;
-        self.schedule(self.now_ms + interval, Action::ExpiryCheck);
-    }
-
-    /// Controller: elects a leader for the partition ([`super::PartitionMeta::elect`]), then
-    /// tells the brokers: followers fetch from the new leader, which starts its view of them
-    /// afresh.
-    pub(crate) fn elect_leader(&mut self, partition: PartitionId) {
-        let unclean_allowed = self.scenario.cluster.unclean_leader_election;
-        let brokers = &self.brokers;
-        let alive = |b: BrokerId| brokers[b as usize].alive;
-        let Some(election) = self.partitions[partition as usize].elect(alive, unclean_allowed)
-        else {
-            return;
+        let rules = ProduceRules {
+            space: SequenceSpace::default(),
+            dedup_rule: Default::default(),
+            new_partition_requires_sequence_zero: false,
         };
-        let (leader, unclean) = (election.leader, election.unclean);
-        self.emit(EventKind::LeaderElected {
-            partition,
-            leader,
-            leader_epoch: election.leader_epoch,
-            unclean,
-        });
-        // Followers drop fetch sessions with the old leader and fetch from the new one.
-        let followers: Vec<BrokerId> = self.partitions[partition as usize].followers().collect();
-        for f in followers {
-            if self.brokers[f as usize].alive
-                && self.brokers[f as usize].fetching.remove(&partition)
-            {
-                self.schedule(
-                    self.now_ms,
-                    Action::FollowerFetch {
-                        broker: f,
-                        partition,
-                    },
-                );
-            }
-        }
-        if let Some(l) = leader {
-            let isr = &self.partitions[partition as usize].isr;
-            self.brokers[l as usize]
-                .replica_mut(partition)
-                .become_leader(isr, self.now_ms);
-            if unclean {
-                self.isr_changed(
-                    partition,
-                    "unclean election: only the new leader is in sync".into(),
-                );
-            }
-            self.advance_high_watermark(l, partition);
+        let replica = broker.replica_mut(0);
+        match replica.check_batch(wire, &rules) {
+            Ok(()) => replica.append_produced(wire, meta.leader_epoch, 0, rules.space),
+            Err(verdict) => verdict,
         }
     }
 
-    // -----------------------------------------------------------------------------------------
-    // Transaction markers, written for the coordinator.
-
-    /// `KafkaApis.handleWriteTxnMarkersRequest`: the marker is appended with `requiredAcks =
-    /// -1`, so it takes the produce path's min-ISR check and then waits in a DelayedProduce
-    /// until the high watermark passes it. Only then is it written for the coordinator: a
-    /// leader that fails before replicating it loses it, and the coordinator sends it again.
-    pub(crate) fn handle_write_marker(
-        &mut self,
-        (broker, coordinator): (BrokerId, BrokerId),
-        write: MarkerWrite,
-    ) {
-        let MarkerWrite {
-            transactional_id,
-            partition,
-            producer_id,
-            epoch,
-            marker,
-        } = write;
-        let meta = &self.partitions[partition as usize];
-        let min_isr = self.scenario.cluster.min_insync_replicas as usize;
-        if meta.leader != Some(broker) {
-            self.answer_marker(
-                broker,
-                coordinator,
-                transactional_id,
-                partition,
-                epoch,
-                KafkaError::NotLeaderOrFollower,
-            );
-            return;
-        }
-        if meta.isr.len() < min_isr {
-            self.answer_marker(
-                broker,
-                coordinator,
-                transactional_id,
-                partition,
-                epoch,
-                KafkaError::NotEnoughReplicas,
-            );
-            return;
-        }
-        let offset = self.append_marker(broker, partition, producer_id, epoch, marker);
-        let key = (transactional_id, partition);
-        self.brokers[broker as usize].pending_markers.insert(
-            key.clone(),
-            PendingMarker {
-                epoch,
-                required: offset + 1,
-                coordinator,
-            },
+    #[test]
+    fn a_connection_is_served_one_request_at_a_time_in_order() {
+        let (mut broker, _) = leader();
+        assert_eq!(broker.accept(KEY, 7), Some(7));
+        assert_eq!(broker.accept(KEY, 8), None, "muted until 7 is answered");
+        assert_eq!(broker.accept(KEY, 9), None);
+        assert_eq!(broker.finish_request(KEY, 7), Some(8));
+        assert_eq!(broker.finish_request(KEY, 7), None, "8 is being served");
+        // The client gives up: what was not read is gone with the socket.
+        assert_eq!(broker.client_closed(KEY), vec![9]);
+        assert_eq!(broker.finish_request(KEY, 8), None);
+        assert_eq!(
+            broker.accept(KEY, 10),
+            None,
+            "a closed connection reads nothing"
         );
-        self.schedule(
-            self.now_ms + MARKER_TIMEOUT_MS,
-            Action::MarkerTimeout {
-                broker,
-                transactional_id: key.0,
-                partition,
-            },
-        );
-        self.complete_delayed_produces(broker, partition);
+        // Another connection of the same client is served independently.
+        assert_eq!(broker.accept((0, 0, 1), 11), Some(11));
+        broker.reset_connection((0, 0, 1));
+        assert_eq!(broker.accept((0, 0, 1), 12), None);
     }
 
-    /// The marker's DelayedProduce expired before the high watermark passed it.
-    pub(crate) fn marker_timeout(
-        &mut self,
-        broker: BrokerId,
-        transactional_id: String,
-        partition: PartitionId,
-    ) {
-        let key = (transactional_id, partition);
-        let Some(pending) = self.brokers[broker as usize].pending_markers.remove(&key) else {
-            return;
+    #[test]
+    fn the_checks_before_the_log_come_in_kafkas_order() {
+        let (broker, mut meta) = leader();
+        let asked = std::cell::Cell::new(false);
+        let verify = || {
+            asked.set(true);
+            None
         };
-        self.answer_marker(
-            broker,
-            pending.coordinator,
-            key.0,
-            partition,
-            pending.epoch,
-            KafkaError::RequestTimedOut,
-        );
-    }
-
-    pub(crate) fn answer_marker(
-        &mut self,
-        broker: BrokerId,
-        coordinator: BrokerId,
-        transactional_id: String,
-        partition: PartitionId,
-        epoch: Epoch,
-        error: KafkaError,
-    ) {
-        self.send_message(
-            Node::Broker(broker),
-            Node::Broker(coordinator),
-            Payload::WriteTxnMarkerResponse {
-                transactional_id,
-                partition,
-                epoch,
-                error,
-            },
-        );
-    }
-
-    fn append_marker(
-        &mut self,
-        broker: BrokerId,
-        partition: PartitionId,
-        producer_id: ProducerId,
-        epoch: Epoch,
-        marker: ControlMarker,
-    ) -> Offset {
-        let leader_epoch = self.partitions[partition as usize].leader_epoch;
-        let appended_event = self.event_count;
-        let now = self.now_ms;
-        let space = self.space;
-        let replica = self.brokers[broker as usize].replica_mut(partition);
-        let base_offset = replica.log_end_offset();
-        let batch = LogBatch {
-            base_offset,
-            producer_id,
-            epoch,
-            base_sequence: NO_SEQUENCE,
-            leader_epoch,
-            max_timestamp_ms: now,
-            records: vec![LogRecord {
-                offset: base_offset,
-                sequence: NO_SEQUENCE,
-                message: None,
-            }],
-            appended_event,
-            appended_without_state: false,
-            transactional: true,
-            control: Some(marker),
-            client_batch: None,
+        let error_of = |v: Option<BrokerVerdict>| match v {
+            Some(BrokerVerdict::Rejected { error, .. }) => Some(error),
+            _ => None,
         };
-        replica.append(batch, space);
-        self.emit(EventKind::MarkerWritten {
-            broker,
+        // A corrupt batch is refused first, even by a broker that does not lead.
+        meta.leader = Some(1);
+        assert_eq!(
+            error_of(broker.refuse_batch(true, &meta, (Acks::All, 2), verify)),
+            Some(KafkaError::CorruptMessage)
+        );
+        assert_eq!(
+            error_of(broker.refuse_batch(false, &meta, (Acks::All, 2), verify)),
+            Some(KafkaError::NotLeaderOrFollower)
+        );
+        assert!(
+            !asked.get(),
+            "the coordinator is not asked for a batch refused earlier"
+        );
+        meta.leader = Some(0);
+        meta.isr = vec![0];
+        assert_eq!(
+            error_of(broker.refuse_batch(false, &meta, (Acks::All, 2), verify)),
+            Some(KafkaError::NotEnoughReplicas)
+        );
+        assert!(asked.get());
+        // min.insync.replicas binds acks=all only.
+        assert_eq!(
+            broker.refuse_batch(false, &meta, (Acks::Leader, 2), || None),
+            None
+        );
+        let fenced = || {
+            Some((
+                KafkaError::InvalidProducerEpoch,
+                RejectReason::FencedByCoordinator,
+            ))
+        };
+        assert_eq!(
+            error_of(broker.refuse_batch(false, &meta, (Acks::All, 2), fenced)),
+            Some(KafkaError::InvalidProducerEpoch),
+            "verification comes before the ISR check"
+        );
+    }
+
+    #[test]
+    fn a_leader_answers_an_acks_all_produce_once_the_high_watermark_passes_it() {
+        let (mut broker, meta) = leader();
+        let verdict = produce(&mut broker, &meta, &batch(0, 3));
+        let (result, wait) = broker.must_wait(0, Acks::All, &verdict);
+        assert_eq!((result.error, result.base_offset), (KafkaError::None, 0));
+        assert_eq!(wait, Some(3), "waits until the HW passes offset 2");
+        broker.park(1, vec![result], vec![(0, 3)]);
+        assert!(broker.complete_delayed(0, 2, false).is_empty());
+        assert_eq!(broker.complete_delayed(0, 3, false), vec![1]);
+        let answer = broker.take_completed(1).expect("completed");
+        assert_eq!(answer[0].error, KafkaError::None);
+        assert_eq!(broker.take_completed(1), None, "answered once");
+        // acks=1 does not wait.
+        let verdict = produce(&mut broker, &meta, &batch(3, 1));
+        assert_eq!(broker.must_wait(0, Acks::Leader, &verdict).1, None);
+    }
+
+    #[test]
+    fn a_duplicate_waits_for_the_original_and_an_isr_that_shrank_fails_the_wait() {
+        let (mut broker, meta) = leader();
+        produce(&mut broker, &meta, &batch(0, 2));
+        let duplicate = produce(&mut broker, &meta, &batch(0, 2));
+        assert!(matches!(duplicate, BrokerVerdict::Duplicate { .. }));
+        let (result, wait) = broker.must_wait(0, Acks::All, &duplicate);
+        assert_eq!((result.base_offset, wait), (0, Some(2)));
+        broker.park(5, vec![result], vec![(0, 2)]);
+        assert_eq!(broker.complete_delayed(0, 2, true), vec![5]);
+        assert_eq!(
+            broker.take_completed(5).expect("completed")[0].error,
+            KafkaError::NotEnoughReplicasAfterAppend
+        );
+    }
+
+    #[test]
+    fn an_expired_delayed_produce_times_out_only_what_still_waits() {
+        let (mut broker, _) = leader();
+        let ok = |partition| PartitionResult {
             partition,
-            producer_id,
-            epoch,
-            marker,
-            offset: base_offset,
-        });
-        self.advance_high_watermark(broker, partition);
-        self.answer_parked_fetches(broker, partition);
-        base_offset
+            error: KafkaError::None,
+            base_offset: 0,
+        };
+        broker.park(4, vec![ok(0), ok(1)], vec![(1, 10)]);
+        let answer = broker.expire_delayed(4).expect("parked");
+        assert_eq!(
+            answer.iter().map(|r| r.error).collect::<Vec<_>>(),
+            vec![KafkaError::None, KafkaError::RequestTimedOut]
+        );
+        assert_eq!(broker.expire_delayed(4), None);
+    }
+
+    #[test]
+    fn a_stop_loses_connections_and_parked_requests_and_a_clean_one_keeps_a_snapshot() {
+        let (mut broker, meta) = leader();
+        produce(&mut broker, &meta, &batch(0, 2));
+        produce(&mut broker, &meta, &batch(2, 2));
+        broker.accept(KEY, 1);
+        broker.park(1, Vec::new(), vec![(0, 4)]);
+        broker.stop(100, 500, true);
+        assert!(!broker.alive && broker.connections.is_empty() && broker.pending.is_empty());
+        assert_eq!(broker.down, Some((100, 600)));
+        assert_eq!(broker.incarnation, 1);
+        // The snapshot kept only the last batch: a retry of the first is no longer a duplicate.
+        let first = batch(0, 2);
+        let replica = broker.replica(0);
+        let rules = ProduceRules {
+            space: SequenceSpace::default(),
+            dedup_rule: Default::default(),
+            new_partition_requires_sequence_zero: false,
+        };
+        assert!(matches!(
+            replica.check_batch(&first, &rules),
+            Err(BrokerVerdict::Rejected { .. })
+        ));
+        assert!(broker.start(true, 600, 86_400_000, rules.space).is_empty());
+        assert!(broker.alive && broker.down.is_none());
+        // After an unclean stop the log is replayed: the first batch is a duplicate again.
+        broker.stop(700, 10, false);
+        broker.start(false, 710, 86_400_000, rules.space);
+        assert!(matches!(
+            broker.replica(0).check_batch(&first, &rules),
+            Err(BrokerVerdict::Duplicate { base_offset: 0, .. })
+        ));
     }
 }

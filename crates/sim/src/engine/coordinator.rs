@@ -32,7 +32,7 @@
 use std::collections::BTreeMap;
 
 use super::node::{ClusterView, Out};
-use super::{Action, ControlMarker, MarkerSend, Node, Payload, TxnMetadata, TxnRequest, TxnStatus};
+use super::{Action, ControlMarker, Node, Payload, TxnMetadata, TxnRequest, TxnStatus};
 use crate::error::KafkaError;
 use crate::event::EventKind;
 use crate::producer_state::RejectReason;
@@ -54,6 +54,14 @@ pub(crate) fn coordinator_of(cluster: &ClusterView, transactional_id: &str) -> O
     let n = cluster.broker_count();
     let start = transactional_id.bytes().map(u32::from).sum::<u32>() % n;
     (0..n).map(|i| (start + i) % n).find(|&b| cluster.alive(b))
+}
+
+/// Where the coordinator sent a marker that has not been answered yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct MarkerSend {
+    pub leader: BrokerId,
+    pub coordinator: BrokerId,
+    pub sent_ms: TimeMs,
 }
 
 /// Who asked: where the answer goes, and which request it answers.

@@ -1,7 +1,6 @@
 //! Applying faults: crashes and restarts, cut links, stalled replication, expiry, crafted
 //! requests, producer restarts.
 
-use super::replica::rebuild_producer_state;
 use super::{Action, LinkCut, Node, Payload, ProduceRequest, Simulation, WireBatch};
 use crate::config::Acks;
 use crate::event::EventKind;
@@ -194,26 +193,7 @@ impl Simulation {
         if !self.brokers[broker as usize].alive {
             return;
         }
-        let now = self.now_ms;
-        let b = &mut self.brokers[broker as usize];
-        b.alive = false;
-        b.down = Some((now, now.saturating_add(down_ms)));
-        b.incarnation += 1;
-        b.fetching.clear();
-        b.pending.clear();
-        b.pending_markers.clear();
-        b.connections.clear();
-        for replica in b.replicas.values_mut() {
-            replica.parked_fetches.clear();
-            replica.follower_fetch_offset.clear();
-            // A clean shutdown writes a snapshot at the log end: only the last batch of each
-            // producer survives. An unclean stop keeps nothing; the log is replayed on start.
-            replica.producer_state = if clean {
-                replica.producer_state.snapshot_last_batch_only()
-            } else {
-                Default::default()
-            };
-        }
+        self.brokers[broker as usize].stop(self.now_ms, down_ms, clean);
         self.emit(EventKind::BrokerStopped { broker, clean });
         // Clients see their connections to it drop.
         for producer in 0..self.producers.len() as ProducerIndex {
@@ -276,24 +256,9 @@ impl Simulation {
 
     pub(crate) fn broker_restart(&mut self, broker: BrokerId, clean: bool) {
         self.pending_recoveries -= 1;
-        let space = self.space;
-        let now = self.now_ms;
         let expiration = self.scenario.cluster.producer_id_expiration_ms;
-        let b = &mut self.brokers[broker as usize];
-        b.alive = true;
-        b.down = None;
-        let mut expired = Vec::new();
-        for (&partition, replica) in b.replicas.iter_mut() {
-            if !clean {
-                (replica.producer_state, replica.aborted) =
-                    rebuild_producer_state(&replica.log, space);
-            }
-            // Expired entries are dropped as the snapshot or log is loaded
-            // (ProducerStateManager.loadFromSnapshot, testRemoveExpiredPidsOnReload).
-            for producer_id in replica.producer_state.remove_expired(now, expiration) {
-                expired.push((partition, producer_id));
-            }
-        }
+        let expired =
+            self.brokers[broker as usize].start(clean, self.now_ms, expiration, self.space);
         self.emit(EventKind::BrokerStarted {
             broker,
             from_snapshot: clean,

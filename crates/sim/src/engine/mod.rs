@@ -9,6 +9,7 @@
 //! [`faults`] the fault actions.
 
 mod broker;
+mod broker_handlers;
 mod client;
 mod controller;
 mod coordinator;
@@ -33,6 +34,7 @@ use crate::scenario::{Scenario, ScenarioError};
 use crate::sequence::SequenceSpace;
 use crate::types::{BrokerId, PartitionId, ProducerIndex, TimeMs};
 
+pub(crate) use broker::{Broker, PendingMarker};
 pub(crate) use controller::{replica_placement, PartitionMeta};
 pub(crate) use replica::*;
 pub use replica::{AbortedTxn, ControlMarker, LogBatch};

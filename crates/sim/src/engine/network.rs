@@ -259,7 +259,7 @@ impl Simulation {
                 };
                 self.handle_write_marker(
                     (broker, coordinator),
-                    super::broker::MarkerWrite {
+                    super::broker_handlers::MarkerWrite {
                         transactional_id,
                         partition,
                         producer_id,

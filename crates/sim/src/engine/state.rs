@@ -1,11 +1,11 @@
 //! The state the engine keeps: client side, broker side and wire.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
 use super::controller::PartitionMeta;
-use super::replica::{ControlMarker, LogBatch, Replica};
+use super::replica::{ControlMarker, LogBatch};
 use super::timer::{ClientTimers, Timer};
 use crate::config::{Acks, EffectiveProducerConfig};
 use crate::error::KafkaError;
@@ -637,93 +637,3 @@ pub struct ResponseRecord {
 
 // ---------------------------------------------------------------------------------------------
 // Broker side.
-
-/// A produce request waiting in `DelayedProduce` for the high watermark (acks=all).
-#[derive(Debug, Clone)]
-pub struct PendingProduce {
-    pub request: u64,
-    pub results: Vec<PartitionResult>,
-    /// Partitions still waiting: `(partition, offset the HW must pass)`.
-    pub waiting: Vec<(PartitionId, Offset)>,
-}
-
-/// A WriteTxnMarkers append waiting in its DelayedProduce.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PendingMarker {
-    pub epoch: Epoch,
-    /// The offset the high watermark must reach: the marker's offset + 1.
-    pub required: Offset,
-    /// The coordinator broker to answer.
-    pub coordinator: BrokerId,
-}
-
-/// Where the coordinator sent a marker that has not been answered yet.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MarkerSend {
-    pub leader: BrokerId,
-    pub coordinator: BrokerId,
-    pub sent_ms: TimeMs,
-}
-
-/// The broker side of one client connection: served strictly one request at a time.
-#[derive(Debug, Clone, Default)]
-pub struct BrokerConnection {
-    pub queue: VecDeque<u64>,
-    pub busy: Option<u64>,
-    pub closed: bool,
-}
-
-#[derive(Debug, Clone)]
-pub struct Broker {
-    pub id: BrokerId,
-    pub alive: bool,
-    /// Bumped every time the broker stops: connections of an older incarnation are dead.
-    pub incarnation: u32,
-    pub replicas: BTreeMap<PartitionId, Replica>,
-    /// Keyed by `(producer, incarnation, generation)`.
-    pub connections: BTreeMap<(ProducerIndex, u32, u32), BrokerConnection>,
-    pub pending: BTreeMap<u64, PendingProduce>,
-    /// Transaction markers appended and waiting, like an acks=all produce, for the high
-    /// watermark to pass them: `(transactional id, partition)` → the marker.
-    pub pending_markers: BTreeMap<(String, PartitionId), PendingMarker>,
-    pub replication_stalled: bool,
-    /// While stopped: when it stopped and when it restarts (for countdowns in a player).
-    pub down: Option<(TimeMs, TimeMs)>,
-    /// Partitions for which this broker, as a follower, has a fetch outstanding.
-    pub fetching: BTreeSet<PartitionId>,
-}
-
-impl Broker {
-    pub fn new(id: BrokerId, partitions: &[PartitionMeta]) -> Broker {
-        let replicas = partitions
-            .iter()
-            .filter(|p| p.replicas.contains(&id))
-            .map(|p| (p.id, Replica::default()))
-            .collect();
-        Broker {
-            id,
-            alive: true,
-            down: None,
-            incarnation: 0,
-            replicas,
-            connections: BTreeMap::new(),
-            pending: BTreeMap::new(),
-            pending_markers: BTreeMap::new(),
-            replication_stalled: false,
-            fetching: BTreeSet::new(),
-        }
-    }
-
-    /// The replica of a partition this broker hosts. Callers only ask for hosted partitions.
-    pub fn replica(&self, partition: PartitionId) -> &Replica {
-        self.replicas
-            .get(&partition)
-            .expect("broker hosts this partition")
-    }
-
-    pub fn replica_mut(&mut self, partition: PartitionId) -> &mut Replica {
-        self.replicas
-            .get_mut(&partition)
-            .expect("broker hosts this partition")
-    }
-}
