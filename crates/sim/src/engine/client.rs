@@ -313,37 +313,9 @@ impl Simulation {
     }
 
     fn start_sequences_at_beginning(&mut self, producer: ProducerIndex, partition: PartitionId) {
-        let p = &self.producers[producer as usize];
-        let (producer_id, epoch) = (p.producer_id, p.epoch);
-        let mut in_flight: Vec<u64> = p.partitions[partition as usize]
-            .in_flight
-            .iter()
-            .copied()
-            .collect();
-        in_flight.sort_by_key(|&id| {
-            let b = &self.batches[id as usize];
-            (b.epoch, b.base_sequence)
-        });
-        let mut sequence: Sequence = 0;
-        for id in in_flight {
-            let b = &mut self.batches[id as usize];
-            b.producer_id = producer_id;
-            b.epoch = epoch;
-            b.base_sequence = Some(sequence);
-            sequence = self.space.increment(sequence, b.record_count() as i32);
-        }
-        let part = &mut self.producers[producer as usize].partitions[partition as usize];
-        part.next_sequence = sequence;
-        part.last_acked_sequence = -1;
-        part.unresolved_next_sequence = None;
-        part.producer_id = producer_id;
-        part.epoch = epoch;
-        // Keep the deque in sequence order after renumbering.
-        let batches = &self.batches;
-        part.deque.make_contiguous().sort_by_key(|&id| {
-            let b = &batches[id as usize];
-            (b.base_sequence.is_none(), b.base_sequence)
-        });
+        let p = &mut self.producers[producer as usize];
+        let ids = (p.producer_id, p.epoch);
+        p.partitions[partition as usize].renumber_from_zero(&mut self.batches, ids, self.space);
     }
 
     /// `TransactionManager.maybeResolveSequences`.
@@ -357,8 +329,7 @@ impl Simulation {
             if !part.in_flight.is_empty() {
                 continue;
             }
-            let resolved =
-                self.is_next_sequence(producer, partition as PartitionId, part.next_sequence);
+            let resolved = part.is_next_sequence(part.next_sequence);
             let p = &mut self.producers[producer as usize];
             p.partitions[partition].unresolved_next_sequence = None;
             if resolved {
@@ -370,17 +341,6 @@ impl Simulation {
                 p.epoch_bump_partitions.insert(partition as PartitionId);
             }
         }
-    }
-
-    /// `TransactionManager.isNextSequence`: plain subtraction, no wrap (as in Kafka).
-    fn is_next_sequence(
-        &self,
-        producer: ProducerIndex,
-        partition: PartitionId,
-        sequence: Sequence,
-    ) -> bool {
-        let part = &self.producers[producer as usize].partitions[partition as usize];
-        sequence as i64 - part.last_acked_sequence == 1
     }
 
     /// Fails batches whose `delivery.timeout.ms` has passed, queued or in flight.
@@ -419,16 +379,6 @@ impl Simulation {
     // -----------------------------------------------------------------------------------------
     // Draining.
 
-    fn batch_is_ready(&self, batch: &ClientBatch, deque_len: usize) -> bool {
-        let config = &self.producers[batch.producer as usize].config;
-        if batch.attempts > 0 {
-            return self.now_ms >= batch.retry_at_ms;
-        }
-        batch.messages.len() as u32 >= config.batch_size_records
-            || deque_len > 1
-            || self.now_ms >= batch.created_ms + config.linger_ms
-    }
-
     /// `shouldStopDrainBatchesForPartition` for the head batch of a partition.
     fn may_drain_head(
         &mut self,
@@ -444,13 +394,7 @@ impl Simulation {
         let batch = &self.batches[head as usize];
         if batch.base_sequence.is_some() {
             // A retry goes out only when it is the lowest sequence in flight.
-            let first = part
-                .in_flight
-                .iter()
-                .map(|&id| &self.batches[id as usize])
-                .min_by_key(|b| (b.epoch, b.base_sequence))
-                .map(|b| b.id);
-            return first == Some(head);
+            return part.first_in_flight(&self.batches) == Some(head);
         }
         if part.unresolved_next_sequence.is_some() {
             return false;
@@ -507,7 +451,13 @@ impl Simulation {
                     }
                 }
                 let deque_len = p.partitions[partition as usize].deque.len();
-                if !self.batch_is_ready(&self.batches[head as usize], deque_len) {
+                let (batch_size, linger_ms) = (p.config.batch_size_records, p.config.linger_ms);
+                if !self.batches[head as usize].is_ready(
+                    self.now_ms,
+                    batch_size,
+                    linger_ms,
+                    deque_len,
+                ) {
                     continue;
                 }
                 if !self.may_drain_head(producer, partition, head) {
@@ -532,14 +482,8 @@ impl Simulation {
         if !p.config.idempotent || b.base_sequence.is_some() {
             return;
         }
-        let part = &mut p.partitions[b.partition as usize];
-        b.producer_id = p.producer_id;
-        b.epoch = p.epoch;
-        b.base_sequence = Some(part.next_sequence);
-        part.next_sequence = self
-            .space
-            .increment(part.next_sequence, b.messages.len() as i32);
-        part.in_flight.insert(batch_id);
+        let ids = (p.producer_id, p.epoch);
+        p.partitions[b.partition as usize].assign_sequence(b, ids, self.space);
     }
 
     fn send_produce(&mut self, producer: ProducerIndex, broker: BrokerId, batch_ids: Vec<u64>) {
@@ -914,7 +858,7 @@ impl Simulation {
         let reset = b.sent_as.is_some_and(|sent| sent != (b.epoch, base));
         let part = &p.partitions[partition as usize];
         let unresolved = part.unresolved_next_sequence;
-        if unresolved.is_none() && (reset || !self.is_next_sequence(b.producer, partition, base)) {
+        if unresolved.is_none() && (reset || !part.is_next_sequence(base)) {
             // A lower batch must fill the gap first: plain retry.
             return true;
         }
@@ -937,21 +881,11 @@ impl Simulation {
         b.retry_since_ms = self.now_ms;
         b.retry_at_ms = self.now_ms + backoff;
         let partition = b.partition;
-        let sequence = b.base_sequence;
-        let batches = &self.batches;
-        let deque = &mut self.producers[producer as usize].partitions[partition as usize].deque;
+        let part = &mut self.producers[producer as usize].partitions[partition as usize];
         if config.idempotent {
-            // insertInSequenceOrder: before the first batch with a higher or no sequence.
-            let pos = deque
-                .iter()
-                .position(|&id| {
-                    let other = &batches[id as usize];
-                    other.base_sequence.is_none() || other.base_sequence > sequence
-                })
-                .unwrap_or(deque.len());
-            deque.insert(pos, batch_id);
+            part.insert_in_sequence_order(batch_id, &self.batches);
         } else {
-            deque.push_front(batch_id);
+            part.deque.push_front(batch_id);
         }
         let batch = self.batch_ref(batch_id);
         self.emit(EventKind::BatchRetrying {
@@ -1116,9 +1050,6 @@ impl Simulation {
         for part in &mut p.partitions {
             let created = part.batches_created;
             *part = super::ClientPartition {
-                last_acked_sequence: -1,
-                producer_id: NO_PRODUCER_ID,
-                epoch: NO_PRODUCER_EPOCH,
                 batches_created: created,
                 ..Default::default()
             };

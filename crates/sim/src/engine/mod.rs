@@ -8,6 +8,7 @@
 //! [`broker`] the partition leaders and followers, [`network`] the messages on the wire,
 //! [`faults`] the fault actions.
 
+mod accumulator;
 mod broker;
 mod broker_handlers;
 mod client;
@@ -34,6 +35,7 @@ use crate::scenario::{Scenario, ScenarioError};
 use crate::sequence::SequenceSpace;
 use crate::types::{BrokerId, PartitionId, ProducerIndex, TimeMs};
 
+pub(crate) use accumulator::{BatchState, ClientBatch, ClientPartition};
 pub(crate) use broker::{Broker, PendingMarker};
 pub(crate) use controller::{replica_placement, PartitionMeta};
 pub(crate) use replica::*;

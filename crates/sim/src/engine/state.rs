@@ -4,6 +4,7 @@ use std::collections::{BTreeSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
+use super::accumulator::ClientPartition;
 use super::controller::PartitionMeta;
 use super::replica::{ControlMarker, LogBatch};
 use super::timer::{ClientTimers, Timer};
@@ -29,69 +30,6 @@ pub enum MessageOutcome {
     },
     /// The producer restarted before an answer; the application re-sent it.
     Abandoned,
-}
-
-/// Where a batch is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BatchState {
-    /// In the accumulator's deque, waiting to be drained.
-    Queued,
-    /// Sent; waiting for the response to this request.
-    InFlight {
-        request: u64,
-    },
-    Done,
-}
-
-/// `ProducerBatch`.
-#[derive(Debug, Clone)]
-pub struct ClientBatch {
-    pub id: u64,
-    pub producer: ProducerIndex,
-    pub incarnation: u32,
-    pub partition: PartitionId,
-    /// The n-th batch this producer application created for this partition.
-    pub nth: u32,
-    pub messages: Vec<u32>,
-    pub created_ms: TimeMs,
-    pub max_timestamp_ms: TimeMs,
-    pub producer_id: ProducerId,
-    pub epoch: Epoch,
-    /// Assigned the first time the batch is drained; `None` before.
-    pub base_sequence: Option<Sequence>,
-    pub attempts: u32,
-    /// When the current retry backoff began (for countdowns in a player) and when it ends.
-    pub retry_since_ms: TimeMs,
-    pub retry_at_ms: TimeMs,
-    /// `ProducerBatch.inRetry()`.
-    pub in_retry: bool,
-    pub state: BatchState,
-    /// Epoch and base sequence the last send carried (renumbering changes the batch, not the
-    /// bytes already on the wire: `sequenceHasBeenReset`).
-    pub sent_as: Option<(Epoch, Sequence)>,
-}
-
-impl ClientBatch {
-    pub fn record_count(&self) -> u32 {
-        self.messages.len() as u32
-    }
-}
-
-/// `TxnPartitionEntry` plus the accumulator deque of one partition.
-#[derive(Debug, Clone, Default)]
-pub struct ClientPartition {
-    pub deque: VecDeque<u64>,
-    pub next_sequence: Sequence,
-    /// `-1` when nothing is acknowledged.
-    pub last_acked_sequence: i64,
-    /// Batches with a sequence that have not completed, by batch id.
-    pub in_flight: BTreeSet<u64>,
-    /// `markSequenceUnresolved`: the next sequence after an expired batch whose fate is unknown.
-    pub unresolved_next_sequence: Option<Sequence>,
-    /// The producer id and epoch this partition's sequences belong to.
-    pub producer_id: ProducerId,
-    pub epoch: Epoch,
-    pub batches_created: u32,
 }
 
 /// One TCP connection from the producer to a broker.
@@ -376,12 +314,7 @@ impl ProducerClient {
             epoch: NO_PRODUCER_EPOCH,
             init_in_flight: false,
             partitions: (0..partition_count)
-                .map(|_| ClientPartition {
-                    last_acked_sequence: -1,
-                    producer_id: NO_PRODUCER_ID,
-                    epoch: NO_PRODUCER_EPOCH,
-                    ..Default::default()
-                })
+                .map(|_| ClientPartition::default())
                 .collect(),
             connections: vec![ClientConnection::default(); scenario.cluster.brokers as usize],
             leader_cache: partitions.iter().map(|p| p.leader).collect(),
