@@ -14,6 +14,8 @@ pub const MAX_IN_FLIGHT_LIMIT: u32 = 10;
 /// `acks`.
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(type = "\"0\" | \"1\" | \"all\" | \"-1\""))]
 pub enum Acks {
     #[serde(rename = "0")]
     None,
@@ -29,33 +31,46 @@ pub enum Acks {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ProducerConfig {
     #[serde(rename = "enable.idempotence", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub enable_idempotence: Option<bool>,
     #[serde(rename = "acks")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub acks: Acks,
     /// Kafka's default is `Integer.MAX_VALUE`.
     #[serde(rename = "retries")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub retries: u32,
     #[serde(rename = "max.in.flight.requests.per.connection")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub max_in_flight: u32,
     /// Counted in records (not bytes) so a batch is easy to see.
     #[serde(rename = "batch.size")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub batch_size_records: u32,
     #[serde(rename = "linger.ms")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub linger_ms: TimeMs,
     #[serde(rename = "request.timeout.ms")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub request_timeout_ms: TimeMs,
     #[serde(rename = "delivery.timeout.ms")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub delivery_timeout_ms: TimeMs,
     #[serde(rename = "retry.backoff.ms")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub retry_backoff_ms: TimeMs,
     #[serde(rename = "retry.backoff.max.ms")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub retry_backoff_max_ms: TimeMs,
     /// Makes the producer transactional: one producer id per id across restarts, fencing.
     #[serde(rename = "transactional.id", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub transactional_id: Option<String>,
     #[serde(rename = "transaction.timeout.ms")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub transaction_timeout_ms: TimeMs,
 }
 
@@ -268,29 +283,42 @@ impl EffectiveProducerConfig {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ClusterConfig {
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub brokers: u32,
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub partitions: u32,
     #[serde(rename = "replication.factor")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub replication_factor: u32,
     #[serde(rename = "min.insync.replicas")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub min_insync_replicas: u32,
     #[serde(rename = "unclean.leader.election.enable")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub unclean_leader_election: bool,
     #[serde(rename = "producer.id.expiration.ms")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub producer_id_expiration_ms: TimeMs,
     #[serde(rename = "producer.id.expiration.check.interval.ms")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub producer_id_expiration_check_interval_ms: TimeMs,
     #[serde(rename = "replica.lag.time.max.ms")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub replica_lag_time_max_ms: TimeMs,
     #[serde(rename = "replica.fetch.wait.max.ms")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub replica_fetch_wait_max_ms: TimeMs,
     /// Top of the sequence space; Kafka's is 2147483647. Smaller values make wrap-around visible.
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub sequence_max: i32,
     /// `kafka` (default) or `textbook` (the rule Kafka does not use, for teaching).
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub dedup_rule: DedupRule,
     /// Brokers 4.5+ behaviour (KAFKA-15591): an unknown producer must start at sequence 0 on a
     /// partition that has never held a record. Off by default (brokers 2.5–4.4).
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub new_partition_requires_sequence_zero: bool,
 }
 
@@ -317,9 +345,12 @@ impl Default for ClusterConfig {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NetworkConfig {
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub latency_ms: TimeMs,
     /// Uniform jitter added to each message, drawn from the seed.
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub jitter_ms: TimeMs,
 }
 

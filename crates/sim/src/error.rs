@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// A Kafka error as it appears in a produce response. `None` is success.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum KafkaError {
     None,
     CorruptMessage,

@@ -11,6 +11,7 @@ use crate::types::{
 /// The kind of a control batch: the end of a transaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ControlMarker {
     Commit,
     Abort,
@@ -18,6 +19,16 @@ pub enum ControlMarker {
 
 /// One thing that happened, at a simulated time. `index` is its position in the run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+// Declared by hand so it names `EventKind` instead of repeating its union; the test
+// `typescript::tests::a_lab_event_is_its_index_and_time_with_its_kind` fails if a field is added.
+#[cfg_attr(
+    feature = "ts",
+    ts(
+        rename = "LabEvent",
+        type = "{ index: number, time_ms: number, } & EventKind"
+    )
+)]
 pub struct Event {
     pub index: u64,
     pub time_ms: TimeMs,
@@ -27,6 +38,7 @@ pub struct Event {
 
 /// The producer fields of one batch as it travels in a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BatchRef {
     pub batch_id: u64,
     pub producer: Option<ProducerIndex>,
@@ -42,6 +54,7 @@ pub struct BatchRef {
 /// The leader's decision on one batch, as said in the UI.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "verdict", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum BrokerVerdict {
     Appended {
         base_offset: Offset,
@@ -64,6 +77,7 @@ pub enum BrokerVerdict {
 
 /// A per-partition result inside a produce response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PartitionResult {
     pub partition: PartitionId,
     pub error: KafkaError,
@@ -72,6 +86,7 @@ pub struct PartitionResult {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum EventKind {
     /// The application called `send()`.
     RecordSent {
@@ -269,6 +284,7 @@ pub enum EventKind {
 /// What an event is about, for filtering and colouring a log of events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum EventCategory {
     Producer,
     Network,

@@ -8,6 +8,7 @@ use crate::types::{BrokerId, Epoch, PartitionId, ProducerId, ProducerIndex, Sequ
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Fault {
     /// The matched produce request is lost. On TCP this stalls the connection: later requests
     /// on it are lost too, and the client finds out only when `request.timeout.ms` expires.
@@ -29,6 +30,7 @@ pub enum Fault {
     CrashBroker {
         broker: BrokerId,
         #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
         clean: bool,
         down_ms: TimeMs,
     },
@@ -36,6 +38,7 @@ pub enum Fault {
     CrashLeader {
         partition: PartitionId,
         #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
         clean: bool,
         down_ms: TimeMs,
     },
@@ -54,6 +57,7 @@ pub enum Fault {
     RestartProducer {
         producer: ProducerIndex,
         #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
         down_ms: TimeMs,
     },
     /// Every replica of the partition forgets all producer state, as if
@@ -139,19 +143,25 @@ impl Fault {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BatchMatcher {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub producer: Option<ProducerIndex>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub partition: Option<PartitionId>,
     /// The n-th batch (0-based) the producer created for the partition. Works with and without
     /// idempotence (non-idempotent batches have no sequence).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub batch: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub base_sequence: Option<Sequence>,
     /// 1 for the first send, 2 for the first retry, ...
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub attempt: Option<u32>,
 }
 
@@ -159,6 +169,7 @@ pub struct BatchMatcher {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Trigger {
     /// At a simulated time.
     AtMs(TimeMs),
@@ -172,6 +183,7 @@ pub enum Trigger {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ScriptedFault {
     pub when: Trigger,
     pub fault: Fault,
@@ -181,9 +193,12 @@ pub struct ScriptedFault {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FaultRates {
     /// Probability that a produce request is lost (stalling its connection until timeout).
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub drop_request: f64,
     /// Probability that a produce response is lost (resetting its connection).
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub drop_response: f64,
 }

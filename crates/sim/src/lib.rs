@@ -32,6 +32,8 @@ pub mod sequence;
 pub mod snapshot;
 pub mod story;
 pub mod types;
+#[cfg(feature = "ts")]
+pub mod typescript;
 
 pub use engine::{
     AbortedTxn, ClientTxnState, ControlMarker, MessageOutcome, Node, ResponseRecord, RunEnd,

@@ -96,6 +96,23 @@ pub fn twin(id: &str) -> Option<&'static str> {
 }
 
 /// `(id, caption)` of every preset.
+/// A preset as the JS API lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Preset {
+    #[cfg_attr(feature = "ts", ts(type = "PresetId"))]
+    pub id: String,
+    pub caption: String,
+}
+
+/// Every preset with its caption, in menu order.
+pub fn list() -> Vec<Preset> {
+    captions()
+        .into_iter()
+        .map(|(id, caption)| Preset { id, caption })
+        .collect()
+}
+
 pub fn captions() -> Vec<(String, String)> {
     PRESETS
         .iter()

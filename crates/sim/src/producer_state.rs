@@ -21,6 +21,7 @@ pub const NUM_BATCHES_TO_RETAIN: usize = 5;
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum DedupRule {
     /// What Kafka does: exact match against the last 5 batches, gaps are errors.
     #[default]
@@ -32,6 +33,7 @@ pub enum DedupRule {
 
 /// `BatchMetadata`: what the broker remembers of one appended batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CachedBatch {
     pub first_seq: Sequence,
     pub last_seq: Sequence,
@@ -42,10 +44,12 @@ pub struct CachedBatch {
 
 /// `ProducerStateEntry`: the state of one producer id on one partition.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ProducerEntry {
     pub producer_id: ProducerId,
     pub epoch: Epoch,
     /// Oldest first, at most [`NUM_BATCHES_TO_RETAIN`].
+    #[cfg_attr(feature = "ts", ts(as = "Vec<CachedBatch>"))]
     pub batches: VecDeque<CachedBatch>,
     /// Max record timestamp of the last batch; expiry is measured from it.
     pub last_timestamp_ms: TimeMs,
@@ -101,6 +105,7 @@ pub enum Verdict {
 /// Why a batch was rejected, so the UI can say it in words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum RejectReason {
     /// Same epoch, `baseSeq != lastSeq + 1`.
     OutOfOrder { expected: Sequence, got: Sequence },

@@ -8,6 +8,7 @@ use crate::snapshot::{message_key, message_value, LogEntryView};
 use crate::types::*;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Report {
     pub scenario: String,
     pub seed: u64,
@@ -31,6 +32,8 @@ pub struct Report {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "ReachedBeat"))]
 pub struct BeatReport {
     #[serde(flatten)]
     pub reached: crate::story::ReachedBeat,
@@ -38,6 +41,7 @@ pub struct BeatReport {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TransactionReport {
     pub producer: ProducerIndex,
     pub transactional_id: String,
@@ -46,6 +50,7 @@ pub struct TransactionReport {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PartitionReport {
     pub partition: PartitionId,
     pub leader: Option<BrokerId>,
@@ -60,6 +65,7 @@ pub struct PartitionReport {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RecordReport {
     pub producer: ProducerIndex,
     pub message: u32,
@@ -94,6 +100,7 @@ pub fn consumer_views(
 
 /// Totals the UI shows as counters.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Counters {
     pub requests_sent: u64,
     pub batches_sent: u64,

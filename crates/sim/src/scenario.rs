@@ -21,28 +21,38 @@ pub use crate::limits::{MAX_BROKERS, MAX_DURATION_MS, MAX_PARTITIONS, MAX_PRODUC
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Scenario {
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub name: String,
     /// A paragraph for the UI explaining what the scenario shows.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub caption: String,
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub seed: u64,
     /// The run stops here at the latest, even if work remains.
     #[serde(default = "default_duration_ms")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub duration_ms: TimeMs,
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub cluster: ClusterConfig,
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub network: NetworkConfig,
     pub producers: Vec<ProducerSpec>,
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub faults: Vec<ScriptedFault>,
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub random_faults: FaultRates,
     /// The story told as the run goes: each beat is shown from the event it names on.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub beats: Vec<crate::story::Beat>,
 }
 
@@ -54,8 +64,10 @@ fn default_duration_ms() -> TimeMs {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ProducerSpec {
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub config: ProducerConfig,
     pub workload: Workload,
 }
@@ -64,21 +76,27 @@ pub struct ProducerSpec {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Workload {
     pub messages: u32,
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub start_ms: TimeMs,
     /// 0 sends them all at `start_ms`, in one burst.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub interval_ms: TimeMs,
     /// A fixed partition, or round-robin over all partitions when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub partition: Option<PartitionId>,
     /// Extra messages sent all at once at given times, after or between the regular ones.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub bursts: Vec<Burst>,
     /// For a producer with `transactional.id`: how messages are grouped into transactions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub transactions: Option<TransactionPlan>,
 }
 
@@ -87,9 +105,11 @@ pub struct Workload {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TransactionPlan {
     pub size: u32,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub abort: Vec<u32>,
 }
 
@@ -97,6 +117,7 @@ pub struct TransactionPlan {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Burst {
     pub at_ms: TimeMs,
     pub messages: u32,

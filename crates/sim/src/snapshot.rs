@@ -8,6 +8,7 @@ use crate::producer_state::ProducerEntry;
 use crate::types::*;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Snapshot {
     pub time_ms: TimeMs,
     pub finished: Option<String>,
@@ -25,6 +26,7 @@ pub struct Snapshot {
 
 /// A cut link between a producer and a broker: nothing passes until `until_ms`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LinkCutView {
     pub producer: ProducerIndex,
     pub broker: BrokerId,
@@ -33,6 +35,7 @@ pub struct LinkCutView {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ProducerView {
     pub index: ProducerIndex,
     pub alive: bool,
@@ -53,6 +56,7 @@ pub struct ProducerView {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ClientTxnView {
     pub transactional_id: String,
     #[serde(flatten)]
@@ -64,6 +68,7 @@ pub struct ClientTxnView {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ClientPartitionView {
     pub partition: PartitionId,
     pub next_sequence: Sequence,
@@ -83,6 +88,7 @@ pub struct ClientPartitionView {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BrokerView {
     pub id: BrokerId,
     pub alive: bool,
@@ -93,6 +99,7 @@ pub struct BrokerView {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ReplicaView {
     pub partition: PartitionId,
     pub is_leader: bool,
@@ -113,6 +120,7 @@ pub struct ReplicaView {
 /// `producer.id.expiration.check.interval.ms`). A producer with an open transaction never
 /// expires, so it has none.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct StateExpiryView {
     pub producer_id: ProducerId,
     /// The last batch's timestamp: the clock starts here.
@@ -123,6 +131,7 @@ pub struct StateExpiryView {
 
 /// One record of a partition log, flattened for drawing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LogEntryView {
     pub offset: Offset,
     pub producer_id: ProducerId,
@@ -147,6 +156,7 @@ pub struct LogEntryView {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PartitionView {
     pub id: PartitionId,
     pub replicas: Vec<BrokerId>,
@@ -156,6 +166,7 @@ pub struct PartitionView {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MessageView {
     pub id: u64,
     pub from: Node,
@@ -171,6 +182,7 @@ pub struct MessageView {
 /// What a message on the wire is, for drawing (serialized as its snake_case name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum MessageKind {
     /// A produce request.
     Produce,

@@ -16,18 +16,25 @@ use crate::types::TimeMs;
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Beat {
     /// The event that starts this beat: an object whose fields must all equal the event's, as
     /// in the JSON event log (nested objects match field by field), e.g.
     /// `{"type": "batch_verdict", "verdict": "duplicate"}`.
+    #[cfg_attr(
+        feature = "ts",
+        ts(type = "{ type: LabEvent[\"type\"] } & Record<string, unknown>")
+    )]
     pub when: Value,
     /// Which matching event starts it, counting from the previous beat's (1 = the first).
     #[serde(default = "first")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub nth: u32,
     /// What the reader should see now: one or two sentences.
     pub text: String,
     /// A guided player stops here until the reader continues.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub pause: bool,
 }
 
@@ -37,6 +44,8 @@ fn first() -> u32 {
 
 /// A beat the run has reached: which one, at which event and when.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "BeatPosition"))]
 pub struct ReachedBeat {
     /// Its place in the scenario's `beats`.
     pub beat: usize,

@@ -11,7 +11,8 @@
 //! ```
 //!
 //! The generated `idempotence_wasm.d.ts` types every object (`Scenario`, `Snapshot`, `Report`,
-//! `LabEvent`, `Fault`, ...): the interfaces live in `src/types.d.ts`.
+//! `LabEvent`, `Fault`, ...): their declarations, `src/types.d.ts`, are generated from the Rust
+//! types by `idempotence_sim::typescript` and checked by its `typescript` test.
 
 mod args;
 
@@ -209,16 +210,7 @@ impl Lab {
 /// The presets: `[{id, caption}]`.
 #[wasm_bindgen(unchecked_return_type = "Preset[]")]
 pub fn presets() -> Result<JsValue, JsError> {
-    #[derive(Serialize)]
-    struct Preset {
-        id: String,
-        caption: String,
-    }
-    let list: Vec<Preset> = sim_presets::captions()
-        .into_iter()
-        .map(|(id, caption)| Preset { id, caption })
-        .collect();
-    to_js(&list)
+    to_js(&sim_presets::list())
 }
 
 /// The version of this package (and of the simulator it wraps).

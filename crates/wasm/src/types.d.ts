@@ -1,401 +1,993 @@
-// Typed shapes of the objects the Lab API takes and returns. Appended to
-// idempotence_wasm.d.ts by wasm-bindgen (typescript_custom_section in lib.rs).
-// Numbers are simulated milliseconds, offsets, ids; all are plain JS numbers.
+// Typed shapes of the objects the Lab API takes and returns, appended to
+// idempotence_wasm.d.ts by wasm-bindgen (typescript_custom_section in crates/wasm/src/lib.rs).
+// GENERATED from the Rust types by crates/sim/src/typescript.rs; do not edit by hand:
+// UPDATE_TYPES=1 cargo test -p idempotence-sim --test typescript
+// Numbers are simulated milliseconds, offsets, ids and counts: plain JS numbers below 2^53.
 
-/** `acks`: "0", "1" or "all" ("-1" is accepted as "all"). */
+/**
+ * A whole run: cluster, producers, workload, faults, seed.
+ */
+export type Scenario = {
+  name?: string,
+  /**
+   * A paragraph for the UI explaining what the scenario shows.
+   */
+  caption?: string,
+  seed?: number,
+  /**
+   * The run stops here at the latest, even if work remains.
+   */
+  duration_ms?: number,
+  cluster?: ClusterConfig,
+  network?: NetworkConfig,
+  producers: Array<ProducerSpec>,
+  faults?: Array<ScriptedFault>,
+  random_faults?: FaultRates,
+  /**
+   * The story told as the run goes: each beat is shown from the event it names on.
+   */
+  beats?: Array<Beat>
+};
+
+/**
+ * One producer application: its client configuration and what it sends.
+ */
+export type ProducerSpec = { config?: ProducerConfig, workload: Workload };
+
+/**
+ * Producer configuration as a user writes it (Java client 3.2+ names and defaults).
+ * `enable.idempotence` is optional so the model can tell "explicitly true" from "default".
+ */
+export type ProducerConfig = {
+  "enable.idempotence"?: boolean,
+  acks?: Acks,
+  /**
+   * Kafka's default is `Integer.MAX_VALUE`.
+   */
+  retries?: number,
+  "max.in.flight.requests.per.connection"?: number,
+  /**
+   * Counted in records (not bytes) so a batch is easy to see.
+   */
+  "batch.size"?: number,
+  "linger.ms"?: number,
+  "request.timeout.ms"?: number,
+  "delivery.timeout.ms"?: number,
+  "retry.backoff.ms"?: number,
+  "retry.backoff.max.ms"?: number,
+  /**
+   * Makes the producer transactional: one producer id per id across restarts, fencing.
+   */
+  "transactional.id"?: string,
+  "transaction.timeout.ms"?: number
+};
+
+/**
+ * `acks`.
+ */
 export type Acks = "0" | "1" | "all" | "-1";
 
-/** Producer client configuration, with Kafka's property names (all optional). */
-export interface ProducerConfig {
-  "enable.idempotence"?: boolean;
-  acks?: Acks;
-  retries?: number;
-  "max.in.flight.requests.per.connection"?: number;
-  /** Counted in records (1 to 100), not bytes. */
-  "batch.size"?: number;
-  "linger.ms"?: number;
-  "request.timeout.ms"?: number;
-  "delivery.timeout.ms"?: number;
-  "retry.backoff.ms"?: number;
-  "retry.backoff.max.ms"?: number;
-  /** Makes the producer transactional (needs idempotence). */
-  "transactional.id"?: string;
-  "transaction.timeout.ms"?: number;
-}
+/**
+ * Brokers, the topic and broker-side settings.
+ */
+export type ClusterConfig = {
+  brokers?: number,
+  partitions?: number,
+  "replication.factor"?: number,
+  "min.insync.replicas"?: number,
+  "unclean.leader.election.enable"?: boolean,
+  "producer.id.expiration.ms"?: number,
+  "producer.id.expiration.check.interval.ms"?: number,
+  "replica.lag.time.max.ms"?: number,
+  "replica.fetch.wait.max.ms"?: number,
+  /**
+   * Top of the sequence space; Kafka's is 2147483647. Smaller values make wrap-around visible.
+   */
+  sequence_max?: number,
+  /**
+   * `kafka` (default) or `textbook` (the rule Kafka does not use, for teaching).
+   */
+  dedup_rule?: DedupRule,
+  /**
+   * Brokers 4.5+ behaviour (KAFKA-15591): an unknown producer must start at sequence 0 on a
+   * partition that has never held a record. Off by default (brokers 2.5–4.4).
+   */
+  new_partition_requires_sequence_zero?: boolean
+};
 
-/** Brokers, the topic and broker-side settings (all optional). */
-export interface ClusterConfig {
-  brokers?: number;
-  partitions?: number;
-  "replication.factor"?: number;
-  "min.insync.replicas"?: number;
-  "unclean.leader.election.enable"?: boolean;
-  "producer.id.expiration.ms"?: number;
-  "producer.id.expiration.check.interval.ms"?: number;
-  "replica.lag.time.max.ms"?: number;
-  "replica.fetch.wait.max.ms"?: number;
-  sequence_max?: number;
-  dedup_rule?: "kafka" | "textbook";
-  new_partition_requires_sequence_zero?: boolean;
-}
+/**
+ * Which duplicate rule the leader applies.
+ */
+export type DedupRule = "kafka" | "textbook";
 
-export interface NetworkConfig {
-  latency_ms?: number;
-  jitter_ms?: number;
-}
+/**
+ * Per-link network behaviour. All latencies are one-way.
+ */
+export type NetworkConfig = {
+  latency_ms?: number,
+  /**
+   * Uniform jitter added to each message, drawn from the seed.
+   */
+  jitter_ms?: number
+};
 
-export interface Workload {
-  messages: number;
-  start_ms?: number;
-  /** 0 sends every message at start_ms in one burst. */
-  interval_ms?: number;
-  /** A fixed partition; round-robin when absent. */
-  partition?: number;
-  bursts?: { at_ms: number; messages: number }[];
-  /** With transactional.id: messages k*size..(k+1)*size-1 form transaction k; `abort` lists the ones aborted. */
-  transactions?: { size: number; abort?: number[] };
-}
+/**
+ * The messages an application sends with `send()`.
+ */
+export type Workload = {
+  messages: number,
+  start_ms?: number,
+  /**
+   * 0 sends them all at `start_ms`, in one burst.
+   */
+  interval_ms?: number,
+  /**
+   * A fixed partition, or round-robin over all partitions when absent.
+   */
+  partition?: number,
+  /**
+   * Extra messages sent all at once at given times, after or between the regular ones.
+   */
+  bursts?: Array<Burst>,
+  /**
+   * For a producer with `transactional.id`: how messages are grouped into transactions.
+   */
+  transactions?: TransactionPlan
+};
 
-export interface ProducerSpec {
-  config?: ProducerConfig;
-  workload: Workload;
-}
+/**
+ * Several messages sent in the same instant.
+ */
+export type Burst = { at_ms: number, messages: number };
 
-/** Picks produce requests/responses by their batches; every given field must match. */
-export interface BatchMatcher {
-  producer?: number;
-  partition?: number;
-  batch?: number;
-  base_sequence?: number;
-  /** 1 = first send, 2 = first retry, ... */
-  attempt?: number;
-}
+/**
+ * Messages `k*size .. (k+1)*size` form transaction `k`; the ones listed in `abort` are
+ * aborted by the application instead of committed.
+ */
+export type TransactionPlan = { size: number, abort?: Array<number> };
 
-export type Trigger = { at_ms: number } | { request: BatchMatcher } | { response: BatchMatcher };
+/**
+ * A fault in a scenario's script.
+ */
+export type ScriptedFault = { when: Trigger, fault: Fault };
 
-/** A fault: for `Lab.inject()` and in a scenario's `faults`. */
-export type Fault =
-  | { type: "drop_request" }
-  | { type: "drop_response" }
-  | { type: "corrupt_request" }
-  | { type: "cut_link"; producer: number; broker: number; duration_ms: number }
-  | { type: "crash_broker"; broker: number; clean?: boolean; down_ms: number }
-  | { type: "crash_leader"; partition: number; clean?: boolean; down_ms: number }
-  | { type: "stall_replication"; broker: number; duration_ms: number }
-  | { type: "shrink_isr"; partition: number; broker: number }
-  | { type: "restart_producer"; producer: number; down_ms?: number }
-  | { type: "expire_producer_state"; partition: number }
+/**
+ * When a scripted fault fires.
+ */
+export type Trigger = { "at_ms": number }
+  | { "request": BatchMatcher }
+  | { "response": BatchMatcher };
+
+/**
+ * Picks out batches of produce requests or responses. Every field given must match.
+ */
+export type BatchMatcher = {
+  producer?: number,
+  partition?: number,
+  /**
+   * The n-th batch (0-based) the producer created for the partition. Works with and without
+   * idempotence (non-idempotent batches have no sequence).
+   */
+  batch?: number,
+  base_sequence?: number,
+  /**
+   * 1 for the first send, 2 for the first retry, ...
+   */
+  attempt?: number
+};
+
+/**
+ * Something that goes wrong, or a probe an expert sends.
+ */
+export type Fault = { "type": "drop_request" }
+  | { "type": "drop_response" }
+  | { "type": "corrupt_request" }
   | {
-      type: "inject_produce";
-      partition: number;
-      producer_id: number;
-      epoch: number;
-      base_sequence: number;
-      record_count: number;
-    };
+    "type": "cut_link",
+    producer: number,
+    broker: number,
+    duration_ms: number
+  }
+  | {
+    "type": "crash_broker",
+    broker: number,
+    clean?: boolean,
+    down_ms: number
+  }
+  | {
+    "type": "crash_leader",
+    partition: number,
+    clean?: boolean,
+    down_ms: number
+  }
+  | { "type": "stall_replication", broker: number, duration_ms: number }
+  | { "type": "shrink_isr", partition: number, broker: number }
+  | { "type": "restart_producer", producer: number, down_ms?: number }
+  | { "type": "expire_producer_state", partition: number }
+  | {
+    "type": "inject_produce",
+    partition: number,
+    producer_id: number,
+    epoch: number,
+    base_sequence: number,
+    record_count: number
+  };
 
-export interface ScriptedFault {
-  when: Trigger;
-  fault: Fault;
+/**
+ * Random faults, drawn from the seed.
+ */
+export type FaultRates = {
+  /**
+   * Probability that a produce request is lost (stalling its connection until timeout).
+   */
+  drop_request?: number,
+  /**
+   * Probability that a produce response is lost (resetting its connection).
+   */
+  drop_response?: number
+};
+
+/**
+ * One beat of a scenario's story.
+ */
+export type Beat = {
+  /**
+   * The event that starts this beat: an object whose fields must all equal the event's, as
+   * in the JSON event log (nested objects match field by field), e.g.
+   * `{"type": "batch_verdict", "verdict": "duplicate"}`.
+   */
+  when: { type: LabEvent["type"] } & Record<string, unknown>,
+  /**
+   * Which matching event starts it, counting from the previous beat's (1 = the first).
+   */
+  nth?: number,
+  /**
+   * What the reader should see now: one or two sentences.
+   */
+  text: string,
+  /**
+   * A guided player stops here until the reader continues.
+   */
+  pause?: boolean
+};
+
+/**
+ * A preset id; `presets()` lists them with their captions.
+ */
+export type PresetId = "happy-path" | "lost-ack" | "lost-ack-no-idempotence" | "pipelined-retry" | "reorder-no-idempotence" | "failover-replicated" | "failover-unreplicated" | "producer-restart" | "state-expiry" | "epoch-bump" | "acks-1-loss" | "textbook-rule-loss" | "zombie-fencing" | "abort-hides-records" | "restart-with-transactional-id" | "multi-partition-commit";
+
+/**
+ * `(id, caption)` of every preset.
+ * A preset as the JS API lists it.
+ */
+export type Preset = { id: PresetId, caption: string };
+
+/**
+ * One thing that happened, at a simulated time. `index` is its position in the run.
+ */
+export type LabEvent = { index: number, time_ms: number } & EventKind;
+
+export type EventKind = {
+  "type": "record_sent",
+  producer: number,
+  message: number,
+  partition: number,
+  resend: boolean
 }
+  | {
+    "type": "producer_id_assigned",
+    producer: number,
+    producer_id: number,
+    epoch: number
+  }
+  | {
+    "type": "request_sent",
+    producer: number | null,
+    broker: number,
+    request: number,
+    batches: Array<BatchRef>
+  }
+  | { "type": "request_lost", request: number, why: string }
+  | {
+    "type": "batch_verdict",
+    broker: number,
+    request: number,
+    batch: BatchRef,
+    /**
+     * The verdict in plain words.
+     */
+    explanation: string
+  } & ({
+    "verdict": "appended",
+    base_offset: number,
+    last_offset: number,
+    /**
+     * The leader had no state for this producer id: any sequence was accepted (KIP-360).
+     */
+    unknown_producer: boolean
+  }
+    | { "verdict": "duplicate", base_offset: number, last_offset: number }
+    | {
+      "verdict": "rejected",
+      error: KafkaError,
+      reason: RejectReason | null
+    }
+    | { "verdict": "textbook_discarded", last_seen: number })
+  | {
+    "type": "response_sent",
+    broker: number,
+    producer: number | null,
+    request: number,
+    results: Array<PartitionResult>
+  }
+  | { "type": "response_lost", request: number }
+  | {
+    "type": "connection_closed",
+    producer: number,
+    broker: number,
+    error: KafkaError,
+    failed_requests: Array<number>
+  }
+  | {
+    "type": "response_received",
+    producer: number,
+    request: number,
+    results: Array<PartitionResult>
+  }
+  | {
+    "type": "batch_acked",
+    producer: number,
+    batch: BatchRef,
+    base_offset: number
+  }
+  | {
+    "type": "batch_retrying",
+    producer: number,
+    batch: BatchRef,
+    error: KafkaError,
+    next_attempt: number,
+    backoff_ms: number
+  }
+  | {
+    "type": "batch_failed",
+    producer: number,
+    batch: BatchRef,
+    error: KafkaError,
+    /**
+     * Whether the broker may have written it anyway (the fate is unknown to the client).
+     */
+    maybe_written: boolean
+  }
+  | {
+    "type": "epoch_bumped",
+    producer: number,
+    producer_id: number,
+    epoch: number,
+    partitions: Array<number>,
+    why: string
+  }
+  | {
+    "type": "sequence_unresolved",
+    producer: number,
+    partition: number,
+    next_sequence: number
+  }
+  | { "type": "sequence_resolved", producer: number, partition: number }
+  | {
+    "type": "replica_fetched",
+    follower: number,
+    partition: number,
+    from_offset: number,
+    to_offset: number
+  }
+  | {
+    "type": "high_watermark_advanced",
+    broker: number,
+    partition: number,
+    high_watermark: number
+  }
+  | {
+    "type": "isr_changed",
+    partition: number,
+    isr: Array<number>,
+    why: string
+  }
+  | {
+    "type": "leader_elected",
+    partition: number,
+    leader: number | null,
+    leader_epoch: number,
+    unclean: boolean
+  }
+  | {
+    "type": "log_truncated",
+    broker: number,
+    partition: number,
+    to_offset: number,
+    removed_records: number
+  }
+  | { "type": "broker_stopped", broker: number, clean: boolean }
+  | {
+    "type": "broker_started",
+    broker: number,
+    /**
+     * How producer state was rebuilt: "snapshot" (last batch only) or "log replay".
+     */
+    producer_state_from: string,
+    /**
+     * A clean shutdown's snapshot was loaded (it keeps the last batch of each producer).
+     */
+    from_snapshot: boolean
+  }
+  | {
+    "type": "producer_state_expired",
+    broker: number,
+    partition: number,
+    producer_id: number,
+    /**
+     * Forgotten by an `expire_producer_state` fault rather than `producer.id.expiration.ms`.
+     */
+    by_fault: boolean
+  }
+  | {
+    "type": "producer_restarted",
+    producer: number,
+    unacknowledged_messages: number
+  }
+  | {
+    "type": "fault_injected",
+    description: string,
+    /**
+     * The scripted or injected fault; absent for random loss.
+     */
+    fault?: Fault | null
+  }
+  | { "type": "link_healed", producer: number, broker: number }
+  | { "type": "run_finished", why: string }
+  | { "type": "transaction_begun", producer: number, transaction: number }
+  | {
+    "type": "transaction_ended",
+    producer: number,
+    transaction: number,
+    committed: boolean,
+    producer_id: number,
+    epoch: number
+  }
+  | {
+    "type": "transaction_prepared",
+    transactional_id: string,
+    commit: boolean,
+    partitions: Array<number>
+  }
+  | {
+    "type": "transaction_fenced",
+    transactional_id: string,
+    producer_id: number,
+    epoch: number,
+    why: string
+  }
+  | {
+    "type": "transaction_completed",
+    transactional_id: string,
+    committed: boolean
+  }
+  | {
+    "type": "marker_written",
+    broker: number,
+    partition: number,
+    producer_id: number,
+    epoch: number,
+    marker: ControlMarker,
+    offset: number
+  }
+  | {
+    "type": "producer_fenced",
+    producer: number,
+    producer_id: number,
+    epoch: number,
+    error: KafkaError
+  };
 
-/** A scenario as written (see docs/scenario-format.md); only `producers` is required. */
-export interface Scenario {
-  name?: string;
-  caption?: string;
-  seed?: number;
-  duration_ms?: number;
-  cluster?: ClusterConfig;
-  network?: NetworkConfig;
-  producers: ProducerSpec[];
-  faults?: ScriptedFault[];
-  random_faults?: { drop_request?: number; drop_response?: number };
-  /** The story told as the run goes (see `Beat`). */
-  beats?: Beat[];
+/**
+ * What an event is about, for filtering and colouring a log of events.
+ */
+export type EventCategory = "producer" | "network" | "broker" | "duplicate" | "ack" | "retry" | "fault" | "error" | "transaction";
+
+/**
+ * The producer fields of one batch as it travels in a request.
+ */
+export type BatchRef = {
+  batch_id: number,
+  producer: number | null,
+  partition: number,
+  producer_id: number,
+  epoch: number,
+  base_sequence: number,
+  last_sequence: number,
+  record_count: number,
+  attempt: number
+};
+
+/**
+ * The leader's decision on one batch, as said in the UI.
+ */
+export type BrokerVerdict = {
+  "verdict": "appended",
+  base_offset: number,
+  last_offset: number,
+  /**
+   * The leader had no state for this producer id: any sequence was accepted (KIP-360).
+   */
+  unknown_producer: boolean
 }
+  | { "verdict": "duplicate", base_offset: number, last_offset: number }
+  | {
+    "verdict": "rejected",
+    error: KafkaError,
+    reason: RejectReason | null
+  }
+  | { "verdict": "textbook_discarded", last_seen: number };
 
-/** One beat of a scenario's story: shown from the event its `when` pattern matches on. */
-export interface Beat {
-  /** Fields the event must have, as `events()` returns them; must include `type`. */
-  when: { type: LabEvent["type"] } & Record<string, unknown>;
-  /** Which matching event starts the beat, counting after the previous beat's (default 1). */
-  nth?: number;
-  text: string;
-  /** A guided player stops here until the reader continues. */
-  pause?: boolean;
-}
+/**
+ * Why a batch was rejected, so the UI can say it in words.
+ */
+export type RejectReason = { "kind": "out_of_order", expected: number, got: number }
+  | { "kind": "new_epoch_not_at_zero", got: number }
+  | { "kind": "unknown_producer_not_at_zero", got: number }
+  | { "kind": "stale_epoch", current: number, got: number }
+  | { "kind": "not_in_transaction" }
+  | { "kind": "fenced_by_coordinator" }
+  | { "kind": "transaction_open" };
 
-/** A beat the run has reached. */
-export interface ReachedBeat {
-  /** Its index in the scenario's `beats`. */
-  beat: number;
-  /** The index of the event that started it. */
-  event: number;
-  time_ms: number;
-  text: string;
-}
+/**
+ * A per-partition result inside a produce response.
+ */
+export type PartitionResult = { partition: number, error: KafkaError, base_offset: number };
 
-/** A preset id, e.g. "lost-ack"; `presets()` lists them. */
-export type PresetId = string;
+/**
+ * The kind of a control batch: the end of a transaction.
+ */
+export type ControlMarker = "commit" | "abort";
 
-export interface Preset {
-  id: PresetId;
-  caption: string;
-}
+/**
+ * A Kafka error as it appears in a produce response. `None` is success.
+ */
+export type KafkaError = "NONE" | "CORRUPT_MESSAGE" | "UNKNOWN_TOPIC_OR_PARTITION" | "LEADER_NOT_AVAILABLE" | "NOT_LEADER_OR_FOLLOWER" | "REQUEST_TIMED_OUT" | "NETWORK_EXCEPTION" | "NOT_ENOUGH_REPLICAS" | "NOT_ENOUGH_REPLICAS_AFTER_APPEND" | "OUT_OF_ORDER_SEQUENCE_NUMBER" | "DUPLICATE_SEQUENCE_NUMBER" | "INVALID_PRODUCER_EPOCH" | "UNKNOWN_PRODUCER_ID" | "INVALID_TXN_STATE" | "CONCURRENT_TRANSACTIONS" | "PRODUCER_FENCED" | "DELIVERY_TIMEOUT";
 
-/** Kafka error names as in produce responses ("NONE" is success). */
-export type KafkaError =
-  | "NONE"
-  | "CORRUPT_MESSAGE"
-  | "UNKNOWN_TOPIC_OR_PARTITION"
-  | "LEADER_NOT_AVAILABLE"
-  | "NOT_LEADER_OR_FOLLOWER"
-  | "REQUEST_TIMED_OUT"
-  | "NETWORK_EXCEPTION"
-  | "NOT_ENOUGH_REPLICAS"
-  | "NOT_ENOUGH_REPLICAS_AFTER_APPEND"
-  | "OUT_OF_ORDER_SEQUENCE_NUMBER"
-  | "DUPLICATE_SEQUENCE_NUMBER"
-  | "INVALID_PRODUCER_EPOCH"
-  | "UNKNOWN_PRODUCER_ID"
-  | "INVALID_TXN_STATE"
-  | "CONCURRENT_TRANSACTIONS"
-  | "PRODUCER_FENCED"
-  | "DELIVERY_TIMEOUT";
+/**
+ * An endpoint of the network.
+ */
+export type NodeRef = { "kind": "producer", "id": number }
+  | { "kind": "broker", "id": number }
+  | { "kind": "injector" };
 
-/** What an application's send() was told. */
-export type MessageOutcome =
-  | { status: "pending" }
-  | { status: "acked"; offset: number }
-  | { status: "failed"; error: KafkaError }
-  | { status: "abandoned" };
+export type Snapshot = {
+  time_ms: number,
+  finished: string | null,
+  event_count: number,
+  producers: Array<ProducerView>,
+  brokers: Array<BrokerView>,
+  partitions: Array<PartitionView>,
+  messages: Array<MessageView>,
+  /**
+   * The transaction coordinator's state for every transactional id.
+   */
+  transactions: Array<TxnMetadata>,
+  /**
+   * Links between a producer and a broker that are cut now, and until when.
+   */
+  links_cut: Array<LinkCutView>
+};
 
-/** The producer fields of one batch on the wire. */
-export interface BatchRef {
-  batch_id: number;
-  producer: number | null;
-  partition: number;
-  producer_id: number;
-  epoch: number;
-  base_sequence: number;
-  last_sequence: number;
-  record_count: number;
-  attempt: number;
-}
+export type ProducerView = {
+  index: number,
+  alive: boolean,
+  idempotent: boolean,
+  producer_id: number,
+  epoch: number,
+  partitions: Array<ClientPartitionView>,
+  /**
+   * What the application was told for each message so far.
+   */
+  outcomes: Array<MessageOutcome>,
+  messages_sent: number,
+  messages_total: number,
+  /**
+   * For a transactional producer: its id, state, current transaction and past outcomes.
+   */
+  transaction: ClientTxnView | null,
+  /**
+   * The next `request.timeout.ms` to run out: the oldest produce request still unanswered on
+   * any connection, from when it was sent to when the client gives up on it.
+   */
+  request_timeout: [number, number] | null
+};
 
-/** One record of a partition log. */
-export interface LogEntry {
-  offset: number;
-  producer_id: number;
-  epoch: number;
-  sequence: number;
-  producer: number | null;
-  message: number | null;
-  key: string;
-  value: string;
-  /** An earlier offset already holds the same application message. */
-  duplicate_of: number | null;
-  /** Written inside a transaction. */
-  transactional: boolean;
-  /** A transaction marker rather than data. */
-  control: "commit" | "abort" | null;
-  /** Data of an aborted transaction (read_committed consumers skip it). */
-  aborted: boolean;
-  /** The producer's batch these records were sent in (BatchRef.batch_id); null for markers. */
-  batch_id: number | null;
-}
+export type ClientPartitionView = {
+  partition: number,
+  next_sequence: number,
+  last_acked_sequence: number,
+  unresolved_next_sequence: number | null,
+  /**
+   * Batches in the accumulator, head first (retries included).
+   */
+  queued: Array<BatchRef>,
+  /**
+   * While the head batch waits out its retry backoff: when the wait began and when it ends.
+   */
+  backoff: [number, number] | null,
+  /**
+   * Batches on the wire, oldest first.
+   */
+  in_flight: Array<BatchRef>,
+  /**
+   * The oldest unfinished batch's `delivery.timeout.ms`: from its creation to when the
+   * client fails it if it is still not acknowledged.
+   */
+  delivery_timeout: [number, number] | null
+};
 
-/** The client side of a transactional producer. */
-export type ClientTxnState =
-  | { state: "awaiting_producer_id" }
-  | { state: "ready" }
-  | { state: "in_transaction" }
-  | { state: "ending"; commit: boolean }
-  | { state: "fatal"; error: KafkaError };
+export type ClientTxnView = {
+  transactional_id: string,
+  index: number,
+  attempt: number,
+  added_partitions: Array<number>,
+  outcomes: Array<TxnOutcome>
+} & ({ "state": "awaiting_producer_id" }
+  | { "state": "ready" }
+  | { "state": "in_transaction" }
+  | { "state": "ending", commit: boolean }
+  | { "state": "fatal", error: KafkaError });
 
-export interface TxnOutcome {
-  index: number;
-  attempt: number;
-  producer_id: number;
-  epoch: number;
-  result: "committed" | "aborted" | "fenced" | "abandoned";
-  messages: number[];
-}
+/**
+ * The transactional client's state (`TransactionManager.State`), named by what it waits for.
+ */
+export type ClientTxnState = { "state": "awaiting_producer_id" }
+  | { "state": "ready" }
+  | { "state": "in_transaction" }
+  | { "state": "ending", commit: boolean }
+  | { "state": "fatal", error: KafkaError };
 
-/** The transaction coordinator's record of one transactional id. */
-export interface TxnMetadata {
-  transactional_id: string;
-  producer_id: number;
-  epoch: number;
-  status: "empty" | "ongoing" | "prepare_commit" | "prepare_abort" | "complete_commit" | "complete_abort";
-  partitions: number[];
-  pending_markers: number[];
-  started_ms: number | null;
-  timeout_ms: number;
-  /** `[producer, position]` pairs: each application's input position committed with its transactions. */
-  committed_positions: [number, number][];
-}
+/**
+ * What happened to one transaction of the application.
+ */
+export type TxnOutcome = {
+  index: number,
+  attempt: number,
+  producer_id: number,
+  epoch: number,
+  result: TxnResult,
+  messages: Array<number>
+};
 
-/** What caused a violation: a Kafka rule, a fault of the scenario, or (never expected) a model bug. */
-export type Mechanism =
-  | "idempotence_off" | "retry_overtook" | "producer_restart" | "epoch_bump_after_expiry"
-  | "state_expired" | "state_expired_by_fault" | "snapshot_keeps_last_batch" | "crafted_request"
-  | "new_partition_race" | "acks_not_all" | "unclean_election" | "textbook_rule"
-  | "small_sequence_space" | "model_bug";
+/**
+ * How a transaction of the application ended.
+ */
+export type TxnResult = "committed" | "aborted" | "fenced" | "abandoned";
 
-/** One entry of the simulation's event log. `type` names the event; other fields depend on it. */
-export interface LabEvent {
-  index: number;
-  time_ms: number;
-  type:
-    | "record_sent" | "producer_id_assigned" | "request_sent" | "request_lost"
-    | "batch_verdict" | "response_sent" | "response_lost" | "connection_closed" | "response_received"
-    | "batch_acked" | "batch_retrying" | "batch_failed" | "epoch_bumped" | "sequence_unresolved"
-    | "sequence_resolved" | "replica_fetched" | "high_watermark_advanced" | "isr_changed"
-    | "leader_elected" | "log_truncated" | "broker_stopped" | "broker_started"
-    | "producer_state_expired" | "producer_restarted" | "fault_injected" | "link_healed"
-    | "run_finished" | "transaction_begun" | "transaction_ended" | "transaction_prepared"
-    | "transaction_fenced" | "transaction_completed" | "marker_written" | "producer_fenced"
-    | (string & {});
-  [field: string]: unknown;
-}
+/**
+ * What happened to one application message, as the application was told.
+ */
+export type MessageOutcome = { "status": "pending" }
+  | { "status": "acked", offset: number }
+  | { "status": "failed", error: KafkaError }
+  | { "status": "abandoned" };
 
-export type NodeRef = { kind: "producer"; id: number } | { kind: "broker"; id: number } | { kind: "injector" };
+export type BrokerView = {
+  id: number,
+  alive: boolean,
+  /**
+   * While stopped: when it stopped and when it restarts.
+   */
+  down: [number, number] | null,
+  replicas: Array<ReplicaView>
+};
 
-export interface Snapshot {
-  time_ms: number;
-  /** Why the run ended, or null while it runs. */
-  finished: string | null;
-  event_count: number;
-  producers: {
-    index: number;
-    alive: boolean;
-    idempotent: boolean;
-    producer_id: number;
-    epoch: number;
-    partitions: {
-      partition: number;
-      next_sequence: number;
-      last_acked_sequence: number;
-      unresolved_next_sequence: number | null;
-      queued: BatchRef[];
-      /** While the head batch waits out its retry backoff: [began, ends] in simulated ms. */
-      backoff: [number, number] | null;
-      in_flight: BatchRef[];
-      /** The oldest unfinished batch's delivery.timeout.ms: [created, fails at] in simulated ms. */
-      delivery_timeout: [number, number] | null;
-    }[];
-    outcomes: MessageOutcome[];
-    messages_sent: number;
-    messages_total: number;
-    /** Present for a producer with transactional.id. */
-    transaction: ({ transactional_id: string; index: number; attempt: number; added_partitions: number[]; outcomes: TxnOutcome[] } & ClientTxnState) | null;
-    /** The next request.timeout.ms to run out: [oldest unanswered request sent, gives up at]. */
-    request_timeout: [number, number] | null;
-  }[];
-  brokers: {
-    id: number;
-    alive: boolean;
-    /** While stopped: [when it stopped, when it restarts] in simulated ms; null while up. */
-    down: [number, number] | null;
-    replicas: {
-      partition: number;
-      is_leader: boolean;
-      in_isr: boolean;
-      log_end_offset: number;
-      high_watermark: number;
-      /** read_committed consumers read up to here. */
-      last_stable_offset: number;
-      log: LogEntry[];
-      producer_state: {
-        producer_id: number;
-        epoch: number;
-        batches: { first_seq: number; last_seq: number; first_offset: number; last_offset: number; timestamp_ms: number }[];
-        last_timestamp_ms: number;
-        current_txn_first_offset: number | null;
-      }[];
-      /** When each producer id's state is forgotten unless a batch of it arrives first
-       *  (producer.id.expiration.ms after its last batch, at the next periodic check). */
-      expiries: { producer_id: number; since_ms: number; at_ms: number }[];
-    }[];
-  }[];
-  partitions: { id: number; replicas: number[]; leader: number | null; isr: number[]; leader_epoch: number }[];
-  messages: {
-    id: number;
-    from: NodeRef;
-    to: NodeRef;
-    sent_ms: number;
-    arrive_ms: number;
-    kind: "produce" | "response" | "init_producer_id" | "reset" | "fetch" | "txn" | "marker" | (string & {});
-    label: string;
-    request: number | null;
-    doomed: boolean;
-  }[];
-  /** The coordinator's state for every transactional id. */
-  transactions: TxnMetadata[];
-  /** Producer–broker links cut now: nothing passes between `since_ms` and `until_ms`. */
-  links_cut: { producer: number; broker: number; since_ms: number; until_ms: number }[];
-}
+export type ReplicaView = {
+  partition: number,
+  is_leader: boolean,
+  in_isr: boolean,
+  log_end_offset: number,
+  high_watermark: number,
+  last_stable_offset: number,
+  log: Array<LogEntryView>,
+  producer_state: Array<ProducerEntry>,
+  /**
+   * When each producer id's state will be forgotten if no batch of it arrives before.
+   */
+  expiries: Array<StateExpiryView>
+};
 
-export interface Counters {
-  requests_sent: number;
-  batches_sent: number;
-  retries: number;
-  duplicates_prevented: number;
-  duplicates_written: number;
-  reorderings: number;
-  acked: number;
-  failed: number;
-  lost: number;
-  epoch_bumps: number;
-}
+/**
+ * One record of a partition log, flattened for drawing.
+ */
+export type LogEntryView = {
+  offset: number,
+  producer_id: number,
+  epoch: number,
+  sequence: number,
+  producer: number | null,
+  message: number | null,
+  key: string,
+  value: string,
+  /**
+   * An earlier offset of this log already holds the same application message.
+   */
+  duplicate_of: number | null,
+  /**
+   * Written inside a transaction.
+   */
+  transactional: boolean,
+  /**
+   * A COMMIT or ABORT marker rather than data.
+   */
+  control: ControlMarker | null,
+  /**
+   * Data of an aborted transaction: read_committed consumers skip it.
+   */
+  aborted: boolean,
+  /**
+   * The producer's batch these records were sent in (`BatchRef::batch_id`), so a drawing can
+   * give one batch one colour from the producer to the log; `None` for markers.
+   */
+  batch_id: number | null
+};
 
-export interface InvariantResult {
-  id: string;
-  description: string;
-  /** False when the run does not meet the invariant's preconditions (it then holds vacuously). */
-  applicable: boolean;
-  holds: boolean;
-  violation_count: number;
-  violations: { event: number | null; explanation: string; mechanism: Mechanism }[];
-}
+/**
+ * `ProducerStateEntry`: the state of one producer id on one partition.
+ */
+export type ProducerEntry = {
+  producer_id: number,
+  epoch: number,
+  /**
+   * Oldest first, at most [`NUM_BATCHES_TO_RETAIN`].
+   */
+  batches: Array<CachedBatch>,
+  /**
+   * Max record timestamp of the last batch; expiry is measured from it.
+   */
+  last_timestamp_ms: number,
+  /**
+   * First offset of the producer's open transaction on this partition, if one is open.
+   * Such a producer never expires, and the last stable offset cannot pass it.
+   */
+  current_txn_first_offset: number | null
+};
 
-export interface Report {
-  scenario: string;
-  seed: number;
-  finished_at_ms: number;
-  finished_because: string;
-  event_count: number;
-  responses: {
-    time_ms: number;
-    producer: number | null;
-    producer_id: number;
-    epoch: number;
-    partition: number;
-    base_sequence: number;
-    last_sequence: number;
-    attempt: number;
-    broker: number;
-    error: KafkaError;
-    base_offset: number;
-    delivered: boolean;
-  }[];
-  partitions: {
-    partition: number;
-    leader: number | null;
-    high_watermark: number;
-    last_stable_offset: number;
-    log: LogEntry[];
-    /** Values a read_uncommitted consumer receives. */
-    read_uncommitted: string[];
-    /** Values a read_committed consumer receives (no aborted data, nothing past the LSO). */
-    read_committed: string[];
-  }[];
-  records: ({ producer: number; message: number; key: string; value: string; partition: number } & MessageOutcome)[];
-  counters: Counters;
-  invariants: InvariantResult[];
-  /** Transactional runs only: every transaction's outcome. */
-  transactions?: ({ producer: number; transactional_id: string } & TxnOutcome)[];
-  /** Scenarios with a story only: the beats the run reached. */
-  beats?: ReachedBeat[];
-}
+/**
+ * `BatchMetadata`: what the broker remembers of one appended batch.
+ */
+export type CachedBatch = {
+  first_seq: number,
+  last_seq: number,
+  first_offset: number,
+  last_offset: number,
+  timestamp_ms: number
+};
+
+/**
+ * A producer's state on a replica runs out `producer.id.expiration.ms` after its last batch's
+ * timestamp and is removed by the first periodic check after that
+ * (`ProducerStateManager.removeExpiredProducers`, every
+ * `producer.id.expiration.check.interval.ms`). A producer with an open transaction never
+ * expires, so it has none.
+ */
+export type StateExpiryView = {
+  producer_id: number,
+  /**
+   * The last batch's timestamp: the clock starts here.
+   */
+  since_ms: number,
+  /**
+   * The check that will remove it.
+   */
+  at_ms: number
+};
+
+export type PartitionView = {
+  id: number,
+  replicas: Array<number>,
+  leader: number | null,
+  isr: Array<number>,
+  leader_epoch: number
+};
+
+export type MessageView = {
+  id: number,
+  from: NodeRef,
+  to: NodeRef,
+  sent_ms: number,
+  arrive_ms: number,
+  kind: MessageKind,
+  label: string,
+  request: number | null,
+  doomed: boolean
+};
+
+/**
+ * What a message on the wire is, for drawing (serialized as its snake_case name).
+ */
+export type MessageKind = "produce" | "response" | "init_producer_id" | "reset" | "txn" | "marker" | "fetch";
+
+/**
+ * The coordinator's record of a transactional id (`TransactionMetadata`). It lives in the
+ * replicated `__transaction_state` log, so it survives the coordinator broker.
+ */
+export type TxnMetadata = {
+  transactional_id: string,
+  producer_id: number,
+  epoch: number,
+  /**
+   * The epoch before the last bump a client asked for (`lastProducerEpoch`): a retried bump
+   * whose answer was lost gets the current epoch back instead of being fenced.
+   */
+  last_epoch: number,
+  status: TxnStatus,
+  partitions: Array<number>,
+  /**
+   * Partitions whose marker is not yet written.
+   */
+  pending_markers: Array<number>,
+  started_ms: number | null,
+  timeout_ms: number,
+  /**
+   * Each application's input position committed with its transactions (what
+   * `sendOffsetsToTransaction` stores): the index of the transaction after its last commit.
+   * Keyed by the scenario's producer: each producer spec is its own input stream.
+   * Pairs `(producer, position)` (a list, so JS sees plain arrays rather than a map keyed by
+   * numbers).
+   */
+  committed_positions: Array<[number, number]>
+};
+
+export type TxnStatus = "empty" | "ongoing" | "prepare_commit" | "prepare_abort" | "complete_commit" | "complete_abort";
+
+/**
+ * A cut link between a producer and a broker: nothing passes until `until_ms`.
+ */
+export type LinkCutView = { producer: number, broker: number, since_ms: number, until_ms: number };
+
+export type Report = {
+  scenario: string,
+  seed: number,
+  finished_at_ms: number,
+  finished_because: string,
+  event_count: number,
+  /**
+   * Every produce response a broker sent, in order.
+   */
+  responses: Array<ResponseRecord>,
+  /**
+   * Each partition's final log on its leader (or, when it has none, its first replica).
+   */
+  partitions: Array<PartitionReport>,
+  /**
+   * What each application message's `send()` was finally told.
+   */
+  records: Array<RecordReport>,
+  counters: Counters,
+  invariants: Array<InvariantResult>,
+  /**
+   * Every transaction of every transactional producer, in order.
+   */
+  transactions?: Array<TransactionReport>,
+  /**
+   * The beats of the scenario's story the run reached, with their words.
+   */
+  beats?: Array<ReachedBeat>
+};
+
+/**
+ * Every produce response a broker sent, for the report.
+ */
+export type ResponseRecord = {
+  time_ms: number,
+  producer: number | null,
+  producer_id: number,
+  epoch: number,
+  partition: number,
+  base_sequence: number,
+  last_sequence: number,
+  attempt: number,
+  broker: number,
+  error: KafkaError,
+  base_offset: number,
+  /**
+   * Whether the client ever received it.
+   */
+  delivered: boolean
+};
+
+export type PartitionReport = {
+  partition: number,
+  leader: number | null,
+  high_watermark: number,
+  last_stable_offset: number,
+  log: Array<LogEntryView>,
+  /**
+   * Values a read_uncommitted consumer receives: data up to the high watermark.
+   */
+  read_uncommitted: Array<string>,
+  /**
+   * Values a read_committed consumer receives: data up to the last stable offset, without
+   * aborted transactions.
+   */
+  read_committed: Array<string>
+};
+
+export type RecordReport = {
+  producer: number,
+  message: number,
+  key: string,
+  value: string,
+  partition: number
+} & ({ "status": "pending" }
+  | { "status": "acked", offset: number }
+  | { "status": "failed", error: KafkaError }
+  | { "status": "abandoned" });
+
+export type TransactionReport = {
+  producer: number,
+  transactional_id: string,
+  index: number,
+  attempt: number,
+  producer_id: number,
+  epoch: number,
+  result: TxnResult,
+  messages: Array<number>
+};
+
+export type ReachedBeat = {
+  text: string,
+  /**
+   * Its place in the scenario's `beats`.
+   */
+  beat: number,
+  /**
+   * The index of the event that started it.
+   */
+  event: number,
+  time_ms: number
+};
+
+/**
+ * Totals the UI shows as counters.
+ */
+export type Counters = {
+  requests_sent: number,
+  batches_sent: number,
+  retries: number,
+  duplicates_prevented: number,
+  duplicates_written: number,
+  reorderings: number,
+  acked: number,
+  failed: number,
+  lost: number,
+  epoch_bumps: number
+};
+
+export type InvariantResult = {
+  id: string,
+  description: string,
+  /**
+   * False when the run does not meet the invariant's preconditions (it then holds vacuously).
+   */
+  applicable: boolean,
+  holds: boolean,
+  violation_count: number,
+  violations: Array<Violation>
+};
+
+export type Violation = {
+  /**
+   * The event where it happened, when one can be named.
+   */
+  event: number | null,
+  explanation: string,
+  /**
+   * What caused it: a Kafka rule, a fault of the scenario, or `model_bug`.
+   */
+  mechanism: Mechanism
+};
+
+export type Mechanism = "idempotence_off" | "retry_overtook" | "producer_restart" | "epoch_bump_after_expiry" | "state_expired" | "state_expired_by_fault" | "snapshot_keeps_last_batch" | "crafted_request" | "new_partition_race" | "acks_not_all" | "unclean_election" | "textbook_rule" | "small_sequence_space" | "model_bug";

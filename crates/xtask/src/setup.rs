@@ -131,7 +131,9 @@ fn npm_packages(ctx: &Ctx) -> Result<(), String> {
     };
     let binaryen = installed_npm_version(&dir, "binaryen");
     let playwright = installed_npm_version(&dir, "playwright-core");
-    let present = fresh && binaryen.is_some() && playwright.is_some();
+    // typescript: the e2e suite type-checks a script against the JS API's declarations.
+    let typescript = installed_npm_version(&dir, "typescript");
+    let present = fresh && binaryen.is_some() && playwright.is_some() && typescript.is_some();
     report(
         &format!(
             "npm packages in web/e2e (binaryen -> wasm-opt {WASM_OPT_VERSION}, playwright-core {PLAYWRIGHT_VERSION})"

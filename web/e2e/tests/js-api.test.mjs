@@ -3,7 +3,10 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, copyFileSync, mkdtempSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { launchBrowser, url, subpathUrl, collectErrors, screenshot } from '../lib.mjs';
 
 let browser;
@@ -221,10 +224,11 @@ test('the TypeScript declarations are served and typed', async () => {
   assert.equal(response.status(), 200);
   const dts = await response.text();
   for (const needle of [
-    'export interface Report',
-    'export interface Snapshot',
-    'export interface Scenario',
+    'export type Report =',
+    'export type Snapshot =',
+    'export type Scenario =',
     'export type Fault =',
+    'export type LabEvent =',
     'report(): Report;',
     'snapshot(): Snapshot;',
     'events(from?: number | null): LabEvent[];',
@@ -234,11 +238,24 @@ test('the TypeScript declarations are served and typed', async () => {
     'static fromPreset(id: PresetId | string, seed?: number | null): Lab;',
     'runUntil(timeMs: number): void;',
     'beats(): ReachedBeat[];',
-    'export interface Beat',
+    'export type Beat =',
     'stepN(n: number): number;',
     'export function runScenarioJson(scenario: PresetId | string): string;',
   ]) {
     assert.ok(dts.includes(needle), `idempotence_wasm.d.ts lacks \`${needle}\``);
+  }
+  // The declarations compile and type a script written against them: strictly enough that
+  // the fixture's deliberate mistakes are errors (see tests/fixtures/uses-the-api.ts).
+  const dir = mkdtempSync(join(tmpdir(), 'lab-dts-'));
+  writeFileSync(join(dir, 'idempotence_wasm.d.ts'), dts);
+  copyFileSync(new URL('./fixtures/uses-the-api.ts', import.meta.url), join(dir, 'uses-the-api.ts'));
+  const tsc = new URL('../node_modules/typescript/bin/tsc', import.meta.url).pathname;
+  const args = ['--noEmit', '--strict', '--target', 'es2022', '--module', 'es2022',
+    '--moduleResolution', 'bundler', '--lib', 'esnext,dom', join(dir, 'uses-the-api.ts')];
+  try {
+    execFileSync(process.execPath, [tsc, ...args], { encoding: 'utf8' });
+  } catch (e) {
+    assert.fail(`tsc rejects the declarations or the fixture:\n${e.stdout}${e.stderr}`);
   }
   const wasm = await page.request.get(url('lab/idempotence_wasm_bg.wasm'));
   assert.equal(wasm.headers()['content-type'], 'application/wasm');

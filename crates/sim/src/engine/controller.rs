@@ -29,6 +29,7 @@ pub(crate) fn replica_placement(
 
 /// The controller's view of a partition.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PartitionMeta {
     pub id: PartitionId,
     pub replicas: Vec<BrokerId>,

@@ -20,6 +20,7 @@ use crate::types::*;
 /// What happened to one application message, as the application was told.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum MessageOutcome {
     Pending,
     Acked {
@@ -48,6 +49,7 @@ pub struct ClientConnection {
 /// The transactional client's state (`TransactionManager.State`), named by what it waits for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ClientTxnState {
     /// Waiting for InitProducerId from the coordinator.
     AwaitingProducerId,
@@ -64,6 +66,7 @@ pub enum ClientTxnState {
 /// How a transaction of the application ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum TxnResult {
     Committed,
     Aborted,
@@ -93,6 +96,7 @@ impl std::fmt::Display for TxnResult {
 
 /// What happened to one transaction of the application.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TxnOutcome {
     pub index: u32,
     pub attempt: u32,
@@ -143,6 +147,7 @@ impl ClientTxn {
 /// The coordinator's record of a transactional id (`TransactionMetadata`). It lives in the
 /// replicated `__transaction_state` log, so it survives the coordinator broker.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TxnMetadata {
     pub transactional_id: String,
     pub producer_id: ProducerId,
@@ -207,6 +212,7 @@ impl TxnMetadata {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum TxnStatus {
     Empty,
     Ongoing,
@@ -533,6 +539,8 @@ pub struct Message {
 /// An endpoint of the network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "NodeRef"))]
 pub enum Node {
     Producer(ProducerIndex),
     Broker(BrokerId),
@@ -550,6 +558,7 @@ pub struct LinkCut {
 
 /// Every produce response a broker sent, for the report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ResponseRecord {
     pub time_ms: TimeMs,
     pub producer: Option<ProducerIndex>,

@@ -21,6 +21,7 @@ use crate::engine::Simulation;
 pub(crate) const MAX_VIOLATIONS_LISTED: usize = 20;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Violation {
     /// The event where it happened, when one can be named.
     pub event: Option<u64>,
@@ -42,6 +43,7 @@ impl Violation {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct InvariantResult {
     pub id: String,
     pub description: String,
