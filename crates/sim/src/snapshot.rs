@@ -389,7 +389,7 @@ impl Simulation {
             request_timeout: p
                 .connections
                 .iter()
-                .filter_map(|c| self.requests.get(c.in_flight.front()?))
+                .filter_map(|c| c.in_flight.front())
                 .map(|r| r.sent_ms)
                 .min()
                 .map(|sent| (sent, sent.saturating_add(p.config.request_timeout_ms))),
@@ -488,31 +488,32 @@ impl Simulation {
                 None,
             ),
             Payload::Produce { request } => {
-                let label = self.requests.get(request).map_or_else(String::new, |r| {
-                    r.batches
-                        .iter()
-                        .map(|b| {
-                            if b.base_sequence < 0 {
-                                format!(
-                                    "p{} · {} rec · attempt {}",
-                                    b.partition, b.record_count, b.attempt
-                                )
-                            } else {
-                                format!(
-                                    "p{} · seq {}–{} · attempt {}",
-                                    b.partition,
-                                    b.base_sequence,
-                                    self.space.last_of(b.base_sequence, b.record_count),
-                                    b.attempt
-                                )
-                            }
-                        })
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                });
-                (MessageKind::Produce, label, Some(*request))
+                let label = request
+                    .batches
+                    .iter()
+                    .map(|b| {
+                        if b.base_sequence < 0 {
+                            format!(
+                                "p{} · {} rec · attempt {}",
+                                b.partition, b.record_count, b.attempt
+                            )
+                        } else {
+                            format!(
+                                "p{} · seq {}–{} · attempt {}",
+                                b.partition,
+                                b.base_sequence,
+                                self.space.last_of(b.base_sequence, b.record_count),
+                                b.attempt
+                            )
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                (MessageKind::Produce, label, Some(request.id))
             }
-            Payload::ProduceResponse { request, results } => {
+            Payload::ProduceResponse {
+                request, results, ..
+            } => {
                 let label = results
                     .iter()
                     .map(|r| {

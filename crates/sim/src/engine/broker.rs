@@ -19,9 +19,11 @@
 //! And its life: [`Broker::stop`] (crash or clean shutdown) and [`Broker::start`].
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::Arc;
 
 use super::controller::PartitionMeta;
 use super::replica::{rebuild_producer_state, Replica};
+use super::ProduceRequest;
 use crate::config::Acks;
 use crate::error::KafkaError;
 use crate::event::{BrokerVerdict, PartitionResult};
@@ -36,7 +38,7 @@ pub(crate) type ConnectionKey = (ProducerIndex, u32, u32);
 /// A produce request waiting in `DelayedProduce` for the high watermark (acks=all).
 #[derive(Debug, Clone)]
 pub struct PendingProduce {
-    pub request: u64,
+    pub request: Arc<ProduceRequest>,
     pub results: Vec<PartitionResult>,
     /// Partitions still waiting: `(partition, offset the HW must pass)`.
     pub waiting: Vec<(PartitionId, Offset)>,
@@ -55,7 +57,8 @@ pub struct PendingMarker {
 /// The broker side of one client connection: served strictly one request at a time.
 #[derive(Debug, Clone, Default)]
 pub struct BrokerConnection {
-    pub queue: VecDeque<u64>,
+    /// Read off the socket, waiting for the one being served.
+    pub queue: VecDeque<Arc<ProduceRequest>>,
     pub busy: Option<u64>,
     pub closed: bool,
 }
@@ -121,7 +124,11 @@ impl Broker {
 
     /// A produce request was read off a client connection. It waits behind the one being
     /// served; returns it if it can be handled now. A closed connection drops it.
-    pub fn accept(&mut self, key: ConnectionKey, request: u64) -> Option<u64> {
+    pub fn accept(
+        &mut self,
+        key: ConnectionKey,
+        request: Arc<ProduceRequest>,
+    ) -> Option<Arc<ProduceRequest>> {
         let conn = self.connections.entry(key).or_default();
         if conn.closed {
             return None;
@@ -132,7 +139,11 @@ impl Broker {
 
     /// The response to `request` went out (or none was due): the connection is unmuted, and
     /// the next request waiting on it, if any, is returned to be handled.
-    pub fn finish_request(&mut self, key: ConnectionKey, request: u64) -> Option<u64> {
+    pub fn finish_request(
+        &mut self,
+        key: ConnectionKey,
+        request: u64,
+    ) -> Option<Arc<ProduceRequest>> {
         if let Some(conn) = self.connections.get_mut(&key) {
             if conn.busy == Some(request) {
                 conn.busy = None;
@@ -141,13 +152,13 @@ impl Broker {
         self.serve_next(key)
     }
 
-    fn serve_next(&mut self, key: ConnectionKey) -> Option<u64> {
+    fn serve_next(&mut self, key: ConnectionKey) -> Option<Arc<ProduceRequest>> {
         let conn = self.connections.get_mut(&key)?;
         if conn.busy.is_some() || conn.closed {
             return None;
         }
         let next = conn.queue.pop_front()?;
-        conn.busy = Some(next);
+        conn.busy = Some(next.id);
         Some(next)
     }
 
@@ -156,7 +167,7 @@ impl Broker {
     pub fn client_closed(&mut self, key: ConnectionKey) -> Vec<u64> {
         let conn = self.connections.entry(key).or_default();
         conn.closed = true;
-        conn.queue.drain(..).collect()
+        conn.queue.drain(..).map(|r| r.id).collect()
     }
 
     /// A response was lost: the connection is reset, and nothing more is read from it.
@@ -242,16 +253,17 @@ impl Broker {
     /// `(partition, offset)`.
     pub fn park(
         &mut self,
-        request: u64,
+        request: Arc<ProduceRequest>,
         results: Vec<PartitionResult>,
         waiting: Vec<(PartitionId, Offset)>,
     ) {
+        let id = request.id;
         let pending = PendingProduce {
             request,
             results,
             waiting,
         };
-        self.pending.insert(request, pending);
+        self.pending.insert(id, pending);
     }
 
     /// `checkEnoughReplicasReachOffset`: the high watermark of `partition` is now `hw`. The
@@ -281,20 +293,28 @@ impl Broker {
                 false
             });
             if pending.waiting.is_empty() && before > 0 {
-                ready.push(pending.request);
+                ready.push(pending.request.id);
             }
         }
         ready
     }
 
-    /// A completed request's answer, unless the broker lost it meanwhile.
-    pub fn take_completed(&mut self, request: u64) -> Option<Vec<PartitionResult>> {
-        self.pending.remove(&request).map(|p| p.results)
+    /// A completed request with its answer, unless the broker lost it meanwhile.
+    pub fn take_completed(
+        &mut self,
+        request: u64,
+    ) -> Option<(Arc<ProduceRequest>, Vec<PartitionResult>)> {
+        self.pending
+            .remove(&request)
+            .map(|p| (p.request, p.results))
     }
 
     /// The request's `DelayedProduce` expired: the partitions still waiting are answered
     /// REQUEST_TIMED_OUT. `None` if it had already completed.
-    pub fn expire_delayed(&mut self, request: u64) -> Option<Vec<PartitionResult>> {
+    pub fn expire_delayed(
+        &mut self,
+        request: u64,
+    ) -> Option<(Arc<ProduceRequest>, Vec<PartitionResult>)> {
         let mut pending = self.pending.remove(&request)?;
         for (partition, _) in pending.waiting.drain(..) {
             if let Some(r) = pending
@@ -305,7 +325,7 @@ impl Broker {
                 r.error = KafkaError::RequestTimedOut;
             }
         }
-        Some(pending.results)
+        Some((pending.request, pending.results))
     }
 
     /// Markers of `partition` whose offset the high watermark `hw` has passed: written, to be
@@ -391,6 +411,26 @@ mod tests {
 
     const KEY: ConnectionKey = (0, 0, 0);
 
+    /// An acks=all request with no batches: what the connection tests need.
+    fn req(id: u64) -> Arc<ProduceRequest> {
+        Arc::new(ProduceRequest {
+            id,
+            producer: Some(0),
+            incarnation: 0,
+            broker: 0,
+            generation: 0,
+            acks: Acks::All,
+            timeout_ms: 30_000,
+            transactional_id: None,
+            batches: Vec::new(),
+            corrupted: false,
+        })
+    }
+
+    fn id(request: Option<Arc<ProduceRequest>>) -> Option<u64> {
+        request.map(|r| r.id)
+    }
+
     /// Broker 0 leading partition 0, replicated to brokers 0 and 1.
     fn leader() -> (Broker, PartitionMeta) {
         let meta = PartitionMeta::initial(0, 2, 2);
@@ -432,23 +472,23 @@ mod tests {
     #[test]
     fn a_connection_is_served_one_request_at_a_time_in_order() {
         let (mut broker, _) = leader();
-        assert_eq!(broker.accept(KEY, 7), Some(7));
-        assert_eq!(broker.accept(KEY, 8), None, "muted until 7 is answered");
-        assert_eq!(broker.accept(KEY, 9), None);
-        assert_eq!(broker.finish_request(KEY, 7), Some(8));
-        assert_eq!(broker.finish_request(KEY, 7), None, "8 is being served");
+        assert_eq!(id(broker.accept(KEY, req(7))), Some(7));
+        assert_eq!(id(broker.accept(KEY, req(8))), None, "muted until 7 is answered");
+        assert_eq!(id(broker.accept(KEY, req(9))), None);
+        assert_eq!(id(broker.finish_request(KEY, 7)), Some(8));
+        assert_eq!(id(broker.finish_request(KEY, 7)), None, "8 is being served");
         // The client gives up: what was not read is gone with the socket.
         assert_eq!(broker.client_closed(KEY), vec![9]);
-        assert_eq!(broker.finish_request(KEY, 8), None);
+        assert_eq!(id(broker.finish_request(KEY, 8)), None);
         assert_eq!(
-            broker.accept(KEY, 10),
+            id(broker.accept(KEY, req(10))),
             None,
             "a closed connection reads nothing"
         );
         // Another connection of the same client is served independently.
-        assert_eq!(broker.accept((0, 0, 1), 11), Some(11));
+        assert_eq!(id(broker.accept((0, 0, 1), req(11))), Some(11));
         broker.reset_connection((0, 0, 1));
-        assert_eq!(broker.accept((0, 0, 1), 12), None);
+        assert_eq!(id(broker.accept((0, 0, 1), req(12))), None);
     }
 
     #[test]
@@ -509,12 +549,12 @@ mod tests {
         let (result, wait) = broker.must_wait(0, Acks::All, &verdict);
         assert_eq!((result.error, result.base_offset), (KafkaError::None, 0));
         assert_eq!(wait, Some(3), "waits until the HW passes offset 2");
-        broker.park(1, vec![result], vec![(0, 3)]);
+        broker.park(req(1), vec![result], vec![(0, 3)]);
         assert!(broker.complete_delayed(0, 2, false).is_empty());
         assert_eq!(broker.complete_delayed(0, 3, false), vec![1]);
-        let answer = broker.take_completed(1).expect("completed");
+        let (_, answer) = broker.take_completed(1).expect("completed");
         assert_eq!(answer[0].error, KafkaError::None);
-        assert_eq!(broker.take_completed(1), None, "answered once");
+        assert!(broker.take_completed(1).is_none(), "answered once");
         // acks=1 does not wait.
         let verdict = produce(&mut broker, &meta, &batch(3, 1));
         assert_eq!(broker.must_wait(0, Acks::Leader, &verdict).1, None);
@@ -528,10 +568,10 @@ mod tests {
         assert!(matches!(duplicate, BrokerVerdict::Duplicate { .. }));
         let (result, wait) = broker.must_wait(0, Acks::All, &duplicate);
         assert_eq!((result.base_offset, wait), (0, Some(2)));
-        broker.park(5, vec![result], vec![(0, 2)]);
+        broker.park(req(5), vec![result], vec![(0, 2)]);
         assert_eq!(broker.complete_delayed(0, 2, true), vec![5]);
         assert_eq!(
-            broker.take_completed(5).expect("completed")[0].error,
+            broker.take_completed(5).expect("completed").1[0].error,
             KafkaError::NotEnoughReplicasAfterAppend
         );
     }
@@ -544,13 +584,13 @@ mod tests {
             error: KafkaError::None,
             base_offset: 0,
         };
-        broker.park(4, vec![ok(0), ok(1)], vec![(1, 10)]);
-        let answer = broker.expire_delayed(4).expect("parked");
+        broker.park(req(4), vec![ok(0), ok(1)], vec![(1, 10)]);
+        let (_, answer) = broker.expire_delayed(4).expect("parked");
         assert_eq!(
             answer.iter().map(|r| r.error).collect::<Vec<_>>(),
             vec![KafkaError::None, KafkaError::RequestTimedOut]
         );
-        assert_eq!(broker.expire_delayed(4), None);
+        assert!(broker.expire_delayed(4).is_none());
     }
 
     #[test]
@@ -558,8 +598,8 @@ mod tests {
         let (mut broker, meta) = leader();
         produce(&mut broker, &meta, &batch(0, 2));
         produce(&mut broker, &meta, &batch(2, 2));
-        broker.accept(KEY, 1);
-        broker.park(1, Vec::new(), vec![(0, 4)]);
+        id(broker.accept(KEY, req(1)));
+        broker.park(req(1), Vec::new(), vec![(0, 4)]);
         broker.stop(100, 500, true);
         assert!(!broker.alive && broker.connections.is_empty() && broker.pending.is_empty());
         assert_eq!(broker.down, Some((100, 600)));

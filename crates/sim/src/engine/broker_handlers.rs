@@ -5,10 +5,15 @@
 //! themselves live in those modules; what stays here is the order, which is what makes runs
 //! reproducible event for event.
 
+use std::sync::Arc;
+
 use super::coordinator::MARKER_TIMEOUT_MS;
 use super::network::Side;
 use super::replica::ProduceRules;
-use super::{Action, ControlMarker, LogBatch, LogRecord, Node, Payload, PendingMarker, Simulation};
+use super::{
+    Action, ControlMarker, LogBatch, LogRecord, Node, Payload, PendingMarker, ProduceRequest,
+    Simulation, WireBatch,
+};
 use crate::config::Acks;
 use crate::error::KafkaError;
 use crate::event::{BatchRef, BrokerVerdict, EventKind, PartitionResult};
@@ -72,13 +77,13 @@ fn explain(verdict: &BrokerVerdict) -> String {
 
 impl Simulation {
     /// The batches a produce request carries, as events name them.
-    pub(crate) fn request_refs(&self, request: u64) -> Vec<BatchRef> {
-        let count = self.requests.get(&request).map_or(0, |r| r.batches.len());
-        (0..count).map(|i| self.wire_ref(request, i)).collect()
+    pub(crate) fn wire_refs(&self, request: &ProduceRequest) -> Vec<BatchRef> {
+        (0..request.batches.len())
+            .map(|i| self.wire_ref(request, i))
+            .collect()
     }
 
-    fn wire_ref(&self, request: u64, index: usize) -> BatchRef {
-        let r = &self.requests[&request];
+    fn wire_ref(&self, r: &ProduceRequest, index: usize) -> BatchRef {
         let w = &r.batches[index];
         BatchRef {
             batch_id: w.batch_id,
@@ -100,48 +105,42 @@ impl Simulation {
     // -----------------------------------------------------------------------------------------
     // Produce path.
 
-    pub(crate) fn produce_arrived(&mut self, request_id: u64) {
-        let Some(request) = self.requests.get(&request_id) else {
-            return;
-        };
+    pub(crate) fn produce_arrived(&mut self, request: Arc<ProduceRequest>) {
         let broker = request.broker;
-        let Some(producer) = request.producer else {
+        let Some(key) = request.connection() else {
             // Crafted request: its own connection, served at once.
-            self.handle_produce(broker, request_id);
+            self.handle_produce(broker, request);
             return;
         };
-        let key = (producer, request.incarnation, request.generation);
-        if let Some(next) = self.brokers[broker as usize].accept(key, request_id) {
+        if let Some(next) = self.brokers[broker as usize].accept(key, request) {
             self.handle_produce(broker, next);
         }
     }
 
-    fn handle_produce(&mut self, broker: BrokerId, request_id: u64) {
-        let request = &self.requests[&request_id];
-        let (acks, timeout_ms, corrupted) = (request.acks, request.timeout_ms, request.corrupted);
-        let partitions: Vec<PartitionId> = request.batches.iter().map(|b| b.partition).collect();
-        let min_isr = self.scenario.cluster.min_insync_replicas;
-        let mut results = Vec::with_capacity(partitions.len());
+    fn handle_produce(&mut self, broker: BrokerId, request: Arc<ProduceRequest>) {
+        let (acks, min_isr) = (request.acks, self.scenario.cluster.min_insync_replicas);
+        let mut results = Vec::with_capacity(request.batches.len());
         let mut waiting = Vec::new();
-        for (index, &partition) in partitions.iter().enumerate() {
+        for (index, wire) in request.batches.iter().enumerate() {
+            let partition = wire.partition;
             let meta = &self.partitions[partition as usize];
             let refusal = self.brokers[broker as usize].refuse_batch(
-                corrupted,
+                request.corrupted,
                 meta,
                 (acks, min_isr),
-                || self.transaction_verification(broker, request_id, index),
+                || self.transaction_verification(broker, &request, wire),
             );
             let verdict = match refusal {
                 Some(refused) => refused,
-                None => self.validate_and_append(broker, request_id, index),
+                None => self.validate_and_append(broker, wire),
             };
             let (result, wait) = self.brokers[broker as usize].must_wait(partition, acks, &verdict);
             waiting.extend(wait.map(|offset| (partition, offset)));
-            let batch = self.wire_ref(request_id, index);
+            let batch = self.wire_ref(&request, index);
             let explanation = explain(&verdict);
             self.emit(EventKind::BatchVerdict {
                 broker,
-                request: request_id,
+                request: request.id,
                 batch,
                 verdict,
                 explanation,
@@ -149,19 +148,21 @@ impl Simulation {
             results.push(result);
         }
         if acks == Acks::None {
-            self.finish_request(broker, request_id);
+            self.finish_request(broker, &request);
             return;
         }
         if waiting.is_empty() {
-            self.respond(broker, request_id, results);
+            self.respond(broker, request, results);
             return;
         }
-        self.brokers[broker as usize].park(request_id, results, waiting);
+        let (id, timeout_ms) = (request.id, request.timeout_ms);
+        let partitions: Vec<PartitionId> = request.batches.iter().map(|b| b.partition).collect();
+        self.brokers[broker as usize].park(request, results, waiting);
         self.schedule(
             self.now_ms + timeout_ms,
             Action::DelayedProduceTimeout {
                 broker,
-                request: request_id,
+                request: id,
             },
         );
         // The HW may already be enough if followers are ahead (e.g. duplicate of replicated data).
@@ -177,11 +178,9 @@ impl Simulation {
     fn transaction_verification(
         &self,
         broker: BrokerId,
-        request_id: u64,
-        index: usize,
+        request: &ProduceRequest,
+        wire: &WireBatch,
     ) -> Option<(KafkaError, RejectReason)> {
-        let request = &self.requests[&request_id];
-        let wire = &request.batches[index];
         if !wire.transactional {
             return None;
         }
@@ -193,24 +192,15 @@ impl Simulation {
             // Verified when the transaction's first batch came (the VerificationGuard).
             return None;
         }
-        let transactional_id = request
-            .producer
-            .and_then(|p| self.producers[p as usize].config.transactional_id.as_ref())?;
         self.coordinator.verify(
-            transactional_id,
+            request.transactional_id.as_deref()?,
             (wire.producer_id, wire.epoch),
             wire.partition,
         )
     }
 
     /// The log's checks (duplicate, epoch, sequence), then the append.
-    fn validate_and_append(
-        &mut self,
-        broker: BrokerId,
-        request_id: u64,
-        index: usize,
-    ) -> BrokerVerdict {
-        let wire = &self.requests[&request_id].batches[index];
+    fn validate_and_append(&mut self, broker: BrokerId, wire: &WireBatch) -> BrokerVerdict {
         let partition = wire.partition;
         let rules = ProduceRules {
             space: self.space,
@@ -231,59 +221,38 @@ impl Simulation {
         verdict
     }
 
-    fn respond(&mut self, broker: BrokerId, request_id: u64, results: Vec<PartitionResult>) {
-        let request = &self.requests[&request_id];
-        let (producer, incarnation, generation) =
-            (request.producer, request.incarnation, request.generation);
-        let batch_partitions: Vec<PartitionId> =
-            request.batches.iter().map(|b| b.partition).collect();
+    /// Sends a produce response, unless the network loses it (the connection is then reset)
+    /// or a fault it triggered stopped the broker; then the connection's next request is read.
+    fn respond(
+        &mut self,
+        broker: BrokerId,
+        request: Arc<ProduceRequest>,
+        results: Vec<PartitionResult>,
+    ) {
         self.emit(EventKind::ResponseSent {
             broker,
-            producer,
-            request: request_id,
+            producer: request.producer,
+            request: request.id,
             results: results.clone(),
         });
-        for (index, &partition) in batch_partitions.iter().enumerate() {
-            let result = results.iter().find(|r| r.partition == partition);
-            let r = self.wire_ref(request_id, index);
-            let record_index = self.responses.len();
-            if let Some(r) = self.requests.get_mut(&request_id) {
-                r.response_records.push(record_index);
-            }
-            self.responses.push(super::ResponseRecord {
-                time_ms: self.now_ms,
-                producer,
-                producer_id: r.producer_id,
-                epoch: r.epoch,
-                partition: r.partition,
-                base_sequence: r.base_sequence,
-                last_sequence: r.last_sequence,
-                attempt: r.attempt,
-                broker,
-                error: result.map_or(KafkaError::None, |x| x.error),
-                base_offset: result.map_or(-1, |x| x.base_offset),
-                delivered: false,
-                request: request_id,
-            });
-        }
-        let Some(producer) = producer else {
-            self.close_request(request_id);
+        self.record_response(broker, &request, &results);
+        let Some((producer, incarnation, generation)) = request.connection() else {
+            self.close_request(request.id);
             return;
         };
-        let reset = self.message_fate(Side::Response, request_id).lost;
-        let key = (producer, incarnation, generation);
+        let reset = self.message_fate(Side::Response, &request).lost;
         if !self.brokers[broker as usize].alive {
             // A fault triggered by this response stopped the broker before it went out.
             self.emit(EventKind::ResponseLost {
-                request: request_id,
+                request: request.id,
             });
             return;
         }
         if reset {
             self.emit(EventKind::ResponseLost {
-                request: request_id,
+                request: request.id,
             });
-            self.brokers[broker as usize].reset_connection(key);
+            self.brokers[broker as usize].reset_connection((producer, incarnation, generation));
             self.send_message(
                 Node::Broker(broker),
                 Node::Producer(producer),
@@ -300,11 +269,45 @@ impl Simulation {
             Node::Broker(broker),
             Node::Producer(producer),
             Payload::ProduceResponse {
-                request: request_id,
+                request: request.id,
+                producer,
+                incarnation,
+                broker,
+                generation,
                 results,
             },
         );
-        self.finish_request(broker, request_id);
+        self.finish_request(broker, &request);
+    }
+
+    /// The report's rows for a response: one per batch, with its partition's answer.
+    fn record_response(
+        &mut self,
+        broker: BrokerId,
+        request: &ProduceRequest,
+        results: &[PartitionResult],
+    ) {
+        for (index, wire) in request.batches.iter().enumerate() {
+            let result = results.iter().find(|r| r.partition == wire.partition);
+            let r = self.wire_ref(request, index);
+            let row = self.responses.len();
+            self.response_rows.entry(request.id).or_default().push(row);
+            self.responses.push(super::ResponseRecord {
+                time_ms: self.now_ms,
+                producer: request.producer,
+                producer_id: r.producer_id,
+                epoch: r.epoch,
+                partition: r.partition,
+                base_sequence: r.base_sequence,
+                last_sequence: r.last_sequence,
+                attempt: r.attempt,
+                broker,
+                error: result.map_or(KafkaError::None, |x| x.error),
+                base_offset: result.map_or(-1, |x| x.base_offset),
+                delivered: false,
+                request: request.id,
+            });
+        }
     }
 
     /// The client's FIN arrived: what the broker had not read yet is gone with the socket.
@@ -321,20 +324,18 @@ impl Simulation {
         }
     }
 
-    fn finish_request(&mut self, broker: BrokerId, request_id: u64) {
-        let request = &self.requests[&request_id];
-        let Some(producer) = request.producer else {
+    fn finish_request(&mut self, broker: BrokerId, request: &ProduceRequest) {
+        let Some(key) = request.connection() else {
             return;
         };
-        let key = (producer, request.incarnation, request.generation);
-        if let Some(next) = self.brokers[broker as usize].finish_request(key, request_id) {
+        if let Some(next) = self.brokers[broker as usize].finish_request(key, request.id) {
             self.handle_produce(broker, next);
         }
     }
 
     pub(crate) fn delayed_produce_timeout(&mut self, broker: BrokerId, request_id: u64) {
-        if let Some(results) = self.brokers[broker as usize].expire_delayed(request_id) {
-            self.respond(broker, request_id, results);
+        if let Some((request, results)) = self.brokers[broker as usize].expire_delayed(request_id) {
+            self.respond(broker, request, results);
         }
     }
 
@@ -348,7 +349,8 @@ impl Simulation {
             < self.scenario.cluster.min_insync_replicas as usize;
         let ready = self.brokers[broker as usize].complete_delayed(partition, hw, isr_short);
         for request in ready {
-            if let Some(results) = self.brokers[broker as usize].take_completed(request) {
+            if let Some((request, results)) = self.brokers[broker as usize].take_completed(request)
+            {
                 self.respond(broker, request, results);
             }
         }

@@ -14,8 +14,8 @@
 
 use super::network::Side;
 use super::{
-    Action, BatchState, ClientBatch, MessageOutcome, Node, Payload, ProduceRequest, Simulation,
-    WireBatch,
+    Action, BatchState, ClientBatch, InFlightRequest, MessageOutcome, Node, Payload,
+    ProduceRequest, Simulation, WireBatch,
 };
 use crate::config::Acks;
 use crate::error::KafkaError;
@@ -487,79 +487,37 @@ impl Simulation {
     }
 
     fn send_produce(&mut self, producer: ProducerIndex, broker: BrokerId, batch_ids: Vec<u64>) {
-        let request_id = self.next_request_id;
-        self.next_request_id += 1;
-        let p = &self.producers[producer as usize];
-        let config = p.config.clone();
-        let generation = p.connections[broker as usize].generation;
-        let incarnation = p.incarnation;
-        let transactional = p.config.transactional_id.is_some();
-        let mut wire = Vec::with_capacity(batch_ids.len());
-        for &id in &batch_ids {
-            let b = &mut self.batches[id as usize];
-            b.attempts += 1;
-            b.state = BatchState::InFlight {
-                request: request_id,
-            };
-            wire.push(WireBatch {
-                batch_id: id,
-                partition: b.partition,
-                producer_id: b.producer_id,
-                epoch: b.epoch,
-                base_sequence: b.base_sequence.unwrap_or(NO_SEQUENCE),
-                record_count: b.record_count(),
-                attempt: b.attempts,
-                max_timestamp_ms: b.max_timestamp_ms,
-                payload: b.messages.iter().map(|&m| Some((producer, m))).collect(),
-                transactional,
-            });
-        }
-        let refs: Vec<BatchRef> = batch_ids.iter().map(|&id| self.batch_ref(id)).collect();
-        self.requests.insert(
-            request_id,
-            ProduceRequest {
-                producer: Some(producer),
-                incarnation,
-                broker,
-                generation,
-                acks: config.acks,
-                timeout_ms: config.request_timeout_ms,
-                batches: wire,
-                corrupted: false,
-                sent_ms: self.now_ms,
-                done: false,
-                response_records: Vec::new(),
-            },
-        );
-        self.open_requests.insert(request_id);
+        let request = self.produce_request(producer, broker, &batch_ids);
+        let (request_id, acks, timeout_ms) = (request.id, request.acks, request.timeout_ms);
+        // As the request was sent: a fault it triggers (a producer restart) may move the
+        // connection on, and then its timer finds a newer generation and does nothing.
+        let generation = request.generation;
+        self.open_requests.insert(request_id, Some(producer));
         self.emit(EventKind::RequestSent {
             producer: Some(producer),
             broker,
             request: request_id,
-            batches: refs.clone(),
+            batches: batch_ids.iter().map(|&id| self.batch_ref(id)).collect(),
         });
-        let fate = self.message_fate(Side::Request, request_id);
-        if fate.corrupted {
-            if let Some(r) = self.requests.get_mut(&request_id) {
-                r.corrupted = true;
-            }
-        }
-        let dropped =
-            self.producers[producer as usize].connections[broker as usize].stalled || fate.lost;
-        if dropped {
-            // TCP: once a segment is lost for good the stream stalls; later requests on this
-            // connection never arrive either.
-            self.producers[producer as usize].connections[broker as usize].stalled = true;
-        }
+        let fate = self.message_fate(Side::Request, &request);
+        let request = ProduceRequest {
+            corrupted: fate.corrupted,
+            ..request
+        };
+        let conn = &mut self.producers[producer as usize].connections[broker as usize];
+        // TCP: once a segment is lost for good the stream stalls; later requests on this
+        // connection never arrive either.
+        conn.stalled |= fate.lost;
+        let stalled = conn.stalled;
+        let request = std::sync::Arc::new(request);
+        let payload = Payload::Produce { request };
         self.send_on_stream(
             Node::Producer(producer),
             Node::Broker(broker),
-            Payload::Produce {
-                request: request_id,
-            },
-            dropped,
+            payload,
+            stalled,
         );
-        if config.acks == Acks::None {
+        if acks == Acks::None {
             // acks=0: the batch is complete as soon as it is written to the socket, offset unknown.
             self.close_request(request_id);
             for id in batch_ids {
@@ -568,9 +526,13 @@ impl Simulation {
             return;
         }
         let conn = &mut self.producers[producer as usize].connections[broker as usize];
-        conn.in_flight.push_back(request_id);
+        conn.in_flight.push_back(InFlightRequest {
+            id: request_id,
+            sent_ms: self.now_ms,
+            batches: batch_ids,
+        });
         if !conn.request_timeout.is_armed() {
-            let at = self.now_ms + config.request_timeout_ms;
+            let at = self.now_ms + timeout_ms;
             conn.request_timeout.arm(at);
             self.schedule(
                 at,
@@ -583,18 +545,60 @@ impl Simulation {
         }
     }
 
+    /// The next produce request to `broker`, carrying `batch_ids` (each counted as one more
+    /// attempt, and in flight in it).
+    fn produce_request(
+        &mut self,
+        producer: ProducerIndex,
+        broker: BrokerId,
+        batch_ids: &[u64],
+    ) -> ProduceRequest {
+        let id = self.next_request_id;
+        self.next_request_id += 1;
+        let p = &self.producers[producer as usize];
+        let transactional_id = p.config.transactional_id.clone();
+        let mut batches = Vec::with_capacity(batch_ids.len());
+        for &batch_id in batch_ids {
+            let b = &mut self.batches[batch_id as usize];
+            b.attempts += 1;
+            b.state = BatchState::InFlight { request: id };
+            batches.push(WireBatch {
+                batch_id,
+                partition: b.partition,
+                producer_id: b.producer_id,
+                epoch: b.epoch,
+                base_sequence: b.base_sequence.unwrap_or(NO_SEQUENCE),
+                record_count: b.record_count(),
+                attempt: b.attempts,
+                max_timestamp_ms: b.max_timestamp_ms,
+                payload: b.messages.iter().map(|&m| Some((producer, m))).collect(),
+                transactional: transactional_id.is_some(),
+            });
+        }
+        ProduceRequest {
+            id,
+            producer: Some(producer),
+            incarnation: p.incarnation,
+            broker,
+            generation: p.connections[broker as usize].generation,
+            acks: p.config.acks,
+            timeout_ms: p.config.request_timeout_ms,
+            transactional_id,
+            batches,
+            corrupted: false,
+        }
+    }
+
     // -----------------------------------------------------------------------------------------
     // Responses, disconnects, timeouts.
 
-    pub(crate) fn response_arrived(&mut self, request_id: u64, results: Vec<PartitionResult>) {
-        let Some(request) = self.requests.get(&request_id) else {
-            return;
-        };
-        let Some(producer) = request.producer else {
-            return;
-        };
-        let (broker, generation, incarnation) =
-            (request.broker, request.generation, request.incarnation);
+    /// A produce response arrived on connection `(producer, incarnation, broker, generation)`.
+    pub(crate) fn response_arrived(
+        &mut self,
+        request_id: u64,
+        (producer, incarnation, broker, generation): (ProducerIndex, u32, BrokerId, u32),
+        results: Vec<PartitionResult>,
+    ) {
         let p = &mut self.producers[producer as usize];
         if p.incarnation != incarnation || !p.alive {
             return;
@@ -603,23 +607,19 @@ impl Simulation {
         if conn.generation != generation {
             return;
         }
-        let Some(pos) = conn.in_flight.iter().position(|&r| r == request_id) else {
+        let Some(pos) = conn.in_flight.iter().position(|r| r.id == request_id) else {
             return;
         };
-        conn.in_flight.remove(pos);
-        for &i in &self.requests[&request_id].response_records {
-            self.responses[i].delivered = true;
-        }
+        let request = conn.in_flight.remove(pos).expect("found above");
+        self.mark_response_delivered(request_id);
         self.close_request(request_id);
         self.emit(EventKind::ResponseReceived {
             producer,
             request: request_id,
             results: results.clone(),
         });
-        let batch_count = self.requests[&request_id].batches.len();
-        for index in 0..batch_count {
-            let wire = &self.requests[&request_id].batches[index];
-            let (batch_id, partition) = (wire.batch_id, wire.partition);
+        for batch_id in request.batches {
+            let partition = self.batches[batch_id as usize].partition;
             let result = results.iter().find(|r| r.partition == partition);
             let (error, offset) = result.map_or((KafkaError::NetworkException, -1), |r| {
                 (r.error, r.base_offset)
@@ -658,10 +658,10 @@ impl Simulation {
             return;
         }
         conn.request_timeout.disarm();
-        let Some(&oldest) = conn.in_flight.front() else {
+        let Some(oldest) = conn.in_flight.front() else {
             return;
         };
-        let deadline = self.requests[&oldest].sent_ms + timeout_ms;
+        let (oldest, deadline) = (oldest.id, oldest.sent_ms + timeout_ms);
         if self.now_ms < deadline {
             conn.request_timeout.arm(deadline);
             self.schedule(
@@ -689,7 +689,7 @@ impl Simulation {
         self.send_client_fin(producer, broker);
         let p = &mut self.producers[producer as usize];
         let conn = &mut p.connections[broker as usize];
-        let failed: Vec<u64> = conn.in_flight.drain(..).collect();
+        let failed: Vec<InFlightRequest> = conn.in_flight.drain(..).collect();
         conn.generation += 1;
         conn.stalled = false;
         conn.request_timeout.disarm();
@@ -704,17 +704,12 @@ impl Simulation {
             producer,
             broker,
             error: timed_out.map_or(error, |_| KafkaError::RequestTimedOut),
-            failed_requests: failed.clone(),
+            failed_requests: failed.iter().map(|r| r.id).collect(),
         });
-        for request_id in failed {
-            self.close_request(request_id);
-            let batch_ids: Vec<u64> = self.requests[&request_id]
-                .batches
-                .iter()
-                .map(|b| b.batch_id)
-                .collect();
-            for batch_id in batch_ids {
-                self.complete_batch(batch_id, error_of(request_id), -1);
+        for request in failed {
+            self.close_request(request.id);
+            for batch_id in request.batches {
+                self.complete_batch(batch_id, error_of(request.id), -1);
             }
         }
         self.request_metadata_refresh(producer);
@@ -1021,8 +1016,8 @@ impl Simulation {
         let open: Vec<u64> = self
             .open_requests
             .iter()
-            .copied()
-            .filter(|id| self.requests[id].producer == Some(producer))
+            .filter(|(_, from)| **from == Some(producer))
+            .map(|(&id, _)| id)
             .collect();
         for id in open {
             self.close_request(id);

@@ -96,34 +96,30 @@ impl Simulation {
                 };
                 let id = self.next_request_id;
                 self.next_request_id += 1;
-                self.requests.insert(
+                let request = ProduceRequest {
                     id,
-                    ProduceRequest {
-                        producer: None,
-                        incarnation: 0,
-                        broker: leader,
-                        generation: 0,
-                        acks: Acks::Leader,
-                        timeout_ms: 30_000,
-                        batches: vec![WireBatch {
-                            batch_id: u64::MAX,
-                            partition,
-                            producer_id,
-                            epoch,
-                            base_sequence,
-                            record_count,
-                            attempt: 1,
-                            max_timestamp_ms: self.now_ms,
-                            payload: vec![None; record_count as usize],
-                            transactional: false,
-                        }],
-                        corrupted: false,
-                        sent_ms: self.now_ms,
-                        done: false,
-                        response_records: Vec::new(),
-                    },
-                );
-                self.open_requests.insert(id);
+                    producer: None,
+                    incarnation: 0,
+                    broker: leader,
+                    generation: 0,
+                    acks: Acks::Leader,
+                    timeout_ms: 30_000,
+                    batches: vec![WireBatch {
+                        batch_id: u64::MAX,
+                        partition,
+                        producer_id,
+                        epoch,
+                        base_sequence,
+                        record_count,
+                        attempt: 1,
+                        max_timestamp_ms: self.now_ms,
+                        payload: vec![None; record_count as usize],
+                        transactional: false,
+                    }],
+                    corrupted: false,
+                    transactional_id: None,
+                };
+                self.open_requests.insert(id, None);
                 let batches = vec![crate::event::BatchRef {
                     batch_id: u64::MAX,
                     producer: None,
@@ -144,7 +140,9 @@ impl Simulation {
                 self.send_message(
                     Node::Injector,
                     Node::Broker(leader),
-                    Payload::Produce { request: id },
+                    Payload::Produce {
+                        request: std::sync::Arc::new(request),
+                    },
                 );
             }
         }

@@ -205,11 +205,14 @@ pub struct Simulation {
     pub(crate) brokers: Vec<Broker>,
     pub(crate) partitions: Vec<PartitionMeta>,
     pub(crate) batches: crate::chunked::ChunkedVec<ClientBatch>,
-    pub(crate) requests: RequestTable,
     pub(crate) messages: std::collections::BTreeMap<u64, Message>,
     pub(crate) scripted_fired: Vec<bool>,
-    /// Requests not yet answered, failed or abandoned (kept apart so the end check is cheap).
-    pub(crate) open_requests: std::collections::BTreeSet<u64>,
+    /// Produce requests not yet answered, failed or abandoned, with the producer that sent
+    /// them (`None`: crafted). Kept apart so the end check is cheap.
+    pub(crate) open_requests: std::collections::BTreeMap<u64, Option<ProducerIndex>>,
+    /// For the report: the rows of `responses` each request's answer fills, until the client
+    /// receives it.
+    pub(crate) response_rows: std::collections::BTreeMap<u64, Vec<usize>>,
     pub(crate) links_cut: Vec<LinkCut>,
     /// Last arrival time per (from, to): TCP delivers in order, so jitter never reorders a link.
     pub(crate) link_last_arrival_ms: std::collections::BTreeMap<(Node, Node), TimeMs>,
@@ -268,10 +271,10 @@ impl Simulation {
             brokers,
             partitions,
             batches: Default::default(),
-            requests: Default::default(),
             messages: Default::default(),
             scripted_fired: vec![false; scenario.faults.len()],
             open_requests: Default::default(),
+            response_rows: Default::default(),
             links_cut: Vec::new(),
             link_last_arrival_ms: Default::default(),
             responses: Default::default(),
@@ -434,14 +437,12 @@ impl Simulation {
         let batches = self
             .batches
             .fair_share_bytes(|b| b.messages.capacity() * size_of::<u32>());
-        let requests = self.requests.fair_share_bytes();
         let outcomes: usize = self
             .producers
             .iter()
             .map(|p| p.outcomes.fair_share_bytes(|_| 0))
             .sum();
         logs + batches
-            + requests
             + outcomes
             + self.responses.fair_share_bytes(|_| 0)
             + self.events.len() * (size_of::<Event>() + 48)
@@ -700,10 +701,15 @@ impl Simulation {
     }
 
     pub(crate) fn close_request(&mut self, request: u64) {
-        if let Some(r) = self.requests.get_mut(&request) {
-            r.done = true;
-        }
         self.open_requests.remove(&request);
+        self.response_rows.remove(&request);
+    }
+
+    /// The client received the answer to `request`: its rows in the report say so.
+    pub(crate) fn mark_response_delivered(&mut self, request: u64) {
+        for i in self.response_rows.remove(&request).unwrap_or_default() {
+            self.responses[i].delivered = true;
+        }
     }
 
     /// Applies a fault now (from a UI button, a script, or a test).

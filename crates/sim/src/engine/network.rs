@@ -6,7 +6,7 @@
 
 use rand::Rng;
 
-use super::{Action, Message, Node, Payload, Simulation};
+use super::{Action, Message, Node, Payload, ProduceRequest, Simulation};
 use crate::event::{BatchRef, EventKind};
 use crate::fault::{BatchMatcher, Fault, Trigger};
 use crate::types::{BrokerId, ProducerIndex, TimeMs};
@@ -34,7 +34,7 @@ impl Simulation {
     /// scripted fault whose trigger matches one of its batches fires once (a fault that does
     /// not act on a message, such as a crash, is applied through the fault script), then the
     /// random loss rate of its side is drawn.
-    pub(crate) fn message_fate(&mut self, side: Side, request: u64) -> MessageFate {
+    pub(crate) fn message_fate(&mut self, side: Side, request: &ProduceRequest) -> MessageFate {
         let mut fate = MessageFate::default();
         let aimed = |(index, f): (usize, &crate::fault::ScriptedFault)| {
             !self.scripted_fired[index]
@@ -45,7 +45,7 @@ impl Simulation {
         };
         // The batches are read only when a trigger may match them (most messages meet none).
         let refs: Vec<BatchRef> = if self.scenario.faults.iter().enumerate().any(aimed) {
-            self.request_refs(request)
+            self.wire_refs(request)
         } else {
             Vec::new()
         };
@@ -68,7 +68,7 @@ impl Simulation {
                 }
                 (Fault::CorruptRequest, Side::Request) => fate.corrupted = true,
                 _ => {
-                    self.apply_fault(&fault, Some(request));
+                    self.apply_fault(&fault, Some(request.id));
                     continue;
                 }
             }
@@ -287,9 +287,18 @@ impl Simulation {
                     )
                 })
             }
-            Payload::ProduceResponse { request, results } => {
-                self.response_arrived(request, results)
-            }
+            Payload::ProduceResponse {
+                request,
+                producer,
+                incarnation,
+                broker,
+                generation,
+                results,
+            } => self.response_arrived(
+                request,
+                (producer, incarnation, broker, generation),
+                results,
+            ),
             Payload::ConnectionReset {
                 producer,
                 broker,
@@ -357,10 +366,8 @@ impl Simulation {
     fn message_lost(&mut self, message: Message) {
         match message.payload {
             Payload::Produce { request } => {
-                let crafted = self
-                    .requests
-                    .get(&request)
-                    .is_some_and(|r| r.producer.is_none());
+                let crafted = request.producer.is_none();
+                let request = request.id;
                 if crafted {
                     // Nobody waits for a crafted request's answer.
                     self.emit(crate::event::EventKind::RequestLost {

@@ -38,7 +38,7 @@ pub enum MessageOutcome {
 pub struct ClientConnection {
     pub generation: u32,
     /// Requests sent and not answered, oldest first (at most `max.in.flight`).
-    pub in_flight: VecDeque<u64>,
+    pub in_flight: VecDeque<InFlightRequest>,
     /// A request on this connection was lost: TCP stalls, later requests are lost too.
     pub stalled: bool,
     /// The `request.timeout.ms` check for the oldest request in flight (one timer per
@@ -382,58 +382,39 @@ pub struct WireBatch {
     pub transactional: bool,
 }
 
-/// A produce request, client or crafted.
+/// A produce request as it travels, client or crafted: what the leader reads.
 #[derive(Debug, Clone)]
 pub struct ProduceRequest {
+    pub id: u64,
     /// `None` for a crafted request from the fault injector.
     pub producer: Option<ProducerIndex>,
     pub incarnation: u32,
     pub broker: BrokerId,
+    /// The client connection's generation: which TCP connection carries it.
     pub generation: u32,
     pub acks: Acks,
     pub timeout_ms: TimeMs,
+    /// `transactional.id` for a transactional producer (what the leader's verification asks
+    /// the coordinator about).
+    pub transactional_id: Option<String>,
     pub batches: Vec<WireBatch>,
     pub corrupted: bool,
+}
+
+impl ProduceRequest {
+    /// The client connection it arrived on (crafted requests have none).
+    pub fn connection(&self) -> Option<(ProducerIndex, u32, u32)> {
+        Some((self.producer?, self.incarnation, self.generation))
+    }
+}
+
+/// A request the client sent and has no answer for: what it needs when the answer comes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InFlightRequest {
+    pub id: u64,
     pub sent_ms: TimeMs,
-    /// Answered, failed, or lost for good.
-    pub done: bool,
-    /// Indexes into the run's response records, for marking them delivered.
-    pub response_records: Vec<usize>,
-}
-
-/// Every produce request of the run, indexed by id (ids are dense, from 0).
-#[derive(Debug, Clone, Default)]
-pub struct RequestTable(crate::chunked::ChunkedVec<ProduceRequest>);
-
-impl RequestTable {
-    pub fn insert(&mut self, id: u64, request: ProduceRequest) {
-        debug_assert_eq!(id as usize, self.0.len(), "request ids are dense");
-        self.0.push(request);
-    }
-
-    pub fn get(&self, id: &u64) -> Option<&ProduceRequest> {
-        self.0.get(*id as usize)
-    }
-
-    /// This table's share of the memory it holds with its clones (see `ChunkedVec`).
-    pub fn fair_share_bytes(&self) -> usize {
-        use std::mem::size_of;
-        self.0.fair_share_bytes(|r| {
-            r.batches.capacity() * size_of::<WireBatch>()
-                + r.response_records.capacity() * size_of::<usize>()
-        })
-    }
-
-    pub fn get_mut(&mut self, id: &u64) -> Option<&mut ProduceRequest> {
-        self.0.get_mut(*id as usize)
-    }
-}
-
-impl std::ops::Index<&u64> for RequestTable {
-    type Output = ProduceRequest;
-    fn index(&self, id: &u64) -> &ProduceRequest {
-        &self.0[*id as usize]
-    }
+    /// The client batches it carries, in request order.
+    pub batches: Vec<u64>,
 }
 
 /// What travels on the wire.
@@ -448,11 +429,17 @@ pub enum Payload {
         incarnation: u32,
         producer_id: ProducerId,
     },
+    /// Shared, not copied: the request's content travels with it.
     Produce {
-        request: u64,
+        request: std::sync::Arc<ProduceRequest>,
     },
+    /// What the client needs to find the request it answers.
     ProduceResponse {
         request: u64,
+        producer: ProducerIndex,
+        incarnation: u32,
+        broker: BrokerId,
+        generation: u32,
         results: Vec<PartitionResult>,
     },
     /// The client closed its connection (after a request timeout or a reset, or because its
