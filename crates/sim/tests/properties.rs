@@ -107,22 +107,46 @@ proptest! {
     }
 }
 
-#[test]
-fn the_same_generator_without_idempotence_finds_duplicates() {
+/// The `Sometimes` cases (`invariants::SOMETIMES`) reached by 200 schedules of the generator.
+fn witnessed_by_sample(idempotence: bool) -> std::collections::BTreeMap<&'static str, u32> {
     let mut runner = proptest::test_runner::TestRunner::deterministic();
     let strategy = schedule_strategy();
-    let mut with_duplicates = 0;
+    let mut witnessed = std::collections::BTreeMap::new();
     for _ in 0..200 {
         let (seed, faults, dq, dr) = strategy.new_tree(&mut runner).unwrap().current();
-        let mut sim = Simulation::new(with_faults(base(false), seed, faults, dq, dr)).unwrap();
+        let scenario = with_faults(base(idempotence), seed, faults, dq, dr);
+        let mut sim = Simulation::new(scenario).unwrap();
         sim.run_to_end();
-        if sim.report().counters.duplicates_written > 0 {
-            with_duplicates += 1;
+        for id in sim.sometimes_witnessed() {
+            *witnessed.entry(id).or_insert(0) += 1;
         }
     }
+    witnessed
+}
+
+#[test]
+fn the_generator_reaches_retries_and_duplicates_the_leader_refuses() {
+    // Without these the property above could hold because nothing ever went wrong.
+    let witnessed = witnessed_by_sample(true);
+    for id in ["retried", "duplicate_prevented"] {
+        assert!(
+            witnessed.contains_key(id),
+            "no schedule reached '{id}': {witnessed:?}"
+        );
+    }
     assert!(
-        with_duplicates > 0,
-        "the control run never produced a duplicate"
+        !witnessed.contains_key("duplicate_written"),
+        "{witnessed:?}"
+    );
+}
+
+#[test]
+fn the_same_generator_without_idempotence_finds_duplicates() {
+    // The control run, as in Vanlightly's tests: the faults do produce duplicates.
+    let witnessed = witnessed_by_sample(false);
+    assert!(
+        witnessed.contains_key("duplicate_written"),
+        "the control run never produced a duplicate: {witnessed:?}"
     );
 }
 

@@ -473,7 +473,11 @@ mod tests {
     fn a_connection_is_served_one_request_at_a_time_in_order() {
         let (mut broker, _) = leader();
         assert_eq!(id(broker.accept(KEY, req(7))), Some(7));
-        assert_eq!(id(broker.accept(KEY, req(8))), None, "muted until 7 is answered");
+        assert_eq!(
+            id(broker.accept(KEY, req(8))),
+            None,
+            "muted until 7 is answered"
+        );
         assert_eq!(id(broker.accept(KEY, req(9))), None);
         assert_eq!(id(broker.finish_request(KEY, 7)), Some(8));
         assert_eq!(id(broker.finish_request(KEY, 7)), None, "8 is being served");

@@ -1,14 +1,13 @@
-//! Invariants read from the final partition logs: duplicates, order, acknowledged records lost,
-//! contiguous sequences (P1/P2), acknowledged never lost (P5), read_committed exactly once, and
-//! no transaction left open. Each violation is classified by [`Mechanism`] from the conditions
-//! the run's history recorded before it happened.
+//! Invariants read from the partition logs: duplicates, order and acknowledged records lost.
+//! Each violation is classified by [`Mechanism`] from the conditions the run's history
+//! recorded before it happened ([`Suspects`], shared with [`super::sequences`]).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use super::history::{before, Conditions};
-use super::{InvariantResult, Mechanism, Violation};
+use super::{Mechanism, Violation};
 use crate::config::Acks;
-use crate::engine::{LogBatch, MessageOutcome, Simulation, TxnStatus};
+use crate::engine::{LogBatch, MessageOutcome, Simulation};
 use crate::message_map::MessageMap;
 use crate::producer_state::DedupRule;
 use crate::types::*;
@@ -22,7 +21,7 @@ pub(crate) struct LogAnalysis {
 
 /// What a weakened guarantee on one partition for one producer id can be blamed on, in the
 /// order the checks below try them.
-struct Suspects<'a> {
+pub(crate) struct Suspects<'a> {
     conditions: &'a Conditions,
     partition: PartitionId,
     producer_id: ProducerId,
@@ -39,7 +38,7 @@ struct Suspects<'a> {
 
 impl Suspects<'_> {
     /// The broker's view of this producer was weakened by a fault or a Kafka rule.
-    fn state_mechanism(&self) -> Option<Mechanism> {
+    pub(crate) fn state_mechanism(&self) -> Option<Mechanism> {
         if self.textbook {
             return Some(Mechanism::TextbookRule);
         }
@@ -85,7 +84,7 @@ impl Simulation {
         MessageMap::with_sizes(self.producers.iter().map(|p| p.total_messages))
     }
 
-    fn suspects<'a>(&'a self, partition: PartitionId, batch: &LogBatch) -> Suspects<'a> {
+    pub(crate) fn suspects<'a>(&'a self, partition: PartitionId, batch: &LogBatch) -> Suspects<'a> {
         Suspects {
             conditions: &self.history.conditions,
             partition,
@@ -242,205 +241,5 @@ impl Simulation {
             }
         }
         lost
-    }
-
-    /// What can break a transactional guarantee in a run: an unclean election (a replica
-    /// without the data or the marker leads), or the textbook rule (it discards batches).
-    fn transactional_mechanism(&self) -> Mechanism {
-        let transactional_ids: BTreeSet<ProducerId> = self
-            .producers
-            .iter()
-            .filter_map(|p| p.txn.as_ref())
-            .flat_map(|t| t.outcomes.iter().map(|o| o.producer_id))
-            .chain(self.coordinator.transactions().map(|m| m.producer_id))
-            .collect();
-        let crafted = self
-            .history
-            .conditions
-            .crafted
-            .keys()
-            .any(|(_, pid)| transactional_ids.contains(pid));
-        if self.scenario.cluster.dedup_rule == DedupRule::Textbook {
-            Mechanism::TextbookRule
-        } else if crafted {
-            Mechanism::CraftedRequest
-        } else if self.space.max < crate::sequence::KAFKA_SEQUENCE_MAX {
-            Mechanism::SmallSequenceSpace
-        } else if self.history.conditions.unclean_election.is_some() {
-            Mechanism::UncleanElection
-        } else {
-            Mechanism::ModelBug
-        }
-    }
-
-    /// Transactions: a read_committed consumer sees every record of a committed transaction
-    /// exactly once, and nothing of a transaction that never committed.
-    pub(crate) fn check_read_committed(&self) -> InvariantResult {
-        let mut seen: BTreeMap<(ProducerIndex, u32), u32> = BTreeMap::new();
-        for meta in &self.partitions {
-            let replica = self.brokers[self.reference_broker(meta.id) as usize].replica(meta.id);
-            let lso = replica.last_stable_offset();
-            for batch in replica
-                .log
-                .iter()
-                .filter(|b| b.control.is_none() && b.transactional && !replica.is_aborted_batch(b))
-            {
-                for m in batch
-                    .records
-                    .iter()
-                    .filter(|r| r.offset < lso)
-                    .filter_map(|r| r.message)
-                {
-                    *seen.entry(m).or_default() += 1;
-                }
-            }
-        }
-        let mechanism = self.transactional_mechanism();
-        let mut violations = Vec::new();
-        let mut applicable = false;
-        for p in &self.producers {
-            let Some(txn) = &p.txn else { continue };
-            applicable = true;
-            let committed: BTreeSet<u32> = txn
-                .outcomes
-                .iter()
-                .filter(|o| o.result == crate::engine::TxnResult::Committed)
-                .flat_map(|o| o.messages.iter().copied())
-                .collect();
-            for m in 0..p.total_messages {
-                let count = seen.get(&(p.index, m)).copied().unwrap_or(0);
-                let expected = u32::from(committed.contains(&m));
-                if count != expected {
-                    let what = if expected == 1 {
-                        "committed, but read_committed sees it"
-                    } else {
-                        "never committed, but read_committed sees it"
-                    };
-                    violations.push(Violation::new(
-                        None,
-                        format!("producer {} message {m}: {what} {count} times", p.index),
-                        mechanism,
-                    ));
-                }
-            }
-        }
-        InvariantResult::new(
-            "read_committed_exactly_once",
-            "Transactions: read_committed sees each committed record exactly once and no record that was not committed",
-            applicable,
-            violations,
-        )
-    }
-
-    /// A transaction the coordinator has finished (or never heard of) leaves no partition with
-    /// an open transaction: otherwise its last stable offset is stuck below the high watermark
-    /// for good and read_committed consumers stall (a "hanging transaction", KIP-890).
-    pub(crate) fn check_no_hanging_transactions(&self) -> InvariantResult {
-        let mut violations = Vec::new();
-        let in_progress: BTreeSet<ProducerId> = self
-            .coordinator
-            .transactions()
-            .filter(|m| {
-                matches!(
-                    m.status,
-                    TxnStatus::Ongoing | TxnStatus::PrepareCommit | TxnStatus::PrepareAbort
-                )
-            })
-            .map(|m| m.producer_id)
-            .collect();
-        let mechanism = self.transactional_mechanism();
-        for meta in &self.partitions {
-            let replica = self.brokers[self.reference_broker(meta.id) as usize].replica(meta.id);
-            for entry in replica.producer_state.entries.values() {
-                let Some(first) = entry.current_txn_first_offset else {
-                    continue;
-                };
-                if in_progress.contains(&entry.producer_id) {
-                    continue;
-                }
-                violations.push(Violation::new(
-                    None,
-                    format!(
-                        "partition {}: producer id {} has a transaction open from offset {first} that the coordinator is not completing; the last stable offset stays at {} while the high watermark is {}",
-                        meta.id,
-                        entry.producer_id,
-                        replica.last_stable_offset(),
-                        replica.high_watermark
-                    ),
-                    mechanism,
-                ));
-            }
-        }
-        InvariantResult::new(
-            "no_hanging_transactions",
-            "Transactions: no partition keeps a transaction open that the coordinator is not completing",
-            self.producers.iter().any(|p| p.txn.is_some()),
-            violations,
-        )
-    }
-
-    /// P1 and P2: within one (partition, pid, epoch) the leader's sequences are contiguous and
-    /// never overlap, unless the broker had lost the producer's state in between.
-    pub(crate) fn check_p1_p2(&self) -> InvariantResult {
-        let mut violations = Vec::new();
-        for meta in &self.partitions {
-            let log = &self.brokers[self.reference_broker(meta.id) as usize]
-                .replica(meta.id)
-                .log;
-            let mut last: BTreeMap<(ProducerId, Epoch), Sequence> = BTreeMap::new();
-            for batch in log
-                .iter()
-                .filter(|b| b.producer_id >= 0 && b.control.is_none())
-            {
-                let key = (batch.producer_id, batch.epoch);
-                let end = self
-                    .space
-                    .last_of(batch.base_sequence, batch.records.len() as u32);
-                if let Some(&prev) = last.get(&key) {
-                    if !self.space.in_sequence(prev, batch.base_sequence)
-                        && !batch.appended_without_state
-                    {
-                        let mechanism = self
-                            .suspects(meta.id, batch)
-                            .state_mechanism()
-                            .unwrap_or(Mechanism::ModelBug);
-                        violations.push(Violation::new(
-                            Some(batch.appended_event),
-                            format!(
-                                "partition {}: pid {} epoch {} jumped from sequence {prev} to {} at offset {}",
-                                meta.id, batch.producer_id, batch.epoch, batch.base_sequence, batch.base_offset
-                            ),
-                            mechanism,
-                        ));
-                    }
-                }
-                last.insert(key, end);
-            }
-        }
-        InvariantResult::new(
-            "p1_p2_sequences_contiguous",
-            "P1/P2: per partition, producer id and epoch, sequences in the log are contiguous with no overlap (unless the broker had lost the producer's state)",
-            true,
-            violations,
-        )
-    }
-
-    /// P5: with acks=all, min ISR ≥ 2 and clean elections only, nothing acknowledged is lost.
-    pub(crate) fn check_p5(&self, analysis: &LogAnalysis) -> InvariantResult {
-        let applicable = self.scenario.cluster.min_insync_replicas >= 2
-            && self.history.conditions.unclean_election.is_none()
-            && self.scenario.cluster.dedup_rule == DedupRule::Kafka
-            && self.producers.iter().all(|p| p.config.acks == Acks::All);
-        let violations = if applicable {
-            analysis.lost_acked.clone()
-        } else {
-            Vec::new()
-        };
-        InvariantResult::new(
-            "p5_acked_never_lost",
-            "P5: with acks=all, min.insync.replicas ≥ 2 and clean elections, an acknowledged batch is never lost",
-            applicable,
-            violations,
-        )
     }
 }
