@@ -2,9 +2,8 @@
 //! restart a producer, cut a link, drop a message), each turned into one scripted fault that is
 //! appended to the scenario, so the run replays identically and the link reproduces it.
 
-use idempotence_sim::event::EventKind;
-use idempotence_sim::fault::{BatchMatcher, Fault, ScriptedFault, Trigger};
-use idempotence_sim::Event;
+use idempotence_sim::fault::{Fault, ScriptedFault, Trigger};
+use idempotence_sim::Simulation;
 
 /// How long a broker crashed from the UI stays down before it restarts (simulated ms).
 pub const CRASH_DOWN_MS: u64 = 400;
@@ -27,70 +26,18 @@ pub enum Intervention {
         producer: u32,
         broker: u32,
     },
-    /// Drop the produce request (or its response) with this request id, as seen in the
-    /// primary run's events.
+    /// Drop the produce request (or its response) with this request id, on the wire in the
+    /// primary run at the position shown.
     DropMessage {
         request: u64,
         response: bool,
     },
 }
 
-/// The scripted fault that drops request `request` (or its response), matched by the
-/// producer, partition, n-th batch and attempt of its first batch, so it matches the same
-/// message on replay, with idempotence on or off. `None` if the request is unknown or was
-/// sent by the injector.
-pub fn drop_fault(events: &[Event], request: u64, response: bool) -> Option<ScriptedFault> {
-    let first = events.iter().find_map(|e| match &e.kind {
-        EventKind::RequestSent {
-            request: r,
-            batches,
-            ..
-        } if *r == request => batches.first().cloned(),
-        _ => None,
-    })?;
-    let producer = first.producer?;
-    // Batches are created, and first sent, in order per producer and partition, and batch ids
-    // grow with creation: the batch's rank among the ids sent so far is its n-th.
-    let mut ids: Vec<u64> = events
-        .iter()
-        .filter_map(|e| match &e.kind {
-            EventKind::RequestSent { batches, .. } => Some(batches),
-            _ => None,
-        })
-        .flatten()
-        .filter(|b| b.producer == Some(producer) && b.partition == first.partition)
-        .map(|b| b.batch_id)
-        .filter(|&id| id <= first.batch_id)
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let nth = ids.iter().position(|&id| id == first.batch_id)? as u32;
-    let matcher = BatchMatcher {
-        producer: Some(producer),
-        partition: Some(first.partition),
-        batch: Some(nth),
-        base_sequence: None,
-        attempt: Some(first.attempt),
-    };
-    Some(if response {
-        ScriptedFault {
-            when: Trigger::Response(matcher),
-            fault: Fault::DropResponse,
-        }
-    } else {
-        ScriptedFault {
-            when: Trigger::Request(matcher),
-            fault: Fault::DropRequest,
-        }
-    })
-}
-
 /// The scripted fault for an intervention at simulated time `now_ms`.
-pub fn intervention_fault(
-    i: &Intervention,
-    events: &[Event],
-    now_ms: u64,
-) -> Option<ScriptedFault> {
+/// `sim` is the run at the position shown: a message dropped from the stage is one on its wire.
+pub fn intervention_fault(i: &Intervention, sim: &Simulation) -> Option<ScriptedFault> {
+    let now_ms = sim.now_ms();
     let at = |fault| ScriptedFault {
         when: Trigger::AtMs(now_ms),
         fault,
@@ -111,7 +58,7 @@ pub fn intervention_fault(
             duration_ms: CUT_LINK_MS,
         }),
         Intervention::DropMessage { request, response } => {
-            return drop_fault(events, request, response)
+            return sim.fault_dropping(request, response)
         }
     })
 }

@@ -360,11 +360,11 @@ impl State {
             let Some(lane) = tl.lane(0) else {
                 return;
             };
-            intervention_fault(i, lane.events(), lane.view().now_ms())
+            intervention_fault(i, lane.view())
         };
         let Some(fault) = fault else {
             self.notices
-                .push("That message cannot be dropped (it was not sent by a producer).".into());
+                .push("That message cannot be dropped: a producer did not send it, or no longer waits for it.".into());
             return;
         };
         self.settings_mut().faults.push(fault);

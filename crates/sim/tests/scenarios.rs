@@ -628,3 +628,61 @@ fn timer_windows_in_the_snapshot_end_when_their_timers_fire() {
         "every kind of timer fired at least once: {fired:?}"
     );
 }
+
+/// What the app does when a reader drops a message from the stage: the fault the core builds
+/// for a response on the wire drops that same response when the run is replayed from the start.
+#[test]
+fn a_fault_built_for_a_message_on_the_wire_drops_that_message_on_replay() {
+    use idempotence_sim::event::EventKind;
+    let scenario = idempotence_sim::presets::get("happy-path").expect("preset");
+    let mut sim = Simulation::new(scenario.clone()).expect("valid");
+    let request = loop {
+        assert!(sim.step(), "a produce response went on the wire");
+        let on_wire = sim.snapshot().messages.iter().find_map(|m| {
+            (m.kind == idempotence_sim::snapshot::MessageKind::Response)
+                .then_some(m.request)
+                .flatten()
+        });
+        if let Some(r) = on_wire {
+            break r;
+        }
+    };
+    let sent = sim
+        .events()
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::RequestSent {
+                request: r,
+                batches,
+                ..
+            } if *r == request => batches.first().cloned(),
+            _ => None,
+        })
+        .expect("the request was sent");
+    let fault = sim.fault_dropping(request, true).expect("its client awaits it");
+    assert_eq!(sim.fault_dropping(u64::MAX, true), None);
+
+    let mut replay = scenario;
+    replay.faults.push(fault);
+    let mut replayed = Simulation::new(replay).expect("valid");
+    replayed.run_to_end();
+    let same = replayed
+        .events()
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::RequestSent {
+                request, batches, ..
+            } if batches.first().is_some_and(|b| {
+                b.batch_id == sent.batch_id && b.attempt == sent.attempt
+            }) =>
+            {
+                Some(*request)
+            }
+            _ => None,
+        })
+        .expect("the same batch is sent at the same attempt");
+    assert!(replayed
+        .events()
+        .iter()
+        .any(|e| matches!(e.kind, EventKind::ResponseLost { request } if request == same)));
+}

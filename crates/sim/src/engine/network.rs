@@ -8,7 +8,7 @@ use rand::Rng;
 
 use super::{Action, Message, Node, Payload, ProduceRequest, Simulation};
 use crate::event::{BatchRef, EventKind};
-use crate::fault::{BatchMatcher, Fault, Trigger};
+use crate::fault::{BatchMatcher, Fault, ScriptedFault, Trigger};
 use crate::types::{BrokerId, ProducerIndex, TimeMs};
 
 /// Which way a produce message goes.
@@ -89,6 +89,55 @@ impl Simulation {
             fate.lost = true;
         }
         fate
+    }
+
+    /// The scripted fault that drops produce request `request` (or its response) if the run is
+    /// replayed from the start: it matches the producer, partition, n-th batch and attempt of
+    /// the request's first batch, which pick the same message again whatever else changes
+    /// (idempotence on or off, other faults later). `None` unless the request is on the wire
+    /// or awaiting its answer now, or if the fault injector sent it.
+    pub fn fault_dropping(&self, request: u64, response: bool) -> Option<ScriptedFault> {
+        let (batch_id, attempt) = self.first_batch_of(request)?;
+        let batch = self.batches.get(batch_id as usize)?;
+        let matcher = BatchMatcher {
+            producer: Some(batch.producer),
+            partition: Some(batch.partition),
+            batch: Some(batch.nth),
+            base_sequence: None,
+            attempt: Some(attempt),
+        };
+        Some(if response {
+            ScriptedFault {
+                when: Trigger::Response(matcher),
+                fault: Fault::DropResponse,
+            }
+        } else {
+            ScriptedFault {
+                when: Trigger::Request(matcher),
+                fault: Fault::DropRequest,
+            }
+        })
+    }
+
+    /// The first client batch of a produce request still on the wire or awaiting its answer,
+    /// with the attempt the request carried it as.
+    fn first_batch_of(&self, request: u64) -> Option<(u64, u32)> {
+        let on_wire = self.messages.values().find_map(|m| match &m.payload {
+            Payload::Produce { request: r } if r.id == request && r.producer.is_some() => {
+                r.batches.first().map(|b| (b.batch_id, b.attempt))
+            }
+            _ => None,
+        });
+        on_wire.or_else(|| {
+            let awaiting = self
+                .producers
+                .iter()
+                .flat_map(|p| p.connections.iter())
+                .flat_map(|c| c.in_flight.iter())
+                .find(|r| r.id == request)?;
+            let &first = awaiting.batches.first()?;
+            Some((first, self.batches.get(first as usize)?.attempts))
+        })
     }
 
     /// Whether a trigger's matcher names this batch.
