@@ -2,6 +2,7 @@
 //! queues user actions. It holds no protocol logic; `idempotence_sim` decides everything.
 
 pub mod components;
+pub mod config_fields;
 pub mod describe;
 pub mod embed;
 pub mod hooks;

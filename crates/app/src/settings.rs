@@ -2,7 +2,6 @@
 //! idempotence switch, configuration overrides, interventions (as scripted faults), speed,
 //! theme and embed options. Parsing reports what is wrong with each parameter and keeps going.
 
-use idempotence_sim::config::Acks;
 use idempotence_sim::fault::ScriptedFault;
 use idempotence_sim::{presets, Scenario};
 
@@ -48,187 +47,11 @@ impl Theme {
     }
 }
 
-/// Configuration overrides applied on top of the preset (each `None` = the preset's value).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ConfigOverrides {
-    pub acks: Option<Acks>,
-    pub max_in_flight: Option<u32>,
-    pub retries: Option<u32>,
-    pub request_timeout_ms: Option<u64>,
-    pub delivery_timeout_ms: Option<u64>,
-    pub brokers: Option<u32>,
-    pub replication_factor: Option<u32>,
-    pub min_isr: Option<u32>,
-    pub drop_request: Option<f64>,
-    pub drop_response: Option<f64>,
-}
-
-/// The URL keys of `ConfigOverrides`, in the order the panel and the URL list them.
-pub const CONFIG_KEYS: &[&str] = &[
-    "acks",
-    "max_in_flight",
-    "retries",
-    "request_timeout_ms",
-    "delivery_timeout_ms",
-    "brokers",
-    "replication_factor",
-    "min_isr",
-    "drop_request",
-    "drop_response",
-];
-
-fn acks_str(a: Acks) -> &'static str {
-    match a {
-        Acks::None => "0",
-        Acks::Leader => "1",
-        Acks::All => "all",
-    }
-}
-
-impl ConfigOverrides {
-    /// Sets one override from its URL key; an empty value clears it. `Ok(false)` = not a config key.
-    pub fn set(&mut self, key: &str, value: &str) -> Result<bool, String> {
-        fn num<T: std::str::FromStr>(
-            key: &str,
-            v: &str,
-            slot: &mut Option<T>,
-        ) -> Result<bool, String> {
-            if v.is_empty() {
-                *slot = None;
-                return Ok(true);
-            }
-            match v.parse::<T>() {
-                Ok(x) => {
-                    *slot = Some(x);
-                    Ok(true)
-                }
-                Err(_) => Err(format!(
-                    "{key} must be a whole number ≥ 0, not “{v}”; using the preset's value."
-                )),
-            }
-        }
-        fn rate(key: &str, v: &str, slot: &mut Option<f64>) -> Result<bool, String> {
-            if v.is_empty() {
-                *slot = None;
-                return Ok(true);
-            }
-            match v.parse::<f64>() {
-                Ok(x) if (0.0..=1.0).contains(&x) => {
-                    *slot = Some(x);
-                    Ok(true)
-                }
-                _ => Err(format!(
-                    "{key} must be a probability from 0 to 1, not “{v}”; using the preset's value."
-                )),
-            }
-        }
-        match key {
-            "acks" => {
-                self.acks = match value {
-                    "" => None,
-                    "0" => Some(Acks::None),
-                    "1" => Some(Acks::Leader),
-                    "all" | "-1" => Some(Acks::All),
-                    _ => {
-                        return Err(format!(
-                            "acks must be 0, 1 or all, not “{value}”; using the preset's value."
-                        ))
-                    }
-                };
-                Ok(true)
-            }
-            "max_in_flight" => num(key, value, &mut self.max_in_flight),
-            "retries" => num(key, value, &mut self.retries),
-            "request_timeout_ms" => num(key, value, &mut self.request_timeout_ms),
-            "delivery_timeout_ms" => num(key, value, &mut self.delivery_timeout_ms),
-            "brokers" => num(key, value, &mut self.brokers),
-            "replication_factor" => num(key, value, &mut self.replication_factor),
-            "min_isr" => num(key, value, &mut self.min_isr),
-            "drop_request" => rate(key, value, &mut self.drop_request),
-            "drop_response" => rate(key, value, &mut self.drop_response),
-            _ => Ok(false),
-        }
-    }
-
-    /// The override's URL value, if set.
-    pub fn get(&self, key: &str) -> Option<String> {
-        match key {
-            "acks" => self.acks.map(|a| acks_str(a).to_string()),
-            "max_in_flight" => self.max_in_flight.map(|x| x.to_string()),
-            "retries" => self.retries.map(|x| x.to_string()),
-            "request_timeout_ms" => self.request_timeout_ms.map(|x| x.to_string()),
-            "delivery_timeout_ms" => self.delivery_timeout_ms.map(|x| x.to_string()),
-            "brokers" => self.brokers.map(|x| x.to_string()),
-            "replication_factor" => self.replication_factor.map(|x| x.to_string()),
-            "min_isr" => self.min_isr.map(|x| x.to_string()),
-            "drop_request" => self.drop_request.map(|x| x.to_string()),
-            "drop_response" => self.drop_response.map(|x| x.to_string()),
-            _ => None,
-        }
-    }
-
-    /// Whether no setting is overridden.
-    pub fn is_empty(&self) -> bool {
-        CONFIG_KEYS.iter().all(|k| self.get(k).is_none())
-    }
-
-    fn apply(&self, s: &mut Scenario) {
-        for p in &mut s.producers {
-            let c = &mut p.config;
-            if let Some(a) = self.acks {
-                c.acks = a;
-            }
-            if let Some(x) = self.max_in_flight {
-                c.max_in_flight = x;
-            }
-            if let Some(x) = self.retries {
-                c.retries = x;
-            }
-            if let Some(x) = self.request_timeout_ms {
-                c.request_timeout_ms = x;
-            }
-            if let Some(x) = self.delivery_timeout_ms {
-                c.delivery_timeout_ms = x;
-            }
-        }
-        if let Some(x) = self.brokers {
-            s.cluster.brokers = x;
-        }
-        if let Some(x) = self.replication_factor {
-            s.cluster.replication_factor = x;
-        }
-        if let Some(x) = self.min_isr {
-            s.cluster.min_insync_replicas = x;
-        }
-        if let Some(x) = self.drop_request {
-            s.random_faults.drop_request = x;
-        }
-        if let Some(x) = self.drop_response {
-            s.random_faults.drop_response = x;
-        }
-    }
-}
+pub use crate::config_fields::ConfigOverrides;
 
 /// The current value of a config key in a scenario (first producer for producer settings).
 pub fn config_value(s: &Scenario, key: &str) -> String {
-    let p = s.producers.first().map(|p| &p.config);
-    match key {
-        "acks" => p.map(|c| acks_str(c.acks).to_string()).unwrap_or_default(),
-        "max_in_flight" => p.map(|c| c.max_in_flight.to_string()).unwrap_or_default(),
-        "retries" => p.map(|c| c.retries.to_string()).unwrap_or_default(),
-        "request_timeout_ms" => p
-            .map(|c| c.request_timeout_ms.to_string())
-            .unwrap_or_default(),
-        "delivery_timeout_ms" => p
-            .map(|c| c.delivery_timeout_ms.to_string())
-            .unwrap_or_default(),
-        "brokers" => s.cluster.brokers.to_string(),
-        "replication_factor" => s.cluster.replication_factor.to_string(),
-        "min_isr" => s.cluster.min_insync_replicas.to_string(),
-        "drop_request" => s.random_faults.drop_request.to_string(),
-        "drop_response" => s.random_faults.drop_response.to_string(),
-        _ => String::new(),
-    }
+    crate::config_fields::ConfigField::by_key(key).map_or_else(String::new, |(_, f)| f.text_in(s))
 }
 
 /// Embedding options (`?embed=1&controls=…&autoplay=…&t=…&id=…&allow_origins=…`).
@@ -452,10 +275,8 @@ impl Settings {
             Some(None) => parts.push("idempotence=unset".into()),
             None => {}
         }
-        for key in CONFIG_KEYS {
-            if let Some(v) = self.config.get(key) {
-                parts.push(format!("{key}={}", url::encode(&v)));
-            }
+        for (key, v) in self.config.entries() {
+            parts.push(format!("{key}={}", url::encode(&v)));
         }
         if self.compare {
             parts.push("compare=1".into());
@@ -605,6 +426,8 @@ pub fn twin_preset(preset: &str) -> Option<Scenario> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config_fields::FieldValue;
+    use idempotence_sim::config::Acks;
 
     #[test]
     fn compare_is_refused_for_transactions_with_the_reason() {
@@ -658,8 +481,11 @@ mod tests {
         let (s, errors) = Settings::from_query(q);
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(s.idempotence, Some(None));
-        assert_eq!(s.config.acks, Some(Acks::Leader));
-        assert_eq!(s.config.drop_response, Some(0.25));
+        assert_eq!(s.config.value("acks"), Some(FieldValue::Acks(Acks::Leader)));
+        assert_eq!(
+            s.config.value("drop_response"),
+            Some(FieldValue::Rate(0.25))
+        );
         assert_eq!(s.to_query(), q);
         let sc = s.scenario().unwrap();
         assert_eq!(sc.cluster.brokers, 3);

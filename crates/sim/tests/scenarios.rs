@@ -659,7 +659,9 @@ fn a_fault_built_for_a_message_on_the_wire_drops_that_message_on_replay() {
             _ => None,
         })
         .expect("the request was sent");
-    let fault = sim.fault_dropping(request, true).expect("its client awaits it");
+    let fault = sim
+        .fault_dropping(request, true)
+        .expect("its client awaits it");
     assert_eq!(sim.fault_dropping(u64::MAX, true), None);
 
     let mut replay = scenario;
@@ -672,9 +674,9 @@ fn a_fault_built_for_a_message_on_the_wire_drops_that_message_on_replay() {
         .find_map(|e| match &e.kind {
             EventKind::RequestSent {
                 request, batches, ..
-            } if batches.first().is_some_and(|b| {
-                b.batch_id == sent.batch_id && b.attempt == sent.attempt
-            }) =>
+            } if batches
+                .first()
+                .is_some_and(|b| b.batch_id == sent.batch_id && b.attempt == sent.attempt) =>
             {
                 Some(*request)
             }

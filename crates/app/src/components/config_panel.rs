@@ -4,6 +4,7 @@ use idempotence_sim::Scenario;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
+use crate::config_fields::{Kind, FIELDS};
 use crate::settings::{config_value, Settings};
 use crate::state::Action;
 
@@ -18,27 +19,6 @@ pub struct ConfigPanelProps {
     pub error: Option<String>,
     pub dispatch: Callback<Action>,
 }
-
-/// `(URL key, Kafka name, hint)` of the numeric fields.
-const NUMBERS: &[(&str, &str, &str)] = &[
-    (
-        "max_in_flight",
-        "max.in.flight.requests.per.connection",
-        "1–10; ≤ 5 with idempotence",
-    ),
-    ("retries", "retries", "0 = never retry"),
-    ("request_timeout_ms", "request.timeout.ms", "ms"),
-    (
-        "delivery_timeout_ms",
-        "delivery.timeout.ms",
-        "ms; ≥ linger.ms + request.timeout.ms",
-    ),
-    ("brokers", "brokers", "1–9"),
-    ("replication_factor", "replication.factor", "≤ brokers"),
-    ("min_isr", "min.insync.replicas", "≤ replication.factor"),
-    ("drop_request", "random request loss", "probability 0–1"),
-    ("drop_response", "random response loss", "probability 0–1"),
-];
 
 /// Producer and cluster configuration. Every change rebuilds the run and goes into the URL;
 /// a combination Kafka refuses shows its ConfigException instead of running.
@@ -113,15 +93,15 @@ pub fn ConfigPanel(props: &ConfigPanelProps) -> Html {
                         }) }
                     </select>
                 </label>
-                { for NUMBERS.iter().map(|(key, name, hint)| html! {
+                { for FIELDS.iter().filter(|f| f.kind != Kind::Acks).map(|f| { let key = f.key; html! {
                     <label class="field">
-                        <span>{ *name }</span>
+                        <span>{ f.kafka_name }</span>
                         <input id={format!("cfg-{key}")} type="text" inputmode="decimal" value={value(key)}
                             onchange={on_number(key)} aria-describedby={format!("cfg-{key}-hint")}
-                            aria-invalid={invalid(name).then_some("true")} />
-                        <small id={format!("cfg-{key}-hint")} class="muted">{ *hint }</small>
+                            aria-invalid={invalid(f.kafka_name).then_some("true")} />
+                        <small id={format!("cfg-{key}-hint")} class="muted">{ f.hint() }</small>
                     </label>
-                }) }
+                }}) }
             </div>
             if let Some(e) = error {
                 <p id="cfg-error" class="cfg-error" role="alert">{ e }</p>
