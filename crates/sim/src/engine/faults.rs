@@ -68,22 +68,7 @@ impl Simulation {
             Fault::RestartProducer { producer, down_ms } => {
                 self.producer_restart_begin(producer, down_ms)
             }
-            Fault::ExpireProducerState { partition } => {
-                for b in 0..self.brokers.len() {
-                    let Some(replica) = self.brokers[b].replicas.get_mut(&partition) else {
-                        continue;
-                    };
-                    let expired = replica.producer_state.expire_all();
-                    for producer_id in expired {
-                        self.emit(EventKind::ProducerStateExpired {
-                            broker: b as BrokerId,
-                            partition,
-                            producer_id,
-                            by_fault: true,
-                        });
-                    }
-                }
-            }
+            Fault::ExpireProducerState { partition } => self.expire_producer_state(partition),
             Fault::InjectProduce {
                 partition,
                 producer_id,
@@ -91,61 +76,91 @@ impl Simulation {
                 base_sequence,
                 record_count,
             } => {
-                let Some(leader) = self.partitions[partition as usize].leader else {
-                    return;
-                };
-                let id = self.next_request_id;
-                self.next_request_id += 1;
-                let request = ProduceRequest {
-                    id,
-                    producer: None,
-                    incarnation: 0,
-                    broker: leader,
-                    generation: 0,
-                    acks: Acks::Leader,
-                    timeout_ms: 30_000,
-                    batches: vec![WireBatch {
-                        batch_id: u64::MAX,
-                        partition,
-                        producer_id,
-                        epoch,
-                        base_sequence,
-                        record_count,
-                        attempt: 1,
-                        max_timestamp_ms: self.now_ms,
-                        payload: vec![None; record_count as usize],
-                        transactional: false,
-                    }],
-                    corrupted: false,
-                    transactional_id: None,
-                };
-                self.open_requests.insert(id, None);
-                let batches = vec![crate::event::BatchRef {
-                    batch_id: u64::MAX,
-                    producer: None,
-                    partition,
-                    producer_id,
-                    epoch,
-                    base_sequence,
-                    last_sequence: self.space.last_of(base_sequence, record_count),
-                    record_count,
-                    attempt: 1,
-                }];
-                self.emit(EventKind::RequestSent {
-                    producer: None,
-                    broker: leader,
-                    request: id,
-                    batches,
-                });
-                self.send_message(
-                    Node::Injector,
-                    Node::Broker(leader),
-                    Payload::Produce {
-                        request: std::sync::Arc::new(request),
-                    },
-                );
+                let header = (producer_id, epoch, base_sequence);
+                self.inject_produce(partition, header, record_count)
             }
         }
+    }
+
+    /// Every replica of the partition forgets its producers, as after `producer.id.expiration.ms`.
+    fn expire_producer_state(&mut self, partition: PartitionId) {
+        for b in 0..self.brokers.len() {
+            let Some(replica) = self.brokers[b].replicas.get_mut(&partition) else {
+                continue;
+            };
+            let expired = replica.producer_state.expire_all();
+            for producer_id in expired {
+                self.emit(EventKind::ProducerStateExpired {
+                    broker: b as BrokerId,
+                    partition,
+                    producer_id,
+                    by_fault: true,
+                });
+            }
+        }
+    }
+
+    /// An expert's hand-made produce request to the partition's leader: one batch with the
+    /// given producer id, epoch and base sequence, and records that belong to no application.
+    fn inject_produce(
+        &mut self,
+        partition: PartitionId,
+        (producer_id, epoch, base_sequence): (ProducerId, Epoch, Sequence),
+        record_count: u32,
+    ) {
+        let Some(leader) = self.partitions[partition as usize].leader else {
+            return;
+        };
+        let id = self.next_request_id;
+        self.next_request_id += 1;
+        let request = ProduceRequest {
+            id,
+            producer: None,
+            incarnation: 0,
+            broker: leader,
+            generation: 0,
+            acks: Acks::Leader,
+            timeout_ms: 30_000,
+            batches: vec![WireBatch {
+                batch_id: u64::MAX,
+                partition,
+                producer_id,
+                epoch,
+                base_sequence,
+                record_count,
+                attempt: 1,
+                max_timestamp_ms: self.now_ms,
+                payload: vec![None; record_count as usize],
+                transactional: false,
+            }],
+            corrupted: false,
+            transactional_id: None,
+        };
+        self.open_requests.insert(id, None);
+        let batches = vec![crate::event::BatchRef {
+            batch_id: u64::MAX,
+            producer: None,
+            partition,
+            producer_id,
+            epoch,
+            base_sequence,
+            last_sequence: self.space.last_of(base_sequence, record_count),
+            record_count,
+            attempt: 1,
+        }];
+        self.emit(EventKind::RequestSent {
+            producer: None,
+            broker: leader,
+            request: id,
+            batches,
+        });
+        self.send_message(
+            Node::Injector,
+            Node::Broker(leader),
+            Payload::Produce {
+                request: std::sync::Arc::new(request),
+            },
+        );
     }
 
     /// Why a fault changes nothing now, said in the event log rather than left silent.

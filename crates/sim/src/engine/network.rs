@@ -220,6 +220,7 @@ impl Simulation {
         }
     }
 
+    /// A message reaches its destination, unless the network lost it on the way.
     pub(crate) fn deliver(&mut self, id: u64) {
         let Some(message) = self.messages.remove(&id) else {
             return;
@@ -232,24 +233,21 @@ impl Simulation {
             self.message_lost(message);
             return;
         }
-        match message.payload {
+        match message.to {
+            Node::Broker(at) => self.arrive_at_broker(at, message.from, message.payload),
+            Node::Producer(_) | Node::Injector => self.arrive_at_producer(message.payload),
+        }
+    }
+
+    /// What a broker receives: from clients, from the coordinator, from other brokers.
+    fn arrive_at_broker(&mut self, at: BrokerId, from: Node, payload: Payload) {
+        match payload {
             Payload::InitProducerIdRequest {
                 producer,
                 incarnation,
-            } => {
-                let broker = match message.to {
-                    Node::Broker(b) => b,
-                    _ => 0,
-                };
-                self.with_coordinator(|coordinator, _, out| {
-                    coordinator.on_init_producer_id(broker, producer, incarnation, out)
-                })
-            }
-            Payload::InitProducerIdResponse {
-                producer,
-                incarnation,
-                producer_id,
-            } => self.receive_producer_id(producer, incarnation, producer_id),
+            } => self.with_coordinator(|coordinator, _, out| {
+                coordinator.on_init_producer_id(at, producer, incarnation, out)
+            }),
             Payload::Produce { request } => self.produce_arrived(request),
             Payload::TxnRequest {
                 producer,
@@ -259,9 +257,6 @@ impl Simulation {
                 transaction_timeout_ms,
                 request,
             } => {
-                let Node::Broker(at) = message.to else {
-                    return;
-                };
                 let caller = super::coordinator::Caller {
                     producer,
                     incarnation,
@@ -276,6 +271,78 @@ impl Simulation {
                     coordinator.on_request(cluster, at, caller, call, out)
                 })
             }
+            Payload::WriteTxnMarker {
+                transactional_id,
+                partition,
+                producer_id,
+                epoch,
+                marker,
+            } => {
+                let Node::Broker(coordinator) = from else {
+                    return;
+                };
+                let write = super::broker_handlers::MarkerWrite {
+                    transactional_id,
+                    partition,
+                    producer_id,
+                    epoch,
+                    marker,
+                };
+                self.handle_write_marker((at, coordinator), write)
+            }
+            Payload::WriteTxnMarkerResponse {
+                transactional_id,
+                partition,
+                epoch,
+                error,
+            } => {
+                let Node::Broker(leader) = from else {
+                    return;
+                };
+                self.with_coordinator(|coordinator, _, out| {
+                    let marker = (transactional_id, partition);
+                    coordinator.on_marker_response(marker, leader, epoch, error, out)
+                })
+            }
+            Payload::ConnectionClosedByClient {
+                producer,
+                incarnation,
+                generation,
+            } => self.client_closed_connection(at, (producer, incarnation, generation)),
+            Payload::Fetch {
+                follower,
+                partition,
+                fetch_offset,
+            } => self.handle_fetch(at, follower, partition, fetch_offset),
+            Payload::FetchResponse {
+                follower,
+                partition,
+                batches,
+                high_watermark,
+                truncate_to,
+            } => self.handle_fetch_response(
+                follower,
+                partition,
+                batches,
+                high_watermark,
+                truncate_to,
+            ),
+            // Only producers receive these.
+            Payload::InitProducerIdResponse { .. }
+            | Payload::TxnResponse { .. }
+            | Payload::ProduceResponse { .. }
+            | Payload::ConnectionReset { .. } => {}
+        }
+    }
+
+    /// What a producer receives: answers from brokers and the coordinator, and resets.
+    fn arrive_at_producer(&mut self, payload: Payload) {
+        match payload {
+            Payload::InitProducerIdResponse {
+                producer,
+                incarnation,
+                producer_id,
+            } => self.receive_producer_id(producer, incarnation, producer_id),
             Payload::TxnResponse {
                 producer,
                 incarnation,
@@ -284,57 +351,14 @@ impl Simulation {
                 producer_id,
                 epoch,
                 position,
-            } => self.txn_response_arrived(
-                producer,
-                incarnation,
-                id,
-                super::transaction_manager::TxnAnswer {
+            } => {
+                let answer = super::transaction_manager::TxnAnswer {
                     error,
                     producer_id,
                     epoch,
                     position,
-                },
-            ),
-            Payload::WriteTxnMarker {
-                transactional_id,
-                partition,
-                producer_id,
-                epoch,
-                marker,
-            } => {
-                let (Node::Broker(coordinator), Node::Broker(broker)) = (message.from, message.to)
-                else {
-                    return;
                 };
-                self.handle_write_marker(
-                    (broker, coordinator),
-                    super::broker_handlers::MarkerWrite {
-                        transactional_id,
-                        partition,
-                        producer_id,
-                        epoch,
-                        marker,
-                    },
-                )
-            }
-            Payload::WriteTxnMarkerResponse {
-                transactional_id,
-                partition,
-                epoch,
-                error,
-            } => {
-                let Node::Broker(leader) = message.from else {
-                    return;
-                };
-                self.with_coordinator(|coordinator, _, out| {
-                    coordinator.on_marker_response(
-                        (transactional_id, partition),
-                        leader,
-                        epoch,
-                        error,
-                        out,
-                    )
-                })
+                self.txn_response_arrived(producer, incarnation, id, answer)
             }
             Payload::ProduceResponse {
                 request,
@@ -354,40 +378,15 @@ impl Simulation {
                 generation,
                 incarnation,
             } => self.connection_reset_arrived(producer, broker, generation, incarnation),
-            Payload::ConnectionClosedByClient {
-                producer,
-                incarnation,
-                generation,
-            } => {
-                let Node::Broker(broker) = message.to else {
-                    return;
-                };
-                self.client_closed_connection(broker, (producer, incarnation, generation));
-            }
-            Payload::Fetch {
-                follower,
-                partition,
-                fetch_offset,
-            } => {
-                let leader = match message.to {
-                    Node::Broker(b) => b,
-                    _ => return,
-                };
-                self.handle_fetch(leader, follower, partition, fetch_offset)
-            }
-            Payload::FetchResponse {
-                follower,
-                partition,
-                batches,
-                high_watermark,
-                truncate_to,
-            } => self.handle_fetch_response(
-                follower,
-                partition,
-                batches,
-                high_watermark,
-                truncate_to,
-            ),
+            // Only brokers receive these.
+            Payload::InitProducerIdRequest { .. }
+            | Payload::Produce { .. }
+            | Payload::TxnRequest { .. }
+            | Payload::WriteTxnMarker { .. }
+            | Payload::WriteTxnMarkerResponse { .. }
+            | Payload::ConnectionClosedByClient { .. }
+            | Payload::Fetch { .. }
+            | Payload::FetchResponse { .. } => {}
         }
     }
 
