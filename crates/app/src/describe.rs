@@ -3,16 +3,9 @@
 use idempotence_sim::event::{BatchRef, EventKind};
 use idempotence_sim::{ControlMarker, Event, KafkaError};
 
-/// `seq 0–4 · attempt 2`, or `5 records · attempt 2` for a batch without sequences.
+/// `seq 0–4 · attempt 2`, or `5 rec · attempt 2` for a batch without sequences.
 pub fn batch(b: &BatchRef) -> String {
-    if b.base_sequence < 0 {
-        format!("{} rec · attempt {}", b.record_count, b.attempt)
-    } else {
-        format!(
-            "seq {}–{} · attempt {}",
-            b.base_sequence, b.last_sequence, b.attempt
-        )
-    }
+    idempotence_sim::words::batch_ref(b)
 }
 
 fn producer(p: Option<u32>) -> String {
@@ -130,7 +123,7 @@ pub fn event(kind: &EventKind) -> String {
         EventKind::TransactionCompleted { transactional_id, committed } => format!(
             "coordinator: {} for transactional.id {transactional_id} (every {} marker written)",
             if *committed { "CompleteCommit" } else { "CompleteAbort" },
-            if *committed { "COMMIT" } else { "ABORT" }
+            idempotence_sim::words::decision(*committed)
         ),
         EventKind::MarkerWritten { broker, partition, epoch, marker, offset, .. } => format!(
             "{} marker written to partition {partition} at offset {offset} (epoch {epoch}) by broker {broker}",
@@ -153,10 +146,7 @@ pub fn list<T: std::fmt::Display>(items: &[T]) -> String {
 
 /// `COMMIT` or `ABORT`.
 pub fn marker_name(m: ControlMarker) -> &'static str {
-    match m {
-        ControlMarker::Commit => "COMMIT",
-        ControlMarker::Abort => "ABORT",
-    }
+    idempotence_sim::words::marker(m)
 }
 
 /// Why an error ends a transactional producer, in words.

@@ -34,6 +34,7 @@ pub mod story;
 pub mod types;
 #[cfg(feature = "ts")]
 pub mod typescript;
+pub mod words;
 
 pub use engine::{
     AbortedTxn, ClientTxnState, ControlMarker, MessageOutcome, Node, ResponseRecord, RunEnd,

@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 
 use serde::Serialize;
 
-use crate::engine::{ControlMarker, LogBatch, LogRecord, Replica, Simulation};
+use crate::engine::{LogBatch, LogRecord, Replica, Simulation};
 use crate::message_map::MessageMap;
 use crate::snapshot::{message_key, message_value, LogEntryView};
 use crate::types::*;
@@ -164,8 +164,7 @@ pub(crate) fn entry_view(
             (None, None) => "crafted".into(),
         },
         value: match (batch.control, record.message) {
-            (Some(ControlMarker::Commit), _) => "COMMIT".into(),
-            (Some(ControlMarker::Abort), _) => "ABORT".into(),
+            (Some(marker), _) => crate::words::marker(marker).into(),
             (None, Some(m)) => message_value(m.0, m.1),
             (None, None) => "crafted".into(),
         },

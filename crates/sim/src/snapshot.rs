@@ -492,20 +492,14 @@ impl Simulation {
                     .batches
                     .iter()
                     .map(|b| {
-                        if b.base_sequence < 0 {
-                            format!(
-                                "p{} · {} rec · attempt {}",
-                                b.partition, b.record_count, b.attempt
-                            )
+                        let last = if b.base_sequence < 0 {
+                            NO_SEQUENCE
                         } else {
-                            format!(
-                                "p{} · seq {}–{} · attempt {}",
-                                b.partition,
-                                b.base_sequence,
-                                self.space.last_of(b.base_sequence, b.record_count),
-                                b.attempt
-                            )
-                        }
+                            self.space.last_of(b.base_sequence, b.record_count)
+                        };
+                        let words =
+                            crate::words::batch(b.base_sequence, last, b.record_count, b.attempt);
+                        format!("p{} · {words}", b.partition)
                     })
                     .collect::<Vec<_>>()
                     .join(", ");
@@ -548,7 +542,7 @@ impl Simulation {
                         format!("AddPartitionsToTxn {partitions:?}")
                     }
                     crate::engine::TxnRequestPublic::EndTxn { commit, .. } => {
-                        format!("EndTxn({})", if *commit { "COMMIT" } else { "ABORT" })
+                        format!("EndTxn({})", crate::words::decision(*commit))
                     }
                 },
                 None,

@@ -1,0 +1,47 @@
+//! The words the lab uses for what it shows, in one place: the core's labels (messages on the
+//! wire, consumers' values), the event log and the app's stage all take them from here, so a
+//! batch or a marker reads the same wherever it appears.
+
+use crate::event::{BatchRef, ControlMarker};
+
+/// A batch by its sequences and attempt, `seq 0–4 · attempt 2`, or by its size when it has no
+/// sequences (idempotence off), `5 rec · attempt 2`.
+pub fn batch(base_sequence: i32, last_sequence: i32, record_count: u32, attempt: u32) -> String {
+    if base_sequence < 0 {
+        format!("{record_count} rec · attempt {attempt}")
+    } else {
+        format!("seq {base_sequence}–{last_sequence} · attempt {attempt}")
+    }
+}
+
+/// [`batch`] for a batch as events name it.
+pub fn batch_ref(b: &BatchRef) -> String {
+    batch(b.base_sequence, b.last_sequence, b.record_count, b.attempt)
+}
+
+/// A transaction's decision as its markers and EndTxn name it: `COMMIT` or `ABORT`.
+pub fn decision(commit: bool) -> &'static str {
+    if commit {
+        "COMMIT"
+    } else {
+        "ABORT"
+    }
+}
+
+/// A control record's name: `COMMIT` or `ABORT`.
+pub fn marker(m: ControlMarker) -> &'static str {
+    decision(m == ControlMarker::Commit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_read_by_sequence_or_by_size() {
+        assert_eq!(batch(0, 4, 5, 2), "seq 0–4 · attempt 2");
+        assert_eq!(batch(-1, -1, 5, 1), "5 rec · attempt 1");
+        assert_eq!(marker(ControlMarker::Abort), "ABORT");
+        assert_eq!(decision(true), "COMMIT");
+    }
+}
