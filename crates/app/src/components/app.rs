@@ -164,64 +164,21 @@ pub fn App() -> Html {
     let interactive = mode == ControlsMode::Full;
     let select = interactive.then(|| on_select.clone());
     let single_lane = matches!(frame.as_ref(), Some(f) if f.lanes.len() == 1);
+    let page = Page {
+        state: &state,
+        narrow,
+        embed,
+        reduced_motion,
+        interactive,
+        selected: (*selected).clone(),
+        select,
+        on_intervene: on_intervene.clone(),
+        clear_selection: clear_selection.clone(),
+        clear_interventions: clear_interventions.clone(),
+        dispatch: dispatch.clone(),
+    };
     let body = match (frame.as_ref(), &state.error) {
-        (Some(frame), _) if frame.lanes.len() > 1 => {
-            let lane = |i: usize, key: &'static str, title: &'static str| {
-                let l = &frame.lanes[i];
-                html! {
-                    <section class="panel lane" data-lane={key} aria-labelledby={format!("lane-{key}-title")}>
-                        // The stage beside its lane's title, newest log cells and verdict: the
-                        // two lanes, one above the other, fit a 1280x800 screen with the stage
-                        // at its natural size (text >= 11 px).
-                        <div class="lane-main">
-                            <Stage id={AttrValue::from(format!("stage-{key}"))} snapshot={l.snapshot.clone()} events={l.events.clone()} checked={l.checked.clone()} logs={l.logs.clone()}
-                                clock_ms={state.clock_ms} {narrow} compact={narrow || embed} {reduced_motion}
-                                selected={(*selected).clone()} on_select={if i == 0 { select.clone() } else { None }} />
-                            <div class="lane-side">
-                                <h2 id={format!("lane-{key}-title")} class="lane-title">{ title }</h2>
-                                <LogPeek logs={l.logs.clone()} checked={l.checked.clone()} />
-                                <Verdict verdict={l.verdict.clone()} />
-                            </div>
-                        </div>
-                    </section>
-                }
-            };
-            // Each lane's counters, full log and consumers, side by side under both stages.
-            let details = |i: usize, key: &'static str, title: &'static str| {
-                let l = &frame.lanes[i];
-                html! {
-                    <section class="panel lane-details" data-lane={key} aria-label={format!("{title}: counters, logs and consumers")}>
-                        <h2 class="lane-title">{ title }</h2>
-                        <Counters counters={l.counters.clone()} invariants={Rc::new(Vec::new())} finished={state.finished()}
-                            prefix={AttrValue::from(format!("{key}-counter-"))} show_invariants={false} />
-                        <LogStrip snapshot={l.snapshot.clone()} logs={l.logs.clone()} title_id={AttrValue::from(format!("{key}-logs-title"))} />
-                        <Consumers logs={l.logs.clone()} transactional={crate::view::transactional(&l.snapshot)} title_id={AttrValue::from(format!("{key}-consumers-title"))} />
-                    </section>
-                }
-            };
-            html! {
-                <>
-                    <p id="compare-summary" class="compare-summary" role="status">
-                        <strong>{ "Same seed, same faults. " }</strong>
-                        { compare_summary(&frame.lanes[0].counters, &frame.lanes[1].counters) }
-                    </p>
-                    if interactive {
-                        <Actions snapshot={frame.lanes[0].snapshot.clone()} selected={(*selected).clone()}
-                            on_intervene={on_intervene.clone()} on_clear_selection={clear_selection.clone()}
-                            interventions={state.settings.faults.len()} on_clear_interventions={clear_interventions.clone()} />
-                    }
-                    <div class="compare">
-                        { lane(0, "off", "enable.idempotence = false") }
-                        { lane(1, "on", "enable.idempotence = true") }
-                    </div>
-                    <div class="compare-details">
-                        { details(0, "off", "enable.idempotence = false") }
-                        { details(1, "on", "enable.idempotence = true") }
-                    </div>
-                    <div class="sr-only" aria-live="polite" id="live">{ frame.latest.clone() }</div>
-                </>
-            }
-        }
+        (Some(frame), _) if frame.lanes.len() > 1 => page.compare_body(frame),
         (Some(frame), _) => {
             let l: &LaneFrame = &frame.lanes[0];
             let invariants = {
@@ -234,56 +191,9 @@ pub fn App() -> Html {
                     || sim.map(|s| s.check_invariants()).unwrap_or_default(),
                 )
             };
-            html! {
-                <>
-                    <div class={classes!("layout", embed.then_some("embed-layout"))}>
-                        <div class="main-col">
-                            <Story intro={AttrValue::from((*caption_text).clone())} story={frame.story.clone()}
-                                guided={state.settings.guided} waiting={state.waiting_at_beat.is_some() && !state.playing}
-                                {interactive} dispatch={dispatch.clone()} />
-                            <section class="panel stage-panel" aria-labelledby="stage-title">
-                                <h2 id="stage-title" class="sr-only">{ "Producers, brokers and the network" }</h2>
-                                <Stage snapshot={l.snapshot.clone()} events={l.events.clone()} clock_ms={state.clock_ms} checked={l.checked.clone()} logs={l.logs.clone()}
-                                    {narrow} compact={narrow || embed} {reduced_motion}
-                                    selected={(*selected).clone()} on_select={select} />
-                                <LogPeek logs={l.logs.clone()} checked={l.checked.clone()} />
-                                <Verdict verdict={l.verdict.clone()} />
-                                if interactive {
-                                    <Actions snapshot={l.snapshot.clone()} selected={(*selected).clone()}
-                                        on_intervene={on_intervene.clone()} on_clear_selection={clear_selection.clone()}
-                                        interventions={state.settings.faults.len()} on_clear_interventions={clear_interventions.clone()} />
-                                }
-                            </section>
-                            if crate::view::transactional(&l.snapshot) {
-                                <Coordinator snapshot={l.snapshot.clone()} />
-                            }
-                            <LogStrip snapshot={l.snapshot.clone()} logs={l.logs.clone()} />
-                            <Consumers logs={l.logs.clone()} transactional={crate::view::transactional(&l.snapshot)} />
-                        </div>
-                        <div class="side-col">
-                            <Counters counters={l.counters.clone()} {invariants} finished={state.finished()}
-                                on_seek={interactive.then(|| dispatch.reform(Action::SeekEvent))} />
-                            if interactive {
-                                <ConfigPanel settings={state.settings.clone()} draft={state.draft.clone()} error={state.error.clone()} dispatch={dispatch.clone()} />
-                                <EventLog events={l.events.clone()} counts={l.counts.clone()}
-                                    hidden={state.hidden_categories.clone()} dispatch={dispatch.clone()} />
-                            }
-                            if !embed {
-                                <Notes />
-                            }
-                        </div>
-                    </div>
-                    <div class="sr-only" aria-live="polite" id="live">{ frame.latest.clone() }</div>
-                </>
-            }
+            page.single_body(frame, AttrValue::from((*caption_text).clone()), invariants)
         }
-        (None, error) => html! {
-            <section class="panel error" role="alert" id="run-error">
-                <h2>{ "This scenario cannot run" }</h2>
-                <p>{ error.clone().unwrap_or_default() }</p>
-                <p class="muted small">{ "Change the configuration above (or reset it) to run again." }</p>
-            </section>
-        },
+        (None, error) => error_body(error.as_deref()),
     };
 
     let title = state
@@ -292,7 +202,207 @@ pub fn App() -> Html {
         .map(|r| r.scenario.name.clone())
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| state.settings.preset.clone());
-    let controls = ControlsView {
+    let controls = controls_view(&state, first, extent);
+    html! {
+        <main id="app-root" class={classes!("lab", embed.then_some("embedded"))}>
+            { topbar(&state, embed, mode, &title, &on) }
+            if !state.notices.is_empty() {
+                <div class="notice" role="alert" id="url-errors">
+                    <ul>{ for state.notices.iter().map(|n| html! { <li>{ n }</li> }) }</ul>
+                    <button onclick={on(Action::DismissNotices)}>{ "Dismiss" }</button>
+                </div>
+            }
+            <section class="narrative" aria-label="Scenario and playback">
+                if mode != ControlsMode::None {
+                    <Controls view={controls} {mode} share_url={AttrValue::from(share_url(&query))} dispatch={dispatch.clone()} />
+                }
+                if interactive && !single_lane {
+                    <ConfigPanel settings={state.settings.clone()} draft={state.draft.clone()} error={state.error.clone()} dispatch={dispatch.clone()} />
+                }
+                if !single_lane {
+                    <p class="caption" id="caption">{ (*caption_text).clone() }</p>
+                }
+            </section>
+            { body }
+            <Help open={state.show_help} on_close={dispatch.reform(|_: ()| Action::CloseHelp)} />
+        </main>
+    }
+}
+
+/// What the run's panels need from the page, gathered once per render: its state, how it is
+/// shown, the reader's selection and the callbacks.
+struct Page<'a> {
+    state: &'a State,
+    narrow: bool,
+    embed: bool,
+    reduced_motion: bool,
+    interactive: bool,
+    selected: Option<Selected>,
+    select: Option<Callback<Selected>>,
+    on_intervene: Callback<Intervention>,
+    clear_selection: Callback<()>,
+    clear_interventions: Callback<()>,
+    dispatch: Callback<Action>,
+}
+
+impl Page<'_> {
+    /// The bar of actions on what the reader selected on the first stage.
+    fn actions(&self, snapshot: &crate::presentation::Shared<idempotence_sim::Snapshot>) -> Html {
+        html! {
+            <Actions snapshot={snapshot.clone()} selected={self.selected.clone()}
+                on_intervene={self.on_intervene.clone()} on_clear_selection={self.clear_selection.clone()}
+                interventions={self.state.settings.faults.len()} on_clear_interventions={self.clear_interventions.clone()} />
+        }
+    }
+
+    /// Compare mode: the two lanes' stages one above the other, then their details side by side.
+    fn compare_body(&self, frame: &Frame) -> Html {
+        html! {
+            <>
+                <p id="compare-summary" class="compare-summary" role="status">
+                    <strong>{ "Same seed, same faults. " }</strong>
+                    { compare_summary(&frame.lanes[0].counters, &frame.lanes[1].counters) }
+                </p>
+                if self.interactive {
+                    { self.actions(&frame.lanes[0].snapshot) }
+                }
+                <div class="compare">
+                    { self.compare_lane(frame, 0, "off", "enable.idempotence = false") }
+                    { self.compare_lane(frame, 1, "on", "enable.idempotence = true") }
+                </div>
+                <div class="compare-details">
+                    { self.compare_details(frame, 0, "off", "enable.idempotence = false") }
+                    { self.compare_details(frame, 1, "on", "enable.idempotence = true") }
+                </div>
+                <div class="sr-only" aria-live="polite" id="live">{ frame.latest.clone() }</div>
+            </>
+        }
+    }
+
+    /// One lane of compare mode: the stage beside its title, newest log cells and verdict.
+    fn compare_lane(
+        &self,
+        frame: &Frame,
+        i: usize,
+        key: &'static str,
+        title: &'static str,
+    ) -> Html {
+        let l = &frame.lanes[i];
+        let (narrow, embed, reduced_motion) = (self.narrow, self.embed, self.reduced_motion);
+        let on_select = if i == 0 { self.select.clone() } else { None };
+        html! {
+            <section class="panel lane" data-lane={key} aria-labelledby={format!("lane-{key}-title")}>
+                // The stage beside its lane's title, newest log cells and verdict: the
+                // two lanes, one above the other, fit a 1280x800 screen with the stage
+                // at its natural size (text >= 11 px).
+                <div class="lane-main">
+                    <Stage id={AttrValue::from(format!("stage-{key}"))} snapshot={l.snapshot.clone()} events={l.events.clone()} checked={l.checked.clone()} logs={l.logs.clone()}
+                        clock_ms={self.state.clock_ms} {narrow} compact={narrow || embed} {reduced_motion}
+                        selected={self.selected.clone()} {on_select} />
+                    <div class="lane-side">
+                        <h2 id={format!("lane-{key}-title")} class="lane-title">{ title }</h2>
+                        <LogPeek logs={l.logs.clone()} checked={l.checked.clone()} />
+                        <Verdict verdict={l.verdict.clone()} />
+                    </div>
+                </div>
+            </section>
+        }
+    }
+
+    /// A lane's counters, full log and consumers (side by side under both stages).
+    fn compare_details(
+        &self,
+        frame: &Frame,
+        i: usize,
+        key: &'static str,
+        title: &'static str,
+    ) -> Html {
+        let l = &frame.lanes[i];
+        html! {
+            <section class="panel lane-details" data-lane={key} aria-label={format!("{title}: counters, logs and consumers")}>
+                <h2 class="lane-title">{ title }</h2>
+                <Counters counters={l.counters.clone()} invariants={Rc::new(Vec::new())} finished={self.state.finished()}
+                    prefix={AttrValue::from(format!("{key}-counter-"))} show_invariants={false} />
+                <LogStrip snapshot={l.snapshot.clone()} logs={l.logs.clone()} title_id={AttrValue::from(format!("{key}-logs-title"))} />
+                <Consumers logs={l.logs.clone()} transactional={crate::view::transactional(&l.snapshot)} title_id={AttrValue::from(format!("{key}-consumers-title"))} />
+            </section>
+        }
+    }
+
+    /// One run: the story, stage and logs in the main column; counters, configuration, the
+    /// event log and notes beside them.
+    fn single_body(
+        &self,
+        frame: &Frame,
+        intro: AttrValue,
+        invariants: Rc<Vec<idempotence_sim::invariants::InvariantResult>>,
+    ) -> Html {
+        let state = self.state;
+        let l: &LaneFrame = &frame.lanes[0];
+        let (narrow, embed, reduced_motion, interactive) = (
+            self.narrow,
+            self.embed,
+            self.reduced_motion,
+            self.interactive,
+        );
+        let dispatch = &self.dispatch;
+        html! {
+            <>
+                <div class={classes!("layout", embed.then_some("embed-layout"))}>
+                    <div class="main-col">
+                        <Story {intro} story={frame.story.clone()}
+                            guided={state.settings.guided} waiting={state.waiting_at_beat.is_some() && !state.playing}
+                            {interactive} dispatch={dispatch.clone()} />
+                        <section class="panel stage-panel" aria-labelledby="stage-title">
+                            <h2 id="stage-title" class="sr-only">{ "Producers, brokers and the network" }</h2>
+                            <Stage snapshot={l.snapshot.clone()} events={l.events.clone()} clock_ms={state.clock_ms} checked={l.checked.clone()} logs={l.logs.clone()}
+                                {narrow} compact={narrow || embed} {reduced_motion}
+                                selected={self.selected.clone()} on_select={self.select.clone()} />
+                            <LogPeek logs={l.logs.clone()} checked={l.checked.clone()} />
+                            <Verdict verdict={l.verdict.clone()} />
+                            if interactive {
+                                { self.actions(&l.snapshot) }
+                            }
+                        </section>
+                        if crate::view::transactional(&l.snapshot) {
+                            <Coordinator snapshot={l.snapshot.clone()} />
+                        }
+                        <LogStrip snapshot={l.snapshot.clone()} logs={l.logs.clone()} />
+                        <Consumers logs={l.logs.clone()} transactional={crate::view::transactional(&l.snapshot)} />
+                    </div>
+                    <div class="side-col">
+                        <Counters counters={l.counters.clone()} {invariants} finished={state.finished()}
+                            on_seek={interactive.then(|| dispatch.reform(Action::SeekEvent))} />
+                        if interactive {
+                            <ConfigPanel settings={state.settings.clone()} draft={state.draft.clone()} error={state.error.clone()} dispatch={dispatch.clone()} />
+                            <EventLog events={l.events.clone()} counts={l.counts.clone()}
+                                hidden={state.hidden_categories.clone()} dispatch={dispatch.clone()} />
+                        }
+                        if !embed {
+                            <Notes />
+                        }
+                    </div>
+                </div>
+                <div class="sr-only" aria-live="polite" id="live">{ frame.latest.clone() }</div>
+            </>
+        }
+    }
+}
+
+/// A scenario that cannot run, and why.
+fn error_body(error: Option<&str>) -> Html {
+    html! {
+        <section class="panel error" role="alert" id="run-error">
+            <h2>{ "This scenario cannot run" }</h2>
+            <p>{ error.unwrap_or_default().to_string() }</p>
+            <p class="muted small">{ "Change the configuration above (or reset it) to run again." }</p>
+        </section>
+    }
+}
+
+/// What the control bar shows, from the state and the first lane.
+fn controls_view(state: &State, first: Option<&LaneFrame>, extent: Option<Extent>) -> ControlsView {
+    ControlsView {
         preset: state.settings.preset.clone(),
         custom: state.settings.custom.is_some(),
         compare: state.settings.compare,
@@ -321,12 +431,22 @@ pub fn App() -> Html {
             total_events: 0,
             known: true,
         }),
-    };
+    }
+}
+
+/// The page's header: the title (and the scenario's, in an embed), the theme and help buttons.
+fn topbar(
+    state: &State,
+    embed: bool,
+    mode: ControlsMode,
+    title: &str,
+    on: &dyn Fn(Action) -> Callback<MouseEvent>,
+) -> Html {
     html! {
-        <main id="app-root" class={classes!("lab", embed.then_some("embedded"))}>
+        <>
             if embed {
                 <header class="topbar compact">
-                    <h1 class="embed-title">{ "Idempotent Producer Lab · " }<span class="muted">{ title }</span></h1>
+                    <h1 class="embed-title">{ "Idempotent Producer Lab · " }<span class="muted">{ title.to_string() }</span></h1>
                     if mode != ControlsMode::None {
                         <div class="topbar-buttons">
                             <button id="help-button" onclick={on(Action::ToggleHelp)} aria-label="Keyboard shortcuts">{ "?" }</button>
@@ -345,25 +465,6 @@ pub fn App() -> Html {
                     </div>
                 </header>
             }
-            if !state.notices.is_empty() {
-                <div class="notice" role="alert" id="url-errors">
-                    <ul>{ for state.notices.iter().map(|n| html! { <li>{ n }</li> }) }</ul>
-                    <button onclick={on(Action::DismissNotices)}>{ "Dismiss" }</button>
-                </div>
-            }
-            <section class="narrative" aria-label="Scenario and playback">
-                if mode != ControlsMode::None {
-                    <Controls view={controls} {mode} share_url={AttrValue::from(share_url(&query))} dispatch={dispatch.clone()} />
-                }
-                if interactive && !single_lane {
-                    <ConfigPanel settings={state.settings.clone()} draft={state.draft.clone()} error={state.error.clone()} dispatch={dispatch.clone()} />
-                }
-                if !single_lane {
-                    <p class="caption" id="caption">{ (*caption_text).clone() }</p>
-                }
-            </section>
-            { body }
-            <Help open={state.show_help} on_close={dispatch.reform(|_: ()| Action::CloseHelp)} />
-        </main>
+        </>
     }
 }
