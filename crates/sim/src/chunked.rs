@@ -19,7 +19,7 @@ const CHUNK_BITS: u32 = 7;
 const CHUNK: usize = 1 << CHUNK_BITS;
 const MASK: usize = CHUNK - 1;
 
-/// A `Vec`-like array stored in shared, copy-on-write chunks of [`CHUNK`] elements.
+/// A `Vec`-like array stored in shared, copy-on-write chunks of `CHUNK` elements.
 #[derive(Clone)]
 pub struct ChunkedVec<T> {
     chunks: Vec<Arc<Vec<T>>>,

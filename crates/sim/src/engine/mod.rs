@@ -4,9 +4,25 @@
 //! to the next scheduled action; randomness comes from a ChaCha8 generator seeded by the
 //! scenario. The same scenario therefore yields the same events on every platform.
 //!
-//! The state is split by owner: [`client`] is the producer (Java client semantics),
-//! [`broker`] the partition leaders and followers, [`network`] the messages on the wire,
-//! [`faults`] the fault actions.
+//! Each Kafka component is a module that owns its state and its rules, and can be tested
+//! without a world:
+//! - [`broker`]: a broker's connections, the checks before the log, `DelayedProduce`, its life;
+//! - [`replica`]: one partition's copy: append, duplicate and sequence checks, high watermark,
+//!   divergence, truncation, producer state rebuilt from the log;
+//! - [`controller`]: placement, elections, the ISR;
+//! - [`coordinator`]: the transaction coordinator and producer id manager, a node driven through
+//!   [`node`]'s contract (handlers that read a cluster view and push commands);
+//! - [`accumulator`]: the producer's batches, their readiness and their sequences;
+//! - [`transaction_manager`] and [`client`]: the producer client's transactional side and its
+//!   sender (application, draining, responses, retries, restarts);
+//! - [`timer`]: the client's timer table;
+//! - [`network`]: latency, cut links, delivery to the node a message reaches, and the faults
+//!   that act on a message; [`faults`]: the fault script (crashes, restarts, stalls, expiry,
+//!   crafted requests).
+//!
+//! This module is the world: the clock, the queue, the generator, and the order in which
+//! arriving messages and timers reach the components ([`broker_handlers`] for the brokers).
+//! That order is what the golden traces pin, event for event.
 
 mod accumulator;
 mod broker;

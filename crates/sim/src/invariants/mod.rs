@@ -5,8 +5,8 @@
 //! `model_bug` when nothing explains it. Names follow the reference (P1–P6) where they come
 //! from it.
 //!
-//! One checker module per concern: [`history`] is fed every event as it happens (counters, P3,
-//! P4, P6 and the conditions that explain later violations); [`log`] reads the partition logs
+//! One checker module per concern: `history` is fed every event as it happens (counters, P3,
+//! P4, P6 and the conditions that explain later violations); `log` reads the partition logs
 //! for duplicates, order and loss; `sequences` for P1/P2 and P5; `transactions` for
 //! read_committed and hanging transactions.
 
@@ -113,7 +113,7 @@ pub enum Expectation {
 /// When a property's checker can judge it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Judged {
-    /// Event by event as the run goes ([`history`]), each violation at the event that made it.
+    /// Event by event as the run goes (`history`), each violation at the event that made it.
     AsEventsHappen,
     /// On the partition logs as they are when asked (at the end of a run, or at the position a
     /// player shows), each violation at the event that appended the offending batch.
