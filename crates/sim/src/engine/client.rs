@@ -14,7 +14,7 @@
 
 use super::network::Side;
 use super::{
-    Action, BatchState, ClientBatch, InFlightRequest, MessageOutcome, Node, Payload,
+    Action, BatchState, ClientBatch, Completion, InFlightRequest, MessageOutcome, Node, Payload,
     ProduceRequest, Simulation, WireBatch,
 };
 use crate::config::Acks;
@@ -768,36 +768,21 @@ impl Simulation {
     // -----------------------------------------------------------------------------------------
     // Completing batches (`Sender.completeBatch`).
 
+    /// An attempt of a batch finished: the client decides ([`super::ProducerClient::decide`]) and
+    /// the batch is acknowledged, queued again or failed.
     pub(crate) fn complete_batch(&mut self, batch_id: u64, error: KafkaError, base_offset: Offset) {
         let b = &self.batches[batch_id as usize];
-        let producer = b.producer;
-        if b.state == BatchState::Done
-            || b.incarnation != self.producers[producer as usize].incarnation
-        {
+        let p = &mut self.producers[b.producer as usize];
+        if b.state == BatchState::Done || b.incarnation != p.incarnation {
             return;
         }
-        match error {
-            KafkaError::None | KafkaError::DuplicateSequenceNumber => {
-                let offset = if error == KafkaError::None {
-                    base_offset
-                } else {
-                    -1
-                };
-                self.ack_batch(batch_id, offset)
-            }
-            _ if self.can_retry(batch_id, error) => self.reenqueue(batch_id, error),
-            _ => {
-                let config = &self.producers[producer as usize].config;
-                let adjust =
-                    config.idempotent && self.batches[batch_id as usize].attempts <= config.retries;
-                let maybe_written = matches!(
-                    error,
-                    KafkaError::RequestTimedOut
-                        | KafkaError::NetworkException
-                        | KafkaError::NotEnoughReplicasAfterAppend
-                );
-                self.fail_batch(batch_id, error, maybe_written, adjust);
-            }
+        match p.decide(b, error, base_offset, self.now_ms) {
+            Completion::Acked { base_offset } => self.ack_batch(batch_id, base_offset),
+            Completion::Retry => self.reenqueue(batch_id, error),
+            Completion::Failed {
+                maybe_written,
+                adjust_sequences,
+            } => self.fail_batch(batch_id, error, maybe_written, adjust_sequences),
         }
     }
 
@@ -805,65 +790,13 @@ impl Simulation {
         let batch_ref = self.batch_ref(batch_id);
         let b = &mut self.batches[batch_id as usize];
         b.state = BatchState::Done;
-        let (producer, partition, created_ms) = (b.producer, b.partition, b.created_ms);
-        let p = &mut self.producers[producer as usize];
-        p.live_batches.remove(&(created_ms, batch_id));
-        for (i, &m) in b.messages.iter().enumerate() {
-            let offset = if base_offset >= 0 {
-                base_offset + i as Offset
-            } else {
-                -1
-            };
-            p.outcomes[m as usize] = MessageOutcome::Acked { offset };
-        }
-        let part = &mut p.partitions[partition as usize];
-        part.in_flight.remove(&batch_id);
-        if p.config.idempotent
-            && batch_ref.producer_id == part.producer_id
-            && batch_ref.epoch == part.epoch
-        {
-            part.last_acked_sequence = part.last_acked_sequence.max(batch_ref.last_sequence as i64);
-        }
+        let producer = b.producer;
+        self.producers[producer as usize].record_ack(b, batch_ref.last_sequence, base_offset);
         self.emit(EventKind::BatchAcked {
             producer,
             batch: batch_ref,
             base_offset,
         });
-    }
-
-    /// `Sender.canRetry` + `TransactionManager.canRetry` (idempotent, non-transactional).
-    fn can_retry(&mut self, batch_id: u64, error: KafkaError) -> bool {
-        let b = &self.batches[batch_id as usize];
-        let p = &self.producers[b.producer as usize];
-        let config = &p.config;
-        if !error.is_retriable()
-            || b.attempts > config.retries
-            || self.now_ms >= b.created_ms + config.delivery_timeout_ms
-        {
-            return false;
-        }
-        if !config.idempotent || error != KafkaError::OutOfOrderSequenceNumber {
-            return true;
-        }
-        if p.txn.is_some() {
-            // Transactional: OUT_OF_ORDER_SEQUENCE_NUMBER is not retried; the transaction aborts.
-            return false;
-        }
-        let (partition, base) = (b.partition, b.base_sequence.unwrap_or(0));
-        let reset = b.sent_as.is_some_and(|sent| sent != (b.epoch, base));
-        let part = &p.partitions[partition as usize];
-        let unresolved = part.unresolved_next_sequence;
-        if unresolved.is_none() && (reset || !part.is_next_sequence(base)) {
-            // A lower batch must fill the gap first: plain retry.
-            return true;
-        }
-        if unresolved.is_none() || unresolved == Some(base) {
-            let producer = b.producer;
-            self.producers[producer as usize]
-                .epoch_bump_partitions
-                .insert(partition);
-        }
-        true
     }
 
     fn reenqueue(&mut self, batch_id: u64, error: KafkaError) {

@@ -4,14 +4,11 @@ use std::collections::{BTreeSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-use super::accumulator::ClientPartition;
-use super::controller::PartitionMeta;
 use super::replica::{ControlMarker, LogBatch};
-use super::timer::{ClientTimers, Timer};
-use crate::config::{Acks, EffectiveProducerConfig};
+use super::timer::Timer;
+use crate::config::Acks;
 use crate::error::KafkaError;
 use crate::event::PartitionResult;
-use crate::scenario::Scenario;
 use crate::types::*;
 
 // ---------------------------------------------------------------------------------------------
@@ -240,127 +237,6 @@ pub enum TxnRequest {
         commit: bool,
         next_position: u32,
     },
-}
-
-/// One producer application and its Java client.
-#[derive(Debug, Clone)]
-pub struct ProducerClient {
-    pub index: ProducerIndex,
-    pub config: EffectiveProducerConfig,
-    /// Bumped on every restart; messages for an older incarnation are ignored.
-    pub incarnation: u32,
-    pub alive: bool,
-    pub producer_id: ProducerId,
-    pub epoch: Epoch,
-    pub init_in_flight: bool,
-    pub partitions: Vec<ClientPartition>,
-    pub connections: Vec<ClientConnection>,
-    /// The client's (possibly stale) view of each partition's leader.
-    pub leader_cache: Vec<Option<BrokerId>>,
-    pub metadata_refresh_pending: bool,
-    pub epoch_bump_partitions: BTreeSet<PartitionId>,
-    /// Next message index the application will send in its workload.
-    pub next_message: u32,
-    pub total_messages: u32,
-    pub outcomes: crate::chunked::ChunkedVec<MessageOutcome>,
-    /// Partition chosen for each message.
-    pub message_partition: Vec<PartitionId>,
-    /// Messages to re-send after a restart, in order.
-    pub resend_queue: VecDeque<u32>,
-    /// When the application sends each message.
-    pub send_times_ms: Vec<TimeMs>,
-    /// Batches not yet done, by creation time: the next delivery timeout is the first.
-    pub live_batches: BTreeSet<(TimeMs, u64)>,
-    /// Present for a producer with `transactional.id`.
-    pub txn: Option<ClientTxn>,
-    pub timers: ClientTimers,
-}
-
-impl ProducerClient {
-    pub fn new(
-        index: ProducerIndex,
-        config: EffectiveProducerConfig,
-        scenario: &Scenario,
-        partitions: &[PartitionMeta],
-    ) -> ProducerClient {
-        let spec = &scenario.producers[index as usize];
-        let send_times_ms = spec.workload.send_times_ms();
-        let total = send_times_ms.len() as u32;
-        let partition_count = scenario.cluster.partitions;
-        let message_partition = (0..total)
-            .map(|m| spec.workload.partition.unwrap_or(m % partition_count))
-            .collect();
-        let txn = config.transactional_id.clone().map(|transactional_id| {
-            let plan = spec.workload.transactions.clone();
-            ClientTxn {
-                transactional_id,
-                size: plan.as_ref().map_or(total.max(1), |p| p.size),
-                planned_aborts: plan
-                    .map(|p| p.abort.into_iter().collect())
-                    .unwrap_or_default(),
-                state: ClientTxnState::AwaitingProducerId,
-                index: 0,
-                attempt: 1,
-                added: BTreeSet::new(),
-                request_in_flight: None,
-                adding: Vec::new(),
-                all_sent: false,
-                abortable_error: None,
-                epoch_bump_required: false,
-                bumping_from: None,
-                outcomes: Vec::new(),
-            }
-        });
-        ProducerClient {
-            index,
-            config,
-            incarnation: 0,
-            alive: true,
-            producer_id: NO_PRODUCER_ID,
-            epoch: NO_PRODUCER_EPOCH,
-            init_in_flight: false,
-            partitions: (0..partition_count)
-                .map(|_| ClientPartition::default())
-                .collect(),
-            connections: vec![ClientConnection::default(); scenario.cluster.brokers as usize],
-            leader_cache: partitions.iter().map(|p| p.leader).collect(),
-            metadata_refresh_pending: false,
-            epoch_bump_partitions: BTreeSet::new(),
-            next_message: 0,
-            total_messages: total,
-            outcomes: std::iter::repeat_n(MessageOutcome::Pending, total as usize).collect(),
-            message_partition,
-            resend_queue: VecDeque::new(),
-            txn,
-            send_times_ms,
-            live_batches: BTreeSet::new(),
-            timers: ClientTimers::default(),
-        }
-    }
-
-    pub fn has_producer_id(&self) -> bool {
-        self.producer_id != NO_PRODUCER_ID
-    }
-
-    /// Nothing left to send and nothing waiting for an answer.
-    pub fn is_idle(&self) -> bool {
-        if let Some(txn) = &self.txn {
-            if matches!(txn.state, ClientTxnState::Fatal { .. }) {
-                return true;
-            }
-            if txn.state != ClientTxnState::Ready || txn.request_in_flight.is_some() {
-                return false;
-            }
-        }
-        self.next_message >= self.total_messages
-            && self.resend_queue.is_empty()
-            && self.alive
-            && self
-                .partitions
-                .iter()
-                .all(|p| p.deque.is_empty() && p.in_flight.is_empty())
-            && self.connections.iter().all(|c| c.in_flight.is_empty())
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,383 @@
+//! The producer client (Kafka's `KafkaProducer` with its `Sender`) as a node: the
+//! application's workload and what it was told, the client's producer id and epoch, its
+//! partitions' deques and sequences, its connections and timers.
+//!
+//! The sender's decisions on a finished attempt live here, in the order a response meets them:
+//! [`ProducerClient::decide`] (success, a retry, or a failure, and whether the batch may have
+//! been written), [`ProducerClient::can_retry`] (`Sender.canRetry` and the
+//! `TransactionManager`'s rules for OUT_OF_ORDER_SEQUENCE_NUMBER), and
+//! [`ProducerClient::record_ack`]. The world's side (sending, scheduling, events) is
+//! [`super::client`].
+
+use std::collections::{BTreeSet, VecDeque};
+
+use super::accumulator::{ClientBatch, ClientPartition};
+use super::controller::PartitionMeta;
+use super::state::{ClientConnection, ClientTxn, ClientTxnState, MessageOutcome};
+use super::timer::ClientTimers;
+use crate::config::EffectiveProducerConfig;
+use crate::error::KafkaError;
+use crate::scenario::Scenario;
+use crate::types::*;
+
+/// What a finished attempt of a batch leads to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Completion {
+    /// Acknowledged at this base offset (-1: unknown, as for DUPLICATE_SEQUENCE_NUMBER).
+    Acked { base_offset: Offset },
+    /// Sent again after the backoff.
+    Retry,
+    /// Failed to the application.
+    Failed {
+        /// The broker may have written it (the client cannot know): a timeout, a lost
+        /// connection, or too few replicas after the append.
+        maybe_written: bool,
+        /// Idempotent and not out of retries: the partition's sequences must be adjusted.
+        adjust_sequences: bool,
+    },
+}
+
+/// One producer application and its Java client.
+#[derive(Debug, Clone)]
+pub struct ProducerClient {
+    pub index: ProducerIndex,
+    pub config: EffectiveProducerConfig,
+    /// Bumped on every restart; messages for an older incarnation are ignored.
+    pub incarnation: u32,
+    pub alive: bool,
+    pub producer_id: ProducerId,
+    pub epoch: Epoch,
+    pub init_in_flight: bool,
+    pub partitions: Vec<ClientPartition>,
+    pub connections: Vec<ClientConnection>,
+    /// The client's (possibly stale) view of each partition's leader.
+    pub leader_cache: Vec<Option<BrokerId>>,
+    pub metadata_refresh_pending: bool,
+    pub epoch_bump_partitions: BTreeSet<PartitionId>,
+    /// Next message index the application will send in its workload.
+    pub next_message: u32,
+    pub total_messages: u32,
+    pub outcomes: crate::chunked::ChunkedVec<MessageOutcome>,
+    /// Partition chosen for each message.
+    pub message_partition: Vec<PartitionId>,
+    /// Messages to re-send after a restart, in order.
+    pub resend_queue: VecDeque<u32>,
+    /// When the application sends each message.
+    pub send_times_ms: Vec<TimeMs>,
+    /// Batches not yet done, by creation time: the next delivery timeout is the first.
+    pub live_batches: BTreeSet<(TimeMs, u64)>,
+    /// Present for a producer with `transactional.id`.
+    pub txn: Option<ClientTxn>,
+    pub timers: ClientTimers,
+}
+
+impl ProducerClient {
+    pub fn new(
+        index: ProducerIndex,
+        config: EffectiveProducerConfig,
+        scenario: &Scenario,
+        partitions: &[PartitionMeta],
+    ) -> ProducerClient {
+        let spec = &scenario.producers[index as usize];
+        let send_times_ms = spec.workload.send_times_ms();
+        let total = send_times_ms.len() as u32;
+        let partition_count = scenario.cluster.partitions;
+        let message_partition = (0..total)
+            .map(|m| spec.workload.partition.unwrap_or(m % partition_count))
+            .collect();
+        let txn = config.transactional_id.clone().map(|transactional_id| {
+            let plan = spec.workload.transactions.clone();
+            ClientTxn {
+                transactional_id,
+                size: plan.as_ref().map_or(total.max(1), |p| p.size),
+                planned_aborts: plan
+                    .map(|p| p.abort.into_iter().collect())
+                    .unwrap_or_default(),
+                state: ClientTxnState::AwaitingProducerId,
+                index: 0,
+                attempt: 1,
+                added: BTreeSet::new(),
+                request_in_flight: None,
+                adding: Vec::new(),
+                all_sent: false,
+                abortable_error: None,
+                epoch_bump_required: false,
+                bumping_from: None,
+                outcomes: Vec::new(),
+            }
+        });
+        ProducerClient {
+            index,
+            config,
+            incarnation: 0,
+            alive: true,
+            producer_id: NO_PRODUCER_ID,
+            epoch: NO_PRODUCER_EPOCH,
+            init_in_flight: false,
+            partitions: (0..partition_count)
+                .map(|_| ClientPartition::default())
+                .collect(),
+            connections: vec![ClientConnection::default(); scenario.cluster.brokers as usize],
+            leader_cache: partitions.iter().map(|p| p.leader).collect(),
+            metadata_refresh_pending: false,
+            epoch_bump_partitions: BTreeSet::new(),
+            next_message: 0,
+            total_messages: total,
+            outcomes: std::iter::repeat_n(MessageOutcome::Pending, total as usize).collect(),
+            message_partition,
+            resend_queue: VecDeque::new(),
+            txn,
+            send_times_ms,
+            live_batches: BTreeSet::new(),
+            timers: ClientTimers::default(),
+        }
+    }
+
+    pub fn has_producer_id(&self) -> bool {
+        self.producer_id != NO_PRODUCER_ID
+    }
+
+    /// Nothing left to send and nothing waiting for an answer.
+    pub fn is_idle(&self) -> bool {
+        if let Some(txn) = &self.txn {
+            if matches!(txn.state, ClientTxnState::Fatal { .. }) {
+                return true;
+            }
+            if txn.state != ClientTxnState::Ready || txn.request_in_flight.is_some() {
+                return false;
+            }
+        }
+        self.next_message >= self.total_messages
+            && self.resend_queue.is_empty()
+            && self.alive
+            && self
+                .partitions
+                .iter()
+                .all(|p| p.deque.is_empty() && p.in_flight.is_empty())
+            && self.connections.iter().all(|c| c.in_flight.is_empty())
+    }
+}
+
+impl ProducerClient {
+    /// `Sender.completeBatch`: what an answer (or a failure) to attempt `batch.attempts` of a
+    /// batch leads to. DUPLICATE_SEQUENCE_NUMBER (brokers before 2.5) counts as success with an
+    /// unknown offset.
+    pub fn decide(
+        &mut self,
+        batch: &ClientBatch,
+        error: KafkaError,
+        base_offset: Offset,
+        now_ms: TimeMs,
+    ) -> Completion {
+        match error {
+            KafkaError::None => Completion::Acked { base_offset },
+            KafkaError::DuplicateSequenceNumber => Completion::Acked { base_offset: -1 },
+            _ if self.can_retry(batch, error, now_ms) => Completion::Retry,
+            _ => Completion::Failed {
+                maybe_written: matches!(
+                    error,
+                    KafkaError::RequestTimedOut
+                        | KafkaError::NetworkException
+                        | KafkaError::NotEnoughReplicasAfterAppend
+                ),
+                adjust_sequences: self.config.idempotent && batch.attempts <= self.config.retries,
+            },
+        }
+    }
+
+    /// `Sender.canRetry` + `TransactionManager.canRetry` (idempotent, non-transactional): a
+    /// retriable error, retries left, and `delivery.timeout.ms` not passed. With idempotence,
+    /// OUT_OF_ORDER_SEQUENCE_NUMBER is retried as is while a lower batch may fill the gap; for
+    /// the batch right after the last acknowledged one (or the one whose fate was unknown) it
+    /// also marks the partition for an epoch bump. A transactional producer does not retry it:
+    /// its transaction aborts.
+    pub fn can_retry(&mut self, batch: &ClientBatch, error: KafkaError, now_ms: TimeMs) -> bool {
+        let config = &self.config;
+        if !error.is_retriable()
+            || batch.attempts > config.retries
+            || now_ms >= batch.created_ms + config.delivery_timeout_ms
+        {
+            return false;
+        }
+        if !config.idempotent || error != KafkaError::OutOfOrderSequenceNumber {
+            return true;
+        }
+        if self.txn.is_some() {
+            return false;
+        }
+        let (partition, base) = (batch.partition, batch.base_sequence.unwrap_or(0));
+        let reset = batch
+            .sent_as
+            .is_some_and(|sent| sent != (batch.epoch, base));
+        let part = &self.partitions[partition as usize];
+        let unresolved = part.unresolved_next_sequence;
+        if unresolved.is_none() && (reset || !part.is_next_sequence(base)) {
+            // A lower batch must fill the gap first: plain retry.
+            return true;
+        }
+        if unresolved.is_none() || unresolved == Some(base) {
+            self.epoch_bump_partitions.insert(partition);
+        }
+        true
+    }
+
+    /// A batch was acknowledged: its messages' outcomes, and the partition's last acknowledged
+    /// sequence when the batch belongs to its current producer id and epoch.
+    pub fn record_ack(
+        &mut self,
+        batch: &ClientBatch,
+        last_sequence: Sequence,
+        base_offset: Offset,
+    ) {
+        self.live_batches.remove(&(batch.created_ms, batch.id));
+        for (i, &m) in batch.messages.iter().enumerate() {
+            let offset = if base_offset >= 0 {
+                base_offset + i as Offset
+            } else {
+                -1
+            };
+            self.outcomes[m as usize] = MessageOutcome::Acked { offset };
+        }
+        let part = &mut self.partitions[batch.partition as usize];
+        part.in_flight.remove(&batch.id);
+        if self.config.idempotent
+            && batch.producer_id == part.producer_id
+            && batch.epoch == part.epoch
+        {
+            part.last_acked_sequence = part.last_acked_sequence.max(last_sequence as i64);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The client's decisions on a finished attempt, with no world (the cases of Kafka's
+    //! `SenderTest` and `TransactionManagerTest` on retries and sequence resolution).
+
+    use super::*;
+    use crate::engine::accumulator::BatchState;
+
+    /// Producer 0 of a one-partition scenario with `config` (Kafka property names).
+    fn client(config: &str) -> ProducerClient {
+        let scenario = Scenario::from_json(&format!(
+            r#"{{"producers": [{{"config": {config}, "workload": {{"messages": 10}}}}]}}"#
+        ))
+        .expect("valid");
+        let effective = scenario.producers[0]
+            .config
+            .validate()
+            .expect("valid config");
+        let partitions = vec![PartitionMeta::initial(0, 1, 1)];
+        ProducerClient::new(0, effective, &scenario, &partitions)
+    }
+
+    /// Batch `id` of two records at `base_sequence`, sent `attempts` times, created at 0.
+    fn batch(id: u64, base_sequence: Sequence, attempts: u32) -> ClientBatch {
+        ClientBatch {
+            id,
+            producer: 0,
+            incarnation: 0,
+            partition: 0,
+            nth: id as u32,
+            messages: vec![2 * id as u32, 2 * id as u32 + 1],
+            created_ms: 0,
+            max_timestamp_ms: 0,
+            producer_id: 1000,
+            epoch: 0,
+            base_sequence: Some(base_sequence),
+            attempts,
+            retry_since_ms: 0,
+            retry_at_ms: 0,
+            in_retry: false,
+            state: BatchState::InFlight { request: id },
+            sent_as: Some((0, base_sequence)),
+        }
+    }
+
+    fn failed(maybe_written: bool, adjust_sequences: bool) -> Completion {
+        Completion::Failed {
+            maybe_written,
+            adjust_sequences,
+        }
+    }
+
+    #[test]
+    fn success_and_legacy_duplicates_acknowledge_and_fatal_errors_fail_at_once() {
+        let mut p = client(r#"{"enable.idempotence": true}"#);
+        let b = batch(0, 0, 1);
+        assert_eq!(
+            p.decide(&b, KafkaError::None, 7, 10),
+            Completion::Acked { base_offset: 7 }
+        );
+        assert_eq!(
+            p.decide(&b, KafkaError::DuplicateSequenceNumber, 7, 10),
+            Completion::Acked { base_offset: -1 }
+        );
+        assert_eq!(
+            p.decide(&b, KafkaError::InvalidProducerEpoch, -1, 10),
+            failed(false, true)
+        );
+    }
+
+    #[test]
+    fn a_retriable_error_is_retried_until_retries_or_the_delivery_timeout_run_out() {
+        let mut p =
+            client(r#"{"retries": 2, "delivery.timeout.ms": 1000, "request.timeout.ms": 500}"#);
+        assert_eq!(
+            p.decide(&batch(0, 0, 2), KafkaError::NetworkException, -1, 10),
+            Completion::Retry
+        );
+        assert_eq!(
+            p.decide(&batch(0, 0, 3), KafkaError::NetworkException, -1, 10),
+            failed(true, false),
+            "out of retries; the broker may have written it"
+        );
+        assert_eq!(
+            p.decide(&batch(0, 0, 1), KafkaError::RequestTimedOut, -1, 1000),
+            failed(true, true),
+            "delivery.timeout.ms has passed"
+        );
+    }
+
+    #[test]
+    fn out_of_order_for_the_next_sequence_bumps_the_epoch_and_a_gap_is_plain_retried() {
+        let mut p = client(r#"{"enable.idempotence": true}"#);
+        p.partitions[0].last_acked_sequence = 1;
+        // Batch at 4: batches 2–3 are still to come, so it waits for them (plain retry).
+        assert!(p.can_retry(&batch(1, 4, 1), KafkaError::OutOfOrderSequenceNumber, 10));
+        assert!(p.epoch_bump_partitions.is_empty());
+        // Batch at 2 follows the last acknowledged one: the broker lost the producer's state.
+        assert!(p.can_retry(&batch(0, 2, 1), KafkaError::OutOfOrderSequenceNumber, 10));
+        assert_eq!(
+            p.epoch_bump_partitions.iter().copied().collect::<Vec<_>>(),
+            vec![0]
+        );
+    }
+
+    #[test]
+    fn a_transactional_producer_does_not_retry_out_of_order() {
+        let mut p = client(r#"{"transactional.id": "t"}"#);
+        assert!(!p.can_retry(&batch(0, 0, 1), KafkaError::OutOfOrderSequenceNumber, 10));
+        assert!(p.can_retry(&batch(0, 0, 1), KafkaError::NotLeaderOrFollower, 10));
+    }
+
+    #[test]
+    fn an_ack_records_offsets_and_moves_the_last_acknowledged_sequence() {
+        let mut p = client(r#"{"enable.idempotence": true}"#);
+        p.partitions[0].producer_id = 1000;
+        p.partitions[0].epoch = 0;
+        let b = batch(1, 2, 1);
+        p.partitions[0].in_flight.insert(1);
+        p.record_ack(&b, 3, 40);
+        assert_eq!(p.outcomes[2], MessageOutcome::Acked { offset: 40 });
+        assert_eq!(p.outcomes[3], MessageOutcome::Acked { offset: 41 });
+        assert_eq!(p.partitions[0].last_acked_sequence, 3);
+        assert!(p.partitions[0].in_flight.is_empty());
+        // An ack from an older epoch leaves the sequences of the current one alone.
+        let mut old = batch(2, 9, 1);
+        old.epoch = 5;
+        p.record_ack(&old, 10, -1);
+        assert_eq!(p.partitions[0].last_acked_sequence, 3);
+        assert_eq!(p.outcomes[4], MessageOutcome::Acked { offset: -1 });
+    }
+}
