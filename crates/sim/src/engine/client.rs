@@ -288,16 +288,9 @@ impl Simulation {
     /// batch of the affected partitions is renumbered from 0 under the new epoch.
     fn bump_epoch(&mut self, producer: ProducerIndex) {
         let p = &mut self.producers[producer as usize];
-        let partitions: Vec<PartitionId> = std::mem::take(&mut p.epoch_bump_partitions)
-            .into_iter()
-            .collect();
-        if p.epoch == Epoch::MAX {
-            // Epoch exhausted: get a new producer id instead (resetIdempotentProducerId).
-            p.producer_id = NO_PRODUCER_ID;
-            p.epoch = NO_PRODUCER_EPOCH;
+        let Some(partitions) = p.bump_epoch() else {
             return;
-        }
-        p.epoch += 1;
+        };
         let (producer_id, epoch) = (p.producer_id, p.epoch);
         for &partition in &partitions {
             self.start_sequences_at_beginning(producer, partition);
@@ -358,14 +351,8 @@ impl Simulation {
             let was_sent = self.batches[id as usize].attempts > 0;
             if in_retry && self.producers[producer as usize].config.idempotent {
                 let b = &self.batches[id as usize];
-                let next = self.space.increment(
-                    self.space
-                        .last_of(b.base_sequence.unwrap_or(0), b.record_count()),
-                    1,
-                );
                 let partition = b.partition;
-                self.producers[producer as usize].partitions[partition as usize]
-                    .unresolved_next_sequence = Some(next);
+                let next = self.producers[producer as usize].mark_unresolved(b, self.space);
                 self.emit(EventKind::SequenceUnresolved {
                     producer,
                     partition,
@@ -841,27 +828,9 @@ impl Simulation {
         let b = &mut self.batches[batch_id as usize];
         let queued = b.state == BatchState::Queued;
         b.state = BatchState::Done;
-        let (producer, partition, created_ms) = (b.producer, b.partition, b.created_ms);
-        let messages = b.messages.clone();
+        let producer = b.producer;
         let p = &mut self.producers[producer as usize];
-        p.live_batches.remove(&(created_ms, batch_id));
-        for &m in &messages {
-            p.outcomes[m as usize] = MessageOutcome::Failed { error };
-        }
-        let part = &mut p.partitions[partition as usize];
-        part.in_flight.remove(&batch_id);
-        // Only a queued batch is in the deque; expired ones are the oldest, so usually at its
-        // front, where taking them out costs nothing.
-        if queued {
-            if part.deque.front() == Some(&batch_id) {
-                part.deque.pop_front();
-            } else {
-                part.deque.retain(|&id| id != batch_id);
-            }
-        }
-        if p.config.idempotent && (adjust_sequences || error == KafkaError::InvalidProducerEpoch) {
-            p.epoch_bump_partitions.insert(partition);
-        }
+        p.record_failure(b, queued, error, adjust_sequences);
         let transactional = p.txn.is_some();
         self.emit(EventKind::BatchFailed {
             producer,

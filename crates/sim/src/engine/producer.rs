@@ -18,6 +18,7 @@ use super::timer::ClientTimers;
 use crate::config::EffectiveProducerConfig;
 use crate::error::KafkaError;
 use crate::scenario::Scenario;
+use crate::sequence::SequenceSpace;
 use crate::types::*;
 
 /// What a finished attempt of a batch leads to.
@@ -221,6 +222,62 @@ impl ProducerClient {
         true
     }
 
+    /// A batch failed to the application: its messages' outcomes, and it leaves the deque and
+    /// the partition's batches in flight. With idempotence, a failure that may leave a gap
+    /// (`adjust_sequences`) or a fenced epoch marks the partition for an epoch bump
+    /// (`TransactionManager.handleFailedBatch`).
+    pub fn record_failure(
+        &mut self,
+        batch: &ClientBatch,
+        was_queued: bool,
+        error: KafkaError,
+        adjust_sequences: bool,
+    ) {
+        self.live_batches.remove(&(batch.created_ms, batch.id));
+        for &m in &batch.messages {
+            self.outcomes[m as usize] = MessageOutcome::Failed { error };
+        }
+        let part = &mut self.partitions[batch.partition as usize];
+        part.in_flight.remove(&batch.id);
+        // Only a queued batch is in the deque; expired ones are the oldest, so usually at its
+        // front, where taking them out costs nothing.
+        if was_queued {
+            if part.deque.front() == Some(&batch.id) {
+                part.deque.pop_front();
+            } else {
+                part.deque.retain(|&id| id != batch.id);
+            }
+        }
+        if self.config.idempotent && (adjust_sequences || error == KafkaError::InvalidProducerEpoch)
+        {
+            self.epoch_bump_partitions.insert(batch.partition);
+        }
+    }
+
+    /// `markSequenceUnresolved`: a batch that was being retried expired, so whether the broker
+    /// wrote it is unknown; the partition's next sequence is the one after it until a later
+    /// answer settles it. Returns that sequence.
+    pub fn mark_unresolved(&mut self, batch: &ClientBatch, space: SequenceSpace) -> Sequence {
+        let last = space.last_of(batch.base_sequence.unwrap_or(0), batch.record_count());
+        let next = space.increment(last, 1);
+        self.partitions[batch.partition as usize].unresolved_next_sequence = Some(next);
+        next
+    }
+
+    /// `bumpIdempotentProducerEpoch`, the client's part: the next epoch, and the partitions whose
+    /// sequences restart at 0 under it (taken from those marked). An exhausted epoch gives up
+    /// the producer id instead (`resetIdempotentProducerId`): `None`, and a new id is asked for.
+    pub fn bump_epoch(&mut self) -> Option<Vec<PartitionId>> {
+        let partitions = std::mem::take(&mut self.epoch_bump_partitions);
+        if self.epoch == Epoch::MAX {
+            self.producer_id = NO_PRODUCER_ID;
+            self.epoch = NO_PRODUCER_EPOCH;
+            return None;
+        }
+        self.epoch += 1;
+        Some(partitions.into_iter().collect())
+    }
+
     /// A batch was acknowledged: its messages' outcomes, and the partition's last acknowledged
     /// sequence when the batch belongs to its current producer id and epoch.
     pub fn record_ack(
@@ -379,5 +436,65 @@ mod tests {
         p.record_ack(&old, 10, -1);
         assert_eq!(p.partitions[0].last_acked_sequence, 3);
         assert_eq!(p.outcomes[4], MessageOutcome::Acked { offset: -1 });
+    }
+
+    #[test]
+    fn a_failure_takes_the_batch_out_and_may_mark_the_partition_for_a_bump() {
+        let mut p = client(r#"{"enable.idempotence": true}"#);
+        let b = batch(3, 6, 1);
+        p.partitions[0].deque.extend([3, 4]);
+        p.record_failure(&b, true, KafkaError::DeliveryTimeout, false);
+        assert_eq!(
+            p.partitions[0].deque.iter().copied().collect::<Vec<_>>(),
+            vec![4]
+        );
+        assert_eq!(
+            p.outcomes[6],
+            MessageOutcome::Failed {
+                error: KafkaError::DeliveryTimeout
+            }
+        );
+        assert!(
+            p.epoch_bump_partitions.is_empty(),
+            "an expiry alone does not bump"
+        );
+        p.record_failure(
+            &batch(4, 8, 1),
+            false,
+            KafkaError::InvalidProducerEpoch,
+            false,
+        );
+        assert!(p.epoch_bump_partitions.contains(&0), "a fenced epoch does");
+    }
+
+    #[test]
+    fn an_expired_retry_leaves_the_next_sequence_unresolved() {
+        let mut p = client(r#"{"enable.idempotence": true}"#);
+        let next = p.mark_unresolved(&batch(0, 4, 1), SequenceSpace::default());
+        assert_eq!(next, 6, "the batch held sequences 4 and 5");
+        assert_eq!(p.partitions[0].unresolved_next_sequence, Some(6));
+        let tiny = SequenceSpace { max: 5 };
+        assert_eq!(
+            p.mark_unresolved(&batch(0, 4, 1), tiny),
+            0,
+            "wraps past the top"
+        );
+    }
+
+    #[test]
+    fn an_epoch_bump_takes_the_marked_partitions_or_gives_up_an_exhausted_id() {
+        let mut p = client(r#"{"enable.idempotence": true}"#);
+        p.producer_id = 1000;
+        p.epoch = 3;
+        p.epoch_bump_partitions.insert(0);
+        assert_eq!(p.bump_epoch(), Some(vec![0]));
+        assert_eq!((p.epoch, p.epoch_bump_partitions.len()), (4, 0));
+        p.epoch = Epoch::MAX;
+        p.epoch_bump_partitions.insert(0);
+        assert_eq!(p.bump_epoch(), None);
+        assert_eq!(
+            (p.producer_id, p.epoch),
+            (NO_PRODUCER_ID, NO_PRODUCER_EPOCH)
+        );
     }
 }
