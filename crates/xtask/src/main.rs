@@ -11,6 +11,8 @@
 //! - `sweep [--count N] [--seed S] [--safe|--all] [--threads N]`  the random-fault sweep
 //!   (`idempotence-sim explore`, built with the `sweep` profile); shrunk findings go to
 //!   `target/sweep-findings/`
+//! - `crosscheck --against REV [--count N]`  the same N random scenarios through the CLI of
+//!   REV and of the working tree; their reports and event traces must be byte-identical
 //! - `build-lab [--out DIR] [--debug]`  the JS API package (`lab/`) and the embedding
 //!   files (`embed/`, `examples/`) into DIR; trunk runs it as its post_build hook
 //!   (Trunk.toml), so every `trunk build`/`serve` (and so `test`/`e2e`) includes them
@@ -20,6 +22,7 @@
 //! binaryen 108 cannot read current rustc output).
 
 mod build_lab;
+mod crosscheck;
 mod helpers;
 mod setup;
 
@@ -67,6 +70,7 @@ fn main() -> ExitCode {
         "bench" => bench(&ctx, &rest),
         "sweep" => sweep(&ctx, &rest),
         "build-lab" => build_lab::build_lab(&ctx, &rest),
+        "crosscheck" => crosscheck::crosscheck(&ctx, &rest),
         "help" | "-h" | "--help" => {
             print_help();
             Ok(())
@@ -97,6 +101,9 @@ fn print_help() {
          bench [args]           cargo bench -p idempotence-sim\n  \
          sweep [--count N] [--seed S] [--safe|--all] [--threads N]\n                         \
          random-fault sweep (default: 1000 safe schedules from seed 1)\n  \
+         crosscheck --against REV [--count N]\n                         \
+         N random scenarios (default 1000) through REV's CLI and this tree's:\n                         \
+         reports and event traces must be byte-identical (for refactors)\n  \
          build-lab [--out DIR] [--debug]\n                         \
          JS API (lab/) + embed/ + examples/ into DIR (default dist/;\n                         \
          trunk runs it as post_build hook into its staging dir)"
