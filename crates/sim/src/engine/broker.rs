@@ -16,20 +16,33 @@
 //! 5. a lost response resets the connection ([`Broker::reset_connection`]); a client's FIN
 //!    drops what the broker has not read ([`Broker::client_closed`]).
 //!
+//! As a follower, on the node contract ([`super::node`]): [`Broker::on_fetch_due`] sends the
+//! next fetch, [`Broker::on_fetch_response`] truncates or appends what the leader sent.
+//!
 //! And its life: [`Broker::stop`] (crash or clean shutdown) and [`Broker::start`].
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
 use super::controller::PartitionMeta;
-use super::replica::{rebuild_producer_state, Replica};
-use super::ProduceRequest;
+use super::node::Out;
+use super::replica::{rebuild_producer_state, LogBatch, Replica};
+use super::{Action, Node, Payload, ProduceRequest};
 use crate::config::Acks;
 use crate::error::KafkaError;
-use crate::event::{BrokerVerdict, PartitionResult};
+use crate::event::{BrokerVerdict, EventKind, PartitionResult};
 use crate::producer_state::RejectReason;
 use crate::sequence::SequenceSpace;
 use crate::types::*;
+
+/// What a leader's fetch response carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FetchAnswer {
+    pub batches: Vec<LogBatch>,
+    pub high_watermark: Offset,
+    /// Where the follower's log stops matching the leader's: truncate there first.
+    pub truncate_to: Option<Offset>,
+}
 
 /// A client connection as the broker knows it: `(producer, its incarnation, the connection's
 /// generation)`.
@@ -347,6 +360,81 @@ impl Broker {
     }
 
     // -----------------------------------------------------------------------------------------
+    // Follower: replication (handlers on the node contract: nothing here reaches back into the
+    // world, so they push their commands into `out`).
+
+    /// A fetch of `partition` is due (`ReplicaFetcherThread`): one at a time, none while the
+    /// broker is stopped or its replication stalled, from its log end. With no leader, the
+    /// follower tries again after `replica.fetch.wait.max.ms`; a leader does not fetch.
+    pub fn on_fetch_due(
+        &mut self,
+        partition: PartitionId,
+        leader: Option<BrokerId>,
+        (now_ms, wait_ms): (TimeMs, TimeMs),
+        out: &mut Out,
+    ) {
+        if !self.alive || self.replication_stalled || self.fetching.contains(&partition) {
+            return;
+        }
+        let Some(leader) = leader else {
+            let again = Action::FollowerFetch {
+                broker: self.id,
+                partition,
+            };
+            out.schedule(now_ms + wait_ms, again);
+            return;
+        };
+        if leader == self.id {
+            return;
+        }
+        let fetch_offset = self.replica(partition).log_end_offset();
+        self.fetching.insert(partition);
+        let fetch = Payload::Fetch {
+            follower: self.id,
+            partition,
+            fetch_offset,
+        };
+        out.send(Node::Broker(self.id), Node::Broker(leader), fetch);
+    }
+
+    /// The leader answered a fetch: truncate where the logs diverge, or append what came and
+    /// take the leader's high watermark; then fetch again at once. A broker that leads the
+    /// partition by now ignores the answer.
+    pub fn on_fetch_response(
+        &mut self,
+        partition: PartitionId,
+        answer: FetchAnswer,
+        (leader, now_ms, space): (Option<BrokerId>, TimeMs, SequenceSpace),
+        out: &mut Out,
+    ) {
+        self.fetching.remove(&partition);
+        if leader == Some(self.id) {
+            return;
+        }
+        let (broker, replica) = (self.id, self.replica_mut(partition));
+        if let Some(offset) = answer.truncate_to {
+            let removed = replica.truncate_to(offset, space);
+            out.emit(EventKind::LogTruncated {
+                broker,
+                partition,
+                to_offset: replica.log_end_offset(),
+                removed_records: removed,
+            });
+        } else {
+            let (from, to) = replica.append_fetched(answer.batches, answer.high_watermark, space);
+            if to > from {
+                out.emit(EventKind::ReplicaFetched {
+                    follower: broker,
+                    partition,
+                    from_offset: from,
+                    to_offset: to,
+                });
+            }
+        }
+        out.schedule(now_ms, Action::FollowerFetch { broker, partition });
+    }
+
+    // -----------------------------------------------------------------------------------------
     // Life.
 
     /// The broker stops at `now` for `down_ms`: connections, parked requests and fetch
@@ -629,5 +717,109 @@ mod tests {
             broker.replica(0).check_batch(&first, &rules),
             Err(BrokerVerdict::Duplicate { base_offset: 0, .. })
         ));
+    }
+
+    /// Broker 1 following partition 0 (led by broker 0).
+    fn follower() -> Broker {
+        let meta = PartitionMeta::initial(0, 2, 2);
+        Broker::new(1, std::slice::from_ref(&meta))
+    }
+
+    #[test]
+    fn a_follower_fetches_one_at_a_time_from_its_log_end_and_waits_when_leaderless() {
+        use crate::engine::node::Command;
+        let mut f = follower();
+        let mut out = Out::default();
+        f.on_fetch_due(0, Some(0), (10, 500), &mut out);
+        assert!(matches!(
+            out.sent()[..],
+            [(
+                Node::Broker(1),
+                Node::Broker(0),
+                Payload::Fetch {
+                    follower: 1,
+                    partition: 0,
+                    fetch_offset: 0
+                }
+            )]
+        ));
+        let mut again = Out::default();
+        f.on_fetch_due(0, Some(0), (10, 500), &mut again);
+        assert!(
+            again.commands().is_empty(),
+            "one fetch outstanding at a time"
+        );
+        f.fetching.clear();
+        let mut leaderless = Out::default();
+        f.on_fetch_due(0, None, (10, 500), &mut leaderless);
+        assert!(matches!(
+            leaderless.commands(),
+            [Command::Schedule {
+                at_ms: 510,
+                action: Action::FollowerFetch {
+                    broker: 1,
+                    partition: 0
+                }
+            }]
+        ));
+        f.replication_stalled = true;
+        let mut stalled = Out::default();
+        f.on_fetch_due(0, Some(0), (10, 500), &mut stalled);
+        assert!(stalled.commands().is_empty());
+    }
+
+    #[test]
+    fn a_follower_appends_what_the_leader_sends_or_truncates_where_they_diverge() {
+        let (mut leader, meta) = leader();
+        produce(&mut leader, &meta, &batch(0, 2));
+        produce(&mut leader, &meta, &batch(2, 2));
+        let mut f = follower();
+        let space = SequenceSpace::default();
+        let answer = FetchAnswer {
+            batches: leader.replica(0).batches_from(0, 10),
+            high_watermark: 2,
+            truncate_to: None,
+        };
+        let mut out = Out::default();
+        f.fetching.insert(0);
+        f.on_fetch_response(0, answer, (Some(0), 20, space), &mut out);
+        assert!(f.fetching.is_empty());
+        assert!(matches!(
+            out.events()[..],
+            [EventKind::ReplicaFetched {
+                from_offset: 0,
+                to_offset: 4,
+                ..
+            }]
+        ));
+        assert_eq!(f.replica(0).high_watermark, 2);
+        let truncate = FetchAnswer {
+            batches: Vec::new(),
+            high_watermark: 2,
+            truncate_to: Some(2),
+        };
+        let mut out = Out::default();
+        f.on_fetch_response(0, truncate, (Some(0), 30, space), &mut out);
+        assert!(matches!(
+            out.events()[..],
+            [EventKind::LogTruncated {
+                to_offset: 2,
+                removed_records: 2,
+                ..
+            }]
+        ));
+        // A follower that leads by now ignores the answer and does not fetch again.
+        let mut out = Out::default();
+        f.on_fetch_response(
+            0,
+            FetchAnswer {
+                batches: Vec::new(),
+                high_watermark: 0,
+                truncate_to: None,
+            },
+            (Some(1), 40, space),
+            &mut out,
+        );
+        assert!(out.commands().is_empty());
     }
 }

@@ -7,8 +7,10 @@
 
 use std::sync::Arc;
 
+use super::broker::FetchAnswer;
 use super::coordinator::MARKER_TIMEOUT_MS;
 use super::network::Side;
+use super::node::Out;
 use super::replica::ProduceRules;
 use super::{
     Action, ControlMarker, LogBatch, LogRecord, Node, Payload, PendingMarker, ProduceRequest,
@@ -396,34 +398,13 @@ impl Simulation {
     // -----------------------------------------------------------------------------------------
     // Replication.
 
+    /// A follower's fetch of `partition` is due ([`super::Broker::on_fetch_due`]).
     pub(crate) fn follower_fetch(&mut self, broker: BrokerId, partition: PartitionId) {
-        let b = &self.brokers[broker as usize];
-        if !b.alive || b.replication_stalled || b.fetching.contains(&partition) {
-            return;
-        }
-        let meta = &self.partitions[partition as usize];
-        let Some(leader) = meta.leader else {
-            let wait = self.scenario.cluster.replica_fetch_wait_max_ms;
-            self.schedule(
-                self.now_ms + wait,
-                Action::FollowerFetch { broker, partition },
-            );
-            return;
-        };
-        if leader == broker {
-            return;
-        }
-        let fetch_offset = b.replica(partition).log_end_offset();
-        self.brokers[broker as usize].fetching.insert(partition);
-        self.send_message(
-            Node::Broker(broker),
-            Node::Broker(leader),
-            Payload::Fetch {
-                follower: broker,
-                partition,
-                fetch_offset,
-            },
-        );
+        let leader = self.partitions[partition as usize].leader;
+        let (now_ms, wait_ms) = (self.now_ms, self.scenario.cluster.replica_fetch_wait_max_ms);
+        let mut out = Out::default();
+        self.brokers[broker as usize].on_fetch_due(partition, leader, (now_ms, wait_ms), &mut out);
+        self.perform(&mut out);
     }
 
     pub(crate) fn handle_fetch(
@@ -554,53 +535,23 @@ impl Simulation {
         self.send_fetch_response(leader, follower, partition, offset, None);
     }
 
+    /// The leader's answer reached follower `follower` ([`super::Broker::on_fetch_response`]).
     pub(crate) fn handle_fetch_response(
         &mut self,
         follower: BrokerId,
         partition: PartitionId,
-        batches: Vec<LogBatch>,
-        high_watermark: Offset,
-        truncate_to: Option<Offset>,
+        answer: FetchAnswer,
     ) {
-        let space = self.space;
-        let b = &mut self.brokers[follower as usize];
-        b.fetching.remove(&partition);
-        if self.partitions[partition as usize].leader == Some(follower) {
-            return;
-        }
-        if let Some(offset) = truncate_to {
-            self.truncate(follower, partition, offset);
-        } else {
-            let replica = self.brokers[follower as usize].replica_mut(partition);
-            let (from, to) = replica.append_fetched(batches, high_watermark, space);
-            if to > from {
-                self.emit(EventKind::ReplicaFetched {
-                    follower,
-                    partition,
-                    from_offset: from,
-                    to_offset: to,
-                });
-            }
-        }
-        self.schedule(
-            self.now_ms,
-            Action::FollowerFetch {
-                broker: follower,
-                partition,
-            },
-        );
-    }
-
-    pub(crate) fn truncate(&mut self, broker: BrokerId, partition: PartitionId, offset: Offset) {
-        let replica = self.brokers[broker as usize].replica_mut(partition);
-        let removed = replica.truncate_to(offset, self.space);
-        let end = replica.log_end_offset();
-        self.emit(EventKind::LogTruncated {
-            broker,
+        let leader = self.partitions[partition as usize].leader;
+        let (now_ms, space) = (self.now_ms, self.space);
+        let mut out = Out::default();
+        self.brokers[follower as usize].on_fetch_response(
             partition,
-            to_offset: end,
-            removed_records: removed,
-        });
+            answer,
+            (leader, now_ms, space),
+            &mut out,
+        );
+        self.perform(&mut out);
     }
 
     // -----------------------------------------------------------------------------------------

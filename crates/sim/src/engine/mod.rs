@@ -679,7 +679,7 @@ impl Simulation {
     }
 
     /// Performs what a node's handler asked for, in order.
-    fn perform(&mut self, out: &mut Out) {
+    pub(crate) fn perform(&mut self, out: &mut Out) {
         for command in out.take() {
             match command {
                 Command::Emit(event) => self.emit(event),

@@ -320,13 +320,14 @@ impl Simulation {
                 batches,
                 high_watermark,
                 truncate_to,
-            } => self.handle_fetch_response(
-                follower,
-                partition,
-                batches,
-                high_watermark,
-                truncate_to,
-            ),
+            } => {
+                let answer = super::broker::FetchAnswer {
+                    batches,
+                    high_watermark,
+                    truncate_to,
+                };
+                self.handle_fetch_response(follower, partition, answer)
+            }
             // Only producers receive these.
             Payload::InitProducerIdResponse { .. }
             | Payload::TxnResponse { .. }
