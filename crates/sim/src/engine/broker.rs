@@ -35,6 +35,9 @@ use crate::producer_state::RejectReason;
 use crate::sequence::SequenceSpace;
 use crate::types::*;
 
+/// Most batches a follower takes in one fetch (bounded work per step).
+pub(crate) const MAX_BATCHES_PER_FETCH: usize = 50;
+
 /// What a leader's fetch response carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct FetchAnswer {
@@ -435,6 +438,93 @@ impl Broker {
     }
 
     // -----------------------------------------------------------------------------------------
+    // Leader: answering fetches (on the node contract).
+
+    /// Answers follower `follower`'s fetch from `fetch_offset`: the batches from there (at most
+    /// [`MAX_BATCHES_PER_FETCH`]) with the high watermark, or, where the follower's log
+    /// diverges, only where to truncate.
+    pub fn fetch_response(
+        &self,
+        partition: PartitionId,
+        (follower, fetch_offset, truncate_to): (BrokerId, Offset, Option<Offset>),
+        out: &mut Out,
+    ) {
+        let replica = self.replica(partition);
+        let batches = if truncate_to.is_some() {
+            Vec::new()
+        } else {
+            replica.batches_from(fetch_offset, MAX_BATCHES_PER_FETCH)
+        };
+        let answer = Payload::FetchResponse {
+            follower,
+            partition,
+            batches,
+            high_watermark: replica.high_watermark,
+            truncate_to,
+        };
+        out.send(Node::Broker(self.id), Node::Broker(follower), answer);
+    }
+
+    /// New data: every fetch parked on `partition` (a long poll at the log end) is answered
+    /// from where that follower last fetched.
+    pub fn answer_parked_fetches(&mut self, partition: PartitionId, out: &mut Out) {
+        let replica = self.replica_mut(partition);
+        let parked = std::mem::take(&mut replica.parked_fetches);
+        for follower in parked {
+            let offset = self.fetched_to(partition, follower);
+            self.fetch_response(partition, (follower, offset, None), out);
+        }
+    }
+
+    /// A parked fetch waited `replica.fetch.wait.max.ms`: it is answered, with nothing new.
+    pub fn on_fetch_wait_expired(
+        &mut self,
+        partition: PartitionId,
+        follower: BrokerId,
+        out: &mut Out,
+    ) {
+        if !self.alive {
+            return;
+        }
+        let Some(replica) = self.replicas.get_mut(&partition) else {
+            return;
+        };
+        if !replica.parked_fetches.remove(&follower) {
+            return;
+        }
+        let offset = self.fetched_to(partition, follower);
+        self.fetch_response(partition, (follower, offset, None), out);
+    }
+
+    fn fetched_to(&self, partition: PartitionId, follower: BrokerId) -> Offset {
+        let replica = self.replica(partition);
+        replica
+            .follower_fetch_offset
+            .get(&follower)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// `producer.id.expiration.check.interval.ms`: a live broker forgets, on every replica, the
+    /// producers whose last batch is older than `producer.id.expiration.ms`
+    /// (`ProducerStateManager.removeExpiredProducers`).
+    pub fn on_expiry_check(&mut self, now_ms: TimeMs, expiration_ms: TimeMs, out: &mut Out) {
+        if !self.alive {
+            return;
+        }
+        for (&partition, replica) in &mut self.replicas {
+            for producer_id in replica.producer_state.remove_expired(now_ms, expiration_ms) {
+                out.emit(EventKind::ProducerStateExpired {
+                    broker: self.id,
+                    partition,
+                    producer_id,
+                    by_fault: false,
+                });
+            }
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
     // Life.
 
     /// The broker stops at `now` for `down_ms`: connections, parked requests and fetch
@@ -820,6 +910,62 @@ mod tests {
             (Some(1), 40, space),
             &mut out,
         );
+        assert!(out.commands().is_empty());
+    }
+
+    #[test]
+    fn a_leader_answers_a_parked_fetch_when_data_comes_or_its_wait_ends() {
+        let (mut leader, meta) = leader();
+        produce(&mut leader, &meta, &batch(0, 2));
+        let replica = leader.replica_mut(0);
+        replica.record_fetch(1, 2, 5);
+        replica.parked_fetches.insert(1);
+        let mut out = Out::default();
+        leader.on_fetch_wait_expired(0, 1, &mut out);
+        assert!(matches!(
+            out.sent()[..],
+            [(Node::Broker(0), Node::Broker(1), Payload::FetchResponse { batches, .. })] if batches.is_empty()
+        ));
+        let mut twice = Out::default();
+        leader.on_fetch_wait_expired(0, 1, &mut twice);
+        assert!(twice.commands().is_empty(), "answered once");
+        // Parked again, then new data answers it from its fetch offset.
+        leader.replica_mut(0).parked_fetches.insert(1);
+        produce(&mut leader, &meta, &batch(2, 1));
+        let mut out = Out::default();
+        leader.answer_parked_fetches(0, &mut out);
+        assert!(matches!(
+            out.sent()[..],
+            [(_, Node::Broker(1), Payload::FetchResponse { batches, truncate_to: None, .. })]
+                if batches.len() == 1 && batches[0].base_offset == 2
+        ));
+        let mut out = Out::default();
+        leader.fetch_response(0, (1, 0, Some(1)), &mut out);
+        assert!(matches!(
+            out.sent()[..],
+            [(_, _, Payload::FetchResponse { batches, truncate_to: Some(1), .. })] if batches.is_empty()
+        ));
+    }
+
+    #[test]
+    fn the_expiry_check_forgets_idle_producers_on_a_live_broker_only() {
+        let (mut live, meta) = leader();
+        produce(&mut live, &meta, &batch(0, 1));
+        let mut out = Out::default();
+        live.on_expiry_check(1_000, 1_000, &mut out);
+        assert!(matches!(
+            out.events()[..],
+            [EventKind::ProducerStateExpired {
+                producer_id: 1000,
+                by_fault: false,
+                ..
+            }]
+        ));
+        let (mut stopped, meta) = leader();
+        produce(&mut stopped, &meta, &batch(0, 1));
+        stopped.alive = false;
+        let mut out = Out::default();
+        stopped.on_expiry_check(1_000, 1_000, &mut out);
         assert!(out.commands().is_empty());
     }
 }

@@ -31,9 +31,6 @@ pub(crate) struct MarkerWrite {
     pub marker: ControlMarker,
 }
 
-/// Most batches a follower takes in one fetch (bounded work per step).
-const MAX_BATCHES_PER_FETCH: usize = 50;
-
 fn explain(verdict: &BrokerVerdict) -> String {
     match verdict {
         BrokerVerdict::Appended { base_offset, last_offset, .. } => {
@@ -467,74 +464,6 @@ impl Simulation {
         self.send_fetch_response(leader, follower, partition, fetch_offset, None);
     }
 
-    fn send_fetch_response(
-        &mut self,
-        leader: BrokerId,
-        follower: BrokerId,
-        partition: PartitionId,
-        fetch_offset: Offset,
-        truncate_to: Option<Offset>,
-    ) {
-        let replica = self.brokers[leader as usize].replica(partition);
-        let batches: Vec<LogBatch> = if truncate_to.is_some() {
-            Vec::new()
-        } else {
-            replica.batches_from(fetch_offset, MAX_BATCHES_PER_FETCH)
-        };
-        let high_watermark = replica.high_watermark;
-        self.send_message(
-            Node::Broker(leader),
-            Node::Broker(follower),
-            Payload::FetchResponse {
-                follower,
-                partition,
-                batches,
-                high_watermark,
-                truncate_to,
-            },
-        );
-    }
-
-    pub(crate) fn answer_parked_fetches(&mut self, leader: BrokerId, partition: PartitionId) {
-        let replica = self.brokers[leader as usize].replica_mut(partition);
-        let parked: Vec<BrokerId> = std::mem::take(&mut replica.parked_fetches)
-            .into_iter()
-            .collect();
-        for follower in parked {
-            let offset = self.brokers[leader as usize]
-                .replica(partition)
-                .follower_fetch_offset
-                .get(&follower)
-                .copied()
-                .unwrap_or(0);
-            self.send_fetch_response(leader, follower, partition, offset, None);
-        }
-    }
-
-    pub(crate) fn fetch_wait_expired(
-        &mut self,
-        leader: BrokerId,
-        partition: PartitionId,
-        follower: BrokerId,
-    ) {
-        let b = &mut self.brokers[leader as usize];
-        if !b.alive {
-            return;
-        }
-        let Some(replica) = b.replicas.get_mut(&partition) else {
-            return;
-        };
-        if !replica.parked_fetches.remove(&follower) {
-            return;
-        }
-        let offset = replica
-            .follower_fetch_offset
-            .get(&follower)
-            .copied()
-            .unwrap_or(0);
-        self.send_fetch_response(leader, follower, partition, offset, None);
-    }
-
     /// The leader's answer reached follower `follower` ([`super::Broker::on_fetch_response`]).
     pub(crate) fn handle_fetch_response(
         &mut self,
@@ -551,6 +480,56 @@ impl Simulation {
             (leader, now_ms, space),
             &mut out,
         );
+        self.perform(&mut out);
+    }
+
+    /// A leader answers a follower's fetch ([`super::Broker::fetch_response`]).
+    fn send_fetch_response(
+        &mut self,
+        leader: BrokerId,
+        follower: BrokerId,
+        partition: PartitionId,
+        fetch_offset: Offset,
+        truncate_to: Option<Offset>,
+    ) {
+        let mut out = Out::default();
+        let fetch = (follower, fetch_offset, truncate_to);
+        self.brokers[leader as usize].fetch_response(partition, fetch, &mut out);
+        self.perform(&mut out);
+    }
+
+    /// New data on the leader: the fetches parked on `partition` are answered.
+    pub(crate) fn answer_parked_fetches(&mut self, leader: BrokerId, partition: PartitionId) {
+        let mut out = Out::default();
+        self.brokers[leader as usize].answer_parked_fetches(partition, &mut out);
+        self.perform(&mut out);
+    }
+
+    /// A parked fetch's `replica.fetch.wait.max.ms` is over.
+    pub(crate) fn fetch_wait_expired(
+        &mut self,
+        leader: BrokerId,
+        partition: PartitionId,
+        follower: BrokerId,
+    ) {
+        let mut out = Out::default();
+        self.brokers[leader as usize].on_fetch_wait_expired(partition, follower, &mut out);
+        self.perform(&mut out);
+    }
+
+    /// `producer.id.expiration.check.interval.ms`: every live broker drops the producer state
+    /// past `producer.id.expiration.ms` ([`super::Broker::on_expiry_check`]).
+    pub(crate) fn expiry_check(&mut self) {
+        let cluster = &self.scenario.cluster;
+        let (expiration, interval) = (
+            cluster.producer_id_expiration_ms,
+            cluster.producer_id_expiration_check_interval_ms,
+        );
+        let mut out = Out::default();
+        for broker in &mut self.brokers {
+            broker.on_expiry_check(self.now_ms, expiration, &mut out);
+        }
+        out.schedule(self.now_ms + interval, Action::ExpiryCheck);
         self.perform(&mut out);
     }
 
@@ -608,36 +587,6 @@ impl Simulation {
         if let Some(leader) = leader {
             self.advance_high_watermark(leader, partition);
         }
-    }
-
-    pub(crate) fn expiry_check(&mut self) {
-        let expiration = self.scenario.cluster.producer_id_expiration_ms;
-        for b in 0..self.brokers.len() {
-            if !self.brokers[b].alive {
-                continue;
-            }
-            let partitions: Vec<PartitionId> = self.brokers[b].replicas.keys().copied().collect();
-            for partition in partitions {
-                let now = self.now_ms;
-                let expired = self.brokers[b]
-                    .replica_mut(partition)
-                    .producer_state
-                    .remove_expired(now, expiration);
-                for producer_id in expired {
-                    self.emit(EventKind::ProducerStateExpired {
-                        broker: b as BrokerId,
-                        partition,
-                        producer_id,
-                        by_fault: false,
-                    });
-                }
-            }
-        }
-        let interval = self
-            .scenario
-            .cluster
-            .producer_id_expiration_check_interval_ms;
-        self.schedule(self.now_ms + interval, Action::ExpiryCheck);
     }
 
     /// Controller: elects a leader for the partition ([`super::PartitionMeta::elect`]), then
