@@ -10,7 +10,6 @@ use std::sync::Arc;
 use super::broker::FetchAnswer;
 use super::coordinator::MARKER_TIMEOUT_MS;
 use super::network::Side;
-use super::node::Out;
 use super::replica::ProduceRules;
 use super::{
     Action, ControlMarker, LogBatch, LogRecord, Node, Payload, PendingMarker, ProduceRequest,
@@ -399,9 +398,9 @@ impl Simulation {
     pub(crate) fn follower_fetch(&mut self, broker: BrokerId, partition: PartitionId) {
         let leader = self.partitions[partition as usize].leader;
         let (now_ms, wait_ms) = (self.now_ms, self.scenario.cluster.replica_fetch_wait_max_ms);
-        let mut out = Out::default();
+        let mut out = self.take_out();
         self.brokers[broker as usize].on_fetch_due(partition, leader, (now_ms, wait_ms), &mut out);
-        self.perform(&mut out);
+        self.give_out(out);
     }
 
     pub(crate) fn handle_fetch(
@@ -473,14 +472,14 @@ impl Simulation {
     ) {
         let leader = self.partitions[partition as usize].leader;
         let (now_ms, space) = (self.now_ms, self.space);
-        let mut out = Out::default();
+        let mut out = self.take_out();
         self.brokers[follower as usize].on_fetch_response(
             partition,
             answer,
             (leader, now_ms, space),
             &mut out,
         );
-        self.perform(&mut out);
+        self.give_out(out);
     }
 
     /// A leader answers a follower's fetch ([`super::Broker::fetch_response`]).
@@ -492,17 +491,17 @@ impl Simulation {
         fetch_offset: Offset,
         truncate_to: Option<Offset>,
     ) {
-        let mut out = Out::default();
+        let mut out = self.take_out();
         let fetch = (follower, fetch_offset, truncate_to);
         self.brokers[leader as usize].fetch_response(partition, fetch, &mut out);
-        self.perform(&mut out);
+        self.give_out(out);
     }
 
     /// New data on the leader: the fetches parked on `partition` are answered.
     pub(crate) fn answer_parked_fetches(&mut self, leader: BrokerId, partition: PartitionId) {
-        let mut out = Out::default();
+        let mut out = self.take_out();
         self.brokers[leader as usize].answer_parked_fetches(partition, &mut out);
-        self.perform(&mut out);
+        self.give_out(out);
     }
 
     /// A parked fetch's `replica.fetch.wait.max.ms` is over.
@@ -512,9 +511,9 @@ impl Simulation {
         partition: PartitionId,
         follower: BrokerId,
     ) {
-        let mut out = Out::default();
+        let mut out = self.take_out();
         self.brokers[leader as usize].on_fetch_wait_expired(partition, follower, &mut out);
-        self.perform(&mut out);
+        self.give_out(out);
     }
 
     /// `producer.id.expiration.check.interval.ms`: every live broker drops the producer state
@@ -525,12 +524,12 @@ impl Simulation {
             cluster.producer_id_expiration_ms,
             cluster.producer_id_expiration_check_interval_ms,
         );
-        let mut out = Out::default();
+        let mut out = self.take_out();
         for broker in &mut self.brokers {
             broker.on_expiry_check(self.now_ms, expiration, &mut out);
         }
         out.schedule(self.now_ms + interval, Action::ExpiryCheck);
-        self.perform(&mut out);
+        self.give_out(out);
     }
 
     // -----------------------------------------------------------------------------------------

@@ -43,13 +43,12 @@ impl Simulation {
         }
     }
 
+    /// [`super::ProducerClient::wake_at`] without the command buffer: the sender is woken
+    /// several times per batch, so this path schedules directly.
     pub(crate) fn wake_producer_at(&mut self, producer: ProducerIndex, at_ms: TimeMs) {
-        let p = &mut self.producers[producer as usize];
-        if p.timers.sender_wake.covers(self.now_ms, at_ms) {
-            return;
+        if self.producers[producer as usize].arm_wake(self.now_ms, at_ms) {
+            self.schedule(at_ms, Action::SenderWake { producer });
         }
-        p.timers.sender_wake.arm(at_ms);
-        self.schedule(at_ms, Action::SenderWake { producer });
     }
 
     // -----------------------------------------------------------------------------------------
@@ -269,19 +268,10 @@ impl Simulation {
         incarnation: u32,
         producer_id: ProducerId,
     ) {
+        let mut out = self.take_out();
         let p = &mut self.producers[producer as usize];
-        if p.incarnation != incarnation || !p.alive {
-            return;
-        }
-        p.init_in_flight = false;
-        p.producer_id = producer_id;
-        p.epoch = 0;
-        self.emit(EventKind::ProducerIdAssigned {
-            producer,
-            producer_id,
-            epoch: 0,
-        });
-        self.wake_producer_at(producer, self.now_ms);
+        p.on_producer_id(incarnation, producer_id, self.now_ms, &mut out);
+        self.give_out(out);
     }
 
     /// `TransactionManager.bumpIdempotentProducerEpoch`: a local bump, then every in-flight
@@ -725,31 +715,18 @@ impl Simulation {
     }
 
     pub(crate) fn request_metadata_refresh(&mut self, producer: ProducerIndex) {
-        let p = &mut self.producers[producer as usize];
-        if p.metadata_refresh_pending {
-            return;
-        }
-        p.metadata_refresh_pending = true;
-        let round_trip = 2 * self.scenario.network.latency_ms + p.config.retry_backoff_ms;
-        let incarnation = p.incarnation;
-        self.schedule(
-            self.now_ms + round_trip.max(1),
-            Action::MetadataRefreshed {
-                producer,
-                incarnation,
-            },
-        );
+        let mut out = self.take_out();
+        let latency_ms = self.scenario.network.latency_ms;
+        self.producers[producer as usize].request_metadata(self.now_ms, latency_ms, &mut out);
+        self.give_out(out);
     }
 
     pub(crate) fn metadata_refreshed(&mut self, producer: ProducerIndex, incarnation: u32) {
         let leaders: Vec<Option<BrokerId>> = self.partitions.iter().map(|m| m.leader).collect();
+        let mut out = self.take_out();
         let p = &mut self.producers[producer as usize];
-        if p.incarnation != incarnation {
-            return;
-        }
-        p.metadata_refresh_pending = false;
-        p.leader_cache = leaders;
-        self.wake_producer_at(producer, self.now_ms);
+        p.on_metadata(incarnation, leaders, self.now_ms, &mut out);
+        self.give_out(out);
     }
 
     // -----------------------------------------------------------------------------------------

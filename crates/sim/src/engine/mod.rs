@@ -243,6 +243,8 @@ pub struct Simulation {
     pub(crate) next_txn_request_id: u64,
     steps: u64,
     finished: Option<RunEnd>,
+    /// The command buffer node handlers push into (see [`Simulation::take_out`]).
+    out: Out,
 }
 
 impl Simulation {
@@ -303,6 +305,7 @@ impl Simulation {
             next_txn_request_id: 0,
             steps: 0,
             finished: None,
+            out: Out::default(),
             scenario,
         };
         // Most runs produce several events per message; reserving up front avoids repeated
@@ -691,20 +694,32 @@ impl Simulation {
         }
     }
 
+    /// The command buffer for a node's handler: the world keeps one, so handlers called on
+    /// every step do not allocate. Hand it back with [`Simulation::give_out`].
+    pub(crate) fn take_out(&mut self) -> Out {
+        std::mem::take(&mut self.out)
+    }
+
+    /// Performs what the handler pushed into `out`, then keeps the buffer for the next one.
+    pub(crate) fn give_out(&mut self, mut out: Out) {
+        self.perform(&mut out);
+        self.out = out;
+    }
+
     /// Calls the transaction coordinator with a view of the cluster, then performs what it
     /// asked for.
     pub(crate) fn with_coordinator<R>(
         &mut self,
         handle: impl FnOnce(&mut TransactionCoordinator, &ClusterView, &mut Out) -> R,
     ) -> R {
-        let mut out = Out::default();
+        let mut out = self.take_out();
         let cluster = ClusterView {
             now_ms: self.now_ms,
             brokers: &self.brokers,
             partitions: &self.partitions,
         };
         let result = handle(&mut self.coordinator, &cluster, &mut out);
-        self.perform(&mut out);
+        self.give_out(out);
         result
     }
 

@@ -27,7 +27,7 @@ pub(crate) enum Command {
 }
 
 /// The commands a handler pushed, in order.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Out {
     commands: Vec<Command>,
 }

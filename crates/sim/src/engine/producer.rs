@@ -13,10 +13,13 @@ use std::collections::{BTreeSet, VecDeque};
 
 use super::accumulator::{ClientBatch, ClientPartition};
 use super::controller::PartitionMeta;
+use super::node::Out;
 use super::state::{ClientConnection, ClientTxn, ClientTxnState, MessageOutcome};
 use super::timer::ClientTimers;
+use super::Action;
 use crate::config::EffectiveProducerConfig;
 use crate::error::KafkaError;
+use crate::event::EventKind;
 use crate::scenario::Scenario;
 use crate::sequence::SequenceSpace;
 use crate::types::*;
@@ -160,6 +163,84 @@ impl ProducerClient {
 }
 
 impl ProducerClient {
+    // -----------------------------------------------------------------------------------------
+    // Handlers on the node contract ([`super::node`]): nothing here reaches back into the world.
+
+    /// Asks for the sender to run at `at_ms`, unless a run is already due between now and then.
+    pub fn wake_at(&mut self, now_ms: TimeMs, at_ms: TimeMs, out: &mut Out) {
+        if self.arm_wake(now_ms, at_ms) {
+            let producer = self.index;
+            out.schedule(at_ms, Action::SenderWake { producer });
+        }
+    }
+
+    /// The rule of [`ProducerClient::wake_at`]: arms the sender's timer for `at_ms` and says
+    /// whether a wake-up must be scheduled (the world's hot path schedules it directly).
+    pub fn arm_wake(&mut self, now_ms: TimeMs, at_ms: TimeMs) -> bool {
+        if self.timers.sender_wake.covers(now_ms, at_ms) {
+            return false;
+        }
+        self.timers.sender_wake.arm(at_ms);
+        true
+    }
+
+    /// InitProducerId answered (idempotent, no transactional id): the new producer id, epoch 0.
+    /// An answer meant for an earlier incarnation of the process is ignored.
+    pub fn on_producer_id(
+        &mut self,
+        incarnation: u32,
+        producer_id: ProducerId,
+        now_ms: TimeMs,
+        out: &mut Out,
+    ) {
+        if self.incarnation != incarnation || !self.alive {
+            return;
+        }
+        self.init_in_flight = false;
+        self.producer_id = producer_id;
+        self.epoch = 0;
+        out.emit(EventKind::ProducerIdAssigned {
+            producer: self.index,
+            producer_id,
+            epoch: 0,
+        });
+        self.wake_at(now_ms, now_ms, out);
+    }
+
+    /// The client needs fresh metadata (a leader moved or is unreachable): one refresh at a
+    /// time, answered after a round trip plus `retry.backoff.ms`.
+    pub fn request_metadata(&mut self, now_ms: TimeMs, latency_ms: TimeMs, out: &mut Out) {
+        if self.metadata_refresh_pending {
+            return;
+        }
+        self.metadata_refresh_pending = true;
+        let round_trip = 2 * latency_ms + self.config.retry_backoff_ms;
+        let refreshed = Action::MetadataRefreshed {
+            producer: self.index,
+            incarnation: self.incarnation,
+        };
+        out.schedule(now_ms + round_trip.max(1), refreshed);
+    }
+
+    /// The metadata came back: the leaders as the controller has them now.
+    pub fn on_metadata(
+        &mut self,
+        incarnation: u32,
+        leaders: Vec<Option<BrokerId>>,
+        now_ms: TimeMs,
+        out: &mut Out,
+    ) {
+        if self.incarnation != incarnation {
+            return;
+        }
+        self.metadata_refresh_pending = false;
+        self.leader_cache = leaders;
+        self.wake_at(now_ms, now_ms, out);
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // The sender's decisions.
+
     /// `Sender.completeBatch`: what an answer (or a failure) to attempt `batch.attempts` of a
     /// batch leads to. DUPLICATE_SEQUENCE_NUMBER (brokers before 2.5) counts as success with an
     /// unknown offset.
@@ -496,5 +577,57 @@ mod tests {
             (p.producer_id, p.epoch),
             (NO_PRODUCER_ID, NO_PRODUCER_EPOCH)
         );
+    }
+
+    #[test]
+    fn a_wake_up_already_due_is_not_asked_for_twice() {
+        use crate::engine::node::Command;
+        let mut p = client("{}");
+        let mut out = Out::default();
+        p.wake_at(0, 50, &mut out);
+        p.wake_at(0, 80, &mut out);
+        p.wake_at(0, 20, &mut out);
+        let wakes: Vec<TimeMs> = out
+            .commands()
+            .iter()
+            .filter_map(|c| match c {
+                Command::Schedule {
+                    at_ms,
+                    action: Action::SenderWake { producer: 0 },
+                } => Some(*at_ms),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(wakes, vec![50, 20], "80 is covered by the run at 50");
+    }
+
+    #[test]
+    fn a_producer_id_for_an_earlier_incarnation_is_ignored() {
+        let mut p = client(r#"{"enable.idempotence": true}"#);
+        p.incarnation = 1;
+        let mut out = Out::default();
+        p.on_producer_id(0, 1000, 5, &mut out);
+        assert!(out.commands().is_empty() && !p.has_producer_id());
+        p.on_producer_id(1, 1001, 5, &mut out);
+        assert_eq!((p.producer_id, p.epoch), (1001, 0));
+        assert!(matches!(
+            out.events()[..],
+            [EventKind::ProducerIdAssigned {
+                producer_id: 1001,
+                ..
+            }]
+        ));
+    }
+
+    #[test]
+    fn one_metadata_refresh_at_a_time_then_the_new_leaders() {
+        let mut p = client(r#"{"retry.backoff.ms": 100}"#);
+        let mut out = Out::default();
+        p.request_metadata(10, 5, &mut out);
+        p.request_metadata(11, 5, &mut out);
+        assert_eq!(out.commands().len(), 1, "one refresh pending");
+        p.on_metadata(p.incarnation, vec![Some(2)], 120, &mut out);
+        assert_eq!(p.leader_cache, vec![Some(2)]);
+        assert!(!p.metadata_refresh_pending);
     }
 }
