@@ -14,7 +14,9 @@ use std::collections::{BTreeSet, VecDeque};
 use super::accumulator::{ClientBatch, ClientPartition};
 use super::controller::PartitionMeta;
 use super::node::Out;
-use super::state::{ClientConnection, ClientTxn, ClientTxnState, MessageOutcome};
+use super::state::{
+    ClientConnection, ClientTxn, ClientTxnState, MessageOutcome, TxnOutcome, TxnResult,
+};
 use super::timer::ClientTimers;
 use super::Action;
 use crate::config::EffectiveProducerConfig;
@@ -236,6 +238,41 @@ impl ProducerClient {
         self.metadata_refresh_pending = false;
         self.leader_cache = leaders;
         self.wake_at(now_ms, now_ms, out);
+    }
+
+    /// `initTransactions()` answered: the producer id and epoch to write with, every
+    /// partition's sequences from 0, and the application resumes from the input position it
+    /// last committed (what `sendOffsetsToTransaction` stored). Transactions before it are
+    /// recorded as committed, even those whose commit this instance never heard about.
+    pub fn start_transactions(&mut self, producer_id: ProducerId, epoch: Epoch, position: u32) {
+        self.producer_id = producer_id;
+        self.epoch = epoch;
+        let total = self.total_messages;
+        let Some(txn) = self.txn.as_mut() else {
+            return;
+        };
+        while txn.index < position {
+            let messages: Vec<u32> = txn.messages_of(txn.index, total).collect();
+            txn.outcomes.push(TxnOutcome {
+                index: txn.index,
+                attempt: txn.attempt,
+                producer_id,
+                epoch,
+                result: TxnResult::Committed,
+                messages,
+            });
+            txn.index += 1;
+            txn.attempt = 1;
+        }
+        let resume = txn.messages_of(txn.index, total).start;
+        self.next_message = self.next_message.max(resume);
+        for part in &mut self.partitions {
+            part.producer_id = producer_id;
+            part.epoch = epoch;
+            part.next_sequence = 0;
+            part.last_acked_sequence = -1;
+        }
+        txn.state = ClientTxnState::Ready;
     }
 
     // -----------------------------------------------------------------------------------------
@@ -629,5 +666,40 @@ mod tests {
         p.on_metadata(p.incarnation, vec![Some(2)], 120, &mut out);
         assert_eq!(p.leader_cache, vec![Some(2)]);
         assert!(!p.metadata_refresh_pending);
+    }
+
+    #[test]
+    fn a_restarted_transactional_application_resumes_from_its_committed_position() {
+        let scenario = Scenario::from_json(
+            r#"{"producers": [{"config": {"transactional.id": "t"},
+                "workload": {"messages": 10, "transactions": {"size": 2}}}]}"#,
+        )
+        .expect("valid");
+        let effective = scenario.producers[0]
+            .config
+            .validate()
+            .expect("valid config");
+        let partitions = vec![PartitionMeta::initial(0, 1, 1)];
+        let mut p = ProducerClient::new(0, effective, &scenario, &partitions);
+        p.partitions[0].next_sequence = 7;
+        p.start_transactions(1000, 3, 2);
+        let txn = p.txn.as_ref().expect("transactional");
+        let committed: Vec<(u32, Vec<u32>)> = txn
+            .outcomes
+            .iter()
+            .map(|o| (o.index, o.messages.clone()))
+            .collect();
+        assert_eq!(committed, vec![(0, vec![0, 1]), (1, vec![2, 3])]);
+        assert!(txn
+            .outcomes
+            .iter()
+            .all(|o| o.result == TxnResult::Committed && o.epoch == 3));
+        assert_eq!((txn.index, txn.state.clone()), (2, ClientTxnState::Ready));
+        assert_eq!(p.next_message, 4, "message 4 opens transaction 2");
+        assert_eq!((p.producer_id, p.epoch), (1000, 3));
+        assert_eq!(
+            (p.partitions[0].next_sequence, p.partitions[0].epoch),
+            (0, 3)
+        );
     }
 }

@@ -253,35 +253,7 @@ impl Simulation {
                 return;
             }
             ClientTxnState::AwaitingProducerId if error == KafkaError::None => {
-                p.producer_id = producer_id;
-                p.epoch = epoch;
-                // On start the application resumes from its committed input position: a
-                // transaction whose commit it never heard about may have committed after all.
-                let total = p.total_messages;
-                while txn.index < position {
-                    let messages: Vec<u32> = txn.messages_of(txn.index, total).collect();
-                    txn.outcomes.push(TxnOutcome {
-                        index: txn.index,
-                        attempt: txn.attempt,
-                        producer_id: p.producer_id,
-                        epoch: p.epoch,
-                        result: TxnResult::Committed,
-                        messages,
-                    });
-                    txn.index += 1;
-                    txn.attempt = 1;
-                }
-                let resume = txn.messages_of(txn.index, total).start;
-                if p.next_message < resume {
-                    p.next_message = resume;
-                }
-                for part in &mut p.partitions {
-                    part.producer_id = producer_id;
-                    part.epoch = epoch;
-                    part.next_sequence = 0;
-                    part.last_acked_sequence = -1;
-                }
-                txn.state = ClientTxnState::Ready;
+                p.start_transactions(producer_id, epoch, position);
                 self.emit(EventKind::ProducerIdAssigned {
                     producer,
                     producer_id,
