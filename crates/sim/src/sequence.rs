@@ -48,6 +48,16 @@ impl SequenceSpace {
         self.increment(base, delta)
     }
 
+    /// [`SequenceSpace::last_of`] for a batch that may carry no sequences (idempotence off:
+    /// base `NO_SEQUENCE`), which then has no last sequence either.
+    pub fn last_of_batch(self, base: i32, record_count: u32) -> i32 {
+        if base < 0 {
+            crate::types::NO_SEQUENCE
+        } else {
+            self.last_of(base, record_count)
+        }
+    }
+
     /// Kafka's `ProducerAppendInfo.inSequence`: `next` follows `last` directly, including
     /// the wrap from `max` to 0.
     pub fn in_sequence(self, last: i32, next: i32) -> bool {
@@ -122,5 +132,13 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_batch_without_sequences_has_no_last_sequence() {
+        let space = SequenceSpace::default();
+        assert_eq!(space.last_of_batch(-1, 5), crate::types::NO_SEQUENCE);
+        assert_eq!(space.last_of_batch(3, 5), 7);
+        assert_eq!(SequenceSpace { max: 4 }.last_of_batch(3, 3), 0);
     }
 }

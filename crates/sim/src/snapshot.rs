@@ -492,11 +492,7 @@ impl Simulation {
                     .batches
                     .iter()
                     .map(|b| {
-                        let last = if b.base_sequence < 0 {
-                            NO_SEQUENCE
-                        } else {
-                            self.space.last_of(b.base_sequence, b.record_count)
-                        };
+                        let last = self.space.last_of_batch(b.base_sequence, b.record_count);
                         let words =
                             crate::words::batch(b.base_sequence, last, b.record_count, b.attempt);
                         format!("p{} · {words}", b.partition)

@@ -90,11 +90,7 @@ impl Simulation {
             producer_id: w.producer_id,
             epoch: w.epoch,
             base_sequence: w.base_sequence,
-            last_sequence: if w.base_sequence < 0 {
-                NO_SEQUENCE
-            } else {
-                self.space.last_of(w.base_sequence, w.record_count)
-            },
+            last_sequence: self.space.last_of_batch(w.base_sequence, w.record_count),
             record_count: w.record_count,
             attempt: w.attempt,
         }

@@ -33,11 +33,7 @@ impl Simulation {
             producer_id: b.producer_id,
             epoch: b.epoch,
             base_sequence: base,
-            last_sequence: if base < 0 {
-                NO_SEQUENCE
-            } else {
-                self.space.last_of(base, b.record_count())
-            },
+            last_sequence: self.space.last_of_batch(base, b.record_count()),
             record_count: b.record_count(),
             attempt: b.attempts,
         }

@@ -108,11 +108,7 @@ impl LogBatch {
             producer_id: self.producer_id,
             epoch: self.epoch,
             base_seq: self.base_sequence,
-            last_seq: if self.base_sequence < 0 {
-                -1
-            } else {
-                space.last_of(self.base_sequence, self.records.len() as u32)
-            },
+            last_seq: space.last_of_batch(self.base_sequence, self.records.len() as u32),
             max_timestamp_ms: self.max_timestamp_ms,
         }
     }
@@ -255,11 +251,7 @@ fn incoming(wire: &WireBatch, space: SequenceSpace) -> IncomingBatch {
         producer_id: wire.producer_id,
         epoch: wire.epoch,
         base_seq: wire.base_sequence,
-        last_seq: if wire.base_sequence < 0 {
-            NO_SEQUENCE
-        } else {
-            space.last_of(wire.base_sequence, wire.record_count)
-        },
+        last_seq: space.last_of_batch(wire.base_sequence, wire.record_count),
         max_timestamp_ms: wire.max_timestamp_ms,
     }
 }
