@@ -247,16 +247,7 @@ impl Simulation {
                 request: request.id,
             });
             self.brokers[broker as usize].reset_connection((producer, incarnation, generation));
-            self.send_message(
-                Node::Broker(broker),
-                Node::Producer(producer),
-                Payload::ConnectionReset {
-                    producer,
-                    broker,
-                    generation,
-                    incarnation,
-                },
-            );
+            self.send_reset(broker, (producer, incarnation, generation));
             return;
         }
         self.send_message(

@@ -214,16 +214,7 @@ impl Simulation {
             let conn = &p.connections[broker as usize];
             if !conn.in_flight.is_empty() {
                 let (generation, incarnation) = (conn.generation, p.incarnation);
-                self.send_message(
-                    Node::Broker(broker),
-                    Node::Producer(producer),
-                    Payload::ConnectionReset {
-                        producer,
-                        broker,
-                        generation,
-                        incarnation,
-                    },
-                );
+                self.send_reset(broker, (producer, incarnation, generation));
             }
         }
         // The controller drops it from every ISR and moves its leaderships.

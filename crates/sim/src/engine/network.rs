@@ -36,19 +36,9 @@ impl Simulation {
     /// random loss rate of its side is drawn.
     pub(crate) fn message_fate(&mut self, side: Side, request: &ProduceRequest) -> MessageFate {
         let mut fate = MessageFate::default();
-        let aimed = |(index, f): (usize, &crate::fault::ScriptedFault)| {
-            !self.scripted_fired[index]
-                && matches!(
-                    (&f.when, side),
-                    (Trigger::Request(_), Side::Request) | (Trigger::Response(_), Side::Response)
-                )
-        };
-        // The batches are read only when a trigger may match them (most messages meet none).
-        let refs: Vec<BatchRef> = if self.scenario.faults.iter().enumerate().any(aimed) {
-            self.wire_refs(request)
-        } else {
-            Vec::new()
-        };
+        // The batches are read once, and only when a trigger may match them (most messages
+        // meet none).
+        let mut refs: Option<Vec<BatchRef>> = None;
         for index in 0..self.scenario.faults.len() {
             if self.scripted_fired[index] {
                 continue;
@@ -57,6 +47,7 @@ impl Simulation {
                 (Trigger::Request(m), Side::Request) | (Trigger::Response(m), Side::Response) => m,
                 _ => continue,
             };
+            let refs = refs.get_or_insert_with(|| self.wire_refs(request));
             if !refs.iter().any(|r| self.matches(matcher, r)) {
                 continue;
             }
@@ -203,6 +194,22 @@ impl Simulation {
                 m.doomed = true;
             }
         }
+    }
+
+    /// A TCP reset from `broker` on the client connection `(producer, incarnation,
+    /// generation)`: the client fails what it has in flight there when it arrives.
+    pub(crate) fn send_reset(
+        &mut self,
+        broker: BrokerId,
+        (producer, incarnation, generation): (ProducerIndex, u32, u32),
+    ) {
+        let reset = Payload::ConnectionReset {
+            producer,
+            broker,
+            generation,
+            incarnation,
+        };
+        self.send_message(Node::Broker(broker), Node::Producer(producer), reset);
     }
 
     fn cut_between(&self, producer: ProducerIndex, broker: BrokerId, at_ms: TimeMs) -> bool {
