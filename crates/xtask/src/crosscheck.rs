@@ -66,6 +66,19 @@ fn git(ctx: &Ctx, args: &[&str]) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&out).trim().to_string())
 }
 
+/// `cargo build` of the CLI (release, a profile every revision has).
+fn build_cli(ctx: &Ctx) -> Command {
+    let args = [
+        "build",
+        "--release",
+        "-p",
+        "idempotence-sim",
+        "--bin",
+        "idempotence-sim",
+    ];
+    ctx.cmd("cargo", &args)
+}
+
 /// The CLI of `rev`, built in its own worktree and target directory.
 fn build_revision(ctx: &Ctx, dir: &Path, rev: &str) -> Result<PathBuf, String> {
     let tree = dir.join(format!("tree-{rev}"));
@@ -77,17 +90,7 @@ fn build_revision(ctx: &Ctx, dir: &Path, rev: &str) -> Result<PathBuf, String> {
         ))?;
     }
     let target = dir.join(format!("target-{rev}"));
-    let mut cmd = ctx.cmd(
-        "cargo",
-        &[
-            "build",
-            "--release",
-            "-p",
-            "idempotence-sim",
-            "--bin",
-            "idempotence-sim",
-        ],
-    );
+    let mut cmd = build_cli(ctx);
     cmd.current_dir(&tree).env("CARGO_TARGET_DIR", &target);
     run(cmd)?;
     Ok(target.join("release/idempotence-sim"))
@@ -102,17 +105,7 @@ pub fn crosscheck(ctx: &Ctx, args: &[String]) -> Result<(), String> {
     let dir = ctx.root.join("target/crosscheck");
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let old = build_revision(ctx, &dir, &rev)?;
-    run(ctx.cmd(
-        "cargo",
-        &[
-            "build",
-            "--release",
-            "-p",
-            "idempotence-sim",
-            "--bin",
-            "idempotence-sim",
-        ],
-    ))?;
+    run(build_cli(ctx))?;
     let new = ctx.root.join("target/release/idempotence-sim");
     let scenario = dir.join("scenario.json");
     let mut bytes: u64 = 0;

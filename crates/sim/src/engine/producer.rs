@@ -434,10 +434,14 @@ mod tests {
 
     /// Producer 0 of a one-partition scenario with `config` (Kafka property names).
     fn client(config: &str) -> ProducerClient {
-        let scenario = Scenario::from_json(&format!(
+        client_of(&format!(
             r#"{{"producers": [{{"config": {config}, "workload": {{"messages": 10}}}}]}}"#
         ))
-        .expect("valid");
+    }
+
+    /// Producer 0 of a one-partition scenario written in full.
+    fn client_of(scenario: &str) -> ProducerClient {
+        let scenario = Scenario::from_json(scenario).expect("valid");
         let effective = scenario.producers[0]
             .config
             .validate()
@@ -670,17 +674,10 @@ mod tests {
 
     #[test]
     fn a_restarted_transactional_application_resumes_from_its_committed_position() {
-        let scenario = Scenario::from_json(
+        let mut p = client_of(
             r#"{"producers": [{"config": {"transactional.id": "t"},
                 "workload": {"messages": 10, "transactions": {"size": 2}}}]}"#,
-        )
-        .expect("valid");
-        let effective = scenario.producers[0]
-            .config
-            .validate()
-            .expect("valid config");
-        let partitions = vec![PartitionMeta::initial(0, 1, 1)];
-        let mut p = ProducerClient::new(0, effective, &scenario, &partitions);
+        );
         p.partitions[0].next_sequence = 7;
         p.start_transactions(1000, 3, 2);
         let txn = p.txn.as_ref().expect("transactional");

@@ -142,19 +142,28 @@ impl Evidence<'_> {
     }
 }
 
-const fn always(
-    id: &'static str,
-    description: &'static str,
+const fn property(
+    expectation: Expectation,
+    (id, description): (&'static str, &'static str),
     judged: Judged,
     check: fn(&Evidence) -> Finding,
 ) -> Property {
     Property {
         id,
         description,
-        expectation: Expectation::Always,
+        expectation,
         judged,
         check,
     }
+}
+
+const fn always(
+    id: &'static str,
+    description: &'static str,
+    judged: Judged,
+    check: fn(&Evidence) -> Finding,
+) -> Property {
+    property(Expectation::Always, (id, description), judged, check)
 }
 
 const fn sometimes(
@@ -163,13 +172,7 @@ const fn sometimes(
     judged: Judged,
     check: fn(&Evidence) -> Finding,
 ) -> Property {
-    Property {
-        id,
-        description,
-        expectation: Expectation::Sometimes,
-        judged,
-        check,
-    }
+    property(Expectation::Sometimes, (id, description), judged, check)
 }
 
 /// Every run is held to these, in this order (the report lists them so).
