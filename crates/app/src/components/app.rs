@@ -246,6 +246,16 @@ struct Page<'a> {
 }
 
 impl Page<'_> {
+    /// A lane's stage, drawn compact on a phone or in an embed.
+    fn stage(&self, l: &LaneFrame, id: AttrValue, on_select: Option<Callback<Selected>>) -> Html {
+        let (narrow, embed, reduced_motion) = (self.narrow, self.embed, self.reduced_motion);
+        html! {
+            <Stage {id} snapshot={l.snapshot.clone()} events={l.events.clone()} checked={l.checked.clone()} logs={l.logs.clone()}
+                clock_ms={self.state.clock_ms} {narrow} compact={narrow || embed} {reduced_motion}
+                selected={self.selected.clone()} {on_select} />
+        }
+    }
+
     /// The bar of actions on what the reader selected on the first stage.
     fn actions(&self, snapshot: &crate::presentation::Shared<idempotence_sim::Snapshot>) -> Html {
         html! {
@@ -288,7 +298,6 @@ impl Page<'_> {
         title: &'static str,
     ) -> Html {
         let l = &frame.lanes[i];
-        let (narrow, embed, reduced_motion) = (self.narrow, self.embed, self.reduced_motion);
         let on_select = if i == 0 { self.select.clone() } else { None };
         html! {
             <section class="panel lane" data-lane={key} aria-labelledby={format!("lane-{key}-title")}>
@@ -296,9 +305,7 @@ impl Page<'_> {
                 // two lanes, one above the other, fit a 1280x800 screen with the stage
                 // at its natural size (text >= 11 px).
                 <div class="lane-main">
-                    <Stage id={AttrValue::from(format!("stage-{key}"))} snapshot={l.snapshot.clone()} events={l.events.clone()} checked={l.checked.clone()} logs={l.logs.clone()}
-                        clock_ms={self.state.clock_ms} {narrow} compact={narrow || embed} {reduced_motion}
-                        selected={self.selected.clone()} {on_select} />
+                    { self.stage(l, AttrValue::from(format!("stage-{key}")), on_select) }
                     <div class="lane-side">
                         <h2 id={format!("lane-{key}-title")} class="lane-title">{ title }</h2>
                         <LogPeek logs={l.logs.clone()} checked={l.checked.clone()} />
@@ -339,12 +346,7 @@ impl Page<'_> {
     ) -> Html {
         let state = self.state;
         let l: &LaneFrame = &frame.lanes[0];
-        let (narrow, embed, reduced_motion, interactive) = (
-            self.narrow,
-            self.embed,
-            self.reduced_motion,
-            self.interactive,
-        );
+        let (embed, interactive) = (self.embed, self.interactive);
         let dispatch = &self.dispatch;
         html! {
             <>
@@ -355,9 +357,7 @@ impl Page<'_> {
                             {interactive} dispatch={dispatch.clone()} />
                         <section class="panel stage-panel" aria-labelledby="stage-title">
                             <h2 id="stage-title" class="sr-only">{ "Producers, brokers and the network" }</h2>
-                            <Stage snapshot={l.snapshot.clone()} events={l.events.clone()} clock_ms={state.clock_ms} checked={l.checked.clone()} logs={l.logs.clone()}
-                                {narrow} compact={narrow || embed} {reduced_motion}
-                                selected={self.selected.clone()} on_select={self.select.clone()} />
+                            { self.stage(l, AttrValue::Static("stage"), self.select.clone()) }
                             <LogPeek logs={l.logs.clone()} checked={l.checked.clone()} />
                             <Verdict verdict={l.verdict.clone()} />
                             if interactive {
