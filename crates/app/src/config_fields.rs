@@ -318,4 +318,33 @@ mod tests {
         let (_, b) = ConfigField::by_key("brokers").expect("a field");
         assert_eq!(b.hint(), format!("1–{MAX_BROKERS}"));
     }
+
+    #[test]
+    fn extreme_values_are_refused_or_run_without_a_panic() {
+        // The largest and smallest values each field accepts, on every preset, in a debug
+        // build (overflow checks on): the scenario is refused with a message, or it runs.
+        for (id, _) in idempotence_sim::presets::captions() {
+            for field in &FIELDS {
+                let extremes: &[&str] = match field.kind {
+                    Kind::Acks => &["0", "-1"],
+                    Kind::Whole { max: u64::MAX } => &["0", "18446744073709551615"],
+                    Kind::Whole { .. } => &["0", "4294967295"],
+                    Kind::Rate => &["0", "1"],
+                };
+                for text in extremes {
+                    let mut s = idempotence_sim::presets::get(&id).expect("preset");
+                    let value = field.parse(text).expect("accepted").expect("set");
+                    field.write(&mut s, value);
+                    let Ok(mut sim) = idempotence_sim::Simulation::new(s) else {
+                        continue;
+                    };
+                    for _ in 0..20_000 {
+                        if !sim.step() {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
