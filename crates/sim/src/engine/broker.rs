@@ -9,7 +9,8 @@
 //!    it until the response is sent), [`Broker::finish_request`] unmutes it;
 //! 2. [`Broker::refuse_batch`]: the checks before the log, in `ReplicaManager.appendRecords`'
 //!    order: CRC, leadership, the transaction's verification, `min.insync.replicas` for acks=all;
-//! 3. the replica's own checks and the append;
+//! 3. the replica's own checks and the append, which [`super::produce_path`]'s handlers
+//!    (`on_produce_batch`, `on_request_read`, `on_high_watermark`) drive in Kafka's order;
 //! 4. [`Broker::must_wait`] and [`Broker::park`]: acks=all waits in `DelayedProduce`, which
 //!    [`Broker::complete_delayed`] answers once the high watermark passes the batch, or
 //!    [`Broker::expire_delayed`] with REQUEST_TIMED_OUT;
@@ -584,6 +585,7 @@ mod tests {
     //! `ReplicaManagerTest` and `DelayedProduceTest` the lessons rest on).
 
     use super::*;
+    use crate::engine::produce_path::ProduceContext;
     use crate::engine::replica::ProduceRules;
     use crate::engine::WireBatch;
 
@@ -630,21 +632,24 @@ mod tests {
         }
     }
 
-    /// What the leader does with one batch of an acks=all request: its checks, then the log's.
+    /// What the leader does with one batch of an acks=all request: its checks, then the log's
+    /// ([`Broker::on_produce_batch`]).
     fn produce(broker: &mut Broker, meta: &PartitionMeta, wire: &WireBatch) -> BrokerVerdict {
-        if let Some(refused) = broker.refuse_batch(false, meta, (Acks::All, 2), || None) {
-            return refused;
-        }
-        let rules = ProduceRules {
-            space: SequenceSpace::default(),
-            dedup_rule: Default::default(),
-            new_partition_requires_sequence_zero: false,
+        let cx = ProduceContext {
+            now_ms: 0,
+            rules: ProduceRules {
+                space: SequenceSpace::default(),
+                dedup_rule: Default::default(),
+                new_partition_requires_sequence_zero: false,
+            },
+            min_insync_replicas: 2,
+            event_count: 0,
         };
-        let replica = broker.replica_mut(0);
-        match replica.check_batch(wire, &rules) {
-            Ok(()) => replica.append_produced(wire, meta.leader_epoch, 0, rules.space),
-            Err(verdict) => verdict,
-        }
+        let mut request = (*req(1)).clone();
+        request.batches.push(wire.clone());
+        let metas = std::slice::from_ref(meta);
+        let mut out = Out::default();
+        broker.on_produce_batch((&request, 0), (&cx, metas), |_, _, _| None, &mut out)
     }
 
     #[test]

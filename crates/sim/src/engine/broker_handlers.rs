@@ -8,96 +8,18 @@
 use std::sync::Arc;
 
 use super::broker::FetchAnswer;
-use super::coordinator::MARKER_TIMEOUT_MS;
 use super::network::Side;
+use super::node::FollowUp;
+use super::produce_path::{MarkerWrite, ProduceContext};
 use super::replica::ProduceRules;
-use super::{
-    Action, ControlMarker, LogBatch, LogRecord, Node, Payload, PendingMarker, ProduceRequest,
-    Simulation, WireBatch,
-};
-use crate::config::Acks;
+use super::{Action, Node, Payload, ProduceRequest, Simulation};
 use crate::error::KafkaError;
-use crate::event::{BatchRef, BrokerVerdict, EventKind, PartitionResult};
-use crate::producer_state::RejectReason;
+use crate::event::{EventKind, PartitionResult};
 use crate::types::*;
 
-/// One marker a WriteTxnMarkers request asks a partition leader to write.
-pub(crate) struct MarkerWrite {
-    pub transactional_id: String,
-    pub partition: PartitionId,
-    pub producer_id: ProducerId,
-    pub epoch: Epoch,
-    pub marker: ControlMarker,
-}
-
-fn explain(verdict: &BrokerVerdict) -> String {
-    match verdict {
-        BrokerVerdict::Appended { base_offset, last_offset, .. } => {
-            format!("appended at offsets {base_offset}–{last_offset}")
-        }
-        BrokerVerdict::Duplicate { base_offset, last_offset } => format!(
-            "duplicate of offsets {base_offset}–{last_offset}, answered NONE with offset {base_offset}; nothing appended"
-        ),
-        BrokerVerdict::Rejected { error, reason } => match reason {
-            Some(RejectReason::OutOfOrder { expected, got }) => {
-                format!("{error}: expected sequence {expected}, got {got}; nothing appended")
-            }
-            Some(RejectReason::UnknownProducerNotAtZero { got }) => {
-                format!("{error}: brokers 4.5+ require a new producer on an empty partition to start at 0, got {got}")
-            }
-            Some(RejectReason::NewEpochNotAtZero { got }) => {
-                format!("{error}: a new epoch must start at sequence 0, got {got}")
-            }
-            Some(RejectReason::StaleEpoch { current, got }) => {
-                format!("{error}: epoch {got} is older than the current epoch {current}")
-            }
-            Some(RejectReason::NotInTransaction) => format!(
-                "{error}: the coordinator says this partition is not in the producer's ongoing transaction (verification, KIP-890); nothing appended"
-            ),
-            Some(RejectReason::FencedByCoordinator) => format!(
-                "{error}: the coordinator has fenced this producer epoch (verification, KIP-890); nothing appended"
-            ),
-            Some(RejectReason::TransactionOpen) => format!(
-                "{error}: a non-transactional batch while this producer id has a transaction open here; nothing appended"
-            ),
-            None => match error {
-                KafkaError::NotEnoughReplicas => "NOT_ENOUGH_REPLICAS: the ISR is smaller than min.insync.replicas; nothing appended".into(),
-                KafkaError::NotLeaderOrFollower => "NOT_LEADER_OR_FOLLOWER: this broker does not lead the partition".into(),
-                KafkaError::CorruptMessage => "CORRUPT_MESSAGE: the batch failed its CRC check; nothing appended".into(),
-                other => format!("{other}"),
-            },
-        },
-        BrokerVerdict::TextbookDiscarded { last_seen } => format!(
-            "textbook rule: sequence not above {last_seen}, discarded as a duplicate although it was never written"
-        ),
-    }
-}
-
 impl Simulation {
-    /// The batches a produce request carries, as events name them.
-    pub(crate) fn wire_refs(&self, request: &ProduceRequest) -> Vec<BatchRef> {
-        (0..request.batches.len())
-            .map(|i| self.wire_ref(request, i))
-            .collect()
-    }
-
-    fn wire_ref(&self, r: &ProduceRequest, index: usize) -> BatchRef {
-        let w = &r.batches[index];
-        BatchRef {
-            batch_id: w.batch_id,
-            producer: r.producer,
-            partition: w.partition,
-            producer_id: w.producer_id,
-            epoch: w.epoch,
-            base_sequence: w.base_sequence,
-            last_sequence: self.space.last_of_batch(w.base_sequence, w.record_count),
-            record_count: w.record_count,
-            attempt: w.attempt,
-        }
-    }
-
     // -----------------------------------------------------------------------------------------
-    // Produce path.
+    // Produce path ([`super::produce_path`]).
 
     pub(crate) fn produce_arrived(&mut self, request: Arc<ProduceRequest>) {
         let broker = request.broker;
@@ -111,108 +33,90 @@ impl Simulation {
         }
     }
 
+    /// What a leader reads while it handles a batch.
+    fn produce_context(&self) -> ProduceContext {
+        let cluster = &self.scenario.cluster;
+        ProduceContext {
+            now_ms: self.now_ms,
+            rules: ProduceRules {
+                space: self.space,
+                dedup_rule: cluster.dedup_rule,
+                new_partition_requires_sequence_zero: cluster.new_partition_requires_sequence_zero,
+            },
+            min_insync_replicas: cluster.min_insync_replicas,
+            event_count: self.event_count,
+        }
+    }
+
+    /// Each batch in turn ([`super::Broker::on_produce_batch`]), what it set off performed
+    /// before the next; then the request is answered or parked.
     fn handle_produce(&mut self, broker: BrokerId, request: Arc<ProduceRequest>) {
-        let (acks, min_isr) = (request.acks, self.scenario.cluster.min_insync_replicas);
         let mut results = Vec::with_capacity(request.batches.len());
         let mut waiting = Vec::new();
-        for (index, wire) in request.batches.iter().enumerate() {
-            let partition = wire.partition;
-            let meta = &self.partitions[partition as usize];
-            let refusal = self.brokers[broker as usize].refuse_batch(
-                request.corrupted,
-                meta,
-                (acks, min_isr),
-                || self.transaction_verification(broker, &request, wire),
+        for index in 0..request.batches.len() {
+            let mut out = self.take_out();
+            let cx = self.produce_context();
+            let coordinator = &self.coordinator;
+            let verify = |id: &str, ids, partition| coordinator.verify(id, ids, partition);
+            let leader = &mut self.brokers[broker as usize];
+            let verdict = leader.on_produce_batch(
+                (&request, index),
+                (&cx, &self.partitions),
+                verify,
+                &mut out,
             );
-            let verdict = match refusal {
-                Some(refused) => refused,
-                None => self.validate_and_append(broker, wire),
-            };
-            let (result, wait) = self.brokers[broker as usize].must_wait(partition, acks, &verdict);
+            self.give_out(out);
+            let partition = request.batches[index].partition;
+            let leader = &self.brokers[broker as usize];
+            let (result, wait) = leader.must_wait(partition, request.acks, &verdict);
             waiting.extend(wait.map(|offset| (partition, offset)));
-            let batch = self.wire_ref(&request, index);
-            let explanation = explain(&verdict);
-            self.emit(EventKind::BatchVerdict {
-                broker,
-                request: request.id,
-                batch,
-                verdict,
-                explanation,
-            });
             results.push(result);
         }
-        if acks == Acks::None {
-            self.finish_request(broker, &request);
-            return;
-        }
-        if waiting.is_empty() {
-            self.respond(broker, request, results);
-            return;
-        }
-        let (id, timeout_ms) = (request.id, request.timeout_ms);
-        let partitions: Vec<PartitionId> = request.batches.iter().map(|b| b.partition).collect();
-        self.brokers[broker as usize].park(request, results, waiting);
-        self.schedule(
-            self.now_ms + timeout_ms,
-            Action::DelayedProduceTimeout {
-                broker,
-                request: id,
-            },
+        let mut out = self.take_out();
+        let now_ms = self.now_ms;
+        self.brokers[broker as usize].on_request_read(
+            request,
+            (results, waiting),
+            now_ms,
+            &mut out,
         );
-        // The HW may already be enough if followers are ahead (e.g. duplicate of replicated data).
-        for p in partitions {
-            self.complete_delayed_produces(broker, p);
-        }
+        self.give_out(out);
     }
 
-    /// KIP-890 part 1: before a producer's first transactional batch on a partition is
-    /// appended, the leader asks the coordinator whether the partition is in the producer's
-    /// ongoing transaction ([`super::coordinator::TransactionCoordinator::verify`]), so a late
-    /// batch of an ended transaction does not open one nobody will end.
-    fn transaction_verification(
-        &self,
-        broker: BrokerId,
-        request: &ProduceRequest,
-        wire: &WireBatch,
-    ) -> Option<(KafkaError, RejectReason)> {
-        if !wire.transactional {
-            return None;
+    /// Does what a broker's handler left for its turn ([`FollowUp`]).
+    pub(crate) fn follow_up(&mut self, follow_up: FollowUp) {
+        match follow_up {
+            FollowUp::CompleteDelayed { broker, partition } => {
+                self.complete_delayed_produces(broker, partition)
+            }
+            FollowUp::AnswerParkedFetches { broker, partition } => {
+                self.answer_parked_fetches(broker, partition)
+            }
+            FollowUp::AnswerParked { broker, request } => {
+                if let Some((request, results)) =
+                    self.brokers[broker as usize].take_completed(request)
+                {
+                    self.respond(broker, request, results);
+                }
+            }
+            FollowUp::AnswerMarkers {
+                broker,
+                partition,
+                hw,
+                isr_short,
+            } => {
+                let mut out = self.take_out();
+                let leader = &mut self.brokers[broker as usize];
+                leader.answer_markers(partition, hw, isr_short, &mut out);
+                self.give_out(out);
+            }
+            FollowUp::Respond {
+                broker,
+                request,
+                results,
+            } => self.respond(broker, request, results),
+            FollowUp::Handle { broker, request } => self.handle_produce(broker, request),
         }
-        let replica = self.brokers[broker as usize].replica(wire.partition);
-        if replica
-            .producer_state
-            .has_open_transaction(wire.producer_id)
-        {
-            // Verified when the transaction's first batch came (the VerificationGuard).
-            return None;
-        }
-        self.coordinator.verify(
-            request.transactional_id.as_deref()?,
-            (wire.producer_id, wire.epoch),
-            wire.partition,
-        )
-    }
-
-    /// The log's checks (duplicate, epoch, sequence), then the append.
-    fn validate_and_append(&mut self, broker: BrokerId, wire: &WireBatch) -> BrokerVerdict {
-        let partition = wire.partition;
-        let rules = ProduceRules {
-            space: self.space,
-            dedup_rule: self.scenario.cluster.dedup_rule,
-            new_partition_requires_sequence_zero: self
-                .scenario
-                .cluster
-                .new_partition_requires_sequence_zero,
-        };
-        let replica = self.brokers[broker as usize].replica_mut(partition);
-        if let Err(verdict) = replica.check_batch(wire, &rules) {
-            return verdict;
-        }
-        let leader_epoch = self.partitions[partition as usize].leader_epoch;
-        let verdict = replica.append_produced(wire, leader_epoch, self.event_count, rules.space);
-        self.advance_high_watermark(broker, partition);
-        self.answer_parked_fetches(broker, partition);
-        verdict
     }
 
     /// Sends a produce response, unless the network loses it (the connection is then reset)
@@ -262,7 +166,9 @@ impl Simulation {
                 results,
             },
         );
-        self.finish_request(broker, &request);
+        let mut out = self.take_out();
+        self.brokers[broker as usize].serve_next_after(&request, &mut out);
+        self.give_out(out);
     }
 
     /// The report's rows for a response: one per batch, with its partition's answer.
@@ -274,7 +180,7 @@ impl Simulation {
     ) {
         for (index, wire) in request.batches.iter().enumerate() {
             let result = results.iter().find(|r| r.partition == wire.partition);
-            let r = self.wire_ref(request, index);
+            let r = request.batch_ref(index, self.space);
             let row = self.responses.len();
             self.response_rows.entry(request.id).or_default().push(row);
             self.responses.push(super::ResponseRecord {
@@ -309,73 +215,28 @@ impl Simulation {
         }
     }
 
-    fn finish_request(&mut self, broker: BrokerId, request: &ProduceRequest) {
-        let Some(key) = request.connection() else {
-            return;
-        };
-        if let Some(next) = self.brokers[broker as usize].finish_request(key, request.id) {
-            self.handle_produce(broker, next);
-        }
-    }
-
     pub(crate) fn delayed_produce_timeout(&mut self, broker: BrokerId, request_id: u64) {
         if let Some((request, results)) = self.brokers[broker as usize].expire_delayed(request_id) {
             self.respond(broker, request, results);
         }
     }
 
-    /// The leader's high watermark of `partition` may have moved: answer the produce requests
-    /// and markers in `DelayedProduce` that it completes ([`super::Broker::complete_delayed`]).
+    /// The leader's high watermark of `partition` may have moved: what it completes is
+    /// answered ([`super::Broker::on_high_watermark`]).
     pub(crate) fn complete_delayed_produces(&mut self, broker: BrokerId, partition: PartitionId) {
-        let hw = self.brokers[broker as usize]
-            .replica(partition)
-            .high_watermark;
         let isr_short = self.partitions[partition as usize].isr.len()
             < self.scenario.cluster.min_insync_replicas as usize;
-        let ready = self.brokers[broker as usize].complete_delayed(partition, hw, isr_short);
-        for request in ready {
-            if let Some((request, results)) = self.brokers[broker as usize].take_completed(request)
-            {
-                self.respond(broker, request, results);
-            }
-        }
-        let markers = self.brokers[broker as usize].complete_delayed_markers(partition, hw);
-        for ((transactional_id, partition), marker) in markers {
-            let error = if isr_short {
-                KafkaError::NotEnoughReplicasAfterAppend
-            } else {
-                KafkaError::None
-            };
-            self.answer_marker(
-                broker,
-                marker.coordinator,
-                transactional_id,
-                partition,
-                marker.epoch,
-                error,
-            );
-        }
+        let mut out = self.take_out();
+        self.brokers[broker as usize].on_high_watermark(partition, isr_short, &mut out);
+        self.give_out(out);
     }
 
-    /// Leader: HW = the smallest log end among ISR members (followers as last fetched).
+    /// The high-watermark rule on `leader` ([`super::Broker::advance_high_watermark`]).
     pub(crate) fn advance_high_watermark(&mut self, leader: BrokerId, partition: PartitionId) {
+        let mut out = self.take_out();
         let meta = &self.partitions[partition as usize];
-        if meta.leader != Some(leader) {
-            return;
-        }
-        let replica = self.brokers[leader as usize].replica(partition);
-        let hw = replica.high_watermark_for(leader, &meta.isr);
-        if hw > replica.high_watermark {
-            self.brokers[leader as usize]
-                .replica_mut(partition)
-                .high_watermark = hw;
-            self.emit(EventKind::HighWatermarkAdvanced {
-                broker: leader,
-                partition,
-                high_watermark: hw,
-            });
-        }
-        self.complete_delayed_produces(leader, partition);
+        self.brokers[leader as usize].advance_high_watermark(meta, &mut out);
+        self.give_out(out);
     }
 
     // -----------------------------------------------------------------------------------------
@@ -626,57 +487,25 @@ impl Simulation {
     // -----------------------------------------------------------------------------------------
     // Transaction markers, written for the coordinator.
 
-    /// `KafkaApis.handleWriteTxnMarkersRequest`: the marker is appended with `requiredAcks =
-    /// -1`, so it takes the produce path's min-ISR check and then waits in a DelayedProduce
-    /// until the high watermark passes it. Only then is it written for the coordinator: a
-    /// leader that fails before replicating it loses it, and the coordinator sends it again.
+    /// A WriteTxnMarkers request reached a leader ([`super::Broker::on_write_marker`]); once
+    /// what the append set off is done, the marker waits for the high watermark.
     pub(crate) fn handle_write_marker(
         &mut self,
         (broker, coordinator): (BrokerId, BrokerId),
         write: MarkerWrite,
     ) {
-        let MarkerWrite {
-            transactional_id,
-            partition,
-            producer_id,
-            epoch,
-            marker,
-        } = write;
-        let meta = &self.partitions[partition as usize];
-        let min_isr = self.scenario.cluster.min_insync_replicas;
-        // A marker is written with acks=-1 and is not verified against the coordinator.
-        let refusal =
-            self.brokers[broker as usize].refuse_batch(false, meta, (Acks::All, min_isr), || None);
-        if let Some(BrokerVerdict::Rejected { error, .. }) = refusal {
-            self.answer_marker(
-                broker,
-                coordinator,
-                transactional_id,
-                partition,
-                epoch,
-                error,
-            );
-            return;
-        }
-        let offset = self.append_marker(broker, partition, producer_id, epoch, marker);
-        let key = (transactional_id, partition);
-        self.brokers[broker as usize].pending_markers.insert(
-            key.clone(),
-            PendingMarker {
-                epoch,
-                required: offset + 1,
-                coordinator,
-            },
-        );
-        self.schedule(
-            self.now_ms + MARKER_TIMEOUT_MS,
-            Action::MarkerTimeout {
-                broker,
-                transactional_id: key.0,
-                partition,
-            },
-        );
-        self.complete_delayed_produces(broker, partition);
+        let mut out = self.take_out();
+        let cx = self.produce_context();
+        let leader = &mut self.brokers[broker as usize];
+        let appended =
+            leader.on_write_marker(coordinator, &write, (&cx, &self.partitions), &mut out);
+        self.give_out(out);
+        let Some(offset) = appended else { return };
+        let mut out = self.take_out();
+        let now_ms = self.now_ms;
+        let leader = &mut self.brokers[broker as usize];
+        leader.park_marker(coordinator, write, offset, now_ms, &mut out);
+        self.give_out(out);
     }
 
     /// The marker's DelayedProduce expired before the high watermark passed it.
@@ -686,84 +515,9 @@ impl Simulation {
         transactional_id: String,
         partition: PartitionId,
     ) {
+        let mut out = self.take_out();
         let key = (transactional_id, partition);
-        let Some(pending) = self.brokers[broker as usize].pending_markers.remove(&key) else {
-            return;
-        };
-        self.answer_marker(
-            broker,
-            pending.coordinator,
-            key.0,
-            partition,
-            pending.epoch,
-            KafkaError::RequestTimedOut,
-        );
-    }
-
-    pub(crate) fn answer_marker(
-        &mut self,
-        broker: BrokerId,
-        coordinator: BrokerId,
-        transactional_id: String,
-        partition: PartitionId,
-        epoch: Epoch,
-        error: KafkaError,
-    ) {
-        self.send_message(
-            Node::Broker(broker),
-            Node::Broker(coordinator),
-            Payload::WriteTxnMarkerResponse {
-                transactional_id,
-                partition,
-                epoch,
-                error,
-            },
-        );
-    }
-
-    fn append_marker(
-        &mut self,
-        broker: BrokerId,
-        partition: PartitionId,
-        producer_id: ProducerId,
-        epoch: Epoch,
-        marker: ControlMarker,
-    ) -> Offset {
-        let leader_epoch = self.partitions[partition as usize].leader_epoch;
-        let appended_event = self.event_count;
-        let now = self.now_ms;
-        let space = self.space;
-        let replica = self.brokers[broker as usize].replica_mut(partition);
-        let base_offset = replica.log_end_offset();
-        let batch = LogBatch {
-            base_offset,
-            producer_id,
-            epoch,
-            base_sequence: NO_SEQUENCE,
-            leader_epoch,
-            max_timestamp_ms: now,
-            records: vec![LogRecord {
-                offset: base_offset,
-                sequence: NO_SEQUENCE,
-                message: None,
-            }],
-            appended_event,
-            appended_without_state: false,
-            transactional: true,
-            control: Some(marker),
-            client_batch: None,
-        };
-        replica.append(batch, space);
-        self.emit(EventKind::MarkerWritten {
-            broker,
-            partition,
-            producer_id,
-            epoch,
-            marker,
-            offset: base_offset,
-        });
-        self.advance_high_watermark(broker, partition);
-        self.answer_parked_fetches(broker, partition);
-        base_offset
+        self.brokers[broker as usize].on_marker_timeout(key, &mut out);
+        self.give_out(out);
     }
 }

@@ -33,6 +33,7 @@ mod coordinator;
 mod faults;
 mod network;
 mod node;
+mod produce_path;
 mod producer;
 mod replica;
 mod state;
@@ -53,7 +54,7 @@ use crate::sequence::SequenceSpace;
 use crate::types::{BrokerId, PartitionId, ProducerIndex, TimeMs};
 
 pub(crate) use accumulator::{BatchState, ClientBatch, ClientPartition};
-pub(crate) use broker::{Broker, PendingMarker};
+pub(crate) use broker::Broker;
 pub(crate) use controller::{replica_placement, PartitionMeta};
 pub(crate) use producer::{Completion, ProducerClient};
 pub(crate) use replica::*;
@@ -690,6 +691,7 @@ impl Simulation {
                     self.send_message(from, to, payload);
                 }
                 Command::Schedule { at_ms, action } => self.schedule(at_ms, action),
+                Command::Then(follow_up) => self.follow_up(follow_up),
             }
         }
     }

@@ -47,7 +47,7 @@ impl Simulation {
                 (Trigger::Request(m), Side::Request) | (Trigger::Response(m), Side::Response) => m,
                 _ => continue,
             };
-            let refs = refs.get_or_insert_with(|| self.wire_refs(request));
+            let refs = refs.get_or_insert_with(|| request.batch_refs(self.space));
             if !refs.iter().any(|r| self.matches(matcher, r)) {
                 continue;
             }
@@ -288,7 +288,7 @@ impl Simulation {
                 let Node::Broker(coordinator) = from else {
                     return;
                 };
-                let write = super::broker_handlers::MarkerWrite {
+                let write = super::produce_path::MarkerWrite {
                     transactional_id,
                     partition,
                     producer_id,

@@ -7,9 +7,11 @@
 //!
 //! So a node can be driven alone in a unit test: call a handler, read its `Out`.
 
-use super::{Action, Broker, Node, PartitionMeta, Payload};
-use crate::event::EventKind;
-use crate::types::{BrokerId, PartitionId, TimeMs};
+use std::sync::Arc;
+
+use super::{Action, Broker, Node, PartitionMeta, Payload, ProduceRequest};
+use crate::event::{EventKind, PartitionResult};
+use crate::types::{BrokerId, Offset, PartitionId, TimeMs};
 
 /// Something a handler asks the world to do.
 #[derive(Debug, Clone)]
@@ -24,6 +26,49 @@ pub(crate) enum Command {
     },
     /// Run an action at a time (a timer, or the node's next step).
     Schedule { at_ms: TimeMs, action: Action },
+    /// Work that calls handlers again, done when its turn comes (see [`FollowUp`]).
+    Then(FollowUp),
+}
+
+/// Work a broker's handler leaves to the world because it calls other handlers, done when
+/// its turn in the buffer comes, after the commands pushed before it. This is how an append
+/// completes other requests depth first, as Kafka's purgatory does inside the call that
+/// appended: each follow-up reads the broker as it is when its turn comes, so a broker that
+/// an earlier answer stopped answers nothing more.
+#[derive(Debug, Clone)]
+pub(crate) enum FollowUp {
+    /// The high watermark of `partition` may have moved: answer what it passed
+    /// ([`Broker::on_high_watermark`]).
+    CompleteDelayed {
+        broker: BrokerId,
+        partition: PartitionId,
+    },
+    /// New data on the leader: answer the fetches parked at its log end.
+    AnswerParkedFetches {
+        broker: BrokerId,
+        partition: PartitionId,
+    },
+    /// A parked request the high watermark completed: answer it, if the broker still has it.
+    AnswerParked { broker: BrokerId, request: u64 },
+    /// Tell the coordinators of the markers that the high watermark `hw` passed.
+    AnswerMarkers {
+        broker: BrokerId,
+        partition: PartitionId,
+        hw: Offset,
+        isr_short: bool,
+    },
+    /// Send a produce response: the network decides its fate, then the connection's next
+    /// request is read.
+    Respond {
+        broker: BrokerId,
+        request: Arc<ProduceRequest>,
+        results: Vec<PartitionResult>,
+    },
+    /// Handle a produce request read off a connection.
+    Handle {
+        broker: BrokerId,
+        request: Arc<ProduceRequest>,
+    },
 }
 
 /// The commands a handler pushed, in order.
@@ -43,6 +88,10 @@ impl Out {
 
     pub fn schedule(&mut self, at_ms: TimeMs, action: Action) {
         self.commands.push(Command::Schedule { at_ms, action });
+    }
+
+    pub fn then(&mut self, follow_up: FollowUp) {
+        self.commands.push(Command::Then(follow_up));
     }
 
     /// Takes the commands pushed so far, in order.

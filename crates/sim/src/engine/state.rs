@@ -8,7 +8,8 @@ use super::replica::{ControlMarker, LogBatch};
 use super::timer::Timer;
 use crate::config::Acks;
 use crate::error::KafkaError;
-use crate::event::PartitionResult;
+use crate::event::{BatchRef, PartitionResult};
+use crate::sequence::SequenceSpace;
 use crate::types::*;
 
 // ---------------------------------------------------------------------------------------------
@@ -281,6 +282,29 @@ impl ProduceRequest {
     /// The client connection it arrived on (crafted requests have none).
     pub fn connection(&self) -> Option<(ProducerIndex, u32, u32)> {
         Some((self.producer?, self.incarnation, self.generation))
+    }
+
+    /// Its batch `index`, as events name a batch.
+    pub fn batch_ref(&self, index: usize, space: SequenceSpace) -> BatchRef {
+        let w = &self.batches[index];
+        BatchRef {
+            batch_id: w.batch_id,
+            producer: self.producer,
+            partition: w.partition,
+            producer_id: w.producer_id,
+            epoch: w.epoch,
+            base_sequence: w.base_sequence,
+            last_sequence: space.last_of_batch(w.base_sequence, w.record_count),
+            record_count: w.record_count,
+            attempt: w.attempt,
+        }
+    }
+
+    /// Every batch it carries, as events name them.
+    pub fn batch_refs(&self, space: SequenceSpace) -> Vec<BatchRef> {
+        (0..self.batches.len())
+            .map(|i| self.batch_ref(i, space))
+            .collect()
     }
 }
 
