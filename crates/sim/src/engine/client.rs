@@ -13,9 +13,10 @@
 //!   (`markSequenceUnresolved`, `maybeResolveSequences`).
 
 use super::network::Side;
+use super::sender::DrainContext;
 use super::{
-    Action, BatchState, ClientBatch, Completion, InFlightRequest, MessageOutcome, Node, Payload,
-    ProduceRequest, Simulation, WireBatch,
+    Action, BatchState, Completion, InFlightRequest, MessageOutcome, Node, Payload, ProduceRequest,
+    Simulation, WireBatch,
 };
 use crate::config::Acks;
 use crate::error::KafkaError;
@@ -82,58 +83,19 @@ impl Simulation {
         self.wake_producer_at(producer, self.now_ms);
     }
 
-    /// `RecordAccumulator.append`: into the open batch of the partition, or a new one.
+    /// A record reaches the accumulator ([`super::ProducerClient::append_record`]).
     pub(crate) fn accumulate(&mut self, producer: ProducerIndex, message: u32, resend: bool) {
-        let partition = self.producers[producer as usize].message_partition[message as usize];
-        self.producers[producer as usize].outcomes[message as usize] = MessageOutcome::Pending;
+        let p = &mut self.producers[producer as usize];
+        let partition = p.message_partition[message as usize];
+        p.outcomes[message as usize] = MessageOutcome::Pending;
         self.emit(EventKind::RecordSent {
             producer,
             message,
             partition,
             resend,
         });
-        let batch_size = self.producers[producer as usize].config.batch_size_records as usize;
-        let open = self.producers[producer as usize].partitions[partition as usize]
-            .deque
-            .back()
-            .copied()
-            .filter(|&id| {
-                let b = &self.batches[id as usize];
-                b.base_sequence.is_none() && b.attempts == 0 && b.messages.len() < batch_size
-            });
-        let now = self.now_ms;
-        if let Some(id) = open {
-            let b = &mut self.batches[id as usize];
-            b.messages.push(message);
-            b.max_timestamp_ms = now;
-            return;
-        }
         let p = &mut self.producers[producer as usize];
-        let part = &mut p.partitions[partition as usize];
-        let id = self.batches.len() as u64;
-        let nth = part.batches_created;
-        part.batches_created += 1;
-        part.deque.push_back(id);
-        p.live_batches.insert((now, id));
-        self.batches.push(ClientBatch {
-            id,
-            producer,
-            incarnation: p.incarnation,
-            partition,
-            nth,
-            messages: vec![message],
-            created_ms: now,
-            max_timestamp_ms: now,
-            producer_id: NO_PRODUCER_ID,
-            epoch: NO_PRODUCER_EPOCH,
-            base_sequence: None,
-            attempts: 0,
-            retry_since_ms: now,
-            retry_at_ms: now,
-            in_retry: false,
-            state: BatchState::Queued,
-            sent_as: None,
-        });
+        p.append_record(message, &mut self.batches, self.now_ms);
     }
 
     // -----------------------------------------------------------------------------------------
@@ -176,53 +138,12 @@ impl Simulation {
         self.schedule_next_wake(producer);
     }
 
-    /// The earliest time something becomes sendable or expires.
+    /// When the sender runs next ([`super::ProducerClient::plan_wake`]).
     fn schedule_next_wake(&mut self, producer: ProducerIndex) {
-        let p = &self.producers[producer as usize];
-        let config = &p.config;
-        let mut next: Option<TimeMs> = None;
-        let mut consider = |t: TimeMs| {
-            if t > self.now_ms {
-                next = Some(next.map_or(t, |n| n.min(t)));
-            }
-        };
-        // The oldest live batch is the next to hit delivery.timeout.ms.
-        let delivery_deadline = p
-            .live_batches
-            .first()
-            .map(|&(created_ms, _)| created_ms + config.delivery_timeout_ms)
-            .filter(|_| !p.timers.delivery_check.is_armed());
-        for part in &p.partitions {
-            // Only the last batch of a deque can be waiting for linger.ms; retried batches wait
-            // for their backoff and are tracked in flight (idempotent) or sit at the front.
-            if let Some(&last) = part.deque.back() {
-                let b = &self.batches[last as usize];
-                if b.attempts == 0 {
-                    consider(b.created_ms + config.linger_ms);
-                }
-            }
-            for &id in part.in_flight.iter().chain(
-                part.deque
-                    .iter()
-                    .take_while(|&&id| self.batches[id as usize].attempts > 0),
-            ) {
-                let b = &self.batches[id as usize];
-                if b.state == BatchState::Queued && b.attempts > 0 {
-                    consider(b.retry_at_ms);
-                }
-            }
-        }
-        if let Some(t) = next {
-            self.wake_producer_at(producer, t);
-        }
-        if let Some(deadline) = delivery_deadline {
-            let at = deadline.max(self.now_ms);
-            self.producers[producer as usize]
-                .timers
-                .delivery_check
-                .arm(at);
-            self.schedule(at, Action::DeliveryCheck { producer });
-        }
+        let mut out = self.take_out();
+        let p = &mut self.producers[producer as usize];
+        p.plan_wake(&self.batches, self.now_ms, &mut out);
+        self.give_out(out);
     }
 
     fn maybe_init_producer_id(&mut self, producer: ProducerIndex) {
@@ -297,29 +218,11 @@ impl Simulation {
         p.partitions[partition as usize].renumber_from_zero(&mut self.batches, ids, self.space);
     }
 
-    /// `TransactionManager.maybeResolveSequences`.
+    /// `TransactionManager.maybeResolveSequences` ([`super::ProducerClient::resolve_sequences`]).
     fn maybe_resolve_sequences(&mut self, producer: ProducerIndex) {
-        let partition_count = self.producers[producer as usize].partitions.len();
-        for partition in 0..partition_count {
-            let part = &self.producers[producer as usize].partitions[partition];
-            let Some(_) = part.unresolved_next_sequence else {
-                continue;
-            };
-            if !part.in_flight.is_empty() {
-                continue;
-            }
-            let resolved = part.is_next_sequence(part.next_sequence);
-            let p = &mut self.producers[producer as usize];
-            p.partitions[partition].unresolved_next_sequence = None;
-            if resolved {
-                self.emit(EventKind::SequenceResolved {
-                    producer,
-                    partition: partition as PartitionId,
-                });
-            } else {
-                p.epoch_bump_partitions.insert(partition as PartitionId);
-            }
-        }
+        let mut out = self.take_out();
+        self.producers[producer as usize].resolve_sequences(&mut out);
+        self.give_out(out);
     }
 
     /// Fails batches whose `delivery.timeout.ms` has passed, queued or in flight.
@@ -352,111 +255,25 @@ impl Simulation {
     // -----------------------------------------------------------------------------------------
     // Draining.
 
-    /// `shouldStopDrainBatchesForPartition` for the head batch of a partition.
-    fn may_drain_head(
-        &mut self,
-        producer: ProducerIndex,
-        partition: PartitionId,
-        head: u64,
-    ) -> bool {
-        let p = &self.producers[producer as usize];
-        if !p.config.idempotent {
-            return true;
-        }
-        let part = &p.partitions[partition as usize];
-        let batch = &self.batches[head as usize];
-        if batch.base_sequence.is_some() {
-            // A retry goes out only when it is the lowest sequence in flight.
-            return part.first_in_flight(&self.batches) == Some(head);
-        }
-        if part.unresolved_next_sequence.is_some() {
-            return false;
-        }
-        let stale = part.producer_id != p.producer_id || part.epoch != p.epoch;
-        if stale && !part.in_flight.is_empty() {
-            return false;
-        }
-        if stale {
-            // maybeUpdateProducerIdAndEpoch: a lazily reset partition starts again at 0.
-            let (pid, epoch) = (p.producer_id, p.epoch);
-            let part = &mut self.producers[producer as usize].partitions[partition as usize];
-            part.producer_id = pid;
-            part.epoch = epoch;
-            part.next_sequence = 0;
-            part.last_acked_sequence = -1;
-        }
-        true
-    }
-
+    /// Sends produce requests to `broker` while the client drains batches for it
+    /// ([`super::ProducerClient::drain`]); each request's fate may change what comes next.
     fn drain_to(&mut self, producer: ProducerIndex, broker: BrokerId) {
         loop {
-            let p = &self.producers[producer as usize];
-            if p.connections[broker as usize].in_flight.len() as u32 >= p.config.max_in_flight {
-                return;
-            }
-            let mut picked: Vec<u64> = Vec::new();
-            for partition in 0..p.partitions.len() as PartitionId {
-                let p = &self.producers[producer as usize];
-                let Some(&head) = p.partitions[partition as usize].deque.front() else {
-                    continue;
-                };
-                // A transactional producer writes only to partitions added to the transaction.
-                if p.txn
-                    .as_ref()
-                    .is_some_and(|t| !t.added.contains(&partition))
-                {
-                    continue;
-                }
-                match p.leader_cache[partition as usize] {
-                    Some(leader) if leader == broker => {
-                        if !self.brokers[broker as usize].alive {
-                            // Cannot connect: find out where the partition went.
-                            self.request_metadata_refresh(producer);
-                            continue;
-                        }
-                    }
-                    Some(_) => continue,
-                    None => {
-                        if broker == 0 {
-                            self.request_metadata_refresh(producer);
-                        }
-                        continue;
-                    }
-                }
-                let deque_len = p.partitions[partition as usize].deque.len();
-                let (batch_size, linger_ms) = (p.config.batch_size_records, p.config.linger_ms);
-                if !self.batches[head as usize].is_ready(
-                    self.now_ms,
-                    batch_size,
-                    linger_ms,
-                    deque_len,
-                ) {
-                    continue;
-                }
-                if !self.may_drain_head(producer, partition, head) {
-                    continue;
-                }
-                self.producers[producer as usize].partitions[partition as usize]
-                    .deque
-                    .pop_front();
-                self.assign_sequence_if_new(producer, head);
-                picked.push(head);
-            }
+            let cx = DrainContext {
+                now_ms: self.now_ms,
+                space: self.space,
+                latency_ms: self.scenario.network.latency_ms,
+                broker_alive: self.brokers[broker as usize].alive,
+            };
+            let mut out = self.take_out();
+            let p = &mut self.producers[producer as usize];
+            let picked = p.drain(broker, &mut self.batches, cx, &mut out);
+            self.give_out(out);
             if picked.is_empty() {
                 return;
             }
             self.send_produce(producer, broker, picked);
         }
-    }
-
-    fn assign_sequence_if_new(&mut self, producer: ProducerIndex, batch_id: u64) {
-        let p = &mut self.producers[producer as usize];
-        let b = &mut self.batches[batch_id as usize];
-        if !p.config.idempotent || b.base_sequence.is_some() {
-            return;
-        }
-        let ids = (p.producer_id, p.epoch);
-        p.partitions[b.partition as usize].assign_sequence(b, ids, self.space);
     }
 
     fn send_produce(&mut self, producer: ProducerIndex, broker: BrokerId, batch_ids: Vec<u64>) {
@@ -759,22 +576,12 @@ impl Simulation {
         });
     }
 
+    /// A retry ([`super::ProducerClient::requeue`]); an error that says the leader moved
+    /// asks for fresh metadata first.
     fn reenqueue(&mut self, batch_id: u64, error: KafkaError) {
-        let b = &mut self.batches[batch_id as usize];
-        let producer = b.producer;
-        let config = self.producers[producer as usize].config.clone();
-        let backoff = config.backoff_ms(b.attempts);
-        b.state = BatchState::Queued;
-        b.in_retry = true;
-        b.retry_since_ms = self.now_ms;
-        b.retry_at_ms = self.now_ms + backoff;
-        let partition = b.partition;
-        let part = &mut self.producers[producer as usize].partitions[partition as usize];
-        if config.idempotent {
-            part.insert_in_sequence_order(batch_id, &self.batches);
-        } else {
-            part.deque.push_front(batch_id);
-        }
+        let producer = self.batches[batch_id as usize].producer;
+        let p = &mut self.producers[producer as usize];
+        let backoff = p.requeue(batch_id, &mut self.batches, self.now_ms);
         let batch = self.batch_ref(batch_id);
         self.emit(EventKind::BatchRetrying {
             producer,
@@ -835,58 +642,7 @@ impl Simulation {
             self.send_client_fin(producer, broker);
         }
         let p = &mut self.producers[producer as usize];
-        p.alive = false;
-        p.incarnation += 1;
-        let mut unacknowledged = Vec::new();
-        let (pid, epoch, total) = (p.producer_id, p.epoch, p.total_messages);
-        if let Some(txn) = p.txn.as_mut() {
-            // A transactional application starts its uncommitted transaction over: every record
-            // of it is sent again, acknowledged or not, under the new instance.
-            let range = txn.messages_of(txn.index, total);
-            if !matches!(txn.state, super::ClientTxnState::Fatal { .. }) {
-                if txn.state != super::ClientTxnState::Ready {
-                    txn.outcomes.push(super::TxnOutcome {
-                        index: txn.index,
-                        attempt: txn.attempt,
-                        producer_id: pid,
-                        epoch,
-                        result: super::TxnResult::Abandoned,
-                        messages: range.clone().collect(),
-                    });
-                    txn.attempt += 1;
-                }
-                txn.state = super::ClientTxnState::AwaitingProducerId;
-            }
-            txn.added.clear();
-            txn.request_in_flight = None;
-            txn.all_sent = false;
-            txn.abortable_error = None;
-            p.next_message = p.next_message.min(range.start);
-            for m in range {
-                p.outcomes[m as usize] = MessageOutcome::Abandoned;
-            }
-        } else {
-            for (m, outcome) in p.outcomes.iter_mut().enumerate() {
-                if (m as u32) < p.next_message && *outcome == MessageOutcome::Pending {
-                    *outcome = MessageOutcome::Abandoned;
-                    unacknowledged.push(m as u32);
-                }
-            }
-        }
-        for part in &mut p.partitions {
-            part.deque.clear();
-            part.in_flight.clear();
-        }
-        p.live_batches.clear();
-        for conn in &mut p.connections {
-            conn.in_flight.clear();
-            conn.generation += 1;
-            conn.stalled = false;
-            conn.request_timeout.disarm();
-        }
-        for b in self.batches.iter_mut().filter(|b| b.producer == producer) {
-            b.state = BatchState::Done;
-        }
+        let unacknowledged = p.stop(&mut self.batches);
         // Nobody will read the answers to the old process's requests.
         let open: Vec<u64> = self
             .open_requests
@@ -908,22 +664,8 @@ impl Simulation {
 
     pub(crate) fn producer_restart_complete(&mut self, producer: ProducerIndex) {
         self.pending_recoveries -= 1;
-        let partitions = self.partitions.clone();
-        let p = &mut self.producers[producer as usize];
-        p.alive = true;
-        p.producer_id = NO_PRODUCER_ID;
-        p.epoch = NO_PRODUCER_EPOCH;
-        p.init_in_flight = false;
-        p.epoch_bump_partitions.clear();
-        p.metadata_refresh_pending = false;
-        p.leader_cache = partitions.iter().map(|m| m.leader).collect();
-        for part in &mut p.partitions {
-            let created = part.batches_created;
-            *part = super::ClientPartition {
-                batches_created: created,
-                ..Default::default()
-            };
-        }
+        let leaders = self.partitions.iter().map(|m| m.leader).collect();
+        self.producers[producer as usize].start(leaders);
         // The application re-sends what it never got an answer for: at-least-once by hand.
         let resend: Vec<u32> =
             std::mem::take(&mut self.producers[producer as usize].resend_queue).into();

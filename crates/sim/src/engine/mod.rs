@@ -36,6 +36,7 @@ mod node;
 mod produce_path;
 mod producer;
 mod replica;
+mod sender;
 mod state;
 mod timer;
 mod transaction_manager;
@@ -53,7 +54,7 @@ use crate::scenario::{Scenario, ScenarioError};
 use crate::sequence::SequenceSpace;
 use crate::types::{BrokerId, PartitionId, ProducerIndex, TimeMs};
 
-pub(crate) use accumulator::{BatchState, ClientBatch, ClientPartition};
+pub(crate) use accumulator::{BatchState, ClientBatch};
 pub(crate) use broker::Broker;
 pub(crate) use controller::{replica_placement, PartitionMeta};
 pub(crate) use producer::{Completion, ProducerClient};

@@ -425,7 +425,7 @@ impl ProducerClient {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     //! The client's decisions on a finished attempt, with no world (the cases of Kafka's
     //! `SenderTest` and `TransactionManagerTest` on retries and sequence resolution).
 
@@ -433,14 +433,14 @@ mod tests {
     use crate::engine::accumulator::BatchState;
 
     /// Producer 0 of a one-partition scenario with `config` (Kafka property names).
-    fn client(config: &str) -> ProducerClient {
+    pub(crate) fn client(config: &str) -> ProducerClient {
         client_of(&format!(
             r#"{{"producers": [{{"config": {config}, "workload": {{"messages": 10}}}}]}}"#
         ))
     }
 
     /// Producer 0 of a one-partition scenario written in full.
-    fn client_of(scenario: &str) -> ProducerClient {
+    pub(crate) fn client_of(scenario: &str) -> ProducerClient {
         let scenario = Scenario::from_json(scenario).expect("valid");
         let effective = scenario.producers[0]
             .config
