@@ -466,6 +466,62 @@ impl Broker {
         out.send(Node::Broker(self.id), Node::Broker(follower), answer);
     }
 
+    /// A follower's fetch of `partition` from `fetch_offset` reached this broker. Not the
+    /// leader, or a follower whose log diverges (`divergence`, where the leader epoch cache
+    /// says to truncate): answered at once, and `false`. Otherwise the leader notes how far
+    /// the follower has fetched (`Partition.updateFollowerFetchState`) and returns `true`:
+    /// the world then lets a caught-up follower back into the ISR, moves the high watermark
+    /// and calls [`Broker::answer_fetch`].
+    pub fn on_fetch(
+        &mut self,
+        (follower, partition, fetch_offset): (BrokerId, PartitionId, Offset),
+        (meta, divergence): (&PartitionMeta, Option<Offset>),
+        now_ms: TimeMs,
+        out: &mut Out,
+    ) -> bool {
+        if meta.leader != Some(self.id) {
+            self.fetch_response(partition, (follower, fetch_offset, None), out);
+            return false;
+        }
+        if let Some(truncate_to) = divergence {
+            self.fetch_response(partition, (follower, fetch_offset, Some(truncate_to)), out);
+            return false;
+        }
+        self.replica_mut(partition)
+            .record_fetch(follower, fetch_offset, now_ms);
+        true
+    }
+
+    /// Whether a follower outside the ISR that fetched from `fetch_offset` has caught up:
+    /// at the high watermark and at the log end (`Partition.isFollowerInSync`).
+    pub fn caught_up(&self, partition: PartitionId, fetch_offset: Offset) -> bool {
+        let replica = self.replica(partition);
+        fetch_offset >= replica.high_watermark && fetch_offset >= replica.log_end_offset()
+    }
+
+    /// The fetch is answered from the log as it is now (answering parked produce requests
+    /// may have let more be appended), or, at the log end, parked as a long poll until data
+    /// arrives or `replica.fetch.wait.max.ms` (`wait_ms`) passes.
+    pub fn answer_fetch(
+        &mut self,
+        (follower, partition, fetch_offset): (BrokerId, PartitionId, Offset),
+        (now_ms, wait_ms): (TimeMs, TimeMs),
+        out: &mut Out,
+    ) {
+        let replica = self.replica_mut(partition);
+        if fetch_offset < replica.log_end_offset() {
+            self.fetch_response(partition, (follower, fetch_offset, None), out);
+            return;
+        }
+        replica.parked_fetches.insert(follower);
+        let expired = Action::FetchWaitExpired {
+            broker: self.id,
+            partition,
+            follower,
+        };
+        out.schedule(now_ms.saturating_add(wait_ms), expired);
+    }
+
     /// New data: every fetch parked on `partition` (a long poll at the log end) is answered
     /// from where that follower last fetched.
     pub fn answer_parked_fetches(&mut self, partition: PartitionId, out: &mut Out) {
@@ -585,6 +641,7 @@ mod tests {
     //! `ReplicaManagerTest` and `DelayedProduceTest` the lessons rest on).
 
     use super::*;
+    use crate::engine::node::Command;
     use crate::engine::produce_path::ProduceContext;
     use crate::engine::replica::ProduceRules;
     use crate::engine::WireBatch;
@@ -916,6 +973,58 @@ mod tests {
             &mut out,
         );
         assert!(out.commands().is_empty());
+    }
+
+    #[test]
+    fn a_leader_answers_a_fetch_behind_its_log_end_and_parks_one_at_it() {
+        let (mut leader, meta) = leader();
+        produce(&mut leader, &meta, &batch(0, 3));
+        let mut out = Out::default();
+        assert!(leader.on_fetch((1, 0, 0), (&meta, None), 10, &mut out));
+        assert!(!leader.caught_up(0, 0), "behind the log end");
+        leader.answer_fetch((1, 0, 0), (10, 500), &mut out);
+        assert!(matches!(
+            out.sent()[..],
+            [(_, Node::Broker(1), Payload::FetchResponse { batches, .. })] if batches.len() == 1
+        ));
+        let mut out = Out::default();
+        assert!(leader.on_fetch((1, 0, 3), (&meta, None), 20, &mut out));
+        assert!(
+            leader.caught_up(0, 3),
+            "at the log end and the high watermark"
+        );
+        leader.answer_fetch((1, 0, 3), (20, 500), &mut out);
+        assert!(matches!(
+            out.commands(),
+            [Command::Schedule {
+                at_ms: 520,
+                action: Action::FetchWaitExpired { follower: 1, .. }
+            }]
+        ));
+        assert!(leader.replica(0).parked_fetches.contains(&1), "a long poll");
+        assert_eq!(leader.replica(0).follower_fetch_offset.get(&1), Some(&3));
+    }
+
+    #[test]
+    fn a_fetch_to_a_broker_that_does_not_lead_or_from_a_diverged_log_is_answered_at_once() {
+        let (mut leader, mut meta) = leader();
+        let mut out = Out::default();
+        assert!(!leader.on_fetch((1, 0, 0), (&meta, Some(2)), 0, &mut out));
+        meta.leader = Some(1);
+        assert!(!leader.on_fetch((1, 0, 0), (&meta, None), 0, &mut out));
+        let truncations: Vec<_> = out
+            .sent()
+            .iter()
+            .map(|(_, _, payload)| match payload {
+                Payload::FetchResponse { truncate_to, .. } => *truncate_to,
+                _ => panic!("a fetch response"),
+            })
+            .collect();
+        assert_eq!(truncations, [Some(2), None]);
+        assert!(
+            leader.replica(0).follower_fetch_offset.is_empty(),
+            "neither counts as a fetch"
+        );
     }
 
     #[test]

@@ -116,6 +116,17 @@ impl Simulation {
                 results,
             } => self.respond(broker, request, results),
             FollowUp::Handle { broker, request } => self.handle_produce(broker, request),
+            FollowUp::AnswerFetch {
+                leader,
+                fetch,
+                wait_ms,
+            } => {
+                let mut out = self.take_out();
+                let now_ms = self.now_ms;
+                let broker = &mut self.brokers[leader as usize];
+                broker.answer_fetch(fetch, (now_ms, wait_ms), &mut out);
+                self.give_out(out);
+            }
         }
     }
 
@@ -251,6 +262,9 @@ impl Simulation {
         self.give_out(out);
     }
 
+    /// A follower's fetch reached `leader` ([`super::Broker::on_fetch`]); a follower that
+    /// caught up rejoins the ISR (`Partition.maybeExpandIsr`), the high watermark may move,
+    /// and then the fetch is answered or parked ([`super::Broker::answer_fetch`]).
     pub(crate) fn handle_fetch(
         &mut self,
         leader: BrokerId,
@@ -258,57 +272,44 @@ impl Simulation {
         partition: PartitionId,
         fetch_offset: Offset,
     ) {
+        let mut out = self.take_out();
         let meta = &self.partitions[partition as usize];
-        if meta.leader != Some(leader) {
-            self.send_fetch_response(leader, follower, partition, fetch_offset, None);
+        let (leads, now_ms) = (meta.leader == Some(leader), self.now_ms);
+        let divergence = leads
+            .then(|| {
+                let follower_log = self.brokers[follower as usize].replica(partition);
+                self.brokers[leader as usize]
+                    .replica(partition)
+                    .divergence(follower_log)
+            })
+            .flatten();
+        let fetch = (follower, partition, fetch_offset);
+        let answered =
+            !self.brokers[leader as usize].on_fetch(fetch, (meta, divergence), now_ms, &mut out);
+        self.give_out(out);
+        if answered {
             return;
         }
-        let divergence = self.brokers[leader as usize]
-            .replica(partition)
-            .divergence(self.brokers[follower as usize].replica(partition));
-        if let Some(truncate_to) = divergence {
-            self.send_fetch_response(leader, follower, partition, fetch_offset, Some(truncate_to));
-            return;
-        }
-        let now = self.now_ms;
-        let replica = self.brokers[leader as usize].replica_mut(partition);
-        replica.record_fetch(follower, fetch_offset, now);
-        let (leo, hw) = (replica.log_end_offset(), replica.high_watermark);
-        let in_isr = self.partitions[partition as usize].isr.contains(&follower);
-        if !in_isr
-            && fetch_offset >= hw
-            && fetch_offset >= leo
-            && self.partitions[partition as usize].expand_isr(follower)
+        let meta = &mut self.partitions[partition as usize];
+        if !meta.isr.contains(&follower)
+            && self.brokers[leader as usize].caught_up(partition, fetch_offset)
+            && meta.expand_isr(follower)
         {
             self.isr_changed(
                 partition,
                 format!("broker {follower} caught up and rejoined"),
             );
         }
-        // Advancing the HW can answer a produce and let the next one append, so the log end
-        // is read again before deciding to park.
-        self.advance_high_watermark(leader, partition);
-        let leo = self.brokers[leader as usize]
-            .replica(partition)
-            .log_end_offset();
-        if fetch_offset >= leo {
-            // Long poll: park until data arrives or replica.fetch.wait.max.ms passes.
-            self.brokers[leader as usize]
-                .replica_mut(partition)
-                .parked_fetches
-                .insert(follower);
-            let wait = self.scenario.cluster.replica_fetch_wait_max_ms;
-            self.schedule(
-                now + wait,
-                Action::FetchWaitExpired {
-                    broker: leader,
-                    partition,
-                    follower,
-                },
-            );
-            return;
-        }
-        self.send_fetch_response(leader, follower, partition, fetch_offset, None);
+        let wait_ms = self.scenario.cluster.replica_fetch_wait_max_ms;
+        let mut out = self.take_out();
+        let meta = &self.partitions[partition as usize];
+        self.brokers[leader as usize].advance_high_watermark(meta, &mut out);
+        out.then(FollowUp::AnswerFetch {
+            leader,
+            fetch,
+            wait_ms,
+        });
+        self.give_out(out);
     }
 
     /// The leader's answer reached follower `follower` ([`super::Broker::on_fetch_response`]).
@@ -327,21 +328,6 @@ impl Simulation {
             (leader, now_ms, space),
             &mut out,
         );
-        self.give_out(out);
-    }
-
-    /// A leader answers a follower's fetch ([`super::Broker::fetch_response`]).
-    fn send_fetch_response(
-        &mut self,
-        leader: BrokerId,
-        follower: BrokerId,
-        partition: PartitionId,
-        fetch_offset: Offset,
-        truncate_to: Option<Offset>,
-    ) {
-        let mut out = self.take_out();
-        let fetch = (follower, fetch_offset, truncate_to);
-        self.brokers[leader as usize].fetch_response(partition, fetch, &mut out);
         self.give_out(out);
     }
 
@@ -389,17 +375,7 @@ impl Simulation {
             let meta = &self.partitions[partition as usize];
             let Some(leader) = meta.leader else { continue };
             let replica = self.brokers[leader as usize].replica(partition);
-            let lagging: Vec<BrokerId> = meta
-                .isr
-                .iter()
-                .copied()
-                .filter(|&b| b != leader)
-                .filter(|b| {
-                    self.now_ms
-                        .saturating_sub(replica.follower_caught_up_ms.get(b).copied().unwrap_or(0))
-                        > lag_max
-                })
-                .collect();
+            let lagging = replica.out_of_sync(leader, &meta.isr, (self.now_ms, lag_max));
             for b in lagging {
                 self.remove_from_isr(
                     partition,

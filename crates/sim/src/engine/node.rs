@@ -69,6 +69,13 @@ pub(crate) enum FollowUp {
         broker: BrokerId,
         request: Arc<ProduceRequest>,
     },
+    /// Answer or park a follower's fetch `(follower, partition, fetch offset)` once the high
+    /// watermark it moved has done its work ([`Broker::answer_fetch`]).
+    AnswerFetch {
+        leader: BrokerId,
+        fetch: (BrokerId, PartitionId, Offset),
+        wait_ms: TimeMs,
+    },
 }
 
 /// The commands a handler pushed, in order.

@@ -405,6 +405,22 @@ impl Replica {
         self.log.iter_from(from).take(max).cloned().collect()
     }
 
+    /// The followers of the ISR that have not caught up with the leader's log end for more
+    /// than `replica.lag.time.max.ms` (`Partition.getOutOfSyncReplicas`).
+    pub fn out_of_sync(
+        &self,
+        leader: BrokerId,
+        isr: &[BrokerId],
+        (now_ms, lag_max_ms): (TimeMs, TimeMs),
+    ) -> Vec<BrokerId> {
+        let caught_up_ms = |b: &BrokerId| self.follower_caught_up_ms.get(b).copied().unwrap_or(0);
+        isr.iter()
+            .copied()
+            .filter(|&b| b != leader)
+            .filter(|b| now_ms.saturating_sub(caught_up_ms(b)) > lag_max_ms)
+            .collect()
+    }
+
     /// This replica now leads (`Partition.makeLeader`): its view of the followers starts
     /// afresh, with every ISR member counted as caught up now.
     pub fn become_leader(&mut self, isr: &[BrokerId], now_ms: TimeMs) {
@@ -572,6 +588,23 @@ mod tests {
             .collect();
         assert_eq!(records, vec![(0, 0, Some((0, 7))), (1, 1, Some((0, 8)))]);
         assert!(leader.ever_written);
+    }
+
+    #[test]
+    fn a_follower_is_out_of_sync_once_it_has_not_caught_up_for_longer_than_the_lag_limit() {
+        let mut leader = Replica::default();
+        produce(&mut leader, &wire(0, 0, 4, 0));
+        leader.record_fetch(1, 4, 100);
+        leader.record_fetch(2, 2, 100);
+        let lagging = |now_ms| leader.out_of_sync(0, &[0, 1, 2], (now_ms, 30_000));
+        assert!(
+            lagging(30_000).is_empty(),
+            "the limit itself is still in sync"
+        );
+        assert_eq!(lagging(30_001), [2], "2 never caught up");
+        assert_eq!(lagging(30_100), [2]);
+        assert_eq!(lagging(30_101), [1, 2], "1 caught up at 100");
+        assert!(leader.out_of_sync(0, &[0], (90_000, 30_000)).is_empty());
     }
 
     #[test]
