@@ -13,7 +13,7 @@ use crate::limits::{
     STEPS_PER_FOLLOWER_BATCH, STEPS_PER_IDLE_FETCH,
 };
 use crate::producer_state::NUM_BATCHES_TO_RETAIN;
-use crate::types::{PartitionId, TimeMs};
+use crate::types::{BrokerId, Epoch, PartitionId, ProducerId, ProducerIndex, Sequence, TimeMs};
 
 pub use crate::limits::{MAX_BROKERS, MAX_DURATION_MS, MAX_PARTITIONS, MAX_PRODUCERS};
 
@@ -535,128 +535,104 @@ impl Scenario {
         self.validate_fault_fields(&format!("{path}.fault"), &f.fault)
     }
 
+    /// The producer, partition and broker a fault names must exist, its duration must be in
+    /// range, and a fault with more to check (an ISR shrink, a crafted batch) is checked.
     fn validate_fault_fields(&self, path: &str, fault: &Fault) -> Result<(), ScenarioError> {
-        let producers = self.producers.len() as u32;
-        let brokers = self.cluster.brokers;
+        let (producers, brokers) = (self.producers.len() as u32, self.cluster.brokers);
         let partitions = self.cluster.partitions;
-        let bad = |field: &str, what: String| Err(err(format!("{path}.{field}"), what));
-        let no_broker = || format!("no such broker (the cluster has {brokers})");
-        let no_partition = || format!("no such partition (the topic has {partitions})");
-        let no_producer = || format!("no such producer (the scenario has {producers})");
+        let refs = FaultRefs::of(fault);
+        let missing = |field: &str, what: String| Err(err(format!("{path}.{field}"), what));
+        if refs.producer.is_some_and(|p| p >= producers) {
+            return missing(
+                "producer",
+                format!("no such producer (the scenario has {producers})"),
+            );
+        }
+        if refs.partition.is_some_and(|p| p >= partitions) {
+            return missing(
+                "partition",
+                format!("no such partition (the topic has {partitions})"),
+            );
+        }
+        if refs.broker.is_some_and(|b| b >= brokers) {
+            return missing(
+                "broker",
+                format!("no such broker (the cluster has {brokers})"),
+            );
+        }
+        if let Some((field, duration_ms)) = refs.duration {
+            check_time(&format!("{path}.{field}"), duration_ms, 0, MAX_DURATION_MS)?;
+        }
         match fault {
-            Fault::CutLink {
-                producer,
-                broker,
-                duration_ms,
-            } => {
-                if *producer >= producers {
-                    return bad("producer", no_producer());
-                }
-                if *broker >= brokers {
-                    return bad("broker", no_broker());
-                }
-                check_time(
-                    &format!("{path}.duration_ms"),
-                    *duration_ms,
-                    0,
-                    MAX_DURATION_MS,
-                )?;
-            }
-            Fault::CrashBroker {
-                broker, down_ms, ..
-            } => {
-                if *broker >= brokers {
-                    return bad("broker", no_broker());
-                }
-                check_time(&format!("{path}.down_ms"), *down_ms, 0, MAX_DURATION_MS)?;
-            }
-            Fault::StallReplication {
-                broker,
-                duration_ms,
-            } => {
-                if *broker >= brokers {
-                    return bad("broker", no_broker());
-                }
-                check_time(
-                    &format!("{path}.duration_ms"),
-                    *duration_ms,
-                    0,
-                    MAX_DURATION_MS,
-                )?;
-            }
-            Fault::CrashLeader {
-                partition, down_ms, ..
-            } => {
-                if *partition >= partitions {
-                    return bad("partition", no_partition());
-                }
-                check_time(&format!("{path}.down_ms"), *down_ms, 0, MAX_DURATION_MS)?;
-            }
-            Fault::ExpireProducerState { partition } => {
-                if *partition >= partitions {
-                    return bad("partition", no_partition());
-                }
-            }
             Fault::ShrinkIsr { partition, broker } => {
-                if *partition >= partitions {
-                    return bad("partition", no_partition());
-                }
-                if *broker >= brokers {
-                    return bad("broker", no_broker());
-                }
-                let hosts = crate::engine::replica_placement(
-                    *partition,
-                    brokers,
-                    self.cluster.replication_factor,
-                );
-                if !hosts.contains(broker) {
-                    return bad(
-                        "broker",
-                        format!("broker {broker} holds no replica of partition {partition} (its replicas are on {hosts:?})"),
-                    );
-                }
-            }
-            Fault::RestartProducer { producer, down_ms } => {
-                if *producer >= producers {
-                    return bad("producer", no_producer());
-                }
-                check_time(&format!("{path}.down_ms"), *down_ms, 0, MAX_DURATION_MS)?;
+                self.validate_replica_host(path, *partition, *broker)
             }
             Fault::InjectProduce {
-                partition,
                 producer_id,
                 epoch,
                 base_sequence,
                 record_count,
-            } => {
-                if *partition >= partitions {
-                    return bad("partition", no_partition());
-                }
-                if *producer_id < 0 {
-                    return bad(
-                        "producer_id",
-                        "an idempotent batch needs producer_id ≥ 0".into(),
-                    );
-                }
-                if *epoch < 0 {
-                    return bad("epoch", "an idempotent batch needs epoch ≥ 0".into());
-                }
-                let max = self.cluster.sequence_max;
-                if *base_sequence < 0 || *base_sequence > max {
-                    return bad(
-                        "base_sequence",
-                        format!("expected 0 to sequence_max ({max}) (a batch with a producer id needs baseSequence ≥ 0)"),
-                    );
-                }
-                let fits = (i64::from(max) + 1).min(i64::from(MAX_BATCH_RECORDS));
-                if *record_count == 0 || i64::from(*record_count) > fits {
-                    return bad(
-                        "record_count",
-                        format!("expected 1 to {fits} (at most {MAX_BATCH_RECORDS}, and no more than the sequence space holds)"),
-                    );
-                }
-            }
-            Fault::DropRequest | Fault::DropResponse | Fault::CorruptRequest => {}
+                ..
+            } => self.validate_crafted_batch(
+                path,
+                (*producer_id, *epoch),
+                *base_sequence,
+                *record_count,
+            ),
+            _ => Ok(()),
+        }
+    }
+
+    /// An ISR shrink names a broker that holds a replica of the partition.
+    fn validate_replica_host(
+        &self,
+        path: &str,
+        partition: PartitionId,
+        broker: BrokerId,
+    ) -> Result<(), ScenarioError> {
+        let c = &self.cluster;
+        let hosts = crate::engine::replica_placement(partition, c.brokers, c.replication_factor);
+        if hosts.contains(&broker) {
+            return Ok(());
+        }
+        Err(err(
+            format!("{path}.broker"),
+            format!("broker {broker} holds no replica of partition {partition} (its replicas are on {hosts:?})"),
+        ))
+    }
+
+    /// A crafted idempotent batch: a producer id and epoch, a sequence in the sequence space,
+    /// and a record count the space and the batch limit hold.
+    fn validate_crafted_batch(
+        &self,
+        path: &str,
+        (producer_id, epoch): (ProducerId, Epoch),
+        base_sequence: Sequence,
+        record_count: u32,
+    ) -> Result<(), ScenarioError> {
+        let bad = |field: &str, what: String| Err(err(format!("{path}.{field}"), what));
+        if producer_id < 0 {
+            return bad(
+                "producer_id",
+                "an idempotent batch needs producer_id ≥ 0".into(),
+            );
+        }
+        if epoch < 0 {
+            return bad("epoch", "an idempotent batch needs epoch ≥ 0".into());
+        }
+        let max = self.cluster.sequence_max;
+        if base_sequence < 0 || base_sequence > max {
+            return bad(
+                "base_sequence",
+                format!("expected 0 to sequence_max ({max}) (a batch with a producer id needs baseSequence ≥ 0)"),
+            );
+        }
+        let fits = (i64::from(max) + 1).min(i64::from(MAX_BATCH_RECORDS));
+        if record_count == 0 || i64::from(record_count) > fits {
+            return bad(
+                "record_count",
+                format!("expected 1 to {fits} (at most {MAX_BATCH_RECORDS}, and no more than the sequence space holds)"),
+            );
         }
         Ok(())
     }
@@ -920,5 +896,72 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.path, "cluster.replication.factor");
+    }
+}
+
+/// What a fault names, for the checks every fault shares: the field each is in.
+#[derive(Default)]
+struct FaultRefs {
+    producer: Option<ProducerIndex>,
+    partition: Option<PartitionId>,
+    broker: Option<BrokerId>,
+    /// The duration's field name and value.
+    duration: Option<(&'static str, TimeMs)>,
+}
+
+impl FaultRefs {
+    fn of(fault: &Fault) -> FaultRefs {
+        let none = FaultRefs::default();
+        match *fault {
+            Fault::CutLink {
+                producer,
+                broker,
+                duration_ms,
+            } => FaultRefs {
+                producer: Some(producer),
+                broker: Some(broker),
+                duration: Some(("duration_ms", duration_ms)),
+                ..none
+            },
+            Fault::CrashBroker {
+                broker, down_ms, ..
+            } => FaultRefs {
+                broker: Some(broker),
+                duration: Some(("down_ms", down_ms)),
+                ..none
+            },
+            Fault::StallReplication {
+                broker,
+                duration_ms,
+            } => FaultRefs {
+                broker: Some(broker),
+                duration: Some(("duration_ms", duration_ms)),
+                ..none
+            },
+            Fault::CrashLeader {
+                partition, down_ms, ..
+            } => FaultRefs {
+                partition: Some(partition),
+                duration: Some(("down_ms", down_ms)),
+                ..none
+            },
+            Fault::ExpireProducerState { partition } | Fault::InjectProduce { partition, .. } => {
+                FaultRefs {
+                    partition: Some(partition),
+                    ..none
+                }
+            }
+            Fault::ShrinkIsr { partition, broker } => FaultRefs {
+                partition: Some(partition),
+                broker: Some(broker),
+                ..none
+            },
+            Fault::RestartProducer { producer, down_ms } => FaultRefs {
+                producer: Some(producer),
+                duration: Some(("down_ms", down_ms)),
+                ..none
+            },
+            Fault::DropRequest | Fault::DropResponse | Fault::CorruptRequest => none,
+        }
     }
 }

@@ -2,9 +2,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{BatchState, MessageOutcome, Node, Payload, Simulation};
-use crate::event::BatchRef;
+use crate::engine::{
+    BatchState, MessageOutcome, Node, Payload, ProduceRequest, Simulation, TxnRequestPublic,
+    WireBatch,
+};
+use crate::error::KafkaError;
+use crate::event::{BatchRef, PartitionResult};
 use crate::producer_state::ProducerEntry;
+use crate::sequence::SequenceSpace;
 use crate::types::*;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -313,60 +318,8 @@ impl Simulation {
     }
 
     fn producer_view(&self, p: &crate::engine::ProducerClient) -> ProducerView {
-        let partitions = p
-            .partitions
-            .iter()
-            .enumerate()
-            .map(|(i, part)| {
-                let mut in_flight: Vec<BatchRef> = part
-                    .in_flight
-                    .iter()
-                    .filter(|&&id| {
-                        matches!(self.batches[id as usize].state, BatchState::InFlight { .. })
-                    })
-                    .map(|&id| self.batch_ref(id))
-                    .collect();
-                // Non-idempotent batches are not tracked by sequence; find them by state.
-                if !p.config.idempotent {
-                    in_flight = self
-                        .batches
-                        .iter()
-                        .filter(|b| {
-                            b.producer == p.index
-                                && b.partition == i as PartitionId
-                                && b.incarnation == p.incarnation
-                        })
-                        .filter(|b| matches!(b.state, BatchState::InFlight { .. }))
-                        .map(|b| self.batch_ref(b.id))
-                        .collect();
-                }
-                ClientPartitionView {
-                    partition: i as PartitionId,
-                    next_sequence: part.next_sequence,
-                    last_acked_sequence: part.last_acked_sequence,
-                    unresolved_next_sequence: part.unresolved_next_sequence,
-                    queued: part.deque.iter().map(|&id| self.batch_ref(id)).collect(),
-                    backoff: part
-                        .deque
-                        .front()
-                        .map(|&id| &self.batches[id as usize])
-                        .filter(|b| b.in_retry && b.retry_at_ms > self.now_ms)
-                        .map(|b| (b.retry_since_ms, b.retry_at_ms)),
-                    delivery_timeout: part
-                        .deque
-                        .iter()
-                        .chain(in_flight.iter().map(|b| &b.batch_id))
-                        .map(|&id| self.batches[id as usize].created_ms)
-                        .min()
-                        .map(|created| {
-                            (
-                                created,
-                                created.saturating_add(p.config.delivery_timeout_ms),
-                            )
-                        }),
-                    in_flight,
-                }
-            })
+        let partitions = (0..p.partitions.len() as PartitionId)
+            .map(|partition| self.client_partition_view(p, partition))
             .collect();
         ProducerView {
             index: p.index,
@@ -475,125 +428,77 @@ impl Simulation {
         }
     }
 
+    /// One partition as the client holds it: sequences, deque, what is in flight, and the
+    /// countdowns (the head's backoff, the oldest batch's delivery timeout).
+    fn client_partition_view(
+        &self,
+        p: &crate::engine::ProducerClient,
+        partition: PartitionId,
+    ) -> ClientPartitionView {
+        let part = &p.partitions[partition as usize];
+        let in_flight = self.in_flight_view(p, partition);
+        let batch = |id: &u64| &self.batches[*id as usize];
+        let backoff = part
+            .deque
+            .front()
+            .map(batch)
+            .filter(|b| b.in_retry && b.retry_at_ms > self.now_ms)
+            .map(|b| (b.retry_since_ms, b.retry_at_ms));
+        let delivery_timeout = part
+            .deque
+            .iter()
+            .chain(in_flight.iter().map(|b| &b.batch_id))
+            .map(|id| batch(id).created_ms)
+            .min()
+            .map(|created| {
+                (
+                    created,
+                    created.saturating_add(p.config.delivery_timeout_ms),
+                )
+            });
+        ClientPartitionView {
+            partition,
+            next_sequence: part.next_sequence,
+            last_acked_sequence: part.last_acked_sequence,
+            unresolved_next_sequence: part.unresolved_next_sequence,
+            queued: part.deque.iter().map(|&id| self.batch_ref(id)).collect(),
+            backoff,
+            delivery_timeout,
+            in_flight,
+        }
+    }
+
+    /// The partition's batches on the wire. An idempotent client tracks them by sequence;
+    /// batches without one are found by their state.
+    fn in_flight_view(
+        &self,
+        p: &crate::engine::ProducerClient,
+        partition: PartitionId,
+    ) -> Vec<BatchRef> {
+        let on_wire =
+            |b: &crate::engine::ClientBatch| matches!(b.state, BatchState::InFlight { .. });
+        if p.config.idempotent {
+            let part = &p.partitions[partition as usize];
+            return part
+                .in_flight
+                .iter()
+                .filter(|&&id| on_wire(&self.batches[id as usize]))
+                .map(|&id| self.batch_ref(id))
+                .collect();
+        }
+        self.batches
+            .iter()
+            .filter(|b| {
+                b.producer == p.index && b.partition == partition && b.incarnation == p.incarnation
+            })
+            .filter(|b| on_wire(b))
+            .map(|b| self.batch_ref(b.id))
+            .collect()
+    }
+
     fn message_view(&self, m: &crate::engine::Message) -> MessageView {
-        let (kind, label, request) = match &m.payload {
-            Payload::InitProducerIdRequest { .. } => (
-                MessageKind::InitProducerId,
-                "InitProducerId".to_string(),
-                None,
-            ),
-            Payload::InitProducerIdResponse { producer_id, .. } => (
-                MessageKind::InitProducerId,
-                format!("pid {producer_id}, epoch 0"),
-                None,
-            ),
-            Payload::Produce { request } => {
-                let label = request
-                    .batches
-                    .iter()
-                    .map(|b| {
-                        let last = self.space.last_of_batch(b.base_sequence, b.record_count);
-                        let words =
-                            crate::words::batch(b.base_sequence, last, b.record_count, b.attempt);
-                        format!("p{} · {words}", b.partition)
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                (MessageKind::Produce, label, Some(request.id))
-            }
-            Payload::ProduceResponse {
-                request, results, ..
-            } => {
-                let label = results
-                    .iter()
-                    .map(|r| {
-                        if r.base_offset >= 0 {
-                            format!("p{} {} @{}", r.partition, r.error, r.base_offset)
-                        } else {
-                            format!("p{} {}", r.partition, r.error)
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                (MessageKind::Response, label, Some(*request))
-            }
-            Payload::ConnectionReset { .. } => {
-                (MessageKind::Reset, "connection reset".to_string(), None)
-            }
-            Payload::ConnectionClosedByClient { .. } => (
-                MessageKind::Reset,
-                "connection closed (FIN)".to_string(),
-                None,
-            ),
-            Payload::TxnRequest { request, .. } => (
-                MessageKind::Txn,
-                match request {
-                    crate::engine::TxnRequestPublic::InitProducerId { expected: None } => {
-                        "InitProducerId(transactional.id)".to_string()
-                    }
-                    crate::engine::TxnRequestPublic::InitProducerId {
-                        expected: Some((pid, epoch)),
-                    } => format!("InitProducerId(bump pid {pid} epoch {epoch})"),
-                    crate::engine::TxnRequestPublic::AddPartitions { partitions, .. } => {
-                        format!("AddPartitionsToTxn {partitions:?}")
-                    }
-                    crate::engine::TxnRequestPublic::EndTxn { commit, .. } => {
-                        format!("EndTxn({})", crate::words::decision(*commit))
-                    }
-                },
-                None,
-            ),
-            Payload::TxnResponse {
-                error,
-                producer_id,
-                epoch,
-                ..
-            } => (
-                MessageKind::Txn,
-                format!("{error} (pid {producer_id}, epoch {epoch})"),
-                None,
-            ),
-            Payload::WriteTxnMarker {
-                partition, marker, ..
-            } => (
-                MessageKind::Marker,
-                format!("WriteTxnMarker p{partition} {marker:?}"),
-                None,
-            ),
-            Payload::WriteTxnMarkerResponse {
-                partition, error, ..
-            } => (
-                MessageKind::Marker,
-                if *error == crate::error::KafkaError::None {
-                    format!("marker written p{partition}")
-                } else {
-                    format!("marker p{partition}: {error}")
-                },
-                None,
-            ),
-            Payload::Fetch {
-                partition,
-                fetch_offset,
-                ..
-            } => (
-                MessageKind::Fetch,
-                format!("fetch p{partition} from {fetch_offset}"),
-                None,
-            ),
-            Payload::FetchResponse {
-                partition,
-                batches,
-                high_watermark,
-                ..
-            } => (
-                MessageKind::Fetch,
-                format!(
-                    "p{partition}: {} batches, hw {high_watermark}",
-                    batches.len()
-                ),
-                None,
-            ),
-        };
+        let (kind, request) = message_kind(&m.payload);
+        let label = message_label(&m.payload, self.space);
         MessageView {
             id: m.id,
             from: m.from,
@@ -604,6 +509,107 @@ impl Simulation {
             label,
             request,
             doomed: m.doomed,
+        }
+    }
+}
+
+/// What kind of message a payload is, and the produce request it carries or answers.
+fn message_kind(payload: &Payload) -> (MessageKind, Option<u64>) {
+    match payload {
+        Payload::InitProducerIdRequest { .. } | Payload::InitProducerIdResponse { .. } => {
+            (MessageKind::InitProducerId, None)
+        }
+        Payload::Produce { request } => (MessageKind::Produce, Some(request.id)),
+        Payload::ProduceResponse { request, .. } => (MessageKind::Response, Some(*request)),
+        Payload::ConnectionReset { .. } | Payload::ConnectionClosedByClient { .. } => {
+            (MessageKind::Reset, None)
+        }
+        Payload::TxnRequest { .. } | Payload::TxnResponse { .. } => (MessageKind::Txn, None),
+        Payload::WriteTxnMarker { .. } | Payload::WriteTxnMarkerResponse { .. } => {
+            (MessageKind::Marker, None)
+        }
+        Payload::Fetch { .. } | Payload::FetchResponse { .. } => (MessageKind::Fetch, None),
+    }
+}
+
+/// A message's label on the wire, as the player shows it.
+fn message_label(payload: &Payload, space: SequenceSpace) -> String {
+    match payload {
+        Payload::InitProducerIdRequest { .. } => "InitProducerId".to_string(),
+        Payload::InitProducerIdResponse { producer_id, .. } => {
+            format!("pid {producer_id}, epoch 0")
+        }
+        Payload::Produce { request } => produce_label(request, space),
+        Payload::ProduceResponse { results, .. } => response_label(results),
+        Payload::ConnectionReset { .. } => "connection reset".to_string(),
+        Payload::ConnectionClosedByClient { .. } => "connection closed (FIN)".to_string(),
+        Payload::TxnRequest { request, .. } => txn_request_label(request),
+        Payload::TxnResponse {
+            error,
+            producer_id,
+            epoch,
+            ..
+        } => format!("{error} (pid {producer_id}, epoch {epoch})"),
+        Payload::WriteTxnMarker {
+            partition, marker, ..
+        } => format!("WriteTxnMarker p{partition} {marker:?}"),
+        Payload::WriteTxnMarkerResponse {
+            partition, error, ..
+        } => match error {
+            KafkaError::None => format!("marker written p{partition}"),
+            error => format!("marker p{partition}: {error}"),
+        },
+        Payload::Fetch {
+            partition,
+            fetch_offset,
+            ..
+        } => format!("fetch p{partition} from {fetch_offset}"),
+        Payload::FetchResponse {
+            partition,
+            batches,
+            high_watermark,
+            ..
+        } => format!(
+            "p{partition}: {} batches, hw {high_watermark}",
+            batches.len()
+        ),
+    }
+}
+
+/// Each batch of a produce request: its partition, sequences and attempt.
+fn produce_label(request: &ProduceRequest, space: SequenceSpace) -> String {
+    let batch = |b: &WireBatch| {
+        let last = space.last_of_batch(b.base_sequence, b.record_count);
+        let words = crate::words::batch(b.base_sequence, last, b.record_count, b.attempt);
+        format!("p{} · {words}", b.partition)
+    };
+    request
+        .batches
+        .iter()
+        .map(batch)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Each partition's answer, with its offset when it has one.
+fn response_label(results: &[PartitionResult]) -> String {
+    let result = |r: &PartitionResult| match r.base_offset {
+        offset if offset >= 0 => format!("p{} {} @{offset}", r.partition, r.error),
+        _ => format!("p{} {}", r.partition, r.error),
+    };
+    results.iter().map(result).collect::<Vec<_>>().join(", ")
+}
+
+fn txn_request_label(request: &crate::engine::TxnRequestPublic) -> String {
+    use TxnRequestPublic as Request;
+    match request {
+        Request::InitProducerId { expected: None } => "InitProducerId(transactional.id)".into(),
+        Request::InitProducerId {
+            expected: Some((pid, epoch)),
+        } => format!("InitProducerId(bump pid {pid} epoch {epoch})"),
+        Request::AddPartitions { partitions, .. } => format!("AddPartitionsToTxn {partitions:?}"),
+        Request::EndTxn { commit, .. } => {
+            format!("EndTxn({})", crate::words::decision(*commit))
         }
     }
 }

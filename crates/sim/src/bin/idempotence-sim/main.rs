@@ -112,15 +112,7 @@ fn print_run(sim: &Simulation, with_events: bool) -> Result<(), String> {
 /// Runs a command; `Ok(None)` when it has printed its output itself.
 fn run(args: &[String]) -> Result<Option<String>, String> {
     match args.first().map(String::as_str) {
-        Some("presets") => {
-            let list: Vec<serde_json::Value> = presets::captions()
-                .into_iter()
-                .map(|(id, caption)| serde_json::json!({ "id": id, "caption": caption }))
-                .collect();
-            serde_json::to_string_pretty(&list)
-                .map(Some)
-                .map_err(|e| e.to_string())
-        }
+        Some("presets") => list_presets().map(Some),
         #[cfg(feature = "schema")]
         Some("schema") => Ok(Some(Scenario::json_schema().trim_end().to_string())),
         Some("show") => {
@@ -129,68 +121,77 @@ fn run(args: &[String]) -> Result<Option<String>, String> {
                 .map(|s| Some(s.to_json()))
                 .ok_or_else(|| format!("error: no preset '{id}'"))
         }
-        Some("time") => {
-            let target = args.get(1).ok_or_else(|| USAGE.to_string())?;
-            let scenario = load(target)?;
-            let repeat: u32 = match (args.get(2).map(String::as_str), args.get(3)) {
-                (Some("--repeat"), Some(n)) => n.parse().map_err(|_| {
-                    format!(
-                        "error: --repeat expects a whole number from 1 to {MAX_REPEAT}, got '{n}'"
-                    )
-                })?,
-                (None, _) => 5,
-                _ => return Err(USAGE.to_string()),
-            };
-            if repeat == 0 || repeat > MAX_REPEAT {
-                return Err(format!(
-                    "error: --repeat expects a whole number from 1 to {MAX_REPEAT}, got {repeat}"
-                ));
-            }
-            let mut best_ms = f64::MAX;
-            let mut batches = 0;
-            for _ in 0..repeat {
-                let started = std::time::Instant::now();
-                let mut sim = Simulation::new(scenario.clone())
-                    .map_err(|e| format!("error: at {}: {}", e.path, e.message))?;
-                sim.run_to_end();
-                best_ms = best_ms.min(started.elapsed().as_secs_f64() * 1000.0);
-                batches = sim.counters().batches_sent;
-            }
-            Ok(Some(
-                serde_json::json!({
-                    "runs": repeat,
-                    "best_ms": best_ms,
-                    "batches": batches,
-                    "batches_per_second": batches as f64 / (best_ms / 1000.0),
-                })
-                .to_string(),
-            ))
-        }
-        Some("run") => {
-            let target = args.get(1).ok_or_else(|| USAGE.to_string())?;
-            let mut scenario = load(target)?;
-            let mut with_events = false;
-            let mut rest = args[2..].iter();
-            while let Some(flag) = rest.next() {
-                match flag.as_str() {
-                    "--seed" => {
-                        let value = rest.next().ok_or("error: --seed needs a number")?;
-                        scenario.seed = value.parse().map_err(|_| {
-                            format!("error: --seed expects an unsigned integer, got '{value}'")
-                        })?;
-                    }
-                    "--events" => with_events = true,
-                    other => return Err(format!("error: unknown option '{other}'\n{USAGE}")),
-                }
-            }
-            let mut sim = Simulation::new(scenario)
-                .map_err(|e| format!("error: at {}: {}", e.path, e.message))?;
-            // The report needs no event list: keep one only when it is printed.
-            sim.keep_events(with_events);
-            sim.run_to_end();
-            print_run(&sim, with_events)?;
-            Ok(None)
-        }
+        Some("time") => time_runs(&args[1..]).map(Some),
+        Some("run") => run_scenario(&args[1..]).map(|()| None),
         _ => Err(format!("{USAGE}{}", explore::USAGE)),
     }
+}
+
+/// `presets`: every preset's id and caption, as JSON.
+fn list_presets() -> Result<String, String> {
+    let list: Vec<serde_json::Value> = presets::captions()
+        .into_iter()
+        .map(|(id, caption)| serde_json::json!({ "id": id, "caption": caption }))
+        .collect();
+    serde_json::to_string_pretty(&list).map_err(|e| e.to_string())
+}
+
+/// `time SCENARIO [--repeat N]`: the best of N runs, and batches per second.
+fn time_runs(args: &[String]) -> Result<String, String> {
+    let target = args.first().ok_or_else(|| USAGE.to_string())?;
+    let scenario = load(target)?;
+    let repeat_error = |got: &dyn std::fmt::Display| {
+        format!("error: --repeat expects a whole number from 1 to {MAX_REPEAT}, got {got}")
+    };
+    let repeat: u32 = match (args.get(1).map(String::as_str), args.get(2)) {
+        (Some("--repeat"), Some(n)) => n.parse().map_err(|_| repeat_error(&format!("'{n}'")))?,
+        (None, _) => 5,
+        _ => return Err(USAGE.to_string()),
+    };
+    if repeat == 0 || repeat > MAX_REPEAT {
+        return Err(repeat_error(&repeat));
+    }
+    let mut best_ms = f64::MAX;
+    let mut batches = 0;
+    for _ in 0..repeat {
+        let started = std::time::Instant::now();
+        let mut sim = Simulation::new(scenario.clone())
+            .map_err(|e| format!("error: at {}: {}", e.path, e.message))?;
+        sim.run_to_end();
+        best_ms = best_ms.min(started.elapsed().as_secs_f64() * 1000.0);
+        batches = sim.counters().batches_sent;
+    }
+    let timing = serde_json::json!({
+        "runs": repeat,
+        "best_ms": best_ms,
+        "batches": batches,
+        "batches_per_second": batches as f64 / (best_ms / 1000.0),
+    });
+    Ok(timing.to_string())
+}
+
+/// `run SCENARIO [--seed N] [--events]`: the report, and the events if asked.
+fn run_scenario(args: &[String]) -> Result<(), String> {
+    let target = args.first().ok_or_else(|| USAGE.to_string())?;
+    let mut scenario = load(target)?;
+    let mut with_events = false;
+    let mut rest = args[1..].iter();
+    while let Some(flag) = rest.next() {
+        match flag.as_str() {
+            "--seed" => {
+                let value = rest.next().ok_or("error: --seed needs a number")?;
+                scenario.seed = value.parse().map_err(|_| {
+                    format!("error: --seed expects an unsigned integer, got '{value}'")
+                })?;
+            }
+            "--events" => with_events = true,
+            other => return Err(format!("error: unknown option '{other}'\n{USAGE}")),
+        }
+    }
+    let mut sim =
+        Simulation::new(scenario).map_err(|e| format!("error: at {}: {}", e.path, e.message))?;
+    // The report needs no event list: keep one only when it is printed.
+    sim.keep_events(with_events);
+    sim.run_to_end();
+    print_run(&sim, with_events)
 }
