@@ -33,15 +33,7 @@ pub fn event(kind: &EventKind) -> String {
         }
         EventKind::ResponseSent { broker, request, results, .. } => format!(
             "broker {broker} answers request #{request}: {}",
-            results
-                .iter()
-                .map(|r| if r.base_offset >= 0 {
-                    format!("p{} {} @{}", r.partition, r.error, r.base_offset)
-                } else {
-                    format!("p{} {}", r.partition, r.error)
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
+            idempotence_sim::words::partition_results(results)
         ),
         EventKind::ResponseLost { request } => format!("the response to request #{request} is lost"),
         EventKind::ConnectionClosed { producer, broker, error, failed_requests } => format!(

@@ -30,6 +30,15 @@ pub enum Theme {
 }
 
 impl Theme {
+    /// The theme the theme button turns to: auto, light, dark, and round again.
+    pub fn next(self) -> Theme {
+        match self {
+            Theme::Auto => Theme::Light,
+            Theme::Light => Theme::Dark,
+            Theme::Dark => Theme::Auto,
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Theme> {
         match s {
             "auto" => Some(Theme::Auto),

@@ -427,6 +427,68 @@ impl State {
     fn explore(&mut self) {
         self.with_timeline(|t| t.explore(EXPLORE_PER_SLICE));
     }
+
+    /// A new run from the settings, playing if there is one.
+    fn rebuild_and_play(&mut self) {
+        self.rebuild();
+        self.playing = self.run.is_some();
+    }
+
+    /// Another preset, with none of the last one's changes.
+    fn set_preset(&mut self, id: String) {
+        let settings = self.settings_mut();
+        settings.preset = id;
+        settings.custom = None;
+        settings.seed = None;
+        settings.idempotence = None;
+        settings.faults.clear();
+        self.rebuild_and_play();
+    }
+
+    /// A scenario loaded by the page (or refused, with a notice), played unless embedded
+    /// without autoplay.
+    fn load(&mut self, scenario: &str, seed: Option<u64>) {
+        let settings = self.settings_mut();
+        match settings.set_scenario(scenario) {
+            Ok(()) => {
+                settings.seed = seed;
+                settings.idempotence = None;
+                settings.faults.clear();
+            }
+            Err(e) => self.notices.push(e),
+        }
+        let embed = &self.settings.embed;
+        let autoplay = embed.autoplay.unwrap_or(!embed.embed);
+        self.rebuild();
+        self.playing = self.run.is_some() && autoplay;
+    }
+
+    fn toggle_category(&mut self, category: String) {
+        match self.hidden_categories.iter().position(|x| *x == category) {
+            Some(i) => {
+                self.hidden_categories.remove(i);
+            }
+            None => self.hidden_categories.push(category),
+        }
+    }
+
+    /// One configuration field changed (or refused, with a notice): a new run, paused.
+    fn set_param(&mut self, key: &str, value: &str) {
+        if let Err(e) = self.settings_mut().apply_param(key, value) {
+            self.notices.push(e);
+        }
+        self.rebuild();
+        self.playing = false;
+    }
+
+    /// The preset's own configuration again: a new run, paused.
+    fn reset_config(&mut self) {
+        let settings = self.settings_mut();
+        settings.config = ConfigOverrides::default();
+        settings.idempotence = None;
+        self.rebuild();
+        self.playing = false;
+    }
 }
 
 impl Reducible for State {
@@ -445,14 +507,8 @@ impl Reducible for State {
         match action {
             Action::Tick(real_ms) => s.tick(real_ms),
             Action::Explore => s.explore(),
-            Action::TogglePlay => {
-                if s.playing {
-                    s.playing = false;
-                } else {
-                    s.play();
-                }
-            }
-            Action::Play => s.play(),
+            Action::TogglePlay if s.playing => s.playing = false,
+            Action::TogglePlay | Action::Play => s.play(),
             Action::Pause => s.playing = false,
             Action::SetGuided(on) => {
                 s.settings_mut().guided = on;
@@ -464,41 +520,14 @@ impl Reducible for State {
             }
             Action::SetIdempotence(on) => {
                 s.settings_mut().idempotence = Some(Some(on));
-                s.rebuild();
-                s.playing = s.run.is_some();
+                s.rebuild_and_play();
             }
-            Action::SetPreset(id) => {
-                let settings = s.settings_mut();
-                settings.preset = id;
-                settings.custom = None;
-                settings.seed = None;
-                settings.idempotence = None;
-                settings.faults.clear();
-                s.rebuild();
-                s.playing = s.run.is_some();
-            }
-            Action::Load(scenario, seed) => {
-                let settings = s.settings_mut();
-                match settings.set_scenario(&scenario) {
-                    Ok(()) => {
-                        settings.seed = seed;
-                        settings.idempotence = None;
-                        settings.faults.clear();
-                    }
-                    Err(e) => s.notices.push(e),
-                }
-                let autoplay = s.settings.embed.autoplay.unwrap_or(!s.settings.embed.embed);
-                s.rebuild();
-                s.playing = s.run.is_some() && autoplay;
-            }
+            Action::SetPreset(id) => s.set_preset(id),
+            Action::Load(scenario, seed) => s.load(&scenario, seed),
             Action::SetSpeed(x) => s.settings_mut().speed = x.clamp(MIN_SPEED, MAX_SPEED),
-            Action::StepForward => {
+            Action::StepForward | Action::StepBack => {
                 s.playing = false;
-                s.step(true);
-            }
-            Action::StepBack => {
-                s.playing = false;
-                s.step(false);
+                s.step(matches!(action, Action::StepForward));
             }
             Action::SeekEvent(index) => {
                 s.playing = false;
@@ -508,46 +537,18 @@ impl Reducible for State {
                 s.playing = false;
                 s.seek_time(t);
             }
-            Action::ToggleCategory(c) => {
-                if let Some(i) = s.hidden_categories.iter().position(|x| *x == c) {
-                    s.hidden_categories.remove(i);
-                } else {
-                    s.hidden_categories.push(c);
-                }
-            }
+            Action::ToggleCategory(c) => s.toggle_category(c),
             Action::ToggleHelp => s.show_help = !s.show_help,
             Action::CloseHelp => s.show_help = false,
-            Action::CycleTheme => {
-                let settings = s.settings_mut();
-                settings.theme = match settings.theme {
-                    Theme::Auto => Theme::Light,
-                    Theme::Light => Theme::Dark,
-                    Theme::Dark => Theme::Auto,
-                }
-            }
+            Action::CycleTheme => s.settings_mut().theme = s.settings.theme.next(),
             Action::SetTheme(t) => s.settings_mut().theme = t,
             Action::DismissNotices => s.notices.clear(),
-            Action::SetParam(key, value) => {
-                if let Err(e) = s.settings_mut().apply_param(&key, &value) {
-                    s.notices.push(e);
-                }
-                s.rebuild();
-                s.playing = false;
-            }
-            Action::ResetConfig => {
-                let settings = s.settings_mut();
-                settings.config = ConfigOverrides::default();
-                settings.idempotence = None;
-                s.rebuild();
-                s.playing = false;
-            }
+            Action::SetParam(key, value) => s.set_param(&key, &value),
+            Action::ResetConfig => s.reset_config(),
+            Action::SetCompare(on) if on && s.settings.transactional() => return self,
             Action::SetCompare(on) => {
-                if on && s.settings.transactional() {
-                    return self;
-                }
                 s.settings_mut().compare = on;
-                s.rebuild();
-                s.playing = s.run.is_some();
+                s.rebuild_and_play();
             }
             Action::Intervene(i) => s.intervene(&i),
             Action::ClearInterventions => {

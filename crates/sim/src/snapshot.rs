@@ -7,7 +7,7 @@ use crate::engine::{
     WireBatch,
 };
 use crate::error::KafkaError;
-use crate::event::{BatchRef, PartitionResult};
+use crate::event::BatchRef;
 use crate::producer_state::ProducerEntry;
 use crate::sequence::SequenceSpace;
 use crate::types::*;
@@ -540,7 +540,7 @@ fn message_label(payload: &Payload, space: SequenceSpace) -> String {
             format!("pid {producer_id}, epoch 0")
         }
         Payload::Produce { request } => produce_label(request, space),
-        Payload::ProduceResponse { results, .. } => response_label(results),
+        Payload::ProduceResponse { results, .. } => crate::words::partition_results(results),
         Payload::ConnectionReset { .. } => "connection reset".to_string(),
         Payload::ConnectionClosedByClient { .. } => "connection closed (FIN)".to_string(),
         Payload::TxnRequest { request, .. } => txn_request_label(request),
@@ -589,15 +589,6 @@ fn produce_label(request: &ProduceRequest, space: SequenceSpace) -> String {
         .map(batch)
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// Each partition's answer, with its offset when it has one.
-fn response_label(results: &[PartitionResult]) -> String {
-    let result = |r: &PartitionResult| match r.base_offset {
-        offset if offset >= 0 => format!("p{} {} @{offset}", r.partition, r.error),
-        _ => format!("p{} {}", r.partition, r.error),
-    };
-    results.iter().map(result).collect::<Vec<_>>().join(", ")
 }
 
 fn txn_request_label(request: &crate::engine::TxnRequestPublic) -> String {

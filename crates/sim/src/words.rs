@@ -2,7 +2,7 @@
 //! wire, consumers' values), the event log and the app's stage all take them from here, so a
 //! batch or a marker reads the same wherever it appears.
 
-use crate::event::{BatchRef, ControlMarker};
+use crate::event::{BatchRef, ControlMarker, PartitionResult};
 
 /// A batch by its sequences and attempt, `seq 0–4 · attempt 2`, or by its size when it has no
 /// sequences (idempotence off), `5 rec · attempt 2`.
@@ -33,6 +33,16 @@ pub fn marker(m: ControlMarker) -> &'static str {
     decision(m == ControlMarker::Commit)
 }
 
+/// Each partition's answer in a produce response, with the offset when it has one:
+/// `p0 NONE @4, p1 NOT_LEADER_OR_FOLLOWER`.
+pub fn partition_results(results: &[PartitionResult]) -> String {
+    let result = |r: &PartitionResult| match r.base_offset {
+        offset if offset >= 0 => format!("p{} {} @{offset}", r.partition, r.error),
+        _ => format!("p{} {}", r.partition, r.error),
+    };
+    results.iter().map(result).collect::<Vec<_>>().join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -43,5 +53,22 @@ mod tests {
         assert_eq!(batch(-1, -1, 5, 1), "5 rec · attempt 1");
         assert_eq!(marker(ControlMarker::Abort), "ABORT");
         assert_eq!(decision(true), "COMMIT");
+    }
+
+    #[test]
+    fn a_response_names_each_partitions_answer_and_offset_when_known() {
+        let answer = |partition, error, base_offset| PartitionResult {
+            partition,
+            error,
+            base_offset,
+        };
+        let results = [
+            answer(0, crate::KafkaError::None, 4),
+            answer(1, crate::KafkaError::NotLeaderOrFollower, -1),
+        ];
+        assert_eq!(
+            partition_results(&results),
+            "p0 NONE @4, p1 NOT_LEADER_OR_FOLLOWER"
+        );
     }
 }

@@ -89,72 +89,16 @@ pub fn App() -> Html {
     let first = frame.as_ref().as_ref().and_then(|f| f.lanes.first());
     use_state_notices(
         state.settings.embed.clone(),
-        (
-            state.playing,
-            state.finished(),
-            (*query).clone(),
-            state.seek_generation,
-            // While playing, a notice per quarter second of wall time at most (≤ 4 a second).
-            state
-                .playing
-                .then(|| (web_sys::js_sys::Date::now() / 250.0) as u64),
-        ),
-        embed::StateNotice {
-            scenario: state.settings.preset.clone(),
-            seed: state.run.as_ref().map_or(0, |r| r.scenario.seed),
-            time_ms: state.clock_ms.floor() as u64,
-            playing: state.playing,
-            finished: state.finished(),
-            event_index: state.event_count(),
-            duplicates_written: first.map_or(0, |l| l.counters.duplicates_written),
-            duplicates_prevented: first.map_or(0, |l| l.counters.duplicates_prevented),
-        },
+        notice_key(&state, &query),
+        state_notice(&state, first),
     );
-
     let dispatch = (*use_memo((), {
         let d = state.dispatcher();
         move |_| Callback::from(move |a: Action| d.dispatch(a))
     }))
     .clone();
-    let selected = use_state(|| None::<Selected>);
-    let on_select = {
-        let selected = selected.clone();
-        use_callback(selected.clone(), move |s: Selected, _| {
-            let same = selected.as_ref() == Some(&s);
-            selected.set(if same { None } else { Some(s) })
-        })
-    };
-    let on_intervene = {
-        let d = dispatch.clone();
-        let selected = selected.clone();
-        use_callback((), move |i: Intervention, _| {
-            d.emit(Action::Intervene(i));
-            selected.set(None);
-        })
-    };
-    let clear_selection = {
-        let selected = selected.clone();
-        use_callback((), move |_: (), _| selected.set(None))
-    };
-    let caption_text = use_memo(
-        (
-            crate::presentation::Shared(state.settings.clone()),
-            state.generation,
-        ),
-        {
-            let state = state.clone();
-            move |_| {
-                caption(
-                    &state.settings,
-                    state
-                        .run
-                        .as_ref()
-                        .map(|r| &r.scenario)
-                        .or(state.draft.as_ref().as_ref()),
-                )
-            }
-        },
-    );
+    let selection = use_selection(dispatch.clone());
+    let caption_text = use_caption(&state);
     let clear_interventions = dispatch.reform(|_: ()| Action::ClearInterventions);
     let on = |a: Action| dispatch.reform(move |_: MouseEvent| a.clone());
 
@@ -162,7 +106,7 @@ pub fn App() -> Html {
     let mode = embed_opts.controls;
     let embed = embed_opts.embed;
     let interactive = mode == ControlsMode::Full;
-    let select = interactive.then(|| on_select.clone());
+    let select = interactive.then(|| selection.on_select.clone());
     let single_lane = matches!(frame.as_ref(), Some(f) if f.lanes.len() == 1);
     let page = Page {
         state: &state,
@@ -170,10 +114,10 @@ pub fn App() -> Html {
         embed,
         reduced_motion,
         interactive,
-        selected: (*selected).clone(),
+        selected: (*selection.selected).clone(),
         select,
-        on_intervene: on_intervene.clone(),
-        clear_selection: clear_selection.clone(),
+        on_intervene: selection.on_intervene.clone(),
+        clear_selection: selection.clear.clone(),
         clear_interventions: clear_interventions.clone(),
         dispatch: dispatch.clone(),
     };
@@ -227,6 +171,88 @@ pub fn App() -> Html {
             <Help open={state.show_help} on_close={dispatch.reform(|_: ()| Action::CloseHelp)} />
         </main>
     }
+}
+
+/// When the embedding page hears about the state: on play and pause, at the end, when the
+/// URL or the position changes, and while playing a notice per quarter second of wall time
+/// at most (≤ 4 a second).
+fn notice_key(state: &State, query: &str) -> (bool, bool, String, u64, Option<u64>) {
+    let quarter_second = state
+        .playing
+        .then(|| (web_sys::js_sys::Date::now() / 250.0) as u64);
+    (
+        state.playing,
+        state.finished(),
+        query.to_string(),
+        state.seek_generation,
+        quarter_second,
+    )
+}
+
+/// What the embedding page hears: the run, the position and the duplicates so far.
+fn state_notice(state: &State, first: Option<&LaneFrame>) -> embed::StateNotice {
+    embed::StateNotice {
+        scenario: state.settings.preset.clone(),
+        seed: state.run.as_ref().map_or(0, |r| r.scenario.seed),
+        time_ms: state.clock_ms.floor() as u64,
+        playing: state.playing,
+        finished: state.finished(),
+        event_index: state.event_count(),
+        duplicates_written: first.map_or(0, |l| l.counters.duplicates_written),
+        duplicates_prevented: first.map_or(0, |l| l.counters.duplicates_prevented),
+    }
+}
+
+/// The node the reader picked on the stage, and the callbacks that pick, act and let go.
+struct Selection {
+    selected: UseStateHandle<Option<Selected>>,
+    on_select: Callback<Selected>,
+    on_intervene: Callback<Intervention>,
+    clear: Callback<()>,
+}
+
+#[hook]
+fn use_selection(dispatch: Callback<Action>) -> Selection {
+    let selected = use_state(|| None::<Selected>);
+    let on_select = {
+        let selected = selected.clone();
+        use_callback(selected.clone(), move |s: Selected, _| {
+            let same = selected.as_ref() == Some(&s);
+            selected.set(if same { None } else { Some(s) })
+        })
+    };
+    let on_intervene = {
+        let selected = selected.clone();
+        use_callback((), move |i: Intervention, _| {
+            dispatch.emit(Action::Intervene(i));
+            selected.set(None);
+        })
+    };
+    let clear = {
+        let selected = selected.clone();
+        use_callback((), move |_: (), _| selected.set(None))
+    };
+    Selection {
+        selected,
+        on_select,
+        on_intervene,
+        clear,
+    }
+}
+
+/// The sentence under the controls: what the scenario shows, computed when the settings or
+/// the run change.
+#[hook]
+fn use_caption(state: &UseReducerHandle<State>) -> Rc<String> {
+    let deps = (
+        crate::presentation::Shared(state.settings.clone()),
+        state.generation,
+    );
+    let state = state.clone();
+    use_memo(deps, move |_| {
+        let scenario = state.run.as_ref().map(|r| &r.scenario);
+        caption(&state.settings, scenario.or(state.draft.as_ref().as_ref()))
+    })
 }
 
 /// What the run's panels need from the page, gathered once per render: its state, how it is

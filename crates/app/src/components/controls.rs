@@ -55,12 +55,6 @@ fn speed_label(x: f64) -> String {
 pub fn Controls(props: &ControlsProps) -> Html {
     let v = &props.view;
     let d = |a: Action| props.dispatch.reform(move |_: MouseEvent| a.clone());
-    let on_preset = {
-        props.dispatch.reform(move |e: Event| {
-            let select: HtmlSelectElement = e.target_unchecked_into();
-            Action::SetPreset(select.value())
-        })
-    };
     let on_speed = {
         let dispatch = props.dispatch.clone();
         Callback::from(move |e: Event| {
@@ -70,27 +64,6 @@ pub fn Controls(props: &ControlsProps) -> Html {
             }
         })
     };
-    let on_idempotence = {
-        props.dispatch.reform(move |e: Event| {
-            let input: HtmlInputElement = e.target_unchecked_into();
-            Action::SetIdempotence(input.checked())
-        })
-    };
-    let on_scrub = {
-        let dispatch = props.dispatch.clone();
-        Callback::from(move |e: InputEvent| {
-            let input: HtmlInputElement = e.target_unchecked_into();
-            if let Ok(t) = input.value().parse::<f64>() {
-                dispatch.emit(Action::SeekTime(t.max(0.0) as u64));
-            }
-        })
-    };
-    let on_compare = {
-        props.dispatch.reform(move |e: Event| {
-            let input: HtmlInputElement = e.target_unchecked_into();
-            Action::SetCompare(input.checked())
-        })
-    };
     let copy = use_state(|| CopyState::Idle);
     let on_copy = {
         let url = props.share_url.to_string();
@@ -98,20 +71,9 @@ pub fn Controls(props: &ControlsProps) -> Html {
         Callback::from(move |_: MouseEvent| copy_to_clipboard(&url, copy.clone()))
     };
     let full = props.mode == ControlsMode::Full;
-    let compare = v.compare;
-    let idempotent = v.idempotent;
-    let finished = &v.finished;
-    let status = match (finished, v.playing, &v.problems) {
-        _ if v.blocked.is_some() => "cannot run: fix the configuration".to_string(),
-        (Some(_), _, Some(p)) => format!("finished with {p}"),
-        (Some(why), _, None) => format!("finished: {why}"),
-        (None, true, _) => "playing".to_string(),
-        (None, false, _) => "paused".to_string(),
-    };
-    let warn = v.problems.is_some() || v.blocked.is_some();
     let play_label = if v.playing {
         "❚❚ Pause"
-    } else if finished.is_some() {
+    } else if v.finished.is_some() {
         "↻ Replay"
     } else {
         "▶ Play"
@@ -120,41 +82,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
     html! {
         <section class="controls" aria-label="Playback controls">
             if full {
-            <div class="control-row">
-                <label class="field preset-field">
-                    <span>{ "Scenario" }</span>
-                    <select id="preset" onchange={on_preset}>
-                        if v.custom {
-                            // A scenario from the URL: listed so the picker names what runs.
-                            <option value={v.preset.clone()} selected=true disabled=true>
-                                { format!("{} (from the link)", v.preset) }
-                            </option>
-                        }
-                        { for presets::ids().map(|id| html! {
-                            <option value={id} selected={!v.custom && id == v.preset}>{ id }</option>
-                        }) }
-                    </select>
-                </label>
-                if !compare {
-                <label class="switch" title="enable.idempotence for every producer">
-                    <input id="idempotence-toggle" type="checkbox" role="switch"
-                        checked={idempotent} onchange={on_idempotence} />
-                    <span class="switch-track" aria-hidden="true"><span class="switch-thumb"></span></span>
-                    <span>{ "enable.idempotence = " }<strong>{ if idempotent { "true" } else { "false" } }</strong></span>
-                </label>
-                if let Some(why) = &v.idempotence_off_because {
-                    <span id="idempotence-implicit" class="implicit-note" role="note">
-                        { format!("off implicitly: {why}") }
-                    </span>
-                }
-                }
-                <label class={classes!("check", "compare-check", v.transactional.then_some("unavailable"))}
-                    title={v.transactional.then(|| format!("Compare is not offered here: {}", crate::settings::NO_COMPARE))}>
-                    <input id="compare-toggle" type="checkbox" checked={compare} onchange={on_compare}
-                        disabled={v.transactional} />
-                    { "Compare" }<span class="btn-word">{ " off vs on" }</span>
-                </label>
-            </div>
+                { scenario_row(v, &props.dispatch) }
             }
             <div class="control-row buttons">
                 <button id="step-back" onclick={d(Action::StepBack)} title="Step back (←)" aria-label="Step back"><span aria-hidden="true">{ "◀" }</span><span class="btn-word">{ " Back" }</span></button>
@@ -182,25 +110,112 @@ pub fn Controls(props: &ControlsProps) -> Html {
                     type="text" readonly=true value={props.share_url.clone()} aria-label="Link to this run" />
                 }
             </div>
-            <div class="control-row timeline">
-                <span class="time">{ format!("t = {} ms", v.clock_ms) }</span>
-                <input id="timeline" type="range" min="0" max={v.extent.end_ms.max(1).to_string()} step="1"
-                    value={v.clock_ms.to_string()} oninput={on_scrub} aria-label="Timeline (simulated ms)" />
-                <span class="time" title={(!v.extent.known).then_some("the run is still being explored")}>
-                    { format!("{} ms{}", v.extent.end_ms, if v.extent.known { "" } else { "+" }) }
-                </span>
-            </div>
-            <p id="status" class={classes!("status", finished.is_some().then_some("done"), warn.then_some("warn"))} role="status">
-                { status }
-                if finished.is_none() {
-                    if let Some(p) = &v.problems {
-                        <span class="status-problems">{ format!(" · so far: {p}") }</span>
-                    }
-                }
-                <span class="muted">{ format!(" · event {} of {}{}", v.event_count, v.extent.total_events,
-                    if v.extent.known { "" } else { "+" }) }</span>
-            </p>
+            { timeline_row(v, &props.dispatch) }
+            { status_line(v) }
         </section>
+    }
+}
+
+/// The scenario picker, the idempotence switch and Compare (full controls only).
+fn scenario_row(v: &ControlsView, dispatch: &Callback<Action>) -> Html {
+    let on_preset = dispatch.reform(move |e: Event| {
+        let select: HtmlSelectElement = e.target_unchecked_into();
+        Action::SetPreset(select.value())
+    });
+    let on_idempotence = dispatch.reform(move |e: Event| {
+        let input: HtmlInputElement = e.target_unchecked_into();
+        Action::SetIdempotence(input.checked())
+    });
+    let on_compare = dispatch.reform(move |e: Event| {
+        let input: HtmlInputElement = e.target_unchecked_into();
+        Action::SetCompare(input.checked())
+    });
+    let (compare, idempotent) = (v.compare, v.idempotent);
+    html! {
+        <div class="control-row">
+            <label class="field preset-field">
+                <span>{ "Scenario" }</span>
+                <select id="preset" onchange={on_preset}>
+                    if v.custom {
+                        // A scenario from the URL: listed so the picker names what runs.
+                        <option value={v.preset.clone()} selected=true disabled=true>
+                            { format!("{} (from the link)", v.preset) }
+                        </option>
+                    }
+                    { for presets::ids().map(|id| html! {
+                        <option value={id} selected={!v.custom && id == v.preset}>{ id }</option>
+                    }) }
+                </select>
+            </label>
+            if !compare {
+            <label class="switch" title="enable.idempotence for every producer">
+                <input id="idempotence-toggle" type="checkbox" role="switch"
+                    checked={idempotent} onchange={on_idempotence} />
+                <span class="switch-track" aria-hidden="true"><span class="switch-thumb"></span></span>
+                <span>{ "enable.idempotence = " }<strong>{ if idempotent { "true" } else { "false" } }</strong></span>
+            </label>
+            if let Some(why) = &v.idempotence_off_because {
+                <span id="idempotence-implicit" class="implicit-note" role="note">
+                    { format!("off implicitly: {why}") }
+                </span>
+            }
+            }
+            <label class={classes!("check", "compare-check", v.transactional.then_some("unavailable"))}
+                title={v.transactional.then(|| format!("Compare is not offered here: {}", crate::settings::NO_COMPARE))}>
+                <input id="compare-toggle" type="checkbox" checked={compare} onchange={on_compare}
+                    disabled={v.transactional} />
+                { "Compare" }<span class="btn-word">{ " off vs on" }</span>
+            </label>
+        </div>
+    }
+}
+
+/// The clock, the scrubber over the run's simulated time, and the end (with `+` while the
+/// run is still being explored).
+fn timeline_row(v: &ControlsView, dispatch: &Callback<Action>) -> Html {
+    let on_scrub = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |e: InputEvent| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            if let Ok(t) = input.value().parse::<f64>() {
+                dispatch.emit(Action::SeekTime(t.max(0.0) as u64));
+            }
+        })
+    };
+    html! {
+        <div class="control-row timeline">
+            <span class="time">{ format!("t = {} ms", v.clock_ms) }</span>
+            <input id="timeline" type="range" min="0" max={v.extent.end_ms.max(1).to_string()} step="1"
+                value={v.clock_ms.to_string()} oninput={on_scrub} aria-label="Timeline (simulated ms)" />
+            <span class="time" title={(!v.extent.known).then_some("the run is still being explored")}>
+                { format!("{} ms{}", v.extent.end_ms, if v.extent.known { "" } else { "+" }) }
+            </span>
+        </div>
+    }
+}
+
+/// Playing, paused or finished (and why), the problems so far, and the event count.
+fn status_line(v: &ControlsView) -> Html {
+    let finished = &v.finished;
+    let status = match (finished, v.playing, &v.problems) {
+        _ if v.blocked.is_some() => "cannot run: fix the configuration".to_string(),
+        (Some(_), _, Some(p)) => format!("finished with {p}"),
+        (Some(why), _, None) => format!("finished: {why}"),
+        (None, true, _) => "playing".to_string(),
+        (None, false, _) => "paused".to_string(),
+    };
+    let warn = v.problems.is_some() || v.blocked.is_some();
+    html! {
+        <p id="status" class={classes!("status", finished.is_some().then_some("done"), warn.then_some("warn"))} role="status">
+            { status }
+            if finished.is_none() {
+                if let Some(p) = &v.problems {
+                    <span class="status-problems">{ format!(" · so far: {p}") }</span>
+                }
+            }
+            <span class="muted">{ format!(" · event {} of {}{}", v.event_count, v.extent.total_events,
+                if v.extent.known { "" } else { "+" }) }</span>
+        </p>
     }
 }
 

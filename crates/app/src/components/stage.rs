@@ -10,8 +10,11 @@ use crate::presentation::{CheckOutcome, Checked, Shared};
 
 use idempotence_sim::event::EventKind;
 use idempotence_sim::log_tail::LogTail;
-use idempotence_sim::snapshot::{BrokerView, MessageKind, ProducerView};
-use idempotence_sim::{Event, MessageOutcome, Node, Snapshot};
+use idempotence_sim::snapshot::{
+    BrokerView, ClientPartitionView, ClientTxnView, MessageKind, MessageView, ProducerView,
+    ReplicaView,
+};
+use idempotence_sim::{Event, KafkaError, MessageOutcome, Node, Snapshot};
 use yew::prelude::*;
 
 use crate::describe;
@@ -207,132 +210,142 @@ const MAX_PRODUCERS_IN_FULL: usize = 2;
 /// Cached batches drawn per line of a broker's memory.
 const BATCHES_PER_LINE: usize = 3;
 
+/// A line of a broker's box: its spans and its CSS class.
+type BoxLine = (Vec<Span>, &'static str);
+
 /// What a replica remembers of each producer, in full (the dedup rule's whole input): per
 /// producer id and epoch, its cached batches as `sequences→offsets`, a few per line.
 fn memory_lines(
-    r: &idempotence_sim::snapshot::ReplicaView,
+    r: &ReplicaView,
     forgot: Option<&Forgotten>,
     checked: Option<&Checked>,
     summary_only: bool,
     batch_at: &dyn Fn(i64) -> Option<u64>,
-) -> Vec<(Vec<Span>, &'static str)> {
+) -> Vec<BoxLine> {
     if r.producer_state.is_empty() {
-        // The same one line either way, so the box keeps its height.
-        if let Some(f) = forgot {
-            let why = if f.by_fault {
-                "state deleted by a fault"
-            } else {
-                "expired"
-            };
-            return vec![(
-                plain(format!(
-                    "forgot pid {}: {why} at {} ms",
-                    f.producer_id, f.time_ms
-                )),
-                "node-line bad strong",
-            )];
-        }
-        // A compact stage leaves out a follower's empty memory: only the leader's is checked.
-        if summary_only {
-            return Vec::new();
-        }
-        let none = if r.log_end_offset > 0 {
-            "remembers no producer"
-        } else {
-            "remembers no producer yet"
-        };
-        return vec![(plain(none.to_string()), "node-line muted")];
+        return empty_memory(r, forgot, summary_only);
     }
-    // Busy runs (many producers on a replica) get one line: drawing every cached batch of
-    // every producer made the boxes taller than the screen and every frame slow.
-    if let [e] = r.producer_state.as_slice() {
-        if summary_only {
-            let n = e.batches.len();
-            return vec![(
-                plain(format!(
-                    "remembers pid {} epoch {} · {n} batch{}",
-                    e.producer_id,
-                    e.epoch,
-                    if n == 1 { "" } else { "es" }
-                )),
-                "node-line muted",
-            )];
-        }
-    }
-    if r.producer_state.len() > MAX_PRODUCERS_IN_FULL || summary_only {
-        let batches: usize = r.producer_state.iter().map(|e| e.batches.len()).sum();
-        return vec![(
-            plain(format!(
-                "remembers {} producers · {batches} batches",
-                r.producer_state.len()
-            )),
-            "node-line muted",
-        )];
+    if let Some(summary) = memory_summary(r, summary_only) {
+        return vec![(plain(summary), "node-line muted")];
     }
     let mut lines = Vec::new();
     for e in &r.producer_state {
-        lines.push((
-            plain(format!(
-                "remembers pid {} epoch {} · {} batch{}:",
-                e.producer_id,
-                e.epoch,
-                e.batches.len(),
-                if e.batches.len() == 1 { "" } else { "es" }
-            )),
-            "node-line memory-head",
+        lines.extend(producer_memory(r.partition, e, checked, batch_at));
+    }
+    lines
+}
+
+/// A replica that remembers no producer: the one it forgot and why, or that it knows none
+/// (the same one line either way, so the box keeps its height).
+fn empty_memory(r: &ReplicaView, forgot: Option<&Forgotten>, summary_only: bool) -> Vec<BoxLine> {
+    if let Some(f) = forgot {
+        let why = if f.by_fault {
+            "state deleted by a fault"
+        } else {
+            "expired"
+        };
+        let line = format!("forgot pid {}: {why} at {} ms", f.producer_id, f.time_ms);
+        return vec![(plain(line), "node-line bad strong")];
+    }
+    // A compact stage leaves out a follower's empty memory: only the leader's is checked.
+    if summary_only {
+        return Vec::new();
+    }
+    let none = if r.log_end_offset > 0 {
+        "remembers no producer"
+    } else {
+        "remembers no producer yet"
+    };
+    vec![(plain(none.to_string()), "node-line muted")]
+}
+
+/// One line for a busy replica (many producers) or a compact stage: drawing every cached
+/// batch of every producer made the boxes taller than the screen and every frame slow.
+fn memory_summary(r: &ReplicaView, summary_only: bool) -> Option<String> {
+    if let ([e], true) = (r.producer_state.as_slice(), summary_only) {
+        let n = e.batches.len();
+        let plural = if n == 1 { "" } else { "es" };
+        return Some(format!(
+            "remembers pid {} epoch {} · {n} batch{plural}",
+            e.producer_id, e.epoch
         ));
-        // The slot the newest check lit up: the cached batch it matched or was appended as;
-        // for a rejected batch, the newest slot (the sequence it had to follow).
-        let lit = checked
-            .filter(|c| c.partition == r.partition && c.producer_id == e.producer_id)
-            .and_then(|c| {
-                let found = match c.outcome {
-                    CheckOutcome::Rejected => e.batches.len().checked_sub(1),
-                    _ => e
-                        .batches
-                        .iter()
-                        .position(|b| b.first_seq == c.first_seq && b.last_seq == c.last_seq),
-                };
-                found.map(|i| (i, c.outcome.class()))
-            });
-        let slots: Vec<Span> = e
-            .batches
-            .iter()
-            .enumerate()
-            .map(|(i, b)| {
-                let seq = if b.first_seq == b.last_seq {
-                    b.first_seq.to_string()
-                } else {
-                    format!("{}–{}", b.first_seq, b.last_seq)
-                };
-                Span::Slot {
-                    text: format!("[{seq}→@{}]", b.first_offset),
-                    lit: lit.filter(|&(at, _)| at == i).map(|(_, class)| class),
-                    batch: batch_at(b.first_offset),
-                }
-            })
-            .collect();
-        // Long slots (big sequences or offsets) go two to a line so none runs out of the box
-        // (each also has its batch's colour mark, about a character wide).
-        let widest = slots
-            .iter()
-            .map(|s| match s {
-                Span::Slot { text, .. } => text.chars().count() + 1,
-                Span::Plain(t) => t.chars().count(),
-            })
-            .max()
-            .unwrap_or(0);
-        let per_line = if widest > 11 { 2 } else { BATCHES_PER_LINE };
-        for chunk in slots.chunks(per_line) {
-            let mut spans: Vec<Span> = vec![Span::Plain("  ".to_string())];
-            for (i, slot) in chunk.iter().enumerate() {
-                if i > 0 {
-                    spans.push(Span::Plain(" ".to_string()));
-                }
-                spans.push(slot.clone());
+    }
+    if r.producer_state.len() > MAX_PRODUCERS_IN_FULL || summary_only {
+        let batches: usize = r.producer_state.iter().map(|e| e.batches.len()).sum();
+        let producers = r.producer_state.len();
+        return Some(format!(
+            "remembers {producers} producers · {batches} batches"
+        ));
+    }
+    None
+}
+
+/// One producer's entry: its id and epoch, then its cached batches a few to a line, the one
+/// the newest check matched lit.
+fn producer_memory(
+    partition: idempotence_sim::types::PartitionId,
+    e: &idempotence_sim::producer_state::ProducerEntry,
+    checked: Option<&Checked>,
+    batch_at: &dyn Fn(i64) -> Option<u64>,
+) -> Vec<BoxLine> {
+    let n = e.batches.len();
+    let plural = if n == 1 { "" } else { "es" };
+    let head = format!(
+        "remembers pid {} epoch {} · {n} batch{plural}:",
+        e.producer_id, e.epoch
+    );
+    let mut lines = vec![(plain(head), "node-line memory-head")];
+    // The slot the newest check lit up: the cached batch it matched or was appended as; for
+    // a rejected batch, the newest slot (the sequence it had to follow).
+    let lit = checked
+        .filter(|c| c.partition == partition && c.producer_id == e.producer_id)
+        .and_then(|c| {
+            let found = match c.outcome {
+                CheckOutcome::Rejected => e.batches.len().checked_sub(1),
+                _ => e
+                    .batches
+                    .iter()
+                    .position(|b| b.first_seq == c.first_seq && b.last_seq == c.last_seq),
+            };
+            found.map(|i| (i, c.outcome.class()))
+        });
+    let slots: Vec<Span> = e
+        .batches
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let seq = if b.first_seq == b.last_seq {
+                b.first_seq.to_string()
+            } else {
+                format!("{}–{}", b.first_seq, b.last_seq)
+            };
+            Span::Slot {
+                text: format!("[{seq}→@{}]", b.first_offset),
+                lit: lit.filter(|&(at, _)| at == i).map(|(_, class)| class),
+                batch: batch_at(b.first_offset),
             }
-            lines.push((spans, "node-line memory-slots"));
+        })
+        .collect();
+    // Long slots (big sequences or offsets) go two to a line so none runs out of the box
+    // (each also has its batch's colour mark, about a character wide).
+    let widest = slots
+        .iter()
+        .map(|s| match s {
+            Span::Slot { text, .. } => text.chars().count() + 1,
+            Span::Plain(t) => t.chars().count(),
+        })
+        .max()
+        .unwrap_or(0);
+    let per_line = if widest > 11 { 2 } else { BATCHES_PER_LINE };
+    for chunk in slots.chunks(per_line) {
+        let mut spans: Vec<Span> = vec![Span::Plain("  ".to_string())];
+        for (i, slot) in chunk.iter().enumerate() {
+            if i > 0 {
+                spans.push(Span::Plain(" ".to_string()));
+            }
+            spans.push(slot.clone());
         }
+        lines.push((spans, "node-line memory-slots"));
     }
     lines
 }
@@ -424,168 +437,195 @@ fn text(x: f64, y: f64, class: &'static str, s: String) -> Html {
     html! { <text x={x.to_string()} y={y.to_string()} class={class}>{ s }</text> }
 }
 
-fn producer_box(p: &ProducerView, g: BoxGeom, props: &NodesProps) -> Html {
-    let x = g.x + 12.0;
-    let mut y = g.y + 22.0;
-    let mut parts = vec![text(x, y, "node-title", format!("Producer {}", p.index))];
-    let txn_state = p
-        .transaction
-        .as_ref()
-        .and_then(|t| ClientState::of(&t.state));
-    let fenced = txn_state.as_ref().and_then(ClientState::fatal_error);
+/// The producer's name, and a tag when it is fenced or restarting.
+fn producer_title(t: &mut BoxText, p: &ProducerView, g: BoxGeom, fenced: Option<KafkaError>) {
+    t.line("node-title", format!("Producer {}", p.index));
     if fenced.is_some() && p.alive {
-        parts.push(text(
+        t.parts.push(text(
             g.x + g.w - 12.0,
-            y,
+            t.y,
             "node-tag end bad",
             "FENCED".into(),
         ));
     }
     if !p.alive {
-        parts.push(text(
+        t.parts.push(text(
             g.x + g.w - 90.0,
-            y,
+            t.y,
             "node-tag bad",
             "restarting".into(),
         ));
     }
-    y += LINE + 2.0;
-    let ids = if !p.idempotent {
+}
+
+/// The producer id and epoch, or why there is none.
+fn producer_ids(p: &ProducerView) -> String {
+    if !p.idempotent {
         "no producer id (idempotence off)".to_string()
     } else if p.producer_id < 0 {
         "waiting for a producer id…".to_string()
     } else {
         format!("pid {} · epoch {}", p.producer_id, p.epoch)
-    };
-    parts.push(text(x, y, "node-line strong", ids));
-    if let Some(t) = &p.transaction {
-        y += LINE;
-        parts.push(text(
-            x,
-            y,
-            "node-line txn-id",
-            fit(&format!("transactional.id {}", t.transactional_id), 40),
-        ));
-        y += LINE;
-        match (&txn_state, fenced) {
-            (_, Some(error)) => {
-                parts.push(text(
-                    x,
-                    y,
-                    "node-line bad strong",
-                    format!("✕ fenced: {error}"),
-                ));
-                y += LINE;
-                parts.push(text(
-                    x,
-                    y,
-                    "node-line muted small",
-                    describe::fatal_reason(error).to_string(),
-                ));
-            }
-            (state, None) => {
-                let words = state.as_ref().map(ClientState::words).unwrap_or_default();
-                let added = if t.added_partitions.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        " · {}",
-                        t.added_partitions
-                            .iter()
-                            .map(|p| format!("p{p}"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                };
-                let attempt = if t.attempt > 1 {
-                    format!(", try {}", t.attempt)
-                } else {
-                    String::new()
-                };
-                // The partitions added are named while they fit (the coordinator panel lists
-                // them too); only words longer than the box are cut.
-                let mut line = format!("txn {}{attempt}: {words}{added}", t.index);
-                if line.chars().count() > LINE_CHARS {
-                    line = format!("txn {}{attempt}: {words}", t.index);
-                }
-                parts.push(text(x, y, "node-line txn-state", fit(&line, LINE_CHARS)));
-            }
-        }
     }
-    y += LINE;
+}
+
+/// The transactional id, then the transaction's state, or why the producer is fenced.
+fn transaction_lines(
+    t: &mut BoxText,
+    txn: &ClientTxnView,
+    state: Option<&ClientState>,
+    fenced: Option<KafkaError>,
+) {
+    t.y += LINE;
+    let id = fit(&format!("transactional.id {}", txn.transactional_id), 40);
+    t.line("node-line txn-id", id);
+    t.y += LINE;
+    if let Some(error) = fenced {
+        t.line("node-line bad strong", format!("✕ fenced: {error}"));
+        t.y += LINE;
+        t.line(
+            "node-line muted small",
+            describe::fatal_reason(error).to_string(),
+        );
+        return;
+    }
+    let words = state.map(ClientState::words).unwrap_or_default();
+    let added = if txn.added_partitions.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<String> = txn
+            .added_partitions
+            .iter()
+            .map(|p| format!("p{p}"))
+            .collect();
+        format!(" · {}", names.join(", "))
+    };
+    let attempt = if txn.attempt > 1 {
+        format!(", try {}", txn.attempt)
+    } else {
+        String::new()
+    };
+    // The partitions added are named while they fit (the coordinator panel lists them too);
+    // only words longer than the box are cut.
+    let mut line = format!("txn {}{attempt}: {words}{added}", txn.index);
+    if line.chars().count() > LINE_CHARS {
+        line = format!("txn {}{attempt}: {words}", txn.index);
+    }
+    t.line("node-line txn-state", fit(&line, LINE_CHARS));
+}
+
+/// A partition as the client holds it: its next sequence, then a chip per batch in flight
+/// or queued (as many as fit).
+fn partition_lines(
+    t: &mut BoxText,
+    c: &ClientPartitionView,
+    idempotent: bool,
+    g: BoxGeom,
+    compact: bool,
+) {
+    t.y += LINE;
+    let idle = c.in_flight.is_empty() && c.queued.is_empty();
+    let mut head = if idempotent {
+        format!("p{} · next sequence {}", c.partition, c.next_sequence)
+    } else {
+        format!("p{}", c.partition)
+    };
+    if idle && compact {
+        head.push_str(" · idle");
+    }
+    t.line("node-line", head);
+    t.y += 4.0;
+    let in_flight = c
+        .in_flight
+        .iter()
+        .map(|b| (true, describe::batch(b), b.batch_id));
+    let queued = c.queued.iter().map(|b| {
+        (
+            false,
+            format!("{} · queued", describe::batch(b)),
+            b.batch_id,
+        )
+    });
+    let chips: Vec<(bool, String, u64)> = in_flight.chain(queued).collect();
+    let x = t.x;
+    if chips.is_empty() && !compact {
+        t.parts.push(text(
+            x + 4.0,
+            t.y + 15.0,
+            "node-line muted",
+            "no batch in flight".into(),
+        ));
+        t.y += CHIP;
+    }
+    let most = max_chips(compact);
+    for (i, (in_flight, label, batch)) in chips.iter().enumerate() {
+        if i == most {
+            let more = format!("+{} more", chips.len() - most);
+            t.parts
+                .push(text(x + 4.0, t.y + 15.0, "node-line muted", more));
+            t.y += CHIP;
+            break;
+        }
+        let y = t.y;
+        t.parts.push(html! {
+            <g class={classes!("chip-svg", in_flight.then_some("in-flight"), view::batch_hue(*batch))} data-batch={batch.to_string()}>
+                <rect x={x.to_string()} y={y.to_string()} width={(g.w - 24.0).to_string()} height={(CHIP - 4.0).to_string()} rx="9" />
+                <rect class="batch-mark" x={(g.x + g.w - 30.0).to_string()} y={(y + 5.0).to_string()} width="10" height={(CHIP - 14.0).to_string()} rx="2" />
+                <text x={(x + 10.0).to_string()} y={(y + 13.0).to_string()}>
+                    { if *in_flight { format!("↗ {label}") } else { label.clone() } }
+                </text>
+            </g>
+        });
+        t.y += CHIP;
+    }
+}
+
+/// Text written line by line down a node's box.
+struct BoxText {
+    x: f64,
+    y: f64,
+    parts: Vec<Html>,
+}
+
+impl BoxText {
+    fn line(&mut self, class: &'static str, s: String) {
+        self.parts.push(text(self.x, self.y, class, s));
+    }
+}
+
+fn producer_box(p: &ProducerView, g: BoxGeom, props: &NodesProps) -> Html {
+    let txn_state = p
+        .transaction
+        .as_ref()
+        .and_then(|t| ClientState::of(&t.state));
+    let fenced = txn_state.as_ref().and_then(ClientState::fatal_error);
+    let mut t = BoxText {
+        x: g.x + 12.0,
+        y: g.y + 22.0,
+        parts: Vec::new(),
+    };
+    producer_title(&mut t, p, g, fenced);
+    t.y += LINE + 2.0;
+    t.line("node-line strong", producer_ids(p));
+    if let Some(txn) = &p.transaction {
+        transaction_lines(&mut t, txn, txn_state.as_ref(), fenced);
+    }
+    t.y += LINE;
     let acked = p
         .outcomes
         .iter()
         .filter(|o| matches!(o, MessageOutcome::Acked { .. }))
         .count();
-    parts.push(text(
-        x,
-        y,
-        "node-line muted",
-        format!(
-            "send() called {}/{} · acked {acked}",
-            p.messages_sent, p.messages_total
-        ),
-    ));
-    y += 6.0;
+    let sent = format!(
+        "send() called {}/{} · acked {acked}",
+        p.messages_sent, p.messages_total
+    );
+    t.line("node-line muted", sent);
+    t.y += 6.0;
     for c in &p.partitions {
-        y += LINE;
-        let idle = c.in_flight.is_empty() && c.queued.is_empty();
-        let mut head = if p.idempotent {
-            format!("p{} · next sequence {}", c.partition, c.next_sequence)
-        } else {
-            format!("p{}", c.partition)
-        };
-        if idle && props.compact {
-            head.push_str(" · idle");
-        }
-        parts.push(text(x, y, "node-line", head));
-        y += 4.0;
-        let chips: Vec<(bool, String, u64)> = c
-            .in_flight
-            .iter()
-            .map(|b| (true, describe::batch(b), b.batch_id))
-            .chain(c.queued.iter().map(|b| {
-                (
-                    false,
-                    format!("{} · queued", describe::batch(b)),
-                    b.batch_id,
-                )
-            }))
-            .collect();
-        if chips.is_empty() && !props.compact {
-            parts.push(text(
-                x + 4.0,
-                y + 15.0,
-                "node-line muted",
-                "no batch in flight".into(),
-            ));
-            y += CHIP;
-        }
-        let most = max_chips(props.compact);
-        for (i, (in_flight, label, batch)) in chips.iter().enumerate() {
-            if i == most {
-                parts.push(text(
-                    x + 4.0,
-                    y + 15.0,
-                    "node-line muted",
-                    format!("+{} more", chips.len() - most),
-                ));
-                y += CHIP;
-                break;
-            }
-            parts.push(html! {
-                <g class={classes!("chip-svg", in_flight.then_some("in-flight"), view::batch_hue(*batch))} data-batch={batch.to_string()}>
-                    <rect x={x.to_string()} y={y.to_string()} width={(g.w - 24.0).to_string()} height={(CHIP - 4.0).to_string()} rx="9" />
-                    <rect class="batch-mark" x={(g.x + g.w - 30.0).to_string()} y={(y + 5.0).to_string()} width="10" height={(CHIP - 14.0).to_string()} rx="2" />
-                    <text x={(x + 10.0).to_string()} y={(y + 13.0).to_string()}>
-                        { if *in_flight { format!("↗ {label}") } else { label.clone() } }
-                    </text>
-                </g>
-            });
-            y += CHIP;
-        }
+        partition_lines(&mut t, c, p.idempotent, g, props.compact);
     }
+    let parts = t.parts;
     let what = Selected::Producer(p.index);
     let selected = props.selected.as_ref() == Some(&what);
     let (click, key) = select_handlers(&props.on_select, what);
@@ -609,9 +649,8 @@ fn producer_box(p: &ProducerView, g: BoxGeom, props: &NodesProps) -> Html {
     }
 }
 
-fn broker_box(b: &BrokerView, g: BoxGeom, props: &NodesProps) -> Html {
-    let x = g.x + 12.0;
-    let mut y = g.y + 22.0;
+/// The broker's name, and its role: the partitions it leads, follower, or crashed.
+fn broker_title(t: &mut BoxText, b: &BrokerView, g: BoxGeom) {
     let leader_of: Vec<String> = b
         .replicas
         .iter()
@@ -625,75 +664,84 @@ fn broker_box(b: &BrokerView, g: BoxGeom, props: &NodesProps) -> Html {
     } else {
         format!("leader of {}", leader_of.join(", "))
     };
-    let mut parts = vec![
-        text(x, y, "node-title", format!("Broker {}", b.id)),
-        text(
-            g.x + g.w - 12.0,
-            y,
-            if b.alive {
-                "node-tag end"
-            } else {
-                "node-tag end bad"
-            },
-            role,
-        ),
-    ];
-    for r in &b.replicas {
-        y += LINE;
-        let role = if r.is_leader {
-            "leader"
-        } else if r.in_isr {
-            "follower, in ISR"
-        } else {
-            "follower, out of ISR"
-        };
-        // The record count goes when the line would not fit the box (a follower's long role
-        // with big offsets); the log panel has it.
-        let mut line = format!(
-            "p{} {role} · {} records · HW {}",
-            r.partition, r.log_end_offset, r.high_watermark
-        );
-        if line.chars().count() > LINE_CHARS {
-            line = format!("p{} {role} · HW {}", r.partition, r.high_watermark);
-        }
-        parts.push(text(x, y, "node-line", line));
-        let forgot = props
-            .forgotten
-            .iter()
-            .rev()
-            .find(|f| f.broker == b.id && f.partition == r.partition);
-        let checked = props.checked.as_ref().filter(|c| c.broker == b.id);
-        // The producer batch that wrote a cached batch: the record at its first offset.
-        let tail = props
-            .logs
-            .as_ref()
-            .and_then(|l| l.iter().find(|t| t.partition == r.partition).cloned());
-        let batch_at = |offset: i64| {
-            tail.as_ref()?
-                .newest
-                .iter()
-                .find(|e| e.offset == offset)?
-                .batch_id
-        };
-        for (spans, class) in
-            memory_lines(r, forgot, checked, props.compact && !r.is_leader, &batch_at)
-        {
-            y += LINE;
-            parts.push(html! {
-                <text x={x.to_string()} y={y.to_string()} {class}>
-                    { for spans.into_iter().map(|span| match span {
-                        Span::Slot { text, lit, batch } => html! { <>
-                            if let Some(b) = batch {
-                                <tspan class={classes!("batch-glyph", view::batch_hue(b))} data-batch={b.to_string()}>{ "▮" }</tspan>
-                            }
-                            <tspan class={classes!("slot", lit)} data-lit={lit.map(|_| "true")}>{ text }</tspan>
-                        </> },
-                        Span::Plain(t) => html! { <>{ t }</> },
-                    }) }
-                </text>
-            });
-        }
+    t.line("node-title", format!("Broker {}", b.id));
+    let class = if b.alive {
+        "node-tag end"
+    } else {
+        "node-tag end bad"
+    };
+    t.parts.push(text(g.x + g.w - 12.0, t.y, class, role));
+}
+
+/// A replica: its role, log end and high watermark, then what it remembers of producers.
+fn replica_lines(t: &mut BoxText, b: &BrokerView, r: &ReplicaView, props: &NodesProps) {
+    t.y += LINE;
+    let role = if r.is_leader {
+        "leader"
+    } else if r.in_isr {
+        "follower, in ISR"
+    } else {
+        "follower, out of ISR"
+    };
+    // The record count goes when the line would not fit the box (a follower's long role with
+    // big offsets); the log panel has it.
+    let mut line = format!(
+        "p{} {role} · {} records · HW {}",
+        r.partition, r.log_end_offset, r.high_watermark
+    );
+    if line.chars().count() > LINE_CHARS {
+        line = format!("p{} {role} · HW {}", r.partition, r.high_watermark);
     }
+    t.line("node-line", line);
+    let forgot = props
+        .forgotten
+        .iter()
+        .rev()
+        .find(|f| f.broker == b.id && f.partition == r.partition);
+    let checked = props.checked.as_ref().filter(|c| c.broker == b.id);
+    // The producer batch that wrote a cached batch: the record at its first offset.
+    let tail = props
+        .logs
+        .as_ref()
+        .and_then(|l| l.iter().find(|t| t.partition == r.partition).cloned());
+    let batch_at = |offset: i64| {
+        tail.as_ref()?
+            .newest
+            .iter()
+            .find(|e| e.offset == offset)?
+            .batch_id
+    };
+    let summary_only = props.compact && !r.is_leader;
+    for (spans, class) in memory_lines(r, forgot, checked, summary_only, &batch_at) {
+        t.y += LINE;
+        let (x, y) = (t.x, t.y);
+        t.parts.push(html! {
+            <text x={x.to_string()} y={y.to_string()} {class}>
+                { for spans.into_iter().map(|span| match span {
+                    Span::Slot { text, lit, batch } => html! { <>
+                        if let Some(b) = batch {
+                            <tspan class={classes!("batch-glyph", view::batch_hue(b))} data-batch={b.to_string()}>{ "▮" }</tspan>
+                        }
+                        <tspan class={classes!("slot", lit)} data-lit={lit.map(|_| "true")}>{ text }</tspan>
+                    </> },
+                    Span::Plain(t) => html! { <>{ t }</> },
+                }) }
+            </text>
+        });
+    }
+}
+
+fn broker_box(b: &BrokerView, g: BoxGeom, props: &NodesProps) -> Html {
+    let mut t = BoxText {
+        x: g.x + 12.0,
+        y: g.y + 22.0,
+        parts: Vec::new(),
+    };
+    broker_title(&mut t, b, g);
+    for r in &b.replicas {
+        replica_lines(&mut t, b, r, props);
+    }
+    let parts = t.parts;
     let what = Selected::Broker(b.id);
     let selected = props.selected.as_ref() == Some(&what);
     let (click, key) = select_handlers(&props.on_select, what);
@@ -851,98 +899,186 @@ fn StageWire(props: &WireProps) -> Html {
     let snap = &props.snapshot;
     let layout = Layout::new(snap, props.narrow, props.compact);
     let clock = props.clock_ms;
-    // Messages on the wire; several on one link are fanned out so they do not overlap.
-    let mut seen: Vec<(Node, Node)> = Vec::new();
-    let messages = snap.messages.iter().map(|m| {
-        let k = seen.iter().filter(|l| **l == (m.from, m.to)).count() as f64;
-        seen.push((m.from, m.to));
-        let batch = m.request.filter(|_| matches!(m.kind, MessageKind::Produce | MessageKind::Response)).and_then(|r| props.request_batches.get(&r).copied());
-        let (short, _) = describe::abbreviate(&m.label);
-        let label = if m.doomed { format!("✕ {short}") } else { short };
-        // A pill is as wide as its label needs (bold capitals run ~7.6 units a character at
-        // 11 px, ~8.4 at the narrow stage's 12 px), so nothing is cut; the full wording is in
-        // its tooltip.
-        let per_char = if layout.narrow { 8.4 } else { 7.6 };
-        // (A produce request or its response also has room for its batch's colour mark.)
-        let mark = if batch.is_some() { 14.0 } else { 0.0 };
-        let w = (label.chars().count() as f64 * per_char + 24.0 + mark).clamp(120.0, layout.width - 16.0);
-        let (x1, y1) = layout.anchor(m.from);
-        let (x2, y2) = layout.anchor(m.to);
-        // A pill travels between the boxes' edges, not over them: its centre stops half a
-        // pill short of each end (or waits midway when the gap is narrower than the pill).
-        let ((x1, y1), (x2, y2)) = if m.kind == MessageKind::Marker || matches!((m.from, m.to), (Node::Broker(_), Node::Broker(_))) {
-            ((x1, y1), (x2, y2))
-        } else if layout.narrow {
-            inset((x1, y1), (x2, y2), 14.0)
-        } else {
-            inset((x1, y1), (x2, y2), w / 2.0 + 4.0)
-        };
-        let span = m.arrive_ms.saturating_sub(m.sent_ms).max(1) as f64;
-        let f = if props.reduced_motion { 0.5 } else { ((clock - m.sent_ms as f64) / span).clamp(0.0, 1.0) };
-        let toward_broker = matches!(m.to, Node::Broker(_)) && !matches!(m.from, Node::Broker(_));
-        let replication = matches!((m.from, m.to), (Node::Broker(_), Node::Broker(_)));
-        let side = if toward_broker { -1.0 } else { 1.0 };
-        let (ox, oy) = if layout.narrow { (side * (60.0 + 8.0 * k), 0.0) } else { (0.0, side * (14.0 + 24.0 * k)) };
-        let x = x1 + (x2 - x1) * f + ox;
-        let y = y1 + (y2 - y1) * f + oy;
-        let class = classes!("msg", format!("msg-{}", m.kind), m.doomed.then_some("doomed"));
-        if m.kind == MessageKind::Marker {
-            // Coordinator ⇄ partition leader (the same broker in one-broker clusters): a pill
-            // beside the broker column, so the marker's journey is readable.
-            let w = (m.label.chars().count() as f64 * 7.6 + 20.0).max(172.0);
-            let iy = y1 + (y2 - y1) * f;
-            let (mx, my) = if layout.narrow {
-                (layout.width - 20.0 - w / 2.0, iy - 14.0 - 22.0 * k)
-            } else {
-                (x1.min(x2) - 10.0 - w / 2.0, iy + 48.0 + 22.0 * k)
-            };
-            return html! {
-                <g key={m.id} class={class} data-kind="marker" transform={translate(mx, my)}>
-                    <title>{ &m.label }</title>
-                    <rect x={(-w / 2.0).to_string()} y="-10" width={w.to_string()} height="20" rx="4" />
-                    <text x="0" y="4" text-anchor="middle">{ &m.label }</text>
-                </g>
-            };
-        }
-        if replication {
-            let (bx, by) = if layout.narrow { (x, y) } else { (x - 14.0, y) };
-            return html! {
-                <g key={m.id} class={class} transform={translate(bx, by)}>
-                    <title>{ &m.label }</title>
-                    <circle cx="0" cy="0" r="4" />
-                </g>
-            };
-        }
-        let droppable = matches!(m.kind, MessageKind::Produce | MessageKind::Response) && m.request.is_some() && !m.doomed;
-        let interactive = droppable && props.on_select.is_some();
-        let what = Selected::Message {
-            request: m.request.unwrap_or_default(),
-            response: m.kind == MessageKind::Response,
-            label: m.label.clone(),
-        };
-        let selected = props.selected.as_ref() == Some(&what);
-        let (click, key) = if interactive { select_handlers(&props.on_select, what) } else { (Callback::noop(), Callback::noop()) };
-        let class = classes!(class, interactive.then_some("clickable"), selected.then_some("selected"));
-        html! {
-            <g key={m.id} class={class} data-kind={m.kind.as_str()} data-request={m.request.map(|r| r.to_string())}
-                transform={translate(x, y)}
-                role={interactive.then_some("button")} tabindex={interactive.then_some("0")}
-                aria-label={interactive.then(|| format!("{}: show actions", m.label))}
-                onclick={click} onkeydown={key}>
-                <title>{ if m.doomed { format!("{} (this message will be lost)", m.label) } else { m.label.clone() } }</title>
-                <rect x={(-w / 2.0).to_string()} y="-10" width={w.to_string()} height="20" rx="10" />
-                if let Some(b) = batch {
-                    <rect class={classes!("batch-mark", view::batch_hue(b))} x={(w / 2.0 - 16.0).to_string()} y="-5" width="8" height="10" rx="2" />
-                }
-                <text x={(-mark / 2.0).to_string()} y="4" text-anchor="middle">{ label }</text>
-            </g>
-        }
-    });
+    if props.layer == Layer::Messages {
+        // Messages on the wire; several on one link are fanned out so they do not overlap.
+        let mut seen: Vec<(Node, Node)> = Vec::new();
+        let messages = snap.messages.iter().map(|m| {
+            let k = seen.iter().filter(|l| **l == (m.from, m.to)).count() as f64;
+            seen.push((m.from, m.to));
+            wire_message(m, k, &layout, props)
+        });
+        return html! { <g class="messages">{ for messages }</g> };
+    }
+    let marks = loss_marks(props, &layout, clock);
+    let countdowns = countdowns(snap, &layout, clock);
+    html! {
+        <>
+            <g class="marks">{ for marks }</g>
+            <g class="countdowns">{ countdowns }</g>
+        </>
+    }
+}
 
-    // Recent losses stay marked on their link for a moment.
-    // Several marks on one link (a lost response, then the reset connection) stack downwards.
+/// One message on its way, the `k`-th on its link: a pill with its label (and its batch's
+/// colour mark), a marker's pill beside the broker column, or a replication dot.
+fn wire_message(m: &MessageView, k: f64, layout: &Layout, props: &WireProps) -> Html {
+    let batch = m
+        .request
+        .filter(|_| matches!(m.kind, MessageKind::Produce | MessageKind::Response))
+        .and_then(|r| props.request_batches.get(&r).copied());
+    let (short, _) = describe::abbreviate(&m.label);
+    let label = if m.doomed {
+        format!("✕ {short}")
+    } else {
+        short
+    };
+    // A pill is as wide as its label needs (bold capitals run ~7.6 units a character at 11 px,
+    // ~8.4 at the narrow stage's 12 px), so nothing is cut; the full wording is in its
+    // tooltip. (A produce request or its response also has room for its batch's colour mark.)
+    let per_char = if layout.narrow { 8.4 } else { 7.6 };
+    let mark = if batch.is_some() { 14.0 } else { 0.0 };
+    let w =
+        (label.chars().count() as f64 * per_char + 24.0 + mark).clamp(120.0, layout.width - 16.0);
+    let (x1, y1) = layout.anchor(m.from);
+    let (x2, y2) = layout.anchor(m.to);
+    let replication = matches!((m.from, m.to), (Node::Broker(_), Node::Broker(_)));
+    // A pill travels between the boxes' edges, not over them: its centre stops half a pill
+    // short of each end (or waits midway when the gap is narrower than the pill).
+    let ((x1, y1), (x2, y2)) = if m.kind == MessageKind::Marker || replication {
+        ((x1, y1), (x2, y2))
+    } else if layout.narrow {
+        inset((x1, y1), (x2, y2), 14.0)
+    } else {
+        inset((x1, y1), (x2, y2), w / 2.0 + 4.0)
+    };
+    let span = m.arrive_ms.saturating_sub(m.sent_ms).max(1) as f64;
+    let f = if props.reduced_motion {
+        0.5
+    } else {
+        ((props.clock_ms - m.sent_ms as f64) / span).clamp(0.0, 1.0)
+    };
+    if m.kind == MessageKind::Marker {
+        return marker_pill(m, k, layout, (x1.min(x2), y1 + (y2 - y1) * f));
+    }
+    let toward_broker = matches!(m.to, Node::Broker(_)) && !matches!(m.from, Node::Broker(_));
+    let side = if toward_broker { -1.0 } else { 1.0 };
+    let (ox, oy) = if layout.narrow {
+        (side * (60.0 + 8.0 * k), 0.0)
+    } else {
+        (0.0, side * (14.0 + 24.0 * k))
+    };
+    let x = x1 + (x2 - x1) * f + ox;
+    let y = y1 + (y2 - y1) * f + oy;
+    let class = classes!(
+        "msg",
+        format!("msg-{}", m.kind),
+        m.doomed.then_some("doomed")
+    );
+    if replication {
+        let (bx, by) = if layout.narrow { (x, y) } else { (x - 14.0, y) };
+        return html! {
+            <g key={m.id} class={class} transform={translate(bx, by)}>
+                <title>{ &m.label }</title>
+                <circle cx="0" cy="0" r="4" />
+            </g>
+        };
+    }
+    let pill = Pill {
+        label,
+        width: w,
+        mark,
+        batch,
+    };
+    client_pill(m, pill, (x, y), class, props)
+}
+
+/// Coordinator ⇄ partition leader (the same broker in one-broker clusters): a pill beside the
+/// broker column, at the height the marker has reached, so its journey is readable.
+fn marker_pill(m: &MessageView, k: f64, layout: &Layout, (left, y): (f64, f64)) -> Html {
+    let w = (m.label.chars().count() as f64 * 7.6 + 20.0).max(172.0);
+    let (mx, my) = if layout.narrow {
+        (layout.width - 20.0 - w / 2.0, y - 14.0 - 22.0 * k)
+    } else {
+        (left - 10.0 - w / 2.0, y + 48.0 + 22.0 * k)
+    };
+    let class = classes!(
+        "msg",
+        format!("msg-{}", m.kind),
+        m.doomed.then_some("doomed")
+    );
+    html! {
+        <g key={m.id} class={class} data-kind="marker" transform={translate(mx, my)}>
+            <title>{ &m.label }</title>
+            <rect x={(-w / 2.0).to_string()} y="-10" width={w.to_string()} height="20" rx="4" />
+            <text x="0" y="4" text-anchor="middle">{ &m.label }</text>
+        </g>
+    }
+}
+
+/// A pill's label and size: its width and the room kept for its batch's colour mark.
+struct Pill {
+    label: String,
+    width: f64,
+    mark: f64,
+    batch: Option<u64>,
+}
+
+/// A message between a client and a broker. A produce request or response that will arrive
+/// can be clicked to drop it.
+fn client_pill(
+    m: &MessageView,
+    pill: Pill,
+    (x, y): (f64, f64),
+    class: Classes,
+    props: &WireProps,
+) -> Html {
+    let Pill {
+        label,
+        width: w,
+        mark,
+        batch,
+    } = pill;
+    let droppable = matches!(m.kind, MessageKind::Produce | MessageKind::Response)
+        && m.request.is_some()
+        && !m.doomed;
+    let interactive = droppable && props.on_select.is_some();
+    let what = Selected::Message {
+        request: m.request.unwrap_or_default(),
+        response: m.kind == MessageKind::Response,
+        label: m.label.clone(),
+    };
+    let selected = props.selected.as_ref() == Some(&what);
+    let (click, key) = if interactive {
+        select_handlers(&props.on_select, what)
+    } else {
+        (Callback::noop(), Callback::noop())
+    };
+    let class = classes!(
+        class,
+        interactive.then_some("clickable"),
+        selected.then_some("selected")
+    );
+    html! {
+        <g key={m.id} class={class} data-kind={m.kind.as_str()} data-request={m.request.map(|r| r.to_string())}
+            transform={translate(x, y)}
+            role={interactive.then_some("button")} tabindex={interactive.then_some("0")}
+            aria-label={interactive.then(|| format!("{}: show actions", m.label))}
+            onclick={click} onkeydown={key}>
+            <title>{ if m.doomed { format!("{} (this message will be lost)", m.label) } else { m.label.clone() } }</title>
+            <rect x={(-w / 2.0).to_string()} y="-10" width={w.to_string()} height="20" rx="10" />
+            if let Some(b) = batch {
+                <rect class={classes!("batch-mark", view::batch_hue(b))} x={(w / 2.0 - 16.0).to_string()} y="-5" width="8" height="10" rx="2" />
+            }
+            <text x={(-mark / 2.0).to_string()} y="4" text-anchor="middle">{ label }</text>
+        </g>
+    }
+}
+
+/// Recent losses stay marked on their link for a moment. Several marks on one link (a lost
+/// response, then the reset connection) stack downwards.
+fn loss_marks(props: &WireProps, layout: &Layout, clock: f64) -> Vec<Html> {
     let mut marked: Vec<(Node, Node)> = Vec::new();
-    let marks = props
+    props
         .events
         .iter()
         .rev()
@@ -983,18 +1119,8 @@ fn StageWire(props: &WireProps) -> Html {
                     <text x={x.to_string()} y={y.to_string()} text-anchor={anchor}>{ what }</text>
                 </g>
             })
-        });
-
-    if props.layer == Layer::Messages {
-        return html! { <g class="messages">{ for messages }</g> };
-    }
-    let countdowns = countdowns(snap, &layout, clock);
-    html! {
-        <>
-            <g class="marks">{ for marks }</g>
-            <g class="countdowns">{ countdowns }</g>
-        </>
-    }
+        })
+        .collect()
 }
 
 /// The ends of a path moved `by` towards each other along its main axis (horizontal on the
