@@ -216,12 +216,7 @@ impl Simulation {
         id: u64,
         answer: TxnAnswer,
     ) {
-        let TxnAnswer {
-            error,
-            producer_id,
-            epoch,
-            position,
-        } = answer;
+        let error = answer.error;
         let p = &mut self.producers[producer as usize];
         if p.incarnation != incarnation || !p.alive {
             return;
@@ -245,12 +240,37 @@ impl Simulation {
             }
             return;
         }
-        match txn.state.clone() {
+        let state = txn.state.clone();
+        if self.txn_answer_in(producer, state, answer) {
+            self.wake_producer_at(producer, self.now_ms);
+        }
+    }
+
+    /// What the answer means in the transaction's state: a producer id and epoch (new, or
+    /// bumped), partitions added or an abortable error, a transaction ended or a fenced
+    /// producer. Returns whether the sender should run now.
+    fn txn_answer_in(
+        &mut self,
+        producer: ProducerIndex,
+        state: ClientTxnState,
+        answer: TxnAnswer,
+    ) -> bool {
+        let TxnAnswer {
+            error,
+            producer_id,
+            epoch,
+            position,
+        } = answer;
+        let p = &mut self.producers[producer as usize];
+        let Some(txn) = p.txn.as_mut() else {
+            return false;
+        };
+        match state {
             ClientTxnState::AwaitingProducerId
                 if error == KafkaError::None && txn.bumping_from.is_some() =>
             {
                 self.epoch_bumped(producer, producer_id, epoch);
-                return;
+                false
             }
             ClientTxnState::AwaitingProducerId if error == KafkaError::None => {
                 p.start_transactions(producer_id, epoch, position);
@@ -260,13 +280,12 @@ impl Simulation {
                     epoch,
                 });
                 let incarnation = self.producers[producer as usize].incarnation;
-                self.schedule(
-                    self.now_ms,
-                    Action::AppSend {
-                        producer,
-                        incarnation,
-                    },
-                );
+                let app_send = Action::AppSend {
+                    producer,
+                    incarnation,
+                };
+                self.schedule(self.now_ms, app_send);
+                true
             }
             ClientTxnState::InTransaction => {
                 if error == KafkaError::None {
@@ -276,6 +295,7 @@ impl Simulation {
                 } else {
                     txn.abortable_error = Some(error);
                 }
+                true
             }
             ClientTxnState::Ending { commit } => {
                 if error == KafkaError::None {
@@ -283,11 +303,10 @@ impl Simulation {
                 } else {
                     self.fence_producer(producer, error);
                 }
-                return;
+                false
             }
-            _ => {}
+            _ => true,
         }
-        self.wake_producer_at(producer, self.now_ms);
     }
 
     /// EndTxn accepted: the application learns the transaction's fate and moves on.
