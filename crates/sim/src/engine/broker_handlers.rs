@@ -284,12 +284,12 @@ impl Simulation {
             })
             .flatten();
         let fetch = (follower, partition, fetch_offset);
-        let answered =
-            !self.brokers[leader as usize].on_fetch(fetch, (meta, divergence), now_ms, &mut out);
-        self.give_out(out);
-        if answered {
+        if !self.brokers[leader as usize].on_fetch(fetch, (meta, divergence), now_ms, &mut out) {
+            self.give_out(out);
             return;
         }
+        // `on_fetch` pushed nothing when it returns true: what follows keeps the order.
+        debug_assert!(out.is_empty());
         let meta = &mut self.partitions[partition as usize];
         if !meta.isr.contains(&follower)
             && self.brokers[leader as usize].caught_up(partition, fetch_offset)
@@ -301,14 +301,18 @@ impl Simulation {
             );
         }
         let wait_ms = self.scenario.cluster.replica_fetch_wait_max_ms;
-        let mut out = self.take_out();
         let meta = &self.partitions[partition as usize];
-        self.brokers[leader as usize].advance_high_watermark(meta, &mut out);
-        out.then(FollowUp::AnswerFetch {
-            leader,
-            fetch,
-            wait_ms,
-        });
+        let broker = &mut self.brokers[leader as usize];
+        if broker.advance_high_watermark(meta, &mut out) {
+            // Answering parked produce requests may let more be appended first.
+            out.then(FollowUp::AnswerFetch {
+                leader,
+                fetch,
+                wait_ms,
+            });
+        } else {
+            broker.answer_fetch(fetch, (now_ms, wait_ms), &mut out);
+        }
         self.give_out(out);
     }
 

@@ -138,12 +138,17 @@ impl Simulation {
         self.schedule_next_wake(producer);
     }
 
-    /// When the sender runs next ([`super::ProducerClient::plan_wake`]).
+    /// When the sender runs next ([`super::ProducerClient::plan_wake`]). It runs several
+    /// times per batch, so the world schedules directly, without a command buffer.
     fn schedule_next_wake(&mut self, producer: ProducerIndex) {
-        let mut out = self.take_out();
         let p = &mut self.producers[producer as usize];
-        p.plan_wake(&self.batches, self.now_ms, &mut out);
-        self.give_out(out);
+        let plan = p.plan_wake(&self.batches, self.now_ms);
+        if let Some(at) = plan.sender_wake {
+            self.schedule(at, Action::SenderWake { producer });
+        }
+        if let Some(at) = plan.delivery_check {
+            self.schedule(at, Action::DeliveryCheck { producer });
+        }
     }
 
     fn maybe_init_producer_id(&mut self, producer: ProducerIndex) {
@@ -220,6 +225,14 @@ impl Simulation {
 
     /// `TransactionManager.maybeResolveSequences` ([`super::ProducerClient::resolve_sequences`]).
     fn maybe_resolve_sequences(&mut self, producer: ProducerIndex) {
+        let p = &self.producers[producer as usize];
+        if p.partitions
+            .iter()
+            .all(|part| part.unresolved_next_sequence.is_none())
+        {
+            // The common case, on every wake-up: nothing to resolve.
+            return;
+        }
         let mut out = self.take_out();
         self.producers[producer as usize].resolve_sequences(&mut out);
         self.give_out(out);
@@ -262,17 +275,17 @@ impl Simulation {
             let cx = DrainContext {
                 now_ms: self.now_ms,
                 space: self.space,
-                latency_ms: self.scenario.network.latency_ms,
                 broker_alive: self.brokers[broker as usize].alive,
             };
-            let mut out = self.take_out();
             let p = &mut self.producers[producer as usize];
-            let picked = p.drain(broker, &mut self.batches, cx, &mut out);
-            self.give_out(out);
-            if picked.is_empty() {
+            let drained = p.drain(broker, &mut self.batches, cx);
+            if drained.needs_metadata {
+                self.request_metadata_refresh(producer);
+            }
+            if drained.batches.is_empty() {
                 return;
             }
-            self.send_produce(producer, broker, picked);
+            self.send_produce(producer, broker, drained.batches);
         }
     }
 

@@ -246,7 +246,9 @@ pub struct Simulation {
     steps: u64,
     finished: Option<RunEnd>,
     /// The command buffer node handlers push into (see [`Simulation::take_out`]).
-    out: Out,
+    /// Command buffers for nodes' handlers, reused: a follow-up calls handlers while its own
+    /// buffer is being performed, so there is one per level of nesting.
+    outs: Vec<Out>,
 }
 
 impl Simulation {
@@ -307,7 +309,7 @@ impl Simulation {
             next_txn_request_id: 0,
             steps: 0,
             finished: None,
-            out: Out::default(),
+            outs: Vec::new(),
             scenario,
         };
         // Most runs produce several events per message; reserving up front avoids repeated
@@ -697,16 +699,18 @@ impl Simulation {
         }
     }
 
-    /// The command buffer for a node's handler: the world keeps one, so handlers called on
+    /// A command buffer for a node's handler: the world keeps them, so handlers called on
     /// every step do not allocate. Hand it back with [`Simulation::give_out`].
     pub(crate) fn take_out(&mut self) -> Out {
-        std::mem::take(&mut self.out)
+        self.outs.pop().unwrap_or_default()
     }
 
     /// Performs what the handler pushed into `out`, then keeps the buffer for the next one.
     pub(crate) fn give_out(&mut self, mut out: Out) {
-        self.perform(&mut out);
-        self.out = out;
+        if !out.is_empty() {
+            self.perform(&mut out);
+        }
+        self.outs.push(out);
     }
 
     /// Calls the transaction coordinator with a view of the cluster, then performs what it

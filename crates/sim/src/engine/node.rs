@@ -97,6 +97,10 @@ impl Out {
         self.commands.push(Command::Schedule { at_ms, action });
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.commands.is_empty()
+    }
+
     pub fn then(&mut self, follow_up: FollowUp) {
         self.commands.push(Command::Then(follow_up));
     }

@@ -141,10 +141,7 @@ impl Broker {
         let verdict =
             replica.append_produced(wire, meta.leader_epoch, cx.event_count, cx.rules.space);
         self.advance_high_watermark(meta, out);
-        out.then(FollowUp::AnswerParkedFetches {
-            broker: self.id,
-            partition,
-        });
+        self.answer_parked_fetches_later(partition, out);
         verdict
     }
 
@@ -170,23 +167,20 @@ impl Broker {
             });
             return;
         }
-        let at_ms = now_ms.saturating_add(request.timeout_ms);
+        let (id, at_ms) = (request.id, now_ms.saturating_add(request.timeout_ms));
         out.schedule(
             at_ms,
             Action::DelayedProduceTimeout {
                 broker,
-                request: request.id,
+                request: id,
             },
         );
         // The high watermark may already pass it, if the followers were ahead (a duplicate of
         // replicated data).
-        for wire in &request.batches {
-            out.then(FollowUp::CompleteDelayed {
-                broker,
-                partition: wire.partition,
-            });
-        }
         self.park(request, results, waiting);
+        for wire in &self.pending[&id].request.batches {
+            self.complete_delayed_later(wire.partition, out);
+        }
     }
 
     /// The response to `request` is out, or none is due: the connection's next request, if
@@ -204,10 +198,11 @@ impl Broker {
     }
 
     /// The high-watermark rule, on the leader: the smallest log end among the ISR (followers
-    /// as last fetched). Whether it moved or not, what waits on it is then looked at.
-    pub fn advance_high_watermark(&mut self, meta: &PartitionMeta, out: &mut Out) {
+    /// as last fetched). Whether it moved or not, what waits on it is then looked at: returns
+    /// whether that was left for its turn ([`FollowUp::CompleteDelayed`]).
+    pub fn advance_high_watermark(&mut self, meta: &PartitionMeta, out: &mut Out) -> bool {
         if meta.leader != Some(self.id) {
-            return;
+            return false;
         }
         let (partition, leader) = (meta.id, self.id);
         let replica = self.replica_mut(partition);
@@ -220,10 +215,40 @@ impl Broker {
                 high_watermark: hw,
             });
         }
-        out.then(FollowUp::CompleteDelayed {
-            broker: self.id,
-            partition,
-        });
+        self.complete_delayed_later(partition, out)
+    }
+
+    /// Asks for [`Broker::on_high_watermark`] in its turn, if the high watermark has passed
+    /// anything that waits on `partition`. Until that turn, only events of this handler are
+    /// performed, so what it would find is what is found now; and a high watermark that moves
+    /// later, inside another handler, is followed by a look of its own.
+    fn complete_delayed_later(&self, partition: PartitionId, out: &mut Out) -> bool {
+        let hw = self.replica(partition).high_watermark;
+        let passed = |&(p, required): &(PartitionId, Offset)| p == partition && hw >= required;
+        let requests = self.pending.values().any(|r| r.waiting.iter().any(passed));
+        let markers = self
+            .pending_markers
+            .iter()
+            .any(|(&(_, p), m)| passed(&(p, m.required)));
+        let ready = requests || markers;
+        if ready {
+            out.then(FollowUp::CompleteDelayed {
+                broker: self.id,
+                partition,
+            });
+        }
+        ready
+    }
+
+    /// Asks for the fetches parked on `partition` to be answered in their turn, if any is
+    /// (fetches are parked only when they arrive).
+    fn answer_parked_fetches_later(&self, partition: PartitionId, out: &mut Out) {
+        if !self.replica(partition).parked_fetches.is_empty() {
+            out.then(FollowUp::AnswerParkedFetches {
+                broker: self.id,
+                partition,
+            });
+        }
     }
 
     /// `checkEnoughReplicasReachOffset`: the parked requests and markers of `partition` the
@@ -327,10 +352,7 @@ impl Broker {
             offset,
         });
         self.advance_high_watermark(meta, out);
-        out.then(FollowUp::AnswerParkedFetches {
-            broker: self.id,
-            partition: write.partition,
-        });
+        self.answer_parked_fetches_later(write.partition, out);
         Some(offset)
     }
 
@@ -361,10 +383,7 @@ impl Broker {
                 partition,
             },
         );
-        out.then(FollowUp::CompleteDelayed {
-            broker: self.id,
-            partition,
-        });
+        self.complete_delayed_later(partition, out);
     }
 
     /// The marker's DelayedProduce expired before the high watermark passed it.
@@ -600,11 +619,10 @@ mod tests {
             names(&out),
             [
                 "emit HW 3",
-                "CompleteDelayed",
-                "AnswerParkedFetches",
                 "emit appended at 0",
-                "respond to 1 with NONE at 0",
-            ]
+                "respond to 1 with NONE at 0"
+            ],
+            "nothing waits on the partition: no follow-up"
         );
         assert_eq!(
             broker.replica(0).log[0].appended_event,
@@ -626,13 +644,29 @@ mod tests {
         assert_eq!(
             names(&out),
             [
-                "CompleteDelayed",
-                "AnswerParkedFetches",
                 "emit appended at 0",
                 "at 30100 DelayedProduceTimeout { broker: 0, request: 1 }",
-                "CompleteDelayed",
             ],
             "no high watermark yet: parked, with its timeout"
+        );
+        // The follower waits at the log end; the next append answers it, after what waits on
+        // the partition has had its turn.
+        broker.replica_mut(0).parked_fetches.insert(1);
+        let mut out = Out::default();
+        handle(
+            &mut broker,
+            &meta,
+            request(2, Acks::All, 3, false),
+            &mut out,
+        );
+        assert_eq!(
+            names(&out),
+            [
+                "AnswerParkedFetches",
+                "emit appended at 3",
+                "at 30100 DelayedProduceTimeout { broker: 0, request: 2 }",
+            ],
+            "request 1 waits, but the high watermark has not passed it"
         );
         let mut out = Out::default();
         broker.on_high_watermark(0, false, &mut out);
@@ -642,7 +676,8 @@ mod tests {
         broker.on_high_watermark(0, false, &mut out);
         assert_eq!(
             names(&out),
-            ["emit HW 3", "CompleteDelayed", "answer parked 1"]
+            ["emit HW 3", "CompleteDelayed", "answer parked 1"],
+            "request 2 waits for offset 6"
         );
     }
 
@@ -754,10 +789,7 @@ mod tests {
             names(&out),
             [
                 "emit marker at 0",
-                "CompleteDelayed",
-                "AnswerParkedFetches",
                 "at 30100 MarkerTimeout { broker: 0, transactional_id: \"tx\", partition: 0 }",
-                "CompleteDelayed",
             ]
         );
         let mut out = Out::default();

@@ -18,7 +18,7 @@
 use super::accumulator::{BatchState, ClientBatch, ClientPartition};
 use super::node::Out;
 use super::state::{ClientTxnState, MessageOutcome, TxnOutcome, TxnResult};
-use super::{Action, ProducerClient};
+use super::ProducerClient;
 use crate::chunked::ChunkedVec;
 use crate::event::EventKind;
 use crate::sequence::SequenceSpace;
@@ -29,10 +29,24 @@ use crate::types::*;
 pub(crate) struct DrainContext {
     pub now_ms: TimeMs,
     pub space: SequenceSpace,
-    /// One-way network latency (a metadata refresh takes a round trip).
-    pub latency_ms: TimeMs,
     /// Whether the broker can be connected to.
     pub broker_alive: bool,
+}
+
+/// What one drain for a broker gives: the batches of a produce request, and whether the
+/// client must ask where a partition's leader went ([`ProducerClient::request_metadata`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Drained {
+    pub batches: Vec<u64>,
+    pub needs_metadata: bool,
+}
+
+/// When the sender must run next ([`ProducerClient::plan_wake`]), with its timers armed:
+/// the world puts each on its queue.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct WakePlan {
+    pub sender_wake: Option<TimeMs>,
+    pub delivery_check: Option<TimeMs>,
 }
 
 impl ProducerClient {
@@ -85,19 +99,18 @@ impl ProducerClient {
 
     /// `RecordAccumulator.drain` for `broker`: the head batch of every partition it leads
     /// (as the client last heard) that is ready and may go, taken off its deque and given its
-    /// sequence if it has none: the batches of one produce request. Empty when
+    /// sequence if it has none: the batches of one produce request. None when
     /// `max.in.flight.requests.per.connection` requests are already out. A leader that cannot
-    /// be reached, or a partition with no known leader, asks for fresh metadata.
+    /// be reached, or a partition with no known leader, needs fresh metadata.
     pub fn drain(
         &mut self,
         broker: BrokerId,
         batches: &mut ChunkedVec<ClientBatch>,
         cx: DrainContext,
-        out: &mut Out,
-    ) -> Vec<u64> {
-        let mut picked = Vec::new();
+    ) -> Drained {
+        let mut drained = Drained::default();
         if self.connections[broker as usize].in_flight.len() as u32 >= self.config.max_in_flight {
-            return picked;
+            return drained;
         }
         for partition in 0..self.partitions.len() as PartitionId {
             let Some(&head) = self.partitions[partition as usize].deque.front() else {
@@ -115,15 +128,13 @@ impl ProducerClient {
                 Some(leader) if leader == broker => {
                     if !cx.broker_alive {
                         // Cannot connect: find out where the partition went.
-                        self.request_metadata(cx.now_ms, cx.latency_ms, out);
+                        drained.needs_metadata = true;
                         continue;
                     }
                 }
                 Some(_) => continue,
                 None => {
-                    if broker == 0 {
-                        self.request_metadata(cx.now_ms, cx.latency_ms, out);
-                    }
+                    drained.needs_metadata |= broker == 0;
                     continue;
                 }
             }
@@ -138,9 +149,9 @@ impl ProducerClient {
             }
             self.partitions[partition as usize].deque.pop_front();
             self.assign_sequence_if_new(&mut batches[head as usize], cx.space);
-            picked.push(head);
+            drained.batches.push(head);
         }
-        picked
+        drained
     }
 
     /// `shouldStopDrainBatchesForPartition` for the head batch of a partition: a retry goes
@@ -235,25 +246,24 @@ impl ProducerClient {
 
     /// When the sender must run next: when the first batch is ready to send (the last batch
     /// of a deque at `linger.ms`, a retry when its backoff ends), and when the oldest live
-    /// batch reaches `delivery.timeout.ms` (one delivery check armed at a time).
-    pub fn plan_wake(&mut self, batches: &ChunkedVec<ClientBatch>, now_ms: TimeMs, out: &mut Out) {
+    /// batch reaches `delivery.timeout.ms` (one delivery check armed at a time). Only the
+    /// timers not armed for that time already are returned.
+    pub fn plan_wake(&mut self, batches: &ChunkedVec<ClientBatch>, now_ms: TimeMs) -> WakePlan {
         let delivery_deadline = self
             .live_batches
             .first()
             .map(|&(created_ms, _)| created_ms + self.config.delivery_timeout_ms)
             .filter(|_| !self.timers.delivery_check.is_armed());
-        if let Some(t) = self.next_send_time(batches, now_ms) {
-            self.wake_at(now_ms, t, out);
-        }
-        if let Some(deadline) = delivery_deadline {
-            let at = deadline.max(now_ms);
+        let sender_wake = self
+            .next_send_time(batches, now_ms)
+            .filter(|&t| self.arm_wake(now_ms, t));
+        let delivery_check = delivery_deadline.map(|deadline| deadline.max(now_ms));
+        if let Some(at) = delivery_check {
             self.timers.delivery_check.arm(at);
-            out.schedule(
-                at,
-                Action::DeliveryCheck {
-                    producer: self.index,
-                },
-            );
+        }
+        WakePlan {
+            sender_wake,
+            delivery_check,
         }
     }
 
@@ -391,7 +401,6 @@ mod tests {
     //! on the wire, is played by [`send`].
 
     use super::*;
-    use crate::engine::node::Command;
     use crate::engine::producer::tests::{client, client_of};
     use crate::engine::{Completion, InFlightRequest};
     use crate::error::KafkaError;
@@ -400,7 +409,6 @@ mod tests {
         DrainContext {
             now_ms,
             space: SequenceSpace::default(),
-            latency_ms: 5,
             broker_alive: true,
         }
     }
@@ -448,8 +456,7 @@ mod tests {
             idempotent(5, r#"{"enable.idempotence": true, "batch.size": 2}"#);
         assert_eq!(batches.len(), 3, "2 + 2 + 1 records");
         assert_eq!(batches[2].messages, [4]);
-        let mut out = Out::default();
-        let drained = p.drain(0, &mut batches, cx(0), &mut out);
+        let drained = p.drain(0, &mut batches, cx(0)).batches;
         assert_eq!(drained, [0], "one batch per partition per request");
         assert_eq!(
             sequences(&batches, &[0, 1]),
@@ -466,9 +473,8 @@ mod tests {
     fn after_a_reset_the_retries_go_out_in_sequence_order_one_request_at_a_time() {
         let (mut p, mut batches) =
             idempotent(6, r#"{"enable.idempotence": true, "batch.size": 2}"#);
-        let mut out = Out::default();
         for request in 0..3 {
-            let ids = p.drain(0, &mut batches, cx(0), &mut out);
+            let ids = p.drain(0, &mut batches, cx(0)).batches;
             send(&mut p, &mut batches, &ids, request);
         }
         assert_eq!(sequences(&batches, &[0, 1, 2]), [Some(0), Some(2), Some(4)]);
@@ -485,27 +491,27 @@ mod tests {
             "in sequence order"
         );
         assert!(
-            p.drain(0, &mut batches, cx(10), &mut out).is_empty(),
+            p.drain(0, &mut batches, cx(10)).batches.is_empty(),
             "backing off"
         );
         let backoff = p.config.backoff_ms(1);
-        let first = p.drain(0, &mut batches, cx(10 + backoff), &mut out);
+        let first = p.drain(0, &mut batches, cx(10 + backoff)).batches;
         assert_eq!(first, [0], "only the lowest sequence in flight may go");
         send(&mut p, &mut batches, &first, 3);
         assert!(
-            p.drain(0, &mut batches, cx(10 + backoff), &mut out)
+            p.drain(0, &mut batches, cx(10 + backoff))
+                .batches
                 .is_empty(),
             "the next waits for it"
         );
         p.connections[0].in_flight.clear();
         p.record_ack(&batches[0], 1, 0);
         assert_eq!(
-            p.drain(0, &mut batches, cx(10 + backoff), &mut out),
+            p.drain(0, &mut batches, cx(10 + backoff)).batches,
             [1],
             "then the next, same sequence"
         );
         assert_eq!(sequences(&batches, &[1]), [Some(2)]);
-        assert!(out.commands().is_empty());
     }
 
     #[test]
@@ -514,8 +520,7 @@ mod tests {
             6,
             r#"{"enable.idempotence": false, "acks": "1", "batch.size": 2}"#,
         );
-        let mut out = Out::default();
-        let ids = p.drain(0, &mut batches, cx(0), &mut out);
+        let ids = p.drain(0, &mut batches, cx(0)).batches;
         send(&mut p, &mut batches, &ids, 0);
         p.connections[0].in_flight.clear();
         p.requeue(0, &mut batches, 0);
@@ -523,7 +528,7 @@ mod tests {
         let backoff = p.config.backoff_ms(1);
         let mut sent = Vec::new();
         for request in 1..4 {
-            let ids = p.drain(0, &mut batches, cx(backoff), &mut out);
+            let ids = p.drain(0, &mut batches, cx(backoff)).batches;
             send(&mut p, &mut batches, &ids, request);
             sent.extend(ids);
         }
@@ -536,29 +541,27 @@ mod tests {
     }
 
     #[test]
-    fn an_unreachable_leader_asks_for_metadata_once_and_drains_nothing() {
+    fn an_unreachable_leader_or_an_unknown_one_needs_metadata_and_drains_nothing() {
         let (mut p, mut batches) = idempotent(2, r#"{"enable.idempotence": true}"#);
-        let mut out = Out::default();
         let down = DrainContext {
             broker_alive: false,
             ..cx(0)
         };
-        assert!(p.drain(0, &mut batches, down, &mut out).is_empty());
-        assert!(p.drain(0, &mut batches, down, &mut out).is_empty());
-        let refreshes = out
-            .commands()
-            .iter()
-            .filter(|c| {
-                matches!(
-                    c,
-                    Command::Schedule {
-                        action: Action::MetadataRefreshed { .. },
-                        ..
-                    }
-                )
-            })
-            .count();
-        assert_eq!(refreshes, 1, "one refresh at a time");
+        let drained = p.drain(0, &mut batches, down);
+        assert_eq!((drained.batches.len(), drained.needs_metadata), (0, true));
+        p.leader_cache[0] = None;
+        assert!(
+            p.drain(0, &mut batches, cx(0)).needs_metadata,
+            "asked of broker 0"
+        );
+        p.leader_cache[0] = Some(0);
+        assert_eq!(
+            p.drain(0, &mut batches, cx(0)),
+            Drained {
+                batches: vec![0],
+                needs_metadata: false
+            }
+        );
     }
 
     #[test]
@@ -567,7 +570,7 @@ mod tests {
             idempotent(2, r#"{"enable.idempotence": true, "batch.size": 1}"#);
         let mut out = Out::default();
         for request in 0..2 {
-            let ids = p.drain(0, &mut batches, cx(0), &mut out);
+            let ids = p.drain(0, &mut batches, cx(0)).batches;
             send(&mut p, &mut batches, &ids, request);
         }
         p.record_ack(&batches[0], 0, 0);
@@ -604,8 +607,7 @@ mod tests {
             idempotent(4, r#"{"enable.idempotence": true, "batch.size": 2}"#);
         p.next_message = 4;
         p.outcomes[0] = MessageOutcome::Acked { offset: 0 };
-        let mut out = Out::default();
-        let ids = p.drain(0, &mut batches, cx(0), &mut out);
+        let ids = p.drain(0, &mut batches, cx(0)).batches;
         send(&mut p, &mut batches, &ids, 0);
         let resend = p.stop(&mut batches);
         assert_eq!(resend, [1, 2, 3], "what was never answered, in order");
