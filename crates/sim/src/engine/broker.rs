@@ -706,7 +706,9 @@ mod tests {
         request.batches.push(wire.clone());
         let metas = std::slice::from_ref(meta);
         let mut out = Out::default();
-        broker.on_produce_batch((&request, 0), (&cx, metas), |_, _, _| None, &mut out)
+        broker
+            .on_produce_batch((&request, 0), (&cx, metas), |_, _, _| None, &mut out)
+            .0
     }
 
     #[test]

@@ -59,13 +59,14 @@ impl Simulation {
             let coordinator = &self.coordinator;
             let verify = |id: &str, ids, partition| coordinator.verify(id, ids, partition);
             let leader = &mut self.brokers[broker as usize];
-            let verdict = leader.on_produce_batch(
+            let (verdict, event) = leader.on_produce_batch(
                 (&request, index),
                 (&cx, &self.partitions),
                 verify,
                 &mut out,
             );
             self.give_out(out);
+            self.emit(event);
             let partition = request.batches[index].partition;
             let leader = &self.brokers[broker as usize];
             let (result, wait) = leader.must_wait(partition, request.acks, &verdict);
