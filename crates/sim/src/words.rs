@@ -2,7 +2,9 @@
 //! wire, consumers' values), the event log and the app's stage all take them from here, so a
 //! batch or a marker reads the same wherever it appears.
 
-use crate::event::{BatchRef, ControlMarker, PartitionResult};
+use crate::error::KafkaError;
+use crate::event::{BatchRef, BrokerVerdict, ControlMarker, PartitionResult};
+use crate::producer_state::RejectReason;
 
 /// A batch by its sequences and attempt, `seq 0–4 · attempt 2`, or by its size when it has no
 /// sequences (idempotence off), `5 rec · attempt 2`.
@@ -41,6 +43,56 @@ pub fn partition_results(results: &[PartitionResult]) -> String {
         _ => format!("p{} {}", r.partition, r.error),
     };
     results.iter().map(result).collect::<Vec<_>>().join(", ")
+}
+
+/// What a batch's verdict means, in a sentence for the event log.
+pub fn verdict(verdict: &BrokerVerdict) -> String {
+    match verdict {
+        BrokerVerdict::Appended { base_offset, last_offset, .. } => {
+            format!("appended at offsets {base_offset}–{last_offset}")
+        }
+        BrokerVerdict::Duplicate { base_offset, last_offset } => format!(
+            "duplicate of offsets {base_offset}–{last_offset}, answered NONE with offset {base_offset}; nothing appended"
+        ),
+        BrokerVerdict::Rejected { error, reason } => match reason {
+            Some(reason) => rejection(*error, reason),
+            None => match error {
+                KafkaError::NotEnoughReplicas => "NOT_ENOUGH_REPLICAS: the ISR is smaller than min.insync.replicas; nothing appended".into(),
+                KafkaError::NotLeaderOrFollower => "NOT_LEADER_OR_FOLLOWER: this broker does not lead the partition".into(),
+                KafkaError::CorruptMessage => "CORRUPT_MESSAGE: the batch failed its CRC check; nothing appended".into(),
+                other => format!("{other}"),
+            },
+        },
+        BrokerVerdict::TextbookDiscarded { last_seen } => format!(
+            "textbook rule: sequence not above {last_seen}, discarded as a duplicate although it was never written"
+        ),
+    }
+}
+
+fn rejection(error: KafkaError, reason: &RejectReason) -> String {
+    match reason {
+        RejectReason::OutOfOrder { expected, got } => {
+            format!("{error}: expected sequence {expected}, got {got}; nothing appended")
+        }
+        RejectReason::UnknownProducerNotAtZero { got } => {
+            format!("{error}: brokers 4.5+ require a new producer on an empty partition to start at 0, got {got}")
+        }
+        RejectReason::NewEpochNotAtZero { got } => {
+            format!("{error}: a new epoch must start at sequence 0, got {got}")
+        }
+        RejectReason::StaleEpoch { current, got } => {
+            format!("{error}: epoch {got} is older than the current epoch {current}")
+        }
+        RejectReason::NotInTransaction => format!(
+            "{error}: the coordinator says this partition is not in the producer's ongoing transaction (verification, KIP-890); nothing appended"
+        ),
+        RejectReason::FencedByCoordinator => format!(
+            "{error}: the coordinator has fenced this producer epoch (verification, KIP-890); nothing appended"
+        ),
+        RejectReason::TransactionOpen => format!(
+            "{error}: a non-transactional batch while this producer id has a transaction open here; nothing appended"
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -390,7 +390,17 @@ impl Simulation {
         }));
     }
 
-    pub(crate) fn emit(&mut self, kind: EventKind) {
+    pub(crate) fn emit(&mut self, mut kind: EventKind) {
+        if self.keep_events {
+            if let EventKind::BatchVerdict {
+                verdict,
+                explanation,
+                ..
+            } = &mut kind
+            {
+                *explanation = crate::words::verdict(verdict);
+            }
+        }
         let event = Event {
             index: self.event_count,
             time_ms: self.now_ms,
