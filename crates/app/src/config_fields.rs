@@ -5,6 +5,7 @@
 
 use idempotence_sim::config::{Acks, MAX_IN_FLIGHT_FOR_IDEMPOTENCE, MAX_IN_FLIGHT_LIMIT};
 use idempotence_sim::limits::MAX_BROKERS;
+use idempotence_sim::version::{KafkaVersion, NEWEST, OLDEST_BROKER, OLDEST_CLIENT};
 use idempotence_sim::Scenario;
 
 /// What a field takes.
@@ -17,6 +18,11 @@ pub enum Kind {
     },
     /// A probability from 0 to 1.
     Rate,
+    /// A Kafka release from `oldest` to `newest` (any patch of the newest).
+    Version {
+        oldest: KafkaVersion,
+        newest: KafkaVersion,
+    },
 }
 
 /// A field's value.
@@ -25,6 +31,7 @@ pub enum FieldValue {
     Acks(Acks),
     Whole(u64),
     Rate(f64),
+    Version(KafkaVersion),
 }
 
 impl FieldValue {
@@ -36,6 +43,14 @@ impl FieldValue {
             FieldValue::Acks(Acks::All) => "all".into(),
             FieldValue::Whole(x) => x.to_string(),
             FieldValue::Rate(x) => x.to_string(),
+            FieldValue::Version(v) => v.to_string(),
+        }
+    }
+
+    fn version(self) -> Option<KafkaVersion> {
+        match self {
+            FieldValue::Version(v) => Some(v),
+            _ => None,
         }
     }
 
@@ -88,7 +103,36 @@ fn each_producer(s: &mut Scenario, set: impl Fn(&mut idempotence_sim::config::Pr
 }
 
 /// Every field, in the order the panel and the URL list them.
-pub const FIELDS: [ConfigField; 10] = [
+pub const FIELDS: [ConfigField; 12] = [
+    ConfigField {
+        key: "client_version",
+        kafka_name: "client_version",
+        kind: Kind::Version {
+            oldest: OLDEST_CLIENT,
+            newest: NEWEST,
+        },
+        hint: || format!("Java client {OLDEST_CLIENT}–{NEWEST}, e.g. 3.0.1"),
+        read: |s| {
+            let client = s.producers.first()?.client();
+            Some(FieldValue::Version(client.0))
+        },
+        write: |s, v| {
+            for p in &mut s.producers {
+                p.client_version = v.version();
+            }
+        },
+    },
+    ConfigField {
+        key: "broker_version",
+        kafka_name: "broker_version",
+        kind: Kind::Version {
+            oldest: OLDEST_BROKER,
+            newest: NEWEST,
+        },
+        hint: || format!("brokers {OLDEST_BROKER}–{NEWEST}"),
+        read: |s| Some(FieldValue::Version(s.cluster.broker().0)),
+        write: |s, v| s.cluster.broker_version = v.version(),
+    },
     ConfigField {
         key: "acks",
         kafka_name: "acks",
@@ -225,6 +269,12 @@ impl ConfigField {
                     "{key} must be a probability from 0 to 1, not “{value}”; using the preset's value."
                 )),
             },
+            Kind::Version { oldest, newest } => match KafkaVersion::parse(value) {
+                Ok(v) if v.within(oldest, newest) => Ok(Some(FieldValue::Version(v))),
+                _ => Err(format!(
+                    "{key} must be a Kafka release from {oldest} to {newest}, not “{value}”; using the preset's value."
+                )),
+            },
         }
     }
 }
@@ -288,6 +338,7 @@ mod tests {
             Kind::Acks => "1",
             Kind::Whole { .. } => "3",
             Kind::Rate => "0.25",
+            Kind::Version { .. } => "3.0.1",
         };
         for field in &FIELDS {
             let value = field
@@ -309,6 +360,16 @@ mod tests {
         let (_, rate) = ConfigField::by_key("drop_request").expect("a field");
         assert!(rate.parse("1.5").unwrap_err().contains("probability"));
         assert_eq!(rate.parse(""), Ok(None));
+        let (_, client) = ConfigField::by_key("client_version").expect("a field");
+        assert!(client.parse("2.8").unwrap_err().contains("from 3.0 to 4.5"));
+        assert!(client.parse("4.6").is_err());
+        assert!(client.parse("x").is_err());
+        assert_eq!(
+            client.parse("4.5.1").map(|v| v.map(FieldValue::text)),
+            Ok(Some("4.5.1".into()))
+        );
+        let (_, broker) = ConfigField::by_key("broker_version").expect("a field");
+        assert!(broker.parse("2.5").is_ok());
     }
 
     #[test]
@@ -330,6 +391,7 @@ mod tests {
                     Kind::Whole { max: u64::MAX } => &["0", "18446744073709551615"],
                     Kind::Whole { .. } => &["0", "4294967295"],
                     Kind::Rate => &["0", "1"],
+                    Kind::Version { .. } => &["3.0", "4.5"],
                 };
                 for text in extremes {
                     let mut s = idempotence_sim::presets::get(&id).expect("preset");

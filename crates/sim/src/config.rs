@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::version::{Broker, Client, KafkaVersion, DEFAULT_BROKER, DEFAULT_CLIENT};
+
 use crate::limits::{MAX_BATCH_RECORDS, MAX_CONFIG_MS, MAX_TRANSACTIONAL_ID_CHARS};
 use crate::producer_state::DedupRule;
 use crate::types::TimeMs;
@@ -50,9 +52,10 @@ pub struct ProducerConfig {
     #[serde(rename = "batch.size")]
     #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub batch_size_records: u32,
-    #[serde(rename = "linger.ms")]
-    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
-    pub linger_ms: TimeMs,
+    /// Unset: the client's default (0 before 4.0, 5 from 4.0, KIP-1030).
+    #[serde(rename = "linger.ms", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub linger_ms: Option<TimeMs>,
     #[serde(rename = "request.timeout.ms")]
     #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub request_timeout_ms: TimeMs,
@@ -82,7 +85,7 @@ impl Default for ProducerConfig {
             retries: i32::MAX as u32,
             max_in_flight: 5,
             batch_size_records: 5,
-            linger_ms: 0,
+            linger_ms: None,
             request_timeout_ms: 30_000,
             delivery_timeout_ms: 120_000,
             retry_backoff_ms: 100,
@@ -125,6 +128,8 @@ impl std::fmt::Display for ConfigError {
     }
 }
 
+const IN_FLIGHT: &str = "max.in.flight.requests.per.connection";
+
 fn config_error(config: &str, message: &str) -> ConfigError {
     ConfigError {
         config: config.to_owned(),
@@ -133,51 +138,31 @@ fn config_error(config: &str, message: &str) -> ConfigError {
 }
 
 impl ProducerConfig {
-    /// `ProducerConfig.postProcessAndValidateIdempotenceConfigs` (3.2+ semantics, with the
-    /// 3.x rule for `max.in.flight > 5` when idempotence is implicit) plus the
-    /// `delivery.timeout.ms` check of `KafkaProducer.configureDeliveryTimeout`.
+    /// The configuration a client of the default release ([`crate::version::DEFAULT_CLIENT`])
+    /// runs with, or the `ConfigException` it raises.
     pub fn validate(&self) -> Result<EffectiveProducerConfig, ConfigError> {
+        self.validate_for(Client(DEFAULT_CLIENT))
+    }
+
+    /// What a client of this release makes of the configuration: Kafka's post-processing and
+    /// checks of the idempotence settings (`ProducerConfig.postProcessAndValidateIdempotenceConfigs`
+    /// from 3.2 and the 3.0.1/3.1.1 backports, `idempotenceEnabled` in 3.0.0 and 3.1.0), plus
+    /// the `delivery.timeout.ms` check of `KafkaProducer.configureDeliveryTimeout`.
+    pub fn validate_for(&self, client: Client) -> Result<EffectiveProducerConfig, ConfigError> {
         self.check_ranges()?;
-        let explicit = self.enable_idempotence == Some(true);
-        let mut idempotent = self.enable_idempotence.unwrap_or(true);
-        let mut disabled_because = None;
-        if idempotent {
-            let conflict = if self.acks != Acks::All {
-                Some((
-                    "acks",
-                    "Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.",
-                ))
-            } else if self.retries == 0 {
-                Some((
-                    "retries",
-                    "Must set retries to non-zero when using the idempotent producer.",
-                ))
-            } else if self.max_in_flight > MAX_IN_FLIGHT_FOR_IDEMPOTENCE {
-                Some((
-                    "max.in.flight.requests.per.connection",
-                    "Must set max.in.flight.requests.per.connection to at most 5 to use the idempotent producer.",
-                ))
-            } else {
-                None
-            };
-            if let Some((config, message)) = conflict {
-                if explicit {
-                    return Err(config_error(config, message));
-                }
-                idempotent = false;
-                disabled_because = Some(format!(
-                    "enable.idempotence was not set and {config} conflicts with it, so idempotence is disabled"
-                ));
-            }
-        }
+        let (idempotent, disabled_because) = if client.applies_idempotence_default() {
+            self.idempotence(client)?
+        } else {
+            self.idempotence_without_default()?
+        };
         if self.transactional_id.is_some() && !idempotent {
             return Err(config_error(
                 "transactional.id",
                 "Cannot set a transactional.id without also enabling idempotence.",
             ));
         }
-        let delivery_floor = self.linger_ms + self.request_timeout_ms;
-        if self.delivery_timeout_ms < delivery_floor {
+        let linger_ms = self.linger_ms.unwrap_or(client.default_linger_ms());
+        if self.delivery_timeout_ms < linger_ms + self.request_timeout_ms {
             return Err(config_error(
                 "delivery.timeout.ms",
                 "delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms",
@@ -189,7 +174,7 @@ impl ProducerConfig {
             retries: self.retries,
             max_in_flight: self.max_in_flight,
             batch_size_records: self.batch_size_records,
-            linger_ms: self.linger_ms,
+            linger_ms,
             request_timeout_ms: self.request_timeout_ms,
             delivery_timeout_ms: self.delivery_timeout_ms,
             retry_backoff_ms: self.retry_backoff_ms,
@@ -198,6 +183,68 @@ impl ProducerConfig {
             transactional_id: self.transactional_id.clone(),
             transaction_timeout_ms: self.transaction_timeout_ms,
         })
+    }
+
+    /// The settings that conflict with idempotence, in the order Kafka checks them (retries,
+    /// acks, in-flight requests), each with Kafka's message.
+    fn idempotence_conflicts(&self) -> impl Iterator<Item = (&'static str, &'static str)> {
+        let retries = (self.retries == 0).then_some((
+            "retries",
+            "Must set retries to non-zero when using the idempotent producer.",
+        ));
+        let acks = (self.acks != Acks::All).then_some((
+            "acks",
+            "Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.",
+        ));
+        let in_flight = (self.max_in_flight > MAX_IN_FLIGHT_FOR_IDEMPOTENCE).then_some((
+            IN_FLIGHT,
+            "Must set max.in.flight.requests.per.connection to at most 5 to use the idempotent producer.",
+        ));
+        [retries, acks, in_flight].into_iter().flatten()
+    }
+
+    /// 3.0.1, 3.1.1 and 3.2+: idempotence is on unless set to false. A conflicting setting is
+    /// a `ConfigException` when it was set to true explicitly; otherwise it switches
+    /// idempotence off (INFO or WARN). From 4.0, `max.in.flight` above 5 is an error either
+    /// way (KAFKA-17927), even after another setting switched idempotence off.
+    fn idempotence(&self, client: Client) -> Result<(bool, Option<String>), ConfigError> {
+        let explicit = self.enable_idempotence == Some(true);
+        if !self.enable_idempotence.unwrap_or(true) {
+            return Ok((false, None));
+        }
+        let mut disabled_by = None;
+        for (config, message) in self.idempotence_conflicts() {
+            let refused = config == IN_FLIGHT && client.refuses_implicit_in_flight_conflict();
+            if explicit || refused {
+                return Err(config_error(config, message));
+            }
+            disabled_by.get_or_insert(config);
+        }
+        let why = disabled_by.map(|config| {
+            format!("enable.idempotence was not set and {config} conflicts with it, so idempotence is disabled")
+        });
+        Ok((why.is_none(), why))
+    }
+
+    /// 3.0.0 and 3.1.0 (KAFKA-13598): the default `true` is not applied. Idempotence is on
+    /// only when set to true, or when a `transactional.id` is set and it is not set to false;
+    /// then a conflicting setting is a `ConfigException`.
+    fn idempotence_without_default(&self) -> Result<(bool, Option<String>), ConfigError> {
+        let transactional = self.transactional_id.is_some();
+        let idempotent = match self.enable_idempotence {
+            Some(on) => on,
+            None => transactional,
+        };
+        if !idempotent {
+            let why = self.enable_idempotence.is_none().then(|| {
+                "this client (3.0.0 or 3.1.0) does not apply the default enable.idempotence=true (KAFKA-13598): it is on only when set".to_string()
+            });
+            return Ok((false, why));
+        }
+        if let Some((config, message)) = self.idempotence_conflicts().next() {
+            return Err(config_error(config, message));
+        }
+        Ok((true, None))
     }
 }
 
@@ -221,7 +268,9 @@ impl ProducerConfig {
             ));
         }
         in_range("retries", u64::from(self.retries), 0)?;
-        in_range("linger.ms", self.linger_ms, 0)?;
+        if let Some(linger_ms) = self.linger_ms {
+            in_range("linger.ms", linger_ms, 0)?;
+        }
         in_range("request.timeout.ms", self.request_timeout_ms, 1)?;
         in_range("delivery.timeout.ms", self.delivery_timeout_ms, 0)?;
         in_range("retry.backoff.ms", self.retry_backoff_ms, 0)?;
@@ -316,10 +365,44 @@ pub struct ClusterConfig {
     /// `kafka` (default) or `textbook` (the rule Kafka does not use, for teaching).
     #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub dedup_rule: DedupRule,
-    /// Brokers 4.5+ behaviour (KAFKA-15591): an unknown producer must start at sequence 0 on a
-    /// partition that has never held a record. Off by default (brokers 2.5–4.4).
+    /// The brokers' release, `"2.5"` to `"4.5"`; `"3.9"` when left out (or `"4.5"` with the
+    /// old switch below). What changes with it: `docs/versions.md`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub broker_version: Option<KafkaVersion>,
+    /// The `transaction.version` feature the cluster finalized: 1, or 2 (KIP-890 part 2, brokers
+    /// 4.0+). Left out: what a new cluster of these brokers finalizes (2 from 4.0).
+    #[serde(
+        rename = "transaction.version",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub transaction_version: Option<u8>,
+    /// The switch from before versions, still read: `true` means brokers 4.5 (KAFKA-15591, an
+    /// unknown producer must start at sequence 0 on a partition that never held a record).
+    /// Write `"broker_version": "4.5"` instead.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub new_partition_requires_sequence_zero: bool,
+}
+
+impl ClusterConfig {
+    /// The brokers' release and the behaviours that come with it.
+    pub fn broker(&self) -> Broker {
+        let alias = KafkaVersion::new(4, 5, 0);
+        let default = if self.new_partition_requires_sequence_zero {
+            alias
+        } else {
+            DEFAULT_BROKER
+        };
+        Broker(self.broker_version.unwrap_or(default))
+    }
+
+    /// The transaction version the cluster runs: as set, or what its brokers finalize.
+    pub fn transaction_version(&self) -> u8 {
+        self.transaction_version
+            .unwrap_or(self.broker().default_transaction_version())
+    }
 }
 
 impl Default for ClusterConfig {
@@ -336,6 +419,8 @@ impl Default for ClusterConfig {
             replica_fetch_wait_max_ms: 500,
             sequence_max: i32::MAX,
             dedup_rule: DedupRule::Kafka,
+            broker_version: None,
+            transaction_version: None,
             new_partition_requires_sequence_zero: false,
         }
     }
@@ -480,7 +565,7 @@ mod tests {
             "Invalid value 18446744073709551615 for configuration request.timeout.ms: Value must be no more than 2147483647"
         );
         for (key, c) in [
-            ("linger.ms", with(|c| c.linger_ms = u64::MAX)),
+            ("linger.ms", with(|c| c.linger_ms = Some(u64::MAX))),
             (
                 "delivery.timeout.ms",
                 with(|c| c.delivery_timeout_ms = 1 << 40),
@@ -500,7 +585,7 @@ mod tests {
         }
         // The largest values allowed still validate, and their sum cannot overflow.
         let top = with(|c| {
-            c.linger_ms = MAX_CONFIG_MS;
+            c.linger_ms = Some(MAX_CONFIG_MS);
             c.request_timeout_ms = MAX_CONFIG_MS;
             c.delivery_timeout_ms = MAX_CONFIG_MS;
         });

@@ -26,6 +26,7 @@ use crate::fault::{BatchMatcher, Fault, FaultRates, ScriptedFault, Trigger};
 use crate::invariants::Mechanism;
 use crate::producer_state::DedupRule;
 use crate::scenario::{Burst, ProducerSpec, Scenario, TransactionPlan, Workload};
+use crate::version::KafkaVersion;
 use crate::Simulation;
 
 /// Which faults and configurations the generator draws from.
@@ -75,7 +76,7 @@ pub fn generate(seed: u64, mix: Mix) -> Scenario {
             drop_response: rng.random_range(0.0..loss),
         }
     };
-    let scenario = Scenario {
+    let mut scenario = Scenario {
         name: format!("explore-{seed}"),
         caption: String::new(),
         seed,
@@ -87,8 +88,63 @@ pub fn generate(seed: u64, mix: Mix) -> Scenario {
         random_faults,
         beats: Vec::new(),
     };
+    versions(&mut rng, mix, &mut scenario);
     debug_assert!(scenario.validate().is_ok(), "{:?}", scenario.validate());
     scenario
+}
+
+/// Releases the safe mix may draw: brokers that verify transactions (3.6+, KIP-890 part 1)
+/// and clients that apply the idempotence default (all but 3.0.0 and 3.1.0), so every
+/// guarantee the sweep checks is one Kafka gives.
+const SAFE_BROKERS: [KafkaVersion; 4] = [
+    KafkaVersion::new(3, 6, 0),
+    KafkaVersion::new(3, 9, 0),
+    KafkaVersion::new(4, 0, 0),
+    KafkaVersion::new(4, 5, 0),
+];
+const SAFE_CLIENTS: [KafkaVersion; 5] = [
+    KafkaVersion::new(3, 0, 1),
+    KafkaVersion::new(3, 2, 0),
+    KafkaVersion::new(3, 9, 0),
+    KafkaVersion::new(4, 0, 0),
+    KafkaVersion::new(4, 5, 0),
+];
+/// And what the full mix adds: brokers without verification, clients without the default.
+const OLD_BROKERS: [KafkaVersion; 2] = [KafkaVersion::new(2, 5, 0), KafkaVersion::new(3, 5, 0)];
+const OLD_CLIENTS: [KafkaVersion; 2] = [KafkaVersion::new(3, 0, 0), KafkaVersion::new(3, 1, 0)];
+
+/// Draws the brokers' and each client's release (drawn last, so a seed's scenario is the one
+/// it was before versions, apart from them). A client whose configuration its release refuses
+/// (a 4.x client with `max.in.flight` above 5, or a `delivery.timeout.ms` below 4.x's
+/// `linger.ms` default) keeps the default release; a transactional producer that would run
+/// transactions v2, which the lab does not model yet, runs on a cluster set to version 1.
+fn versions(rng: &mut ChaCha8Rng, mix: Mix, scenario: &mut Scenario) {
+    let pick = |rng: &mut ChaCha8Rng, safe: &[KafkaVersion], old: &[KafkaVersion]| {
+        let all = if mix == Mix::All { old.len() } else { 0 };
+        let i = rng.random_range(0..safe.len() + all);
+        safe.get(i).copied().unwrap_or_else(|| old[i - safe.len()])
+    };
+    let cluster = &mut scenario.cluster;
+    if rng.random_bool(0.5)
+        && !cluster.new_partition_requires_sequence_zero
+        && cluster.broker_version.is_none()
+    {
+        cluster.broker_version = Some(pick(rng, &SAFE_BROKERS, &OLD_BROKERS));
+    }
+    for p in &mut scenario.producers {
+        if !rng.random_bool(0.5) {
+            continue;
+        }
+        p.client_version = Some(pick(rng, &SAFE_CLIENTS, &OLD_CLIENTS));
+        if p.config.validate_for(p.client()).is_err() {
+            p.client_version = None;
+        }
+        let v2 =
+            scenario.cluster.transaction_version() == 2 && p.client().supports_transactions_v2();
+        if v2 && p.config.transactional_id.is_some() {
+            scenario.cluster.transaction_version = Some(1);
+        }
+    }
 }
 
 fn cluster(rng: &mut ChaCha8Rng, mix: Mix) -> ClusterConfig {
@@ -106,7 +162,9 @@ fn cluster(rng: &mut ChaCha8Rng, mix: Mix) -> ClusterConfig {
         c.replication_factor = rng.random_range(1..=c.brokers);
         c.min_insync_replicas = rng.random_range(1..=c.replication_factor);
         c.unclean_leader_election = rng.random_bool(0.3);
-        c.new_partition_requires_sequence_zero = rng.random_bool(0.3);
+        if rng.random_bool(0.3) {
+            c.broker_version = Some(KafkaVersion::new(4, 5, 0));
+        }
         if rng.random_bool(0.2) {
             c.producer_id_expiration_ms = rng.random_range(200..=5_000);
             c.producer_id_expiration_check_interval_ms = rng.random_range(100..=2_000);
@@ -136,7 +194,7 @@ fn producer(
     let least_timeout = (6 * hop).max(50);
     let mut config = ProducerConfig {
         batch_size_records: rng.random_range(1..=8),
-        linger_ms: rng.random_range(0..=20),
+        linger_ms: Some(rng.random_range(0..=20)),
         max_in_flight: rng.random_range(1..=5),
         request_timeout_ms: if harsh {
             rng.random_range(least_timeout..=1_000)
@@ -149,7 +207,7 @@ fn producer(
     if cluster.sequence_max < i32::MAX {
         config.batch_size_records = config.batch_size_records.min(5);
     }
-    let floor = config.linger_ms + config.request_timeout_ms;
+    let floor = config.linger_ms.unwrap_or(0) + config.request_timeout_ms;
     if rng.random_bool(if harsh { 0.6 } else { 0.3 }) {
         config.delivery_timeout_ms = rng.random_range(floor..=floor * 3);
     }
@@ -203,7 +261,11 @@ fn producer(
         let room = floor + 2 * batches * round_trip;
         config.delivery_timeout_ms = config.delivery_timeout_ms.max(room);
     }
-    ProducerSpec { config, workload }
+    ProducerSpec {
+        client_version: None,
+        config,
+        workload,
+    }
 }
 
 fn matcher(rng: &mut ChaCha8Rng, producers: u32, partitions: u32) -> BatchMatcher {
@@ -489,7 +551,7 @@ fn smaller(s: &Scenario) -> Vec<Scenario> {
         };
         if p.config != simple {
             let mut c = s.clone();
-            c.producers[i].config.linger_ms = 0;
+            c.producers[i].config.linger_ms = Some(0);
             c.producers[i].config.retry_backoff_ms = simple.retry_backoff_ms;
             out.push(c);
         }

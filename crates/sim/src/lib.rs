@@ -34,6 +34,7 @@ pub mod story;
 pub mod types;
 #[cfg(feature = "ts")]
 pub mod typescript;
+pub mod version;
 pub mod words;
 
 pub use engine::{

@@ -11,6 +11,10 @@ pub const PRESETS: &[(&str, &str)] = &[
         include_str!("../presets/lost-ack-no-idempotence.json"),
     ),
     (
+        "client-3-0-default",
+        include_str!("../presets/client-3-0-default.json"),
+    ),
+    (
         "pipelined-retry",
         include_str!("../presets/pipelined-retry.json"),
     ),

@@ -14,6 +14,9 @@ use crate::limits::{
 };
 use crate::producer_state::NUM_BATCHES_TO_RETAIN;
 use crate::types::{BrokerId, Epoch, PartitionId, ProducerId, ProducerIndex, Sequence, TimeMs};
+use crate::version::{
+    Broker, Client, KafkaVersion, DEFAULT_CLIENT, NEWEST, OLDEST_BROKER, OLDEST_CLIENT,
+};
 
 pub use crate::limits::{MAX_BROKERS, MAX_DURATION_MS, MAX_PARTITIONS, MAX_PRODUCERS};
 
@@ -66,10 +69,22 @@ fn default_duration_ms() -> TimeMs {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ProducerSpec {
+    /// The Java client's release, `"3.0"` to `"4.5"` (a patch as `"3.0.1"`); `"3.9"` when left
+    /// out. What changes with it: `docs/versions.md`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub client_version: Option<KafkaVersion>,
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub config: ProducerConfig,
     pub workload: Workload,
+}
+
+impl ProducerSpec {
+    /// The client's release and the behaviours that come with it.
+    pub fn client(&self) -> Client {
+        Client(self.client_version.unwrap_or(DEFAULT_CLIENT))
+    }
 }
 
 /// The messages an application sends with `send()`.
@@ -280,6 +295,7 @@ impl Scenario {
     }
 
     fn validate_cluster(&self) -> Result<(), ScenarioError> {
+        self.validate_broker_version()?;
         let c = &self.cluster;
         if c.brokers == 0 || c.brokers > MAX_BROKERS {
             return Err(err(
@@ -352,6 +368,66 @@ impl Scenario {
         Ok(())
     }
 
+    /// The brokers' release, its alias from before versions, and the transaction version the
+    /// cluster finalizes.
+    fn validate_broker_version(&self) -> Result<(), ScenarioError> {
+        let c = &self.cluster;
+        if let Some(v) = c.broker_version {
+            if !v.within(OLDEST_BROKER, NEWEST) {
+                return Err(err(
+                    "cluster.broker_version",
+                    format!("expected a broker release from {OLDEST_BROKER} to {NEWEST}, got {v}"),
+                ));
+            }
+            if c.new_partition_requires_sequence_zero
+                && !Broker(v).new_partition_requires_sequence_zero()
+            {
+                return Err(err(
+                    "cluster.new_partition_requires_sequence_zero",
+                    format!("this is the behaviour of brokers 4.5 and newer (KAFKA-15591), but broker_version is {v}: remove it, or write \"broker_version\": \"4.5\" instead"),
+                ));
+            }
+        }
+        match c.transaction_version {
+            None => Ok(()),
+            Some(tv) if c.broker().supports_transaction_version(tv) => Ok(()),
+            Some(tv @ (1 | 2)) => Err(err(
+                "cluster.transaction.version",
+                format!(
+                    "transaction.version {tv} needs brokers 4.0 or newer, and broker_version is {}",
+                    c.broker().0
+                ),
+            )),
+            Some(tv) => Err(err(
+                "cluster.transaction.version",
+                format!("expected 1 or 2, got {tv}"),
+            )),
+        }
+    }
+
+    /// Transactions v2 (KIP-890 part 2: an epoch bump with every transaction, partitions added
+    /// by the first write) are what a 4.x client runs on a cluster that finalized
+    /// `transaction.version` 2. The lab does not model them yet, so such a transactional
+    /// producer is refused, with the way to run it on transactions v1.
+    fn validate_transaction_version(
+        &self,
+        i: usize,
+        p: &ProducerSpec,
+    ) -> Result<(), ScenarioError> {
+        let v2 = self.cluster.transaction_version() == 2 && p.client().supports_transactions_v2();
+        if !v2 || p.config.transactional_id.is_none() {
+            return Ok(());
+        }
+        Err(err(
+            format!("producers[{i}].client_version"),
+            format!(
+                "a {} client on {} brokers runs transactions v2 (KIP-890 part 2), which this lab does not model yet: set cluster \"transaction.version\": 1 to run this transaction on v1, or use a 3.x client",
+                p.client().0,
+                self.cluster.broker().0
+            ),
+        ))
+    }
+
     fn validate_network(&self) -> Result<(), ScenarioError> {
         check_time(
             "network.latency_ms",
@@ -368,7 +444,18 @@ impl Scenario {
     }
 
     fn validate_producer(&self, i: usize, p: &ProducerSpec) -> Result<(), ScenarioError> {
-        if let Err(e) = p.config.validate() {
+        if let Some(v) = p.client_version {
+            if !v.within(OLDEST_CLIENT, NEWEST) {
+                return Err(err(
+                    format!("producers[{i}].client_version"),
+                    format!(
+                        "expected a Java client release from {OLDEST_CLIENT} to {NEWEST}, got {v}"
+                    ),
+                ));
+            }
+        }
+        self.validate_transaction_version(i, p)?;
+        if let Err(e) = p.config.validate_for(p.client()) {
             return Err(err(
                 format!("producers[{i}].config.{}", e.config),
                 e.to_string(),
@@ -814,9 +901,8 @@ fn check_time(path: &str, value: TimeMs, min: TimeMs, max: TimeMs) -> Result<(),
 fn estimated_batches(p: &ProducerSpec) -> u64 {
     let w = &p.workload;
     let size = u64::from(p.config.batch_size_records.max(1));
-    let steady_fill = p
-        .config
-        .linger_ms
+    let linger_ms = p.config.linger_ms.unwrap_or(p.client().default_linger_ms());
+    let steady_fill = linger_ms
         .checked_div(w.interval_ms)
         .map_or(size, |fill| (fill + 1).clamp(1, size));
     let steady = u64::from(w.messages).div_ceil(steady_fill);

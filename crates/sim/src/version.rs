@@ -26,11 +26,14 @@ impl KafkaVersion {
 
     /// `major.minor` (the x.0 release) or `major.minor.patch`.
     pub fn parse(text: &str) -> Result<KafkaVersion, String> {
-        let wrong = || format!("expected a Kafka release such as \"3.9\" or \"3.0.1\", got \"{text}\"");
+        let wrong =
+            || format!("expected a Kafka release such as \"3.9\" or \"3.0.1\", got \"{text}\"");
         let mut parts = text.trim().split('.');
         let mut number = |required: bool| -> Result<u8, String> {
             match parts.next() {
-                Some(p) if !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()) => {
+                Some(p)
+                    if !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()) =>
+                {
                     p.parse().map_err(|_| wrong())
                 }
                 None if !required => Ok(0),
@@ -196,13 +199,21 @@ mod tests {
     #[test]
     fn releases_read_and_write_as_kafka_names_them() {
         assert_eq!(KafkaVersion::parse("3.9"), Ok(KafkaVersion::new(3, 9, 0)));
-        assert_eq!(KafkaVersion::parse(" 3.0.1 "), Ok(KafkaVersion::new(3, 0, 1)));
+        assert_eq!(
+            KafkaVersion::parse(" 3.0.1 "),
+            Ok(KafkaVersion::new(3, 0, 1))
+        );
         assert_eq!(KafkaVersion::new(3, 0, 1).to_string(), "3.0.1");
         assert_eq!(KafkaVersion::new(4, 0, 0).to_string(), "4.0");
-        for bad in ["", "3", "3.", ".9", "3.9.1.2", "a.b", "3.-1", "3.1000", "256.0", "3.9 beta"] {
+        for bad in [
+            "", "3", "3.", ".9", "3.9.1.2", "a.b", "3.-1", "3.1000", "256.0", "3.9 beta",
+        ] {
             assert!(KafkaVersion::parse(bad).is_err(), "{bad:?}");
         }
-        assert!(KafkaVersion::new(3, 10, 0) > KafkaVersion::new(3, 9, 0), "by number, not text");
+        assert!(
+            KafkaVersion::new(3, 10, 0) > KafkaVersion::new(3, 9, 0),
+            "by number, not text"
+        );
     }
 
     #[test]
@@ -223,7 +234,13 @@ mod tests {
         assert!(client("3.2").applies_idempotence_default());
         assert!(!client("3.9").refuses_implicit_in_flight_conflict());
         assert!(client("4.0").refuses_implicit_in_flight_conflict());
-        assert_eq!((client("3.9").default_linger_ms(), client("4.0").default_linger_ms()), (0, 5));
+        assert_eq!(
+            (
+                client("3.9").default_linger_ms(),
+                client("4.0").default_linger_ms()
+            ),
+            (0, 5)
+        );
         assert!(!broker("3.5").verifies_transactions());
         assert!(broker("3.6").verifies_transactions());
         assert!(!broker("4.4").new_partition_requires_sequence_zero());

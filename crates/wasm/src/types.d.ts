@@ -32,7 +32,15 @@ export type Scenario = {
 /**
  * One producer application: its client configuration and what it sends.
  */
-export type ProducerSpec = { config?: ProducerConfig, workload: Workload };
+export type ProducerSpec = {
+  /**
+   * The Java client's release, `"3.0"` to `"4.5"` (a patch as `"3.0.1"`); `"3.9"` when left
+   * out. What changes with it: `docs/versions.md`.
+   */
+  client_version?: string,
+  config?: ProducerConfig,
+  workload: Workload
+};
 
 /**
  * Producer configuration as a user writes it (Java client 3.2+ names and defaults).
@@ -50,6 +58,9 @@ export type ProducerConfig = {
    * Counted in records (not bytes) so a batch is easy to see.
    */
   "batch.size"?: number,
+  /**
+   * Unset: the client's default (0 before 4.0, 5 from 4.0, KIP-1030).
+   */
   "linger.ms"?: number,
   "request.timeout.ms"?: number,
   "delivery.timeout.ms"?: number,
@@ -89,8 +100,19 @@ export type ClusterConfig = {
    */
   dedup_rule?: DedupRule,
   /**
-   * Brokers 4.5+ behaviour (KAFKA-15591): an unknown producer must start at sequence 0 on a
-   * partition that has never held a record. Off by default (brokers 2.5–4.4).
+   * The brokers' release, `"2.5"` to `"4.5"`; `"3.9"` when left out (or `"4.5"` with the
+   * old switch below). What changes with it: `docs/versions.md`.
+   */
+  broker_version?: string,
+  /**
+   * The `transaction.version` feature the cluster finalized: 1, or 2 (KIP-890 part 2, brokers
+   * 4.0+). Left out: what a new cluster of these brokers finalizes (2 from 4.0).
+   */
+  "transaction.version"?: number,
+  /**
+   * The switch from before versions, still read: `true` means brokers 4.5 (KAFKA-15591, an
+   * unknown producer must start at sequence 0 on a partition that never held a record).
+   * Write `"broker_version": "4.5"` instead.
    */
   new_partition_requires_sequence_zero?: boolean
 };
@@ -254,7 +276,7 @@ export type Beat = {
 /**
  * A preset id; `presets()` lists them with their captions.
  */
-export type PresetId = "happy-path" | "lost-ack" | "lost-ack-no-idempotence" | "pipelined-retry" | "reorder-no-idempotence" | "failover-replicated" | "failover-unreplicated" | "producer-restart" | "state-expiry" | "epoch-bump" | "acks-1-loss" | "textbook-rule-loss" | "zombie-fencing" | "abort-hides-records" | "restart-with-transactional-id" | "multi-partition-commit";
+export type PresetId = "happy-path" | "lost-ack" | "lost-ack-no-idempotence" | "client-3-0-default" | "pipelined-retry" | "reorder-no-idempotence" | "failover-replicated" | "failover-unreplicated" | "producer-restart" | "state-expiry" | "epoch-bump" | "acks-1-loss" | "textbook-rule-loss" | "zombie-fencing" | "abort-hides-records" | "restart-with-transactional-id" | "multi-partition-commit";
 
 /**
  * `(id, caption)` of every preset.

@@ -13,6 +13,8 @@ const EXPECTED = {
   'happy-path': { written: 0, prevented: 0, retries: 0, acked: 15, lost: 0, reorderings: 0, events: 35 },
   'lost-ack': { written: 0, prevented: 1, retries: 2, acked: 10, lost: 0, reorderings: 0, events: 33 },
   'lost-ack-no-idempotence': { written: 5, prevented: 0, retries: 2, acked: 10, lost: 0, reorderings: 0, events: 33 },
+  // versions: a 3.0.0 client ignores the idempotence default (KAFKA-13598)
+  'client-3-0-default': { written: 5, prevented: 0, retries: 2, acked: 10, lost: 0, reorderings: 0, events: 33 },
   'pipelined-retry': { written: 0, prevented: 0, retries: 5, acked: 30, lost: 0, reorderings: 0, events: 94 },
   'reorder-no-idempotence': { written: 0, prevented: 0, retries: 1, acked: 30, lost: 0, reorderings: 5, events: 73 },
   'failover-replicated': { written: 0, prevented: 1, retries: 2, acked: 20, lost: 0, reorderings: 0, events: 134 },

@@ -700,6 +700,7 @@ mod tests {
                 new_partition_requires_sequence_zero: false,
             },
             min_insync_replicas: 2,
+            verifies_transactions: true,
             event_count: 0,
         };
         let mut request = (*req(1)).clone();

@@ -41,9 +41,12 @@ impl Simulation {
             rules: ProduceRules {
                 space: self.space,
                 dedup_rule: cluster.dedup_rule,
-                new_partition_requires_sequence_zero: cluster.new_partition_requires_sequence_zero,
+                new_partition_requires_sequence_zero: cluster
+                    .broker()
+                    .new_partition_requires_sequence_zero(),
             },
             min_insync_replicas: cluster.min_insync_replicas,
+            verifies_transactions: cluster.broker().verifies_transactions(),
             event_count: self.event_count,
         }
     }

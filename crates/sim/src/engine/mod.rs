@@ -258,7 +258,7 @@ impl Simulation {
         let configs: Vec<EffectiveProducerConfig> = scenario
             .producers
             .iter()
-            .map(|p| p.config.validate().expect("validated above"))
+            .map(|p| p.config.validate_for(p.client()).expect("validated above"))
             .collect();
         let cluster = &scenario.cluster;
         let partitions: Vec<PartitionMeta> = (0..cluster.partitions)

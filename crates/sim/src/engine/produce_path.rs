@@ -41,6 +41,9 @@ pub(crate) struct ProduceContext {
     pub now_ms: TimeMs,
     pub rules: ProduceRules,
     pub min_insync_replicas: u32,
+    /// Brokers 3.6+ (KIP-890 part 1) ask the coordinator before a transaction's first write
+    /// to a partition; older brokers append whatever comes.
+    pub verifies_transactions: bool,
     /// The index the next event gets: a batch's append remembers it.
     pub event_count: u64,
 }
@@ -79,7 +82,12 @@ impl Broker {
             request.corrupted,
             meta,
             (request.acks, cx.min_insync_replicas),
-            || self.transaction_verification(request, wire, verify_transaction),
+            || {
+                if !cx.verifies_transactions {
+                    return None;
+                }
+                self.transaction_verification(request, wire, verify_transaction)
+            },
         );
         let verdict = match refusal {
             Some(refused) => refused,
@@ -447,6 +455,7 @@ mod tests {
                 new_partition_requires_sequence_zero: false,
             },
             min_insync_replicas: 1,
+            verifies_transactions: true,
             event_count: 7,
         }
     }
