@@ -410,12 +410,13 @@ pub enum StoryChange {
 }
 
 /// Kafka's effective `enable.idempotence` of a scenario's first producer, and why it is off
-/// when another setting switched it off implicitly (the core's `ProducerConfig::validate`).
+/// when another setting or the client's release switched it off implicitly (the core's
+/// `ProducerConfig::validate_for`).
 pub fn effective_idempotence(scenario: &Scenario) -> (bool, Option<String>) {
     scenario
         .producers
         .first()
-        .and_then(|p| p.config.validate().ok())
+        .and_then(|p| p.config.validate_for(p.client()).ok())
         .map_or((true, None), |e| {
             (e.idempotent, e.idempotence_disabled_because)
         })

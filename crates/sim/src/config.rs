@@ -237,7 +237,7 @@ impl ProducerConfig {
         };
         if !idempotent {
             let why = self.enable_idempotence.is_none().then(|| {
-                "this client (3.0.0 or 3.1.0) does not apply the default enable.idempotence=true (KAFKA-13598): it is on only when set".to_string()
+                "Java clients 3.0.0 and 3.1.0 ignore the default true (KAFKA-13598)".to_string()
             });
             return Ok((false, why));
         }

@@ -11,6 +11,7 @@ use crate::event::BatchRef;
 use crate::producer_state::ProducerEntry;
 use crate::sequence::SequenceSpace;
 use crate::types::*;
+use crate::version::KafkaVersion;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -58,6 +59,9 @@ pub struct ProducerView {
     /// any connection, from when it was sent to when the client gives up on it.
     #[serde(default)]
     pub request_timeout: Option<(TimeMs, TimeMs)>,
+    /// The Java client's release when the scenario names one (`null`: the default, 3.9).
+    #[serde(default)]
+    pub client_version: Option<KafkaVersion>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -331,6 +335,7 @@ impl Simulation {
             outcomes: p.outcomes.to_vec(),
             messages_sent: p.next_message,
             messages_total: p.total_messages,
+            client_version: self.scenario.producers[p.index as usize].client_version,
             transaction: p.txn.as_ref().map(|t| ClientTxnView {
                 transactional_id: t.transactional_id.clone(),
                 state: t.state.clone(),

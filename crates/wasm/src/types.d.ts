@@ -622,7 +622,11 @@ export type ProducerView = {
    * The next `request.timeout.ms` to run out: the oldest produce request still unanswered on
    * any connection, from when it was sent to when the client gives up on it.
    */
-  request_timeout: [number, number] | null
+  request_timeout: [number, number] | null,
+  /**
+   * The Java client's release when the scenario names one (`null`: the default, 3.9).
+   */
+  client_version: string | null
 };
 
 export type ClientPartitionView = {

@@ -161,3 +161,30 @@ test('config panel: a combination Kafka refuses shows its ConfigException; the U
     await page.close();
   }
 });
+
+test('config panel: the client release is a setting; a 3.0.0 client writes the lost ack twice', async () => {
+  const page = await browser.context.newPage();
+  try {
+    const errors = collectErrors(page);
+    await page.goto(`${baseUrl}?scenario=lost-ack&autoplay=0`);
+    await page.locator('#app-root').waitFor({ timeout: 30_000 });
+    await page.locator('#config-panel summary').click();
+    assert.equal(await page.locator('#cfg-client_version').inputValue(), '3.9', 'the default release');
+    assert.equal(await page.locator('#cfg-broker_version').inputValue(), '3.9');
+    await page.locator('#cfg-client_version').fill('3.0');
+    await page.locator('#cfg-client_version').press('Enter');
+    await page.locator('#cfg-client_version').blur();
+    await page.waitForFunction(() => location.search.includes('client_version=3.0'));
+    assert.equal(await page.locator('#run-error').count(), 0);
+    // The switch says why idempotence is off, in the core's words.
+    await page.locator('#idempotence-implicit').waitFor();
+    assert.match(await page.locator('#idempotence-implicit').textContent(), /KAFKA-13598/);
+    await page.locator('#play').click();
+    await waitFinished(page);
+    await screenshot(page, 'client-3-0-lost-ack');
+    assert.equal(Number(await page.locator('#counter-duplicates-written').textContent()), 5);
+    errors.assertNone();
+  } finally {
+    await page.close();
+  }
+});

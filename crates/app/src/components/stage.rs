@@ -439,7 +439,12 @@ fn text(x: f64, y: f64, class: &'static str, s: String) -> Html {
 
 /// The producer's name, and a tag when it is fenced or restarting.
 fn producer_title(t: &mut BoxText, p: &ProducerView, g: BoxGeom, fenced: Option<KafkaError>) {
-    t.line("node-title", format!("Producer {}", p.index));
+    // A release the scenario names is part of the producer's name: it changes what it does.
+    let title = match p.client_version {
+        Some(v) => format!("Producer {} · client {v}", p.index),
+        None => format!("Producer {}", p.index),
+    };
+    t.line("node-title", title);
     if fenced.is_some() && p.alive {
         t.parts.push(text(
             g.x + g.w - 12.0,
