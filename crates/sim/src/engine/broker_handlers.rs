@@ -100,6 +100,7 @@ impl Simulation {
                 if let Some((request, results)) =
                     self.brokers[broker as usize].take_completed(request)
                 {
+                    self.cancel_delayed_timeout(broker, request.id);
                     self.respond(broker, request, results);
                 }
             }
