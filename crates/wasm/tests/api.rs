@@ -43,7 +43,10 @@ fn beats_are_reached_as_the_run_goes_with_their_words() {
 #[wasm_bindgen_test]
 fn presets_lists_every_preset_with_a_caption() {
     let list = js_sys::Array::from(&presets().unwrap());
-    assert_eq!(list.length() as usize, idempotence_sim::presets::ids().count());
+    assert_eq!(
+        list.length() as usize,
+        idempotence_sim::presets::ids().count()
+    );
     let first = list.get(0);
     let id = js_sys::Reflect::get(&first, &"id".into())
         .unwrap()

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use super::broker::FetchAnswer;
 use super::network::Side;
 use super::node::FollowUp;
-use super::produce_path::{MarkerWrite, ProduceContext};
+use super::produce_path::{MarkerWrite, ProduceContext, RequestRead};
 use super::replica::ProduceRules;
 use super::{Action, Node, Payload, ProduceRequest, Simulation};
 use crate::error::KafkaError;
@@ -78,13 +78,14 @@ impl Simulation {
         }
         let mut out = self.take_out();
         let now_ms = self.now_ms;
-        self.brokers[broker as usize].on_request_read(
-            request,
-            (results, waiting),
-            now_ms,
-            &mut out,
-        );
+        let leader = &mut self.brokers[broker as usize];
+        let next = leader.on_request_read(request, (results, waiting), now_ms, &mut out);
         self.give_out(out);
+        match next {
+            RequestRead::Respond(request, results) => self.respond(broker, request, results),
+            RequestRead::Serve(next) => self.handle_produce(broker, next),
+            RequestRead::Wait => {}
+        }
     }
 
     /// Does what a broker's handler left for its turn ([`FollowUp`]).
@@ -115,12 +116,6 @@ impl Simulation {
                 leader.answer_markers(partition, hw, isr_short, &mut out);
                 self.give_out(out);
             }
-            FollowUp::Respond {
-                broker,
-                request,
-                results,
-            } => self.respond(broker, request, results),
-            FollowUp::Handle { broker, request } => self.handle_produce(broker, request),
             FollowUp::AnswerFetch {
                 leader,
                 fetch,
@@ -182,9 +177,9 @@ impl Simulation {
                 results,
             },
         );
-        let mut out = self.take_out();
-        self.brokers[broker as usize].serve_next_after(&request, &mut out);
-        self.give_out(out);
+        if let Some(next) = self.brokers[broker as usize].serve_next_after(&request) {
+            self.handle_produce(broker, next);
+        }
     }
 
     /// The report's rows for a response: one per batch, with its partition's answer.

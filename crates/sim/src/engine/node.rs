@@ -7,10 +7,8 @@
 //!
 //! So a node can be driven alone in a unit test: call a handler, read its `Out`.
 
-use std::sync::Arc;
-
-use super::{Action, Broker, Node, PartitionMeta, Payload, ProduceRequest};
-use crate::event::{EventKind, PartitionResult};
+use super::{Action, Broker, Node, PartitionMeta, Payload};
+use crate::event::EventKind;
 use crate::types::{BrokerId, Offset, PartitionId, TimeMs};
 
 /// Something a handler asks the world to do.
@@ -56,18 +54,6 @@ pub(crate) enum FollowUp {
         partition: PartitionId,
         hw: Offset,
         isr_short: bool,
-    },
-    /// Send a produce response: the network decides its fate, then the connection's next
-    /// request is read.
-    Respond {
-        broker: BrokerId,
-        request: Arc<ProduceRequest>,
-        results: Vec<PartitionResult>,
-    },
-    /// Handle a produce request read off a connection.
-    Handle {
-        broker: BrokerId,
-        request: Arc<ProduceRequest>,
     },
     /// Answer or park a follower's fetch `(follower, partition, fetch offset)` once the high
     /// watermark it moved has done its work ([`Broker::answer_fetch`]).

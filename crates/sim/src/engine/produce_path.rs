@@ -48,6 +48,17 @@ pub(crate) struct ProduceContext {
     pub event_count: u64,
 }
 
+/// What follows a request once all its batches were handled ([`Broker::on_request_read`]).
+#[derive(Debug)]
+pub(crate) enum RequestRead {
+    /// Send this response (through the network, which decides its fate).
+    Respond(Arc<ProduceRequest>, Vec<PartitionResult>),
+    /// acks=0: no response; handle the connection's next request.
+    Serve(Arc<ProduceRequest>),
+    /// Nothing now: parked in `DelayedProduce`, or acks=0 with nothing behind it.
+    Wait,
+}
+
 /// One marker a WriteTxnMarkers request asks a partition leader to write.
 pub(crate) struct MarkerWrite {
     pub transactional_id: String,
@@ -158,55 +169,45 @@ impl Broker {
     }
 
     /// Every batch of `request` was handled, with these answers and, for acks=all, the offsets
-    /// the high watermark must pass first. acks=0 gets no response: the next request is read.
+    /// the high watermark must pass first. Returns what comes next, the handler's last word:
+    /// the response now, or for acks=0 no response and the connection's next request; or
+    /// nothing, the request waiting in `DelayedProduce` with its timeout.
     pub fn on_request_read(
         &mut self,
         request: Arc<ProduceRequest>,
         (results, waiting): (Vec<PartitionResult>, Vec<(PartitionId, Offset)>),
         now_ms: TimeMs,
         out: &mut Out,
-    ) {
-        let broker = self.id;
+    ) -> RequestRead {
         if request.acks == Acks::None {
-            self.serve_next_after(&request, out);
-            return;
+            return match self.serve_next_after(&request) {
+                Some(next) => RequestRead::Serve(next),
+                None => RequestRead::Wait,
+            };
         }
         if waiting.is_empty() {
-            out.then(FollowUp::Respond {
-                broker,
-                request,
-                results,
-            });
-            return;
+            return RequestRead::Respond(request, results);
         }
         let (id, at_ms) = (request.id, now_ms.saturating_add(request.timeout_ms));
-        out.schedule(
-            at_ms,
-            Action::DelayedProduceTimeout {
-                broker,
-                request: id,
-            },
-        );
+        let timeout = Action::DelayedProduceTimeout {
+            broker: self.id,
+            request: id,
+        };
+        out.schedule(at_ms, timeout);
         // The high watermark may already pass it, if the followers were ahead (a duplicate of
         // replicated data).
         self.park(request, results, waiting);
         for wire in &self.pending[&id].request.batches {
             self.complete_delayed_later(wire.partition, out);
         }
+        RequestRead::Wait
     }
 
     /// The response to `request` is out, or none is due: the connection's next request, if
-    /// one waits, is handled now.
-    pub fn serve_next_after(&mut self, request: &ProduceRequest, out: &mut Out) {
-        let Some(key) = request.connection() else {
-            return;
-        };
-        if let Some(next) = self.finish_request(key, request.id) {
-            out.then(FollowUp::Handle {
-                broker: self.id,
-                request: next,
-            });
-        }
+    /// one waits, is to be handled now.
+    pub fn serve_next_after(&mut self, request: &ProduceRequest) -> Option<Arc<ProduceRequest>> {
+        let key = request.connection()?;
+        self.finish_request(key, request.id)
     }
 
     /// The high-watermark rule, on the leader: the smallest log end among the ISR (followers
@@ -503,14 +504,31 @@ mod tests {
         meta: &[PartitionMeta],
         r: ProduceRequest,
         out: &mut Out,
-    ) -> BrokerVerdict {
+    ) -> (BrokerVerdict, Vec<String>) {
         let cx = context();
         let (verdict, event) = broker.on_produce_batch((&r, 0), (&cx, meta), |_, _, _| None, out);
         out.emit(event);
         let (result, wait) = broker.must_wait(0, r.acks, &verdict);
         let waiting = wait.map(|offset| vec![(0, offset)]).unwrap_or_default();
-        broker.on_request_read(Arc::new(r), (vec![result], waiting), cx.now_ms, out);
-        verdict
+        let next = broker.on_request_read(Arc::new(r), (vec![result], waiting), cx.now_ms, out);
+        (verdict, trace(out, next))
+    }
+
+    /// The commands pushed, then what the handler returned as its last word.
+    fn trace(out: &Out, next: RequestRead) -> Vec<String> {
+        let mut names = names(out);
+        match next {
+            RequestRead::Respond(request, results) => {
+                let r = &results[0];
+                names.push(format!(
+                    "respond to {} with {} at {}",
+                    request.id, r.error, r.base_offset
+                ));
+            }
+            RequestRead::Serve(next) => names.push(format!("handle {}", next.id)),
+            RequestRead::Wait => {}
+        }
+        names
     }
 
     /// The commands, named: what a test compares.
@@ -543,19 +561,9 @@ mod tests {
                 }
                 Command::Send { payload, .. } => format!("send {payload:?}"),
                 Command::Schedule { at_ms, action } => format!("at {at_ms} {action:?}"),
-                Command::Then(FollowUp::Respond {
-                    request, results, ..
-                }) => {
-                    let r = &results[0];
-                    format!(
-                        "respond to {} with {} at {}",
-                        request.id, r.error, r.base_offset
-                    )
-                }
                 Command::Then(FollowUp::AnswerParked { request, .. }) => {
                     format!("answer parked {request}")
                 }
-                Command::Then(FollowUp::Handle { request, .. }) => format!("handle {}", request.id),
                 Command::Then(f) => format!("{f:?}")
                     .split_whitespace()
                     .next()
@@ -569,7 +577,7 @@ mod tests {
     fn a_lone_replica_appends_moves_its_high_watermark_and_answers_at_once() {
         let (mut broker, meta) = leader(1);
         let mut out = Out::default();
-        let verdict = handle(
+        let (verdict, trace) = handle(
             &mut broker,
             &meta,
             request(1, Acks::All, 0, false),
@@ -580,7 +588,7 @@ mod tests {
             BrokerVerdict::Appended { base_offset: 0, .. }
         ));
         assert_eq!(
-            names(&out),
+            trace,
             [
                 "emit HW 3",
                 "emit appended at 0",
@@ -599,14 +607,14 @@ mod tests {
     fn an_acks_all_request_waits_in_delayed_produce_until_the_follower_has_fetched() {
         let (mut broker, meta) = leader(2);
         let mut out = Out::default();
-        handle(
+        let (_, trace) = handle(
             &mut broker,
             &meta,
             request(1, Acks::All, 0, false),
             &mut out,
         );
         assert_eq!(
-            names(&out),
+            trace,
             [
                 "emit appended at 0",
                 "at 30100 DelayedProduceTimeout { broker: 0, request: 1 }",
@@ -617,14 +625,14 @@ mod tests {
         // the partition has had its turn.
         broker.replica_mut(0).parked_fetches.insert(1);
         let mut out = Out::default();
-        handle(
+        let (_, trace) = handle(
             &mut broker,
             &meta,
             request(2, Acks::All, 3, false),
             &mut out,
         );
         assert_eq!(
-            names(&out),
+            trace,
             [
                 "AnswerParkedFetches",
                 "emit appended at 3",
@@ -656,26 +664,26 @@ mod tests {
             &mut out,
         );
         let mut out = Out::default();
-        handle(
+        let (_, trace) = handle(
             &mut broker,
             &meta,
             request(2, Acks::Leader, 0, false),
             &mut out,
         );
         assert_eq!(
-            names(&out),
+            trace,
             ["emit duplicate of 0", "respond to 2 with NONE at 0"]
         );
         assert_eq!(broker.replica(0).log_end_offset(), 3);
         let mut out = Out::default();
-        handle(
+        let (_, trace) = handle(
             &mut broker,
             &meta,
             request(3, Acks::Leader, 5, false),
             &mut out,
         );
         assert_eq!(
-            names(&out),
+            trace,
             [
                 "emit rejected OUT_OF_ORDER_SEQUENCE_NUMBER",
                 "respond to 3 with OUT_OF_ORDER_SEQUENCE_NUMBER at -1"
@@ -700,8 +708,11 @@ mod tests {
         let (verdict, _) =
             broker.on_produce_batch((&served, 0), (&cx, &meta), |_, _, _| None, &mut out);
         let (result, _) = broker.must_wait(0, Acks::None, &verdict);
-        broker.on_request_read(served, (vec![result], Vec::new()), cx.now_ms, &mut out);
-        assert_eq!(names(&out).last().map(String::as_str), Some("handle 2"));
+        let next = broker.on_request_read(served, (vec![result], Vec::new()), cx.now_ms, &mut out);
+        assert_eq!(
+            trace(&out, next).last().map(String::as_str),
+            Some("handle 2")
+        );
     }
 
     #[test]
