@@ -141,6 +141,54 @@ fn bad_input_throws_errors_that_say_what_and_where() {
     assert!(error_message(events.into()).contains("from"));
 }
 
+/// The release fields take any JS value a page may pass: each wrong one is refused with its
+/// path, never a trap.
+#[wasm_bindgen_test]
+fn releases_of_the_wrong_type_or_range_are_refused_with_their_path() {
+    let producer = |version: &str| {
+        format!(r#"{{"producers":[{{"client_version":{version},"workload":{{"messages":1}}}}]}}"#)
+    };
+    let cluster = |field: &str| {
+        format!(r#"{{"cluster":{{{field}}},"producers":[{{"workload":{{"messages":1}}}}]}}"#)
+    };
+    let cases = [
+        (producer("3.9"), "producers[0].client_version"),
+        (producer("{}"), "producers[0].client_version"),
+        (producer(r#"["4.0"]"#), "producers[0].client_version"),
+        (producer(r#""9999.1""#), "producers[0].client_version"),
+        (producer(r#""-1.0""#), "producers[0].client_version"),
+        (
+            cluster(r#""broker_version":1e308"#),
+            "cluster.broker_version",
+        ),
+        (
+            cluster(r#""broker_version":"2.4""#),
+            "cluster.broker_version",
+        ),
+        (
+            cluster(r#""transaction.version":-1"#),
+            "cluster.transaction.version",
+        ),
+        (
+            cluster(r#""transaction.version":1e300"#),
+            "cluster.transaction.version",
+        ),
+    ];
+    for (json, path) in cases {
+        let object = js_sys::JSON::parse(&json).expect("valid JSON");
+        let err = Lab::new(object).map(|_| ()).unwrap_err();
+        let message = error_message(err.into());
+        assert!(message.contains(path), "{json}: {message}");
+    }
+    // And a valid pair runs.
+    let ok = js_sys::JSON::parse(
+        r#"{"cluster":{"broker_version":"4.5"},"producers":[{"client_version":"3.0.1","workload":{"messages":2}}]}"#,
+    )
+    .unwrap();
+    let mut lab = Lab::new(ok).expect("valid releases");
+    lab.run_to_end();
+}
+
 #[wasm_bindgen_test]
 fn injected_faults_change_the_run() {
     let mut lab = Lab::from_preset("happy-path".into(), None).unwrap();

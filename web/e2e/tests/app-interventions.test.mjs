@@ -131,13 +131,27 @@ test('compare mode: lost-ack off vs on, only the off side shows duplicates', asy
   }
 });
 
+/** Opens a preset, paused, with the configuration panel open. */
+async function openConfigPanel(page, scenario) {
+  await page.goto(`${baseUrl}?scenario=${scenario}&autoplay=0`);
+  await page.locator('#app-root').waitFor({ timeout: 30_000 });
+  await page.locator('#config-panel summary').click();
+}
+
+/** Types a value into a configuration field and waits until the URL holds it. */
+async function setConfigField(page, key, value) {
+  const input = page.locator(`#cfg-${key}`);
+  await input.fill(value);
+  await input.press('Enter');
+  await input.blur();
+  await page.waitForFunction((want) => location.search.includes(want), `${key}=${value}`);
+}
+
 test('config panel: a combination Kafka refuses shows its ConfigException; the URL keeps it', async () => {
   const page = await browser.context.newPage();
   try {
     const errors = collectErrors(page);
-    await page.goto(`${baseUrl}?scenario=lost-ack&autoplay=0`);
-    await page.locator('#app-root').waitFor({ timeout: 30_000 });
-    await page.locator('#config-panel summary').click();
+    await openConfigPanel(page, 'lost-ack');
     await page.locator('#cfg-idempotence').selectOption('on');
     await page.locator('#cfg-acks').selectOption('1');
     await page.locator('#run-error').waitFor();
@@ -149,10 +163,7 @@ test('config panel: a combination Kafka refuses shows its ConfigException; the U
     await screenshot(page, 'config-exception');
     // a valid change runs again and stays in the URL
     await page.locator('#cfg-acks').selectOption('all');
-    await page.locator('#cfg-max_in_flight').fill('2');
-    await page.locator('#cfg-max_in_flight').press('Enter');
-    await page.locator('#cfg-max_in_flight').blur();
-    await page.waitForFunction(() => location.search.includes('max_in_flight=2'));
+    await setConfigField(page, 'max_in_flight', '2');
     assert.equal(await page.locator('#run-error').count(), 0);
     await page.locator('#cfg-reset').click();
     await page.waitForFunction(() => !location.search.includes('max_in_flight'));
@@ -166,15 +177,10 @@ test('config panel: the client release is a setting; a 3.0.0 client writes the l
   const page = await browser.context.newPage();
   try {
     const errors = collectErrors(page);
-    await page.goto(`${baseUrl}?scenario=lost-ack&autoplay=0`);
-    await page.locator('#app-root').waitFor({ timeout: 30_000 });
-    await page.locator('#config-panel summary').click();
+    await openConfigPanel(page, 'lost-ack');
     assert.equal(await page.locator('#cfg-client_version').inputValue(), '3.9', 'the default release');
     assert.equal(await page.locator('#cfg-broker_version').inputValue(), '3.9');
-    await page.locator('#cfg-client_version').fill('3.0');
-    await page.locator('#cfg-client_version').press('Enter');
-    await page.locator('#cfg-client_version').blur();
-    await page.waitForFunction(() => location.search.includes('client_version=3.0'));
+    await setConfigField(page, 'client_version', '3.0');
     assert.equal(await page.locator('#run-error').count(), 0);
     // The switch says why idempotence is off, in the core's words.
     await page.locator('#idempotence-implicit').waitFor();

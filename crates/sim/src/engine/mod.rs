@@ -424,13 +424,11 @@ impl Simulation {
 
     /// Takes the next scheduled action, in `(time, order)` order over both.
     fn pop_next(&mut self) -> Option<Scheduled> {
-        let delayed = self.delayed_timeouts.keys().next().copied();
-        let queued = self.queue.peek().map(|Reverse(s)| (s.time_ms, s.order));
-        match (queued, delayed) {
-            (Some(q), Some(d)) if d < q => self.pop_delayed(),
-            (None, Some(_)) => self.pop_delayed(),
-            _ => self.queue.pop().map(|Reverse(s)| s),
+        let next = self.peek_next()?;
+        if self.delayed_timeouts.keys().next() == Some(&next) {
+            return self.pop_delayed();
         }
+        self.queue.pop().map(|Reverse(s)| s)
     }
 
     fn pop_delayed(&mut self) -> Option<Scheduled> {
