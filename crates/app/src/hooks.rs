@@ -162,6 +162,41 @@ pub fn use_narrow() -> bool {
     *narrow
 }
 
+/// The width in CSS px of the element `node` is attached to, re-measured when it changes;
+/// `None` until it is first laid out.
+#[hook]
+pub fn use_element_width(node: NodeRef) -> Option<f64> {
+    // `_eq`: the observer also fires when only the height changes, which must not re-render.
+    let width = use_state_eq(|| None::<f64>);
+    {
+        let width = width.clone();
+        use_effect_with(node, move |node| {
+            let element = node.cast::<web_sys::Element>();
+            let measure = {
+                let element = element.clone();
+                move || {
+                    if let Some(e) = &element {
+                        width.set(Some(e.get_bounding_client_rect().width()));
+                    }
+                }
+            };
+            measure();
+            let callback = Closure::<dyn FnMut()>::new(measure);
+            let observer = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref()).ok();
+            if let (Some(obs), Some(e)) = (&observer, &element) {
+                obs.observe(e);
+            }
+            move || {
+                if let Some(obs) = observer {
+                    obs.disconnect();
+                }
+                drop(callback);
+            }
+        });
+    }
+    *width
+}
+
 /// Keeps the address bar's query equal to `query` (without adding history entries).
 #[hook]
 pub fn use_url_sync(query: String) {

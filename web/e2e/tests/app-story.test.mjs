@@ -192,17 +192,30 @@ test('Copy link without a clipboard shows the link selected and says so', async 
   }
 });
 
-test('stage text is at least 11 px at 1280 and on a phone, for every preset', async () => {
+test('stage text is at least 11 px and inside its box on a desktop, a tablet, an embed and a phone, for every preset', async () => {
   const page = await browser.context.newPage();
   try {
     const errors = collectErrors(page);
     const ids = await presetIds(page);
-    for (const [width, height] of [[1280, 800], [375, 812]]) {
+    // 1100 px puts the side column beside a stage narrower than its widest layout; the
+    // 700x480 embed is the size the docs suggest.
+    for (const [width, height, extra] of [[1280, 800, ''], [1100, 800, ''], [700, 480, '&embed=1'], [375, 812, '']]) {
       await page.setViewportSize({ width, height });
       for (const id of ids) {
         for (const t of [150, 100000]) {
-          await page.goto(`${baseUrl}?scenario=${id}&t=${t}&autoplay=0`);
+          await page.goto(`${baseUrl}?scenario=${id}&t=${t}&autoplay=0${extra}`);
           await page.locator('#stage').waitFor();
+          const outside = await page.evaluate(() =>
+            [...document.querySelectorAll('#stage g.node')].flatMap((g) => {
+              const box = g.querySelector('rect.node-box').getBBox();
+              return [...g.querySelectorAll('text')]
+                .filter((t) => {
+                  const b = t.getBBox();
+                  return b.width > 0 && (b.x < box.x || b.x + b.width > box.x + box.width + 0.5);
+                })
+                .map((t) => t.textContent);
+            }));
+          assert.deepEqual(outside, [], `${id} at t=${t}, ${width} px: text runs out of its box`);
           const smallest = await page.evaluate(() => {
             // The svg keeps its aspect: its scale is the smaller of width and height ratios.
             const svg = document.querySelector('#stage');

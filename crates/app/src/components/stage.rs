@@ -18,6 +18,7 @@ use idempotence_sim::{Event, KafkaError, MessageOutcome, Node, Snapshot};
 use yew::prelude::*;
 
 use crate::describe;
+use crate::hooks::use_element_width;
 use crate::txn::{ClientState, ClientStateText};
 use crate::view;
 
@@ -93,6 +94,31 @@ fn select_handlers(
 const LINE: f64 = 17.0;
 /// Characters of an 11-unit line that fit inside a 270-unit node box.
 const LINE_CHARS: usize = 40;
+/// The wide stage's width in units when there is room: text at its CSS size on a desktop.
+pub const WIDE_ROOM: f64 = 820.0;
+/// The narrowest wide stage. Where its element is narrower (an embed, a tablet, a desktop window
+/// beside the side column) the layout is drawn this many units wide and scaled down.
+const LEAST_ROOM: f64 = 640.0;
+/// The wide stage's boxes: as wide as the room allows up to this, the rest goes to the wire.
+const WIDE_BOX: f64 = 270.0;
+/// The wire between the columns keeps at least this much room for a message's pill.
+const LEAST_WIRE: f64 = 150.0;
+
+/// The wide layout's width in units for a stage element `px` CSS pixels wide: one unit per
+/// pixel, so stage text keeps its CSS size, between [`LEAST_ROOM`] and [`WIDE_ROOM`]. Rounded
+/// down to 20 px so a window resized by a pixel does not redraw the stage.
+pub fn room_for(px: f64) -> f64 {
+    if px.is_finite() {
+        ((px / 20.0).floor() * 20.0).clamp(LEAST_ROOM, WIDE_ROOM)
+    } else {
+        WIDE_ROOM
+    }
+}
+
+/// Characters of a box's plain line that fit in a box `w` units wide (40 at the widest).
+fn line_chars(w: f64) -> usize {
+    (((w - 16.0) / 6.6) as usize).min(LINE_CHARS)
+}
 const CHIP: f64 = 22.0;
 const MAX_CHIPS: usize = 4;
 /// How long (simulated ms) a "lost" marker stays on a link.
@@ -123,7 +149,7 @@ fn max_chips(compact: bool) -> usize {
     }
 }
 
-fn producer_height(p: &ProducerView, compact: bool) -> f64 {
+fn producer_height(p: &ProducerView, compact: bool, chars: usize) -> f64 {
     // A compact stage says "idle" on the partition's line instead of a line of its own.
     let least = usize::from(!compact);
     let chips: usize = p
@@ -136,18 +162,37 @@ fn producer_height(p: &ProducerView, compact: bool) -> f64 {
         + p.partitions.len() as f64 * LINE
         + chips as f64 * CHIP
         + 8.0
-        + txn_lines(p) as f64 * LINE
+        + txn_lines(p, chars) as f64 * LINE
 }
 
-/// Extra lines a transactional producer's box shows: its id, its state, and why it is fenced.
-fn txn_lines(p: &ProducerView) -> usize {
-    match &p.transaction {
-        None => 0,
-        Some(t) => match ClientState::of(&t.state) {
-            Some(ClientState::Fatal { .. }) => 3,
-            _ => 2,
-        },
+/// Extra lines a transactional producer's box shows: its id, its state, and why it is fenced
+/// (wrapped to the box's `chars`).
+fn txn_lines(p: &ProducerView, chars: usize) -> usize {
+    let Some(t) = &p.transaction else {
+        return 0;
+    };
+    match ClientState::of(&t.state)
+        .as_ref()
+        .and_then(ClientState::fatal_error)
+    {
+        Some(error) => 2 + wrap(describe::fatal_reason(error), chars).len(),
+        None => 2,
     }
+}
+
+/// `s` in lines of at most `chars` characters, broken between words (SVG text does not wrap).
+fn wrap(s: &str, chars: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in s.split(' ') {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= chars => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    lines
 }
 
 fn broker_height(b: &BrokerView, compact: bool) -> f64 {
@@ -351,7 +396,7 @@ fn producer_memory(
 }
 
 impl Layout {
-    fn new(snap: &Snapshot, narrow: bool, compact: bool) -> Layout {
+    fn new(snap: &Snapshot, narrow: bool, compact: bool, room: f64) -> Layout {
         let gap = 14.0;
         let stack = |heights: Vec<f64>, x: f64, w: f64, y0: f64| -> (Vec<BoxGeom>, f64) {
             let mut y = y0;
@@ -365,39 +410,44 @@ impl Layout {
                 .collect();
             (boxes, y)
         };
+        // About the width of a phone's screen in CSS px when narrow, so stage text keeps its
+        // size; otherwise as wide as the room (see `room_for`).
+        let width = if narrow {
+            360.0
+        } else {
+            room.clamp(LEAST_ROOM, WIDE_ROOM)
+        };
+        let w = if narrow {
+            344.0
+        } else {
+            ((width - 16.0 - LEAST_WIRE) / 2.0).min(WIDE_BOX)
+        };
+        let chars = line_chars(w);
         let ph: Vec<f64> = snap
             .producers
             .iter()
-            .map(|p| producer_height(p, compact))
+            .map(|p| producer_height(p, compact, chars))
             .collect();
         let bh: Vec<f64> = snap
             .brokers
             .iter()
             .map(|b| broker_height(b, compact))
             .collect();
-        if narrow {
-            // About the width of a phone's screen in CSS px, so stage text keeps its size.
-            let width = 360.0;
-            let (producers, y) = stack(ph, 8.0, 344.0, 8.0);
-            let (brokers, end) = stack(bh, 8.0, 344.0, y + 84.0);
-            Layout {
-                width,
-                height: end,
-                narrow,
-                producers,
-                brokers,
-            }
+        let (producers, brokers, height) = if narrow {
+            let (producers, y) = stack(ph, 8.0, w, 8.0);
+            let (brokers, end) = stack(bh, 8.0, w, y + 84.0);
+            (producers, brokers, end)
         } else {
-            let width = 820.0;
-            let (producers, py) = stack(ph, 8.0, 270.0, 8.0);
-            let (brokers, by) = stack(bh, 542.0, 270.0, 8.0);
-            Layout {
-                width,
-                height: py.max(by).max(150.0),
-                narrow,
-                producers,
-                brokers,
-            }
+            let (producers, py) = stack(ph, 8.0, w, 8.0);
+            let (brokers, by) = stack(bh, width - 8.0 - w, w, 8.0);
+            (producers, brokers, py.max(by).max(150.0))
+        };
+        Layout {
+            width,
+            height,
+            narrow,
+            producers,
+            brokers,
         }
     }
 
@@ -482,16 +532,18 @@ fn transaction_lines(
     fenced: Option<KafkaError>,
 ) {
     t.y += LINE;
-    let id = fit(&format!("transactional.id {}", txn.transactional_id), 40);
+    let id = fit(
+        &format!("transactional.id {}", txn.transactional_id),
+        t.chars,
+    );
     t.line("node-line txn-id", id);
     t.y += LINE;
     if let Some(error) = fenced {
         t.line("node-line bad strong", format!("✕ fenced: {error}"));
-        t.y += LINE;
-        t.line(
-            "node-line muted small",
-            describe::fatal_reason(error).to_string(),
-        );
+        for line in wrap(describe::fatal_reason(error), t.chars) {
+            t.y += LINE;
+            t.line("node-line muted small", line);
+        }
         return;
     }
     let words = state.map(ClientState::words).unwrap_or_default();
@@ -513,10 +565,10 @@ fn transaction_lines(
     // The partitions added are named while they fit (the coordinator panel lists them too);
     // only words longer than the box are cut.
     let mut line = format!("txn {}{attempt}: {words}{added}", txn.index);
-    if line.chars().count() > LINE_CHARS {
+    if line.chars().count() > t.chars {
         line = format!("txn {}{attempt}: {words}", txn.index);
     }
-    t.line("node-line txn-state", fit(&line, LINE_CHARS));
+    t.line("node-line txn-state", fit(&line, t.chars));
 }
 
 /// A partition as the client holds it: its next sequence, then a chip per batch in flight
@@ -589,6 +641,8 @@ fn partition_lines(
 struct BoxText {
     x: f64,
     y: f64,
+    /// Characters of a plain line that fit the box.
+    chars: usize,
     parts: Vec<Html>,
 }
 
@@ -607,6 +661,7 @@ fn producer_box(p: &ProducerView, g: BoxGeom, props: &NodesProps) -> Html {
     let mut t = BoxText {
         x: g.x + 12.0,
         y: g.y + 22.0,
+        chars: line_chars(g.w),
         parts: Vec::new(),
     };
     producer_title(&mut t, p, g, fenced);
@@ -694,7 +749,7 @@ fn replica_lines(t: &mut BoxText, b: &BrokerView, r: &ReplicaView, props: &Nodes
         "p{} {role} · {} records · HW {}",
         r.partition, r.log_end_offset, r.high_watermark
     );
-    if line.chars().count() > LINE_CHARS {
+    if line.chars().count() > t.chars {
         line = format!("p{} {role} · HW {}", r.partition, r.high_watermark);
     }
     t.line("node-line", line);
@@ -717,6 +772,7 @@ fn replica_lines(t: &mut BoxText, b: &BrokerView, r: &ReplicaView, props: &Nodes
             .batch_id
     };
     let summary_only = props.compact && !r.is_leader;
+    let chars = t.chars;
     for (spans, class) in memory_lines(r, forgot, checked, summary_only, &batch_at) {
         t.y += LINE;
         let (x, y) = (t.x, t.y);
@@ -729,17 +785,27 @@ fn replica_lines(t: &mut BoxText, b: &BrokerView, r: &ReplicaView, props: &Nodes
                         }
                         <tspan class={classes!("slot", lit)} data-lit={lit.map(|_| "true")}>{ text }</tspan>
                     </> },
-                    Span::Plain(t) => html! { <>{ t }</> },
+                    Span::Plain(s) => html! { <>{ shorten_memory(s, chars) }</> },
                 }) }
             </text>
         });
     }
 }
 
+/// A memory line for a box that holds `chars` characters: "remembers" goes first (the lines
+/// above and the box's title say whose memory it is), then the end is cut.
+fn shorten_memory(s: String, chars: usize) -> String {
+    if s.chars().count() <= chars {
+        return s;
+    }
+    fit(s.strip_prefix("remembers ").unwrap_or(&s), chars)
+}
+
 fn broker_box(b: &BrokerView, g: BoxGeom, props: &NodesProps) -> Html {
     let mut t = BoxText {
         x: g.x + 12.0,
         y: g.y + 22.0,
+        chars: line_chars(g.w),
         parts: Vec::new(),
     };
     broker_title(&mut t, b, g);
@@ -834,6 +900,8 @@ struct NodesProps {
     logs: Option<Shared<Vec<Rc<LogTail>>>>,
     narrow: bool,
     compact: bool,
+    /// The wide layout's width in units (see [`room_for`]).
+    room: f64,
     selected: Option<Selected>,
     on_select: Option<Callback<Selected>>,
 }
@@ -842,7 +910,7 @@ struct NodesProps {
 #[component]
 fn StageNodes(props: &NodesProps) -> Html {
     let snap = &props.snapshot;
-    let layout = Layout::new(snap, props.narrow, props.compact);
+    let layout = Layout::new(snap, props.narrow, props.compact, props.room);
     // Faint links between every producer and every broker; a cut one is drawn cut. Each is
     // clickable (a wide invisible line takes the click) to cut it.
     let links = snap.producers.iter().flat_map(|p| {
@@ -893,6 +961,8 @@ struct WireProps {
     clock_ms: f64,
     narrow: bool,
     compact: bool,
+    /// The wide layout's width in units (see [`room_for`]).
+    room: f64,
     reduced_motion: bool,
     selected: Option<Selected>,
     on_select: Option<Callback<Selected>>,
@@ -902,7 +972,7 @@ struct WireProps {
 #[component]
 fn StageWire(props: &WireProps) -> Html {
     let snap = &props.snapshot;
-    let layout = Layout::new(snap, props.narrow, props.compact);
+    let layout = Layout::new(snap, props.narrow, props.compact, props.room);
     let clock = props.clock_ms;
     if props.layer == Layer::Messages {
         // Messages on the wire; several on one link are fanned out so they do not overlap.
@@ -1274,7 +1344,10 @@ fn countdowns(snap: &Snapshot, layout: &Layout, clock: f64) -> Html {
 #[component]
 pub fn Stage(props: &StageProps) -> Html {
     let snap = &props.snapshot;
-    let layout = Layout::new(snap, props.narrow, props.compact);
+    // The stage's own width picks the wide layout's: one unit per CSS pixel where it fits.
+    let svg = use_node_ref();
+    let room = use_element_width(svg.clone()).map_or(WIDE_ROOM, room_for);
+    let layout = Layout::new(snap, props.narrow, props.compact, room);
     // For the performance probe (and curious readers of the DOM): records on the wire.
     let records_in_flight: u32 = snap
         .producers
@@ -1320,7 +1393,7 @@ pub fn Stage(props: &StageProps) -> Html {
     html! {
         <>
         // An interactive stage is a group (role="img" would hide its buttons from assistive tech).
-        <svg class={classes!("stage", props.narrow.then_some("narrow"))} id={props.id.clone()} data-stage="1" role={if props.on_select.is_some() { "group" } else { "img" }}
+        <svg ref={svg} class={classes!("stage", props.narrow.then_some("narrow"))} id={props.id.clone()} data-stage="1" role={if props.on_select.is_some() { "group" } else { "img" }}
             data-records-in-flight={records_in_flight.to_string()}
             data-messages={snap.messages.len().to_string()}
             aria-label="Producers on one side, brokers on the other, and the requests and responses travelling between them"
@@ -1328,14 +1401,14 @@ pub fn Stage(props: &StageProps) -> Html {
             preserveAspectRatio="xMidYMin meet">
             { for [Layer::Links, Layer::Messages, Layer::Boxes, Layer::Overlays].into_iter().map(|layer| match layer {
                 Layer::Links | Layer::Boxes => html! {
-                    <StageNodes {layer} snapshot={props.snapshot.clone()} narrow={props.narrow} compact={props.compact}
+                    <StageNodes {layer} snapshot={props.snapshot.clone()} narrow={props.narrow} compact={props.compact} {room}
                         forgotten={forgotten.clone()} checked={props.checked.clone()} logs={props.logs.clone()}
                         selected={props.selected.clone()} on_select={props.on_select.clone()} />
                 },
                 Layer::Messages | Layer::Overlays => html! {
                     <StageWire {layer} snapshot={props.snapshot.clone()} events={props.events.clone()} clock_ms={props.clock_ms}
                         request_batches={batches_of_requests.clone()}
-                        narrow={props.narrow} compact={props.compact} reduced_motion={props.reduced_motion}
+                        narrow={props.narrow} compact={props.compact} {room} reduced_motion={props.reduced_motion}
                         selected={props.selected.clone()} on_select={props.on_select.clone()} />
                 },
             }) }
