@@ -25,6 +25,11 @@ pub enum KafkaError {
     ProducerFenced,
     /// Client-side only: the batch's `delivery.timeout.ms` elapsed (Java `TimeoutException`).
     DeliveryTimeout,
+    /// The batch breaks a rule the broker checks before the log (`ProduceRequest.validateRecords`
+    /// in `KafkaApis`); not retriable.
+    InvalidRecord,
+    /// The producer may not write to the topic (an ACL); not retriable.
+    TopicAuthorizationFailed,
 }
 
 impl KafkaError {
@@ -48,6 +53,8 @@ impl KafkaError {
             KafkaError::ConcurrentTransactions => "CONCURRENT_TRANSACTIONS",
             KafkaError::ProducerFenced => "PRODUCER_FENCED",
             KafkaError::DeliveryTimeout => "DELIVERY_TIMEOUT",
+            KafkaError::InvalidRecord => "INVALID_RECORD",
+            KafkaError::TopicAuthorizationFailed => "TOPIC_AUTHORIZATION_FAILED",
         }
     }
 
@@ -70,6 +77,8 @@ impl KafkaError {
             KafkaError::InvalidTxnState => 48,
             KafkaError::ConcurrentTransactions => 51,
             KafkaError::ProducerFenced => 90,
+            KafkaError::InvalidRecord => 87,
+            KafkaError::TopicAuthorizationFailed => 29,
             KafkaError::DeliveryTimeout => return None,
         })
     }
@@ -89,6 +98,15 @@ impl KafkaError {
                 | KafkaError::OutOfOrderSequenceNumber
                 | KafkaError::UnknownProducerId
                 | KafkaError::ConcurrentTransactions
+        )
+    }
+
+    /// A broker's answer that refuses one batch for good for what the batch is, not for its
+    /// sequence or epoch: the batch fails to the application.
+    pub fn is_refusal_of_the_batch(self) -> bool {
+        matches!(
+            self,
+            KafkaError::InvalidRecord | KafkaError::TopicAuthorizationFailed
         )
     }
 

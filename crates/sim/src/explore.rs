@@ -22,7 +22,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::config::{Acks, ClusterConfig, NetworkConfig, ProducerConfig};
-use crate::fault::{BatchMatcher, Fault, FaultRates, ScriptedFault, Trigger};
+use crate::fault::{BatchMatcher, Fault, FaultRates, Rejection, ScriptedFault, Trigger};
 use crate::invariants::Mechanism;
 use crate::producer_state::DedupRule;
 use crate::scenario::{Burst, ProducerSpec, Scenario, TransactionPlan, Workload};
@@ -367,10 +367,18 @@ fn fault(rng: &mut ChaCha8Rng, mix: Mix, cluster: &ClusterConfig, producers: u32
                 record_count: rng.random_range(1..=3),
             },
         ),
-        _ => (
-            Trigger::Request(matcher(rng, producers, partitions)),
-            Fault::DropRequest,
-        ),
+        _ => {
+            // All only: an idempotent client's epoch bump after it can duplicate (KAFKA-14034).
+            let error = if rng.random_bool(0.5) {
+                Rejection::InvalidRecord
+            } else {
+                Rejection::TopicAuthorizationFailed
+            };
+            (
+                Trigger::Request(matcher(rng, producers, partitions)),
+                Fault::RejectBatch { error },
+            )
+        }
     };
     ScriptedFault { when, fault }
 }

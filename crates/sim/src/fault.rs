@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::KafkaError;
 use crate::types::{BrokerId, Epoch, PartitionId, ProducerId, ProducerIndex, Sequence, TimeMs};
 
 /// Something that goes wrong, or a probe an expert sends.
@@ -19,6 +20,16 @@ pub enum Fault {
     /// The matched request arrives with a bad CRC; the leader answers `CORRUPT_MESSAGE`
     /// (retriable) and appends nothing.
     CorruptRequest,
+    /// The leader refuses the matched batch with a non-retriable error and appends nothing
+    /// (only that batch: others in the same request are handled as usual). The batch fails to
+    /// the application, and an idempotent client bumps its epoch and numbers the batches
+    /// behind it from 0 again (`Sender.completeBatch`, `TransactionManager.handleFailedBatch`),
+    /// which can write a batch that was being retried twice (KAFKA-14034).
+    RejectBatch {
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
+        error: Rejection,
+    },
     /// Every message between the producer and the broker is lost for a while.
     CutLink {
         producer: ProducerIndex,
@@ -84,7 +95,10 @@ impl Fault {
     pub fn acts_on_message(&self) -> bool {
         matches!(
             self,
-            Fault::DropRequest | Fault::DropResponse | Fault::CorruptRequest
+            Fault::DropRequest
+                | Fault::DropResponse
+                | Fault::CorruptRequest
+                | Fault::RejectBatch { .. }
         )
     }
 
@@ -94,6 +108,9 @@ impl Fault {
             Fault::DropRequest => "request lost in the network".into(),
             Fault::DropResponse => "response lost: connection reset".into(),
             Fault::CorruptRequest => "request corrupted in transit".into(),
+            Fault::RejectBatch { error } => {
+                format!("the leader refuses the batch: {}", error.error())
+            }
             Fault::CutLink {
                 producer,
                 broker,
@@ -135,6 +152,31 @@ impl Fault {
             } => format!(
                 "crafted produce to partition {partition}: pid {producer_id}, epoch {epoch}, seq {base_sequence}, {record_count} records"
             ),
+        }
+    }
+}
+
+/// The non-retriable errors a `reject_batch` fault can answer with. Both are checked by
+/// `KafkaApis.handleProduceRequest` before the partition is looked at, so they come first,
+/// before NOT_LEADER_OR_FOLLOWER or NOT_ENOUGH_REPLICAS.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum Rejection {
+    /// INVALID_RECORD (87): the batch breaks a rule of the produce request
+    /// (`ProduceRequest.validateRecords`).
+    #[default]
+    InvalidRecord,
+    /// TOPIC_AUTHORIZATION_FAILED (29): the producer lost its write ACL on the topic.
+    TopicAuthorizationFailed,
+}
+
+impl Rejection {
+    pub fn error(self) -> KafkaError {
+        match self {
+            Rejection::InvalidRecord => KafkaError::InvalidRecord,
+            Rejection::TopicAuthorizationFailed => KafkaError::TopicAuthorizationFailed,
         }
     }
 }

@@ -36,6 +36,10 @@ pub const PRESETS: &[(&str, &str)] = &[
     ),
     ("state-expiry", include_str!("../presets/state-expiry.json")),
     ("epoch-bump", include_str!("../presets/epoch-bump.json")),
+    (
+        "rejected-batch-duplicate",
+        include_str!("../presets/rejected-batch-duplicate.json"),
+    ),
     ("acks-1-loss", include_str!("../presets/acks-1-loss.json")),
     (
         "textbook-rule-loss",

@@ -593,7 +593,10 @@ impl Scenario {
                     "drop_response needs a `response` trigger",
                 ))
             }
-            (Trigger::Response(_), Fault::DropRequest | Fault::CorruptRequest) => {
+            (
+                Trigger::Response(_),
+                Fault::DropRequest | Fault::CorruptRequest | Fault::RejectBatch { .. },
+            ) => {
                 return Err(err(
                     format!("{path}.when"),
                     "this fault needs a `request` trigger",
@@ -1047,7 +1050,10 @@ impl FaultRefs {
                 duration: Some(("down_ms", down_ms)),
                 ..none
             },
-            Fault::DropRequest | Fault::DropResponse | Fault::CorruptRequest => none,
+            Fault::DropRequest
+            | Fault::DropResponse
+            | Fault::CorruptRequest
+            | Fault::RejectBatch { .. } => none,
         }
     }
 }

@@ -204,6 +204,7 @@ export type BatchMatcher = {
 export type Fault = { "type": "drop_request" }
   | { "type": "drop_response" }
   | { "type": "corrupt_request" }
+  | { "type": "reject_batch", error?: Rejection }
   | {
     "type": "cut_link",
     producer: number,
@@ -276,7 +277,7 @@ export type Beat = {
 /**
  * A preset id; `presets()` lists them with their captions.
  */
-export type PresetId = "happy-path" | "lost-ack" | "lost-ack-no-idempotence" | "client-3-0-default" | "pipelined-retry" | "reorder-no-idempotence" | "failover-replicated" | "failover-unreplicated" | "producer-restart" | "state-expiry" | "epoch-bump" | "acks-1-loss" | "textbook-rule-loss" | "zombie-fencing" | "abort-hides-records" | "restart-with-transactional-id" | "multi-partition-commit";
+export type PresetId = "happy-path" | "lost-ack" | "lost-ack-no-idempotence" | "client-3-0-default" | "pipelined-retry" | "reorder-no-idempotence" | "failover-replicated" | "failover-unreplicated" | "producer-restart" | "state-expiry" | "epoch-bump" | "rejected-batch-duplicate" | "acks-1-loss" | "textbook-rule-loss" | "zombie-fencing" | "abort-hides-records" | "restart-with-transactional-id" | "multi-partition-commit";
 
 /**
  * `(id, caption)` of every preset.
@@ -574,7 +575,7 @@ export type ControlMarker = "commit" | "abort";
 /**
  * A Kafka error as it appears in a produce response. `None` is success.
  */
-export type KafkaError = "NONE" | "CORRUPT_MESSAGE" | "UNKNOWN_TOPIC_OR_PARTITION" | "LEADER_NOT_AVAILABLE" | "NOT_LEADER_OR_FOLLOWER" | "REQUEST_TIMED_OUT" | "NETWORK_EXCEPTION" | "NOT_ENOUGH_REPLICAS" | "NOT_ENOUGH_REPLICAS_AFTER_APPEND" | "OUT_OF_ORDER_SEQUENCE_NUMBER" | "DUPLICATE_SEQUENCE_NUMBER" | "INVALID_PRODUCER_EPOCH" | "UNKNOWN_PRODUCER_ID" | "INVALID_TXN_STATE" | "CONCURRENT_TRANSACTIONS" | "PRODUCER_FENCED" | "DELIVERY_TIMEOUT";
+export type KafkaError = "NONE" | "CORRUPT_MESSAGE" | "UNKNOWN_TOPIC_OR_PARTITION" | "LEADER_NOT_AVAILABLE" | "NOT_LEADER_OR_FOLLOWER" | "REQUEST_TIMED_OUT" | "NETWORK_EXCEPTION" | "NOT_ENOUGH_REPLICAS" | "NOT_ENOUGH_REPLICAS_AFTER_APPEND" | "OUT_OF_ORDER_SEQUENCE_NUMBER" | "DUPLICATE_SEQUENCE_NUMBER" | "INVALID_PRODUCER_EPOCH" | "UNKNOWN_PRODUCER_ID" | "INVALID_TXN_STATE" | "CONCURRENT_TRANSACTIONS" | "PRODUCER_FENCED" | "DELIVERY_TIMEOUT" | "INVALID_RECORD" | "TOPIC_AUTHORIZATION_FAILED";
 
 /**
  * An endpoint of the network.
@@ -1016,4 +1017,4 @@ export type Violation = {
   mechanism: Mechanism
 };
 
-export type Mechanism = "idempotence_off" | "retry_overtook" | "producer_restart" | "epoch_bump_after_expiry" | "state_expired" | "state_expired_by_fault" | "snapshot_keeps_last_batch" | "crafted_request" | "new_partition_race" | "acks_not_all" | "unclean_election" | "textbook_rule" | "small_sequence_space" | "model_bug";
+export type Mechanism = "idempotence_off" | "retry_overtook" | "producer_restart" | "epoch_bump_after_expiry" | "epoch_bump_after_rejection" | "state_expired" | "state_expired_by_fault" | "snapshot_keeps_last_batch" | "crafted_request" | "new_partition_race" | "acks_not_all" | "unclean_election" | "textbook_rule" | "small_sequence_space" | "model_bug";

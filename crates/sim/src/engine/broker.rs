@@ -199,14 +199,15 @@ impl Broker {
     // -----------------------------------------------------------------------------------------
     // The produce path.
 
-    /// The checks a batch meets before its partition's log, in `ReplicaManager.appendRecords`'
-    /// order: a bad CRC, a broker that does not lead the partition, the transaction's
+    /// The checks a batch meets before its partition's log, in Kafka's order: a batch
+    /// `KafkaApis` refuses for good (`rejected`, a `reject_batch` fault), then
+    /// `ReplicaManager.appendRecords`': a bad CRC, a broker that does not lead the partition, the transaction's
     /// verification (asked only when the earlier checks pass), and for acks=all an ISR smaller
     /// than `min.insync.replicas` — checked before duplicate detection, so even a duplicate
     /// gets that error. `None`: on to the log's checks.
     pub fn refuse_batch(
         &self,
-        corrupted: bool,
+        (rejected, corrupted): (Option<KafkaError>, bool),
         meta: &PartitionMeta,
         (acks, min_insync_replicas): (Acks, u32),
         verify_transaction: impl FnOnce() -> Option<(KafkaError, RejectReason)>,
@@ -215,6 +216,9 @@ impl Broker {
             error,
             reason: None,
         };
+        if let Some(error) = rejected {
+            return Some(refused(error));
+        }
         if corrupted {
             return Some(refused(KafkaError::CorruptMessage));
         }
@@ -661,6 +665,7 @@ mod tests {
             transactional_id: None,
             batches: Vec::new(),
             corrupted: false,
+            rejected: None,
         })
     }
 
@@ -750,14 +755,20 @@ mod tests {
             Some(BrokerVerdict::Rejected { error, .. }) => Some(error),
             _ => None,
         };
-        // A corrupt batch is refused first, even by a broker that does not lead.
+        // A batch KafkaApis refuses for good comes first, then a corrupt batch, even at a broker
+        // that does not lead.
         meta.leader = Some(1);
+        let rejected = Some(KafkaError::TopicAuthorizationFailed);
         assert_eq!(
-            error_of(broker.refuse_batch(true, &meta, (Acks::All, 2), verify)),
+            error_of(broker.refuse_batch((rejected, true), &meta, (Acks::All, 2), verify)),
+            rejected
+        );
+        assert_eq!(
+            error_of(broker.refuse_batch((None, true), &meta, (Acks::All, 2), verify)),
             Some(KafkaError::CorruptMessage)
         );
         assert_eq!(
-            error_of(broker.refuse_batch(false, &meta, (Acks::All, 2), verify)),
+            error_of(broker.refuse_batch((None, false), &meta, (Acks::All, 2), verify)),
             Some(KafkaError::NotLeaderOrFollower)
         );
         assert!(
@@ -767,13 +778,13 @@ mod tests {
         meta.leader = Some(0);
         meta.isr = vec![0];
         assert_eq!(
-            error_of(broker.refuse_batch(false, &meta, (Acks::All, 2), verify)),
+            error_of(broker.refuse_batch((None, false), &meta, (Acks::All, 2), verify)),
             Some(KafkaError::NotEnoughReplicas)
         );
         assert!(asked.get());
         // min.insync.replicas binds acks=all only.
         assert_eq!(
-            broker.refuse_batch(false, &meta, (Acks::Leader, 2), || None),
+            broker.refuse_batch((None, false), &meta, (Acks::Leader, 2), || None),
             None
         );
         let fenced = || {
@@ -783,7 +794,7 @@ mod tests {
             ))
         };
         assert_eq!(
-            error_of(broker.refuse_batch(false, &meta, (Acks::All, 2), fenced)),
+            error_of(broker.refuse_batch((None, false), &meta, (Acks::All, 2), fenced)),
             Some(KafkaError::InvalidProducerEpoch),
             "verification comes before the ISR check"
         );

@@ -200,6 +200,7 @@ impl Simulation {
     /// batch of the affected partitions is renumbered from 0 under the new epoch.
     fn bump_epoch(&mut self, producer: ProducerIndex) {
         let p = &mut self.producers[producer as usize];
+        let rejection = p.bump_after_rejection;
         let Some(partitions) = p.bump_epoch() else {
             return;
         };
@@ -207,13 +208,21 @@ impl Simulation {
         for &partition in &partitions {
             self.start_sequences_at_beginning(producer, partition);
         }
+        let why = match rejection {
+            Some(error) => format!(
+                "a batch was refused for good ({error}); sequences restart at 0 under the new epoch, batches being retried included"
+            ),
+            None => {
+                "a batch's fate could not be resolved; sequences restart at 0 under the new epoch"
+                    .into()
+            }
+        };
         self.emit(EventKind::EpochBumped {
             producer,
             producer_id,
             epoch,
             partitions,
-            why: "a batch's fate could not be resolved; sequences restart at 0 under the new epoch"
-                .into(),
+            why,
         });
     }
 
@@ -305,6 +314,7 @@ impl Simulation {
         let fate = self.message_fate(Side::Request, &request);
         let request = ProduceRequest {
             corrupted: fate.corrupted,
+            rejected: fate.rejected,
             ..request
         };
         let conn = &mut self.producers[producer as usize].connections[broker as usize];
@@ -389,6 +399,7 @@ impl Simulation {
             transactional_id,
             batches,
             corrupted: false,
+            rejected: None,
         }
     }
 

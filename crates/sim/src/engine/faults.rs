@@ -19,7 +19,10 @@ impl Simulation {
             fault: Some(fault.clone()),
         });
         match *fault {
-            Fault::DropRequest | Fault::DropResponse | Fault::CorruptRequest => {}
+            Fault::DropRequest
+            | Fault::DropResponse
+            | Fault::CorruptRequest
+            | Fault::RejectBatch { .. } => {}
             Fault::CutLink {
                 producer,
                 broker,
@@ -134,6 +137,7 @@ impl Simulation {
                 transactional: false,
             }],
             corrupted: false,
+            rejected: None,
             transactional_id: None,
         };
         self.open_requests.insert(id, None);

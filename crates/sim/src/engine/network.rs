@@ -7,9 +7,10 @@
 use rand::Rng;
 
 use super::{Action, Message, Node, Payload, ProduceRequest, Simulation};
+use crate::error::KafkaError;
 use crate::event::{BatchRef, EventKind};
-use crate::fault::{BatchMatcher, Fault, ScriptedFault, Trigger};
-use crate::types::{BrokerId, ProducerIndex, TimeMs};
+use crate::fault::{BatchMatcher, Fault, Rejection, ScriptedFault, Trigger};
+use crate::types::{BrokerId, PartitionId, ProducerIndex, TimeMs};
 
 /// Which way a produce message goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +28,8 @@ pub(crate) struct MessageFate {
     pub lost: bool,
     /// A request whose CRC will not match.
     pub corrupted: bool,
+    /// A request with a batch the leader refuses for good: its partition and the error.
+    pub rejected: Option<(PartitionId, KafkaError)>,
 }
 
 impl Simulation {
@@ -48,16 +51,25 @@ impl Simulation {
                 _ => continue,
             };
             let refs = refs.get_or_insert_with(|| request.batch_refs(self.space));
-            if !refs.iter().any(|r| self.matches(matcher, r)) {
+            let Some(matched) = refs.iter().find(|r| self.matches(matcher, r)) else {
+                continue;
+            };
+            let fault = &self.scenario.faults[index].fault;
+            // One refused batch per request: a second rejection waits for a later request.
+            if matches!(fault, Fault::RejectBatch { .. }) && fate.rejected.is_some() {
                 continue;
             }
+            let partition = matched.partition;
             self.scripted_fired[index] = true;
-            let fault = self.scenario.faults[index].fault.clone();
+            let fault = fault.clone();
             match (&fault, side) {
                 (Fault::DropRequest, Side::Request) | (Fault::DropResponse, Side::Response) => {
                     fate.lost = true
                 }
                 (Fault::CorruptRequest, Side::Request) => fate.corrupted = true,
+                (Fault::RejectBatch { error }, Side::Request) => {
+                    fate.rejected = Some((partition, error.error()))
+                }
                 _ => {
                     self.apply_fault(&fault, Some(request.id));
                     continue;
@@ -83,20 +95,10 @@ impl Simulation {
     }
 
     /// The scripted fault that drops produce request `request` (or its response) if the run is
-    /// replayed from the start: it matches the producer, partition, n-th batch and attempt of
-    /// the request's first batch, which pick the same message again whatever else changes
-    /// (idempotence on or off, other faults later). `None` unless the request is on the wire
-    /// or awaiting its answer now, or if the fault injector sent it.
+    /// replayed from the start. `None` unless the request is on the wire or awaiting its answer
+    /// now, or if the fault injector sent it.
     pub fn fault_dropping(&self, request: u64, response: bool) -> Option<ScriptedFault> {
-        let (batch_id, attempt) = self.first_batch_of(request)?;
-        let batch = self.batches.get(batch_id as usize)?;
-        let matcher = BatchMatcher {
-            producer: Some(batch.producer),
-            partition: Some(batch.partition),
-            batch: Some(batch.nth),
-            base_sequence: None,
-            attempt: Some(attempt),
-        };
+        let matcher = self.matcher_of(request)?;
         Some(if response {
             ScriptedFault {
                 when: Trigger::Response(matcher),
@@ -107,6 +109,31 @@ impl Simulation {
                 when: Trigger::Request(matcher),
                 fault: Fault::DropRequest,
             }
+        })
+    }
+
+    /// The scripted fault that makes the leader refuse the first batch of produce request
+    /// `request` for good, with `error`, if the run is replayed from the start (`None` as for
+    /// [`Simulation::fault_dropping`]).
+    pub fn fault_refusing(&self, request: u64, error: Rejection) -> Option<ScriptedFault> {
+        Some(ScriptedFault {
+            when: Trigger::Request(self.matcher_of(request)?),
+            fault: Fault::RejectBatch { error },
+        })
+    }
+
+    /// A matcher for the first batch of request `request`: its producer, partition, n-th batch
+    /// and attempt, which pick the same message again in a replay whatever else changes
+    /// (idempotence on or off, other faults later).
+    fn matcher_of(&self, request: u64) -> Option<BatchMatcher> {
+        let (batch_id, attempt) = self.first_batch_of(request)?;
+        let batch = self.batches.get(batch_id as usize)?;
+        Some(BatchMatcher {
+            producer: Some(batch.producer),
+            partition: Some(batch.partition),
+            batch: Some(batch.nth),
+            base_sequence: None,
+            attempt: Some(attempt),
         })
     }
 

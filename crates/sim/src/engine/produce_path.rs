@@ -89,8 +89,12 @@ impl Broker {
     ) -> (BrokerVerdict, EventKind) {
         let wire = &request.batches[index];
         let meta = &partitions[wire.partition as usize];
+        let rejected = request
+            .rejected
+            .filter(|&(partition, _)| partition == wire.partition)
+            .map(|(_, error)| error);
         let refusal = self.refuse_batch(
-            request.corrupted,
+            (rejected, request.corrupted),
             meta,
             (request.acks, cx.min_insync_replicas),
             || {
@@ -344,7 +348,12 @@ impl Broker {
         out: &mut Out,
     ) -> Option<Offset> {
         let meta = &partitions[write.partition as usize];
-        let refusal = self.refuse_batch(false, meta, (Acks::All, cx.min_insync_replicas), || None);
+        let refusal = self.refuse_batch(
+            (None, false),
+            meta,
+            (Acks::All, cx.min_insync_replicas),
+            || None,
+        );
         if let Some(BrokerVerdict::Rejected { error, .. }) = refusal {
             let key = (write.transactional_id.clone(), write.partition);
             self.answer_marker(coordinator, key, write.epoch, error, out);
@@ -495,6 +504,7 @@ mod tests {
                 transactional,
             }],
             corrupted: false,
+            rejected: None,
         }
     }
 

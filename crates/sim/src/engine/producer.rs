@@ -60,6 +60,9 @@ pub struct ProducerClient {
     pub leader_cache: Vec<Option<BrokerId>>,
     pub metadata_refresh_pending: bool,
     pub epoch_bump_partitions: BTreeSet<PartitionId>,
+    /// The broker's error that refused a batch for good since the last epoch bump, if one
+    /// asked for it: the bump's reason in the event log.
+    pub bump_after_rejection: Option<KafkaError>,
     /// Next message index the application will send in its workload.
     pub next_message: u32,
     pub total_messages: u32,
@@ -127,6 +130,7 @@ impl ProducerClient {
             leader_cache: partitions.iter().map(|p| p.leader).collect(),
             metadata_refresh_pending: false,
             epoch_bump_partitions: BTreeSet::new(),
+            bump_after_rejection: None,
             next_message: 0,
             total_messages: total,
             outcomes: std::iter::repeat_n(MessageOutcome::Pending, total as usize).collect(),
@@ -369,6 +373,11 @@ impl ProducerClient {
         if self.config.idempotent && (adjust_sequences || error == KafkaError::InvalidProducerEpoch)
         {
             self.epoch_bump_partitions.insert(batch.partition);
+            // A broker's non-retriable answer about this batch alone (INVALID_RECORD,
+            // TOPIC_AUTHORIZATION_FAILED): nothing about the sequences was wrong.
+            if error.is_refusal_of_the_batch() {
+                self.bump_after_rejection = Some(error);
+            }
         }
     }
 
@@ -387,6 +396,7 @@ impl ProducerClient {
     /// the producer id instead (`resetIdempotentProducerId`): `None`, and a new id is asked for.
     pub fn bump_epoch(&mut self) -> Option<Vec<PartitionId>> {
         let partitions = std::mem::take(&mut self.epoch_bump_partitions);
+        self.bump_after_rejection = None;
         if self.epoch == Epoch::MAX {
             self.producer_id = NO_PRODUCER_ID;
             self.epoch = NO_PRODUCER_EPOCH;
@@ -587,6 +597,30 @@ pub(crate) mod tests {
             false,
         );
         assert!(p.epoch_bump_partitions.contains(&0), "a fenced epoch does");
+        assert_eq!(
+            p.bump_after_rejection, None,
+            "and says nothing of a refusal"
+        );
+    }
+
+    #[test]
+    fn a_batch_refused_for_good_asks_for_a_bump_and_names_its_error() {
+        let mut p = client(r#"{"enable.idempotence": true}"#);
+        let b = batch(1, 5, 1);
+        let failed = p.decide(&b, KafkaError::TopicAuthorizationFailed, -1, 10);
+        assert_eq!(
+            failed,
+            self::failed(false, true),
+            "not retriable, retries left"
+        );
+        p.record_failure(&b, false, KafkaError::TopicAuthorizationFailed, true);
+        assert!(p.epoch_bump_partitions.contains(&0));
+        assert_eq!(
+            p.bump_after_rejection,
+            Some(KafkaError::TopicAuthorizationFailed)
+        );
+        assert_eq!(p.bump_epoch(), Some(vec![0]));
+        assert_eq!(p.bump_after_rejection, None, "the bump took it");
     }
 
     #[test]

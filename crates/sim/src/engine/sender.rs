@@ -382,6 +382,7 @@ impl ProducerClient {
         self.epoch = NO_PRODUCER_EPOCH;
         self.init_in_flight = false;
         self.epoch_bump_partitions.clear();
+        self.bump_after_rejection = None;
         self.metadata_refresh_pending = false;
         self.leader_cache = leaders;
         for part in &mut self.partitions {

@@ -276,6 +276,8 @@ pub struct ProduceRequest {
     pub transactional_id: Option<String>,
     pub batches: Vec<WireBatch>,
     pub corrupted: bool,
+    /// A batch the leader refuses for good (a `reject_batch` fault): its partition and error.
+    pub rejected: Option<(PartitionId, KafkaError)>,
 }
 
 impl ProduceRequest {

@@ -48,6 +48,8 @@ pub(crate) struct Conditions {
     pub unknown_producer_accepted: BTreeMap<(PartitionId, ProducerId), u64>,
     /// `(producer, partition)` whose batch expired with its fate unknown.
     pub delivery_timeout: BTreeMap<(ProducerIndex, PartitionId), u64>,
+    /// `(producer, partition)` whose batch the broker refused for good.
+    pub rejected: BTreeMap<(ProducerIndex, PartitionId), u64>,
     /// Producers restarted without a transactional id.
     pub producer_restart: BTreeMap<ProducerIndex, u64>,
 }
@@ -176,6 +178,14 @@ impl History {
                 maybe_written: true,
                 ..
             } => remember(&mut c.delivery_timeout, (*producer, batch.partition), at),
+            EventKind::BatchFailed {
+                producer,
+                batch,
+                error,
+                maybe_written: false,
+            } if error.is_refusal_of_the_batch() => {
+                remember(&mut c.rejected, (*producer, batch.partition), at)
+            }
             EventKind::ProducerRestarted { producer, .. }
                 if !self.producers.get(*producer as usize).is_some_and(|p| p.1) =>
             {

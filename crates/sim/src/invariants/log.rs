@@ -50,6 +50,12 @@ impl Suspects<'_> {
         {
             return Some(Mechanism::EpochBumpAfterExpiry);
         }
+        if self
+            .producer
+            .is_some_and(|p| before(&c.rejected, &(p, self.partition), self.until))
+        {
+            return Some(Mechanism::EpochBumpAfterRejection);
+        }
         if before(&c.expired_by_fault, &self.partition, self.until) {
             return Some(Mechanism::StateExpiredByFault);
         }

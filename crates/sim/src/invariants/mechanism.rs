@@ -19,6 +19,9 @@ pub enum Mechanism {
     /// with a retriable error too late to retry); the client bumped the epoch and renumbered the
     /// batches in flight, one of which the broker had written.
     EpochBumpAfterExpiry,
+    /// A batch was refused for good (a non-retriable error about the batch itself); the client
+    /// bumped the epoch and renumbered a batch it was retrying, which the broker already had.
+    EpochBumpAfterRejection,
     /// The broker had forgotten the producer after `producer.id.expiration.ms`.
     StateExpired,
     /// An `expire_producer_state` fault made every replica forget the partition's producers.
@@ -44,11 +47,12 @@ pub enum Mechanism {
 
 impl Mechanism {
     /// Every mechanism, in a stable order (for reports that count them).
-    pub const ALL: [Mechanism; 14] = [
+    pub const ALL: [Mechanism; 15] = [
         Mechanism::IdempotenceOff,
         Mechanism::RetryOvertook,
         Mechanism::ProducerRestart,
         Mechanism::EpochBumpAfterExpiry,
+        Mechanism::EpochBumpAfterRejection,
         Mechanism::StateExpired,
         Mechanism::StateExpiredByFault,
         Mechanism::SnapshotKeepsLastBatch,
@@ -68,6 +72,7 @@ impl Mechanism {
             Mechanism::RetryOvertook => "retry_overtook",
             Mechanism::ProducerRestart => "producer_restart",
             Mechanism::EpochBumpAfterExpiry => "epoch_bump_after_expiry",
+            Mechanism::EpochBumpAfterRejection => "epoch_bump_after_rejection",
             Mechanism::StateExpired => "state_expired",
             Mechanism::StateExpiredByFault => "state_expired_by_fault",
             Mechanism::SnapshotKeepsLastBatch => "snapshot_keeps_last_batch",
@@ -93,6 +98,7 @@ impl Mechanism {
             Mechanism::RetryOvertook => "idempotence was off, so the retry went to the front of the queue while later batches were in flight (RecordAccumulator.reenqueue: addFirst)",
             Mechanism::ProducerRestart => "the producer restarted without a transactional.id: the new session got a new producer id and the application re-sent what it had no answer for; idempotence holds within one session only (TransactionCoordinator.handleInitProducerId with a null transactional.id; KIP-854)",
             Mechanism::EpochBumpAfterExpiry => "a batch failed after delivery.timeout.ms while the broker may have written it; the client bumped the epoch and renumbered the batches behind it, so a batch the broker already had looked new (Sender.failBatch, TransactionManager.handleFailedBatch and maybeResolveSequences; KAFKA-14034)",
+            Mechanism::EpochBumpAfterRejection => "a batch was refused for good (a non-retriable error such as INVALID_RECORD or TOPIC_AUTHORIZATION_FAILED) while an earlier batch was being retried after an error that left it written (NOT_ENOUGH_REPLICAS_AFTER_APPEND, REQUEST_TIMED_OUT); the client bumped the epoch and gave the retry sequence 0 under it, so the broker took the written batch for a new one (Sender.completeBatch: failBatch with adjustSequenceNumbers; TransactionManager.handleFailedBatch and startSequencesAtBeginning; KAFKA-14034, unfixed)",
             Mechanism::StateExpired => "the broker had dropped the producer's state after producer.id.expiration.ms, and an unknown producer is accepted with any sequence (ProducerStateManager.removeExpiredProducers; KIP-360)",
             Mechanism::StateExpiredByFault => "an expire_producer_state fault made the replicas forget the producer, and an unknown producer is accepted with any sequence (ProducerStateManager.removeExpiredProducers; KIP-360)",
             Mechanism::SnapshotKeepsLastBatch => "a clean restart loaded a producer-state snapshot, which keeps only the last batch of each producer, so a retry of an older batch was out of order and the client bumped its epoch (ProducerStateManager.writeSnapshot; TransactionManager.canRetry)",
