@@ -205,6 +205,7 @@ pub fn verdict(events: &[Event]) -> Option<VerdictLine> {
 /// contains another is replaced whole.
 pub const ERROR_ABBREVIATIONS: &[(&str, &str)] = &[
     ("NOT_ENOUGH_REPLICAS_AFTER_APPEND", "NERAA"),
+    ("TOPIC_AUTHORIZATION_FAILED", "TAF"),
     ("OUT_OF_ORDER_SEQUENCE_NUMBER", "OOOS"),
     ("UNKNOWN_TOPIC_OR_PARTITION", "UTOP"),
     ("DUPLICATE_SEQUENCE_NUMBER", "DSN"),

@@ -1,8 +1,8 @@
 //! Interventions: what the user does to the running system from the stage (crash a broker,
-//! restart a producer, cut a link, drop a message), each turned into one scripted fault that is
+//! restart a producer, cut a link, drop a message, refuse a batch), each turned into one scripted fault that is
 //! appended to the scenario, so the run replays identically and the link reproduces it.
 
-use idempotence_sim::fault::{Fault, ScriptedFault, Trigger};
+use idempotence_sim::fault::{Fault, Rejection, ScriptedFault, Trigger};
 use idempotence_sim::Simulation;
 
 /// How long a broker crashed from the UI stays down before it restarts (simulated ms).
@@ -32,6 +32,11 @@ pub enum Intervention {
         request: u64,
         response: bool,
     },
+    /// Make the leader refuse the first batch of this produce request for good (a
+    /// `reject_batch` fault): the batch fails, and an idempotent client bumps its epoch.
+    RefuseBatch {
+        request: u64,
+    },
 }
 
 /// The scripted fault for an intervention at simulated time `now_ms`.
@@ -59,6 +64,9 @@ pub fn intervention_fault(i: &Intervention, sim: &Simulation) -> Option<Scripted
         }),
         Intervention::DropMessage { request, response } => {
             return sim.fault_dropping(request, response)
+        }
+        Intervention::RefuseBatch { request } => {
+            return sim.fault_refusing(request, Rejection::InvalidRecord)
         }
     })
 }

@@ -194,3 +194,29 @@ test('config panel: the client release is a setting; a 3.0.0 client writes the l
     await page.close();
   }
 });
+
+test('refuse a batch by clicking its request: it fails to the application with INVALID_RECORD', async () => {
+  const page = await browser.context.newPage();
+  try {
+    const errors = collectErrors(page);
+    await page.goto(`${baseUrl}?scenario=happy-path&speed=1`);
+    await page.locator('#app-root').waitFor({ timeout: 30_000 });
+    // Catch a produce request on the wire, pause, and click it.
+    await page.locator('#stage .msg-produce.clickable').first().waitFor({ timeout: 30_000 });
+    await page.locator('#play').click();
+    await page.locator('#stage .msg-produce.clickable').first().click();
+    await page.locator('#refuse-batch').waitFor();
+    await page.locator('#refuse-batch').click();
+    await page.waitForFunction(() => location.search.includes('faults='));
+    const link = await page.locator('#share-link').inputValue();
+    assert.match(decodeURIComponent(link), /"type":"reject_batch","error":"INVALID_RECORD"/);
+    await page.locator('#speed').selectOption('16');
+    await page.locator('#play').click();
+    await waitFinished(page);
+    assert.ok((await eventLogRows(page, 'failed for good (INVALID_RECORD)')) >= 1, 'the event log names the error');
+    assert.equal(Number(await page.locator('#counter-duplicates-written').textContent()), 0);
+    errors.assertNone();
+  } finally {
+    await page.close();
+  }
+});

@@ -96,6 +96,10 @@ pub fn Actions(props: &ActionsProps) -> Html {
                     { act("drop-message".into(),
                         if *response { "Drop this response".into() } else { "Drop this request".into() },
                         Intervention::DropMessage { request: *request, response: *response }, !on_wire) }
+                    if !*response {
+                        { act("refuse-batch".into(), "Refuse its batch (INVALID_RECORD)".into(),
+                            Intervention::RefuseBatch { request: *request }, !on_wire) }
+                    }
                 </>
             }
         }
