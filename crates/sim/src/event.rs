@@ -222,6 +222,11 @@ pub enum EventKind {
         #[serde(default)]
         by_fault: bool,
     },
+    /// DeleteRecords moved the partition's log start offset: what is below is no longer read.
+    RecordsDeleted {
+        partition: PartitionId,
+        log_start_offset: Offset,
+    },
     ProducerRestarted {
         producer: ProducerIndex,
         unacknowledged_messages: u32,
@@ -372,6 +377,7 @@ impl EventKind {
             | EventKind::LogTruncated { .. }
             | EventKind::BrokerStarted { .. }
             | EventKind::ProducerStateExpired { .. }
+            | EventKind::RecordsDeleted { .. }
             | EventKind::RunFinished { .. } => C::Broker,
         }
     }

@@ -281,7 +281,7 @@ fn matcher(rng: &mut ChaCha8Rng, producers: u32, partitions: u32) -> BatchMatche
 fn fault(rng: &mut ChaCha8Rng, mix: Mix, cluster: &ClusterConfig, producers: u32) -> ScriptedFault {
     let partitions = cluster.partitions;
     let at = Trigger::AtMs(rng.random_range(0..=3_000));
-    let kinds = if mix == Mix::Safe { 9 } else { 13 };
+    let kinds = if mix == Mix::Safe { 9 } else { 14 };
     let (when, fault) = match rng.random_range(0..kinds) {
         0 => (
             Trigger::Request(matcher(rng, producers, partitions)),
@@ -365,6 +365,13 @@ fn fault(rng: &mut ChaCha8Rng, mix: Mix, cluster: &ClusterConfig, producers: u32
                 epoch: rng.random_range(0..=1),
                 base_sequence: rng.random_range(0..=cluster.sequence_max.min(30)),
                 record_count: rng.random_range(1..=3),
+            },
+        ),
+        12 => (
+            at,
+            Fault::DeleteRecords {
+                partition: rng.random_range(0..partitions),
+                offset: rng.random_bool(0.5).then(|| rng.random_range(0..=50)),
             },
         ),
         _ => {

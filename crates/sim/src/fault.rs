@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::KafkaError;
-use crate::types::{BrokerId, Epoch, PartitionId, ProducerId, ProducerIndex, Sequence, TimeMs};
+use crate::types::{
+    BrokerId, Epoch, Offset, PartitionId, ProducerId, ProducerIndex, Sequence, TimeMs,
+};
 
 /// Something that goes wrong, or a probe an expert sends.
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -74,6 +76,17 @@ pub enum Fault {
     /// Every replica of the partition forgets all producer state, as if
     /// `producer.id.expiration.ms` had passed for every producer.
     ExpireProducerState { partition: PartitionId },
+    /// DeleteRecords (or retention): the partition's log start offset moves up to `offset`
+    /// (the high watermark when left out, and never past it), and consumers no longer read
+    /// what is below. The brokers keep the producer state of the deleted batches in memory
+    /// (2.5+, KAFKA-7190), so a retry of one is still a duplicate; only an unclean restart,
+    /// which rebuilds the state from the log that is left, forgets them.
+    DeleteRecords {
+        partition: PartitionId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        offset: Option<Offset>,
+    },
     /// A hand-made produce request sent straight to the partition leader.
     InjectProduce {
         partition: PartitionId,
@@ -143,6 +156,12 @@ impl Fault {
             Fault::ExpireProducerState { partition } => {
                 format!("producer state of partition {partition} expired")
             }
+            Fault::DeleteRecords { partition, offset } => match offset {
+                Some(o) => format!("records of partition {partition} before offset {o} deleted"),
+                None => format!(
+                    "records of partition {partition} below its high watermark deleted"
+                ),
+            },
             Fault::InjectProduce {
                 partition,
                 producer_id,

@@ -148,10 +148,11 @@ impl ConsumerList {
 pub(crate) fn entry_view(
     batch: &LogBatch,
     record: &LogRecord,
-    aborted: bool,
+    (aborted, log_start_offset): (bool, Offset),
     duplicate_of: Option<Offset>,
 ) -> LogEntryView {
     LogEntryView {
+        deleted: record.offset < log_start_offset,
         offset: record.offset,
         producer_id: batch.producer_id,
         epoch: batch.epoch,
@@ -194,6 +195,8 @@ struct LogWalk {
     duplicates: usize,
     omitted_duplicates: usize,
     aborted: usize,
+    /// The replica's log start offset: records below it are shown as deleted.
+    log_start: Offset,
 }
 
 impl LogWalk {
@@ -207,8 +210,12 @@ impl LogWalk {
         self.omitted_duplicates += usize::from(duplicate_of.is_some() && omitted);
         self.aborted += usize::from(aborted);
         if !omitted && self.newest.len() < self.keep {
-            self.newest
-                .push(entry_view(batch, record, aborted, duplicate_of));
+            self.newest.push(entry_view(
+                batch,
+                record,
+                (aborted, self.log_start),
+                duplicate_of,
+            ));
         }
         self.index += 1;
         duplicate_of
@@ -239,6 +246,7 @@ impl Simulation {
             duplicates: 0,
             omitted_duplicates: 0,
             aborted: 0,
+            log_start: replica.log_start_offset,
         };
         let mut uncommitted = ConsumerList::new(tail, self.message_map());
         let mut committed = ConsumerList::new(tail, self.message_map());
@@ -247,6 +255,9 @@ impl Simulation {
                 let aborted = is_aborted_record(replica, batch, record);
                 walk.visit(batch, record, aborted);
                 if batch.control.is_some() {
+                    continue;
+                }
+                if record.offset < replica.log_start_offset {
                     continue;
                 }
                 if record.offset < hw {

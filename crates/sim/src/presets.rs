@@ -35,6 +35,10 @@ pub const PRESETS: &[(&str, &str)] = &[
         include_str!("../presets/producer-restart.json"),
     ),
     ("state-expiry", include_str!("../presets/state-expiry.json")),
+    (
+        "records-deleted",
+        include_str!("../presets/records-deleted.json"),
+    ),
     ("epoch-bump", include_str!("../presets/epoch-bump.json")),
     (
         "rejected-batch-duplicate",

@@ -82,7 +82,7 @@ pub fn consumer_views(
     high_watermark: Offset,
     last_stable_offset: Offset,
 ) -> (Vec<String>, Vec<String>) {
-    let data = |e: &&LogEntryView| e.control.is_none();
+    let data = |e: &&LogEntryView| e.control.is_none() && !e.deleted;
     let uncommitted = log
         .iter()
         .filter(data)

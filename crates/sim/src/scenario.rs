@@ -669,6 +669,13 @@ impl Scenario {
                 *base_sequence,
                 *record_count,
             ),
+            Fault::DeleteRecords {
+                offset: Some(offset),
+                ..
+            } if *offset < 0 => Err(err(
+                format!("{path}.offset"),
+                "must be 0 or more; leave it out to delete up to the high watermark",
+            )),
             _ => Ok(()),
         }
     }
@@ -1034,12 +1041,12 @@ impl FaultRefs {
                 duration: Some(("down_ms", down_ms)),
                 ..none
             },
-            Fault::ExpireProducerState { partition } | Fault::InjectProduce { partition, .. } => {
-                FaultRefs {
-                    partition: Some(partition),
-                    ..none
-                }
-            }
+            Fault::ExpireProducerState { partition }
+            | Fault::InjectProduce { partition, .. }
+            | Fault::DeleteRecords { partition, .. } => FaultRefs {
+                partition: Some(partition),
+                ..none
+            },
             Fault::ShrinkIsr { partition, broker } => FaultRefs {
                 partition: Some(partition),
                 broker: Some(broker),

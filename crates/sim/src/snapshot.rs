@@ -116,6 +116,9 @@ pub struct ReplicaView {
     pub log_end_offset: Offset,
     pub high_watermark: Offset,
     pub last_stable_offset: Offset,
+    /// The first offset consumers may read (moved up by DeleteRecords).
+    #[serde(default)]
+    pub log_start_offset: Offset,
     pub log: Vec<LogEntryView>,
     pub producer_state: Vec<ProducerEntry>,
     /// When each producer id's state will be forgotten if no batch of it arrives before.
@@ -162,6 +165,10 @@ pub struct LogEntryView {
     /// give one batch one colour from the producer to the log; `None` for markers.
     #[serde(default)]
     pub batch_id: Option<u64>,
+    /// Below the log start offset (DeleteRecords): no consumer reads it any more.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
+    pub deleted: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -396,7 +403,8 @@ impl Simulation {
                     let first = first_seen.get_or_insert(m, r.offset);
                     (first != r.offset).then_some(first)
                 });
-                out.push(crate::log_tail::entry_view(batch, r, aborted, duplicate_of));
+                let flags = (aborted, replica.log_start_offset);
+                out.push(crate::log_tail::entry_view(batch, r, flags, duplicate_of));
             }
         }
         out
@@ -420,6 +428,7 @@ impl Simulation {
                         log_end_offset: replica.log_end_offset(),
                         high_watermark: replica.high_watermark,
                         last_stable_offset: replica.last_stable_offset(),
+                        log_start_offset: replica.log_start_offset,
                         log: if logs {
                             self.log_entries(id, partition)
                         } else {

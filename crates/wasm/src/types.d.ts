@@ -227,6 +227,7 @@ export type Fault = { "type": "drop_request" }
   | { "type": "shrink_isr", partition: number, broker: number }
   | { "type": "restart_producer", producer: number, down_ms?: number }
   | { "type": "expire_producer_state", partition: number }
+  | { "type": "delete_records", partition: number, offset?: number }
   | {
     "type": "inject_produce",
     partition: number,
@@ -277,7 +278,7 @@ export type Beat = {
 /**
  * A preset id; `presets()` lists them with their captions.
  */
-export type PresetId = "happy-path" | "lost-ack" | "lost-ack-no-idempotence" | "client-3-0-default" | "pipelined-retry" | "reorder-no-idempotence" | "failover-replicated" | "failover-unreplicated" | "producer-restart" | "state-expiry" | "epoch-bump" | "rejected-batch-duplicate" | "acks-1-loss" | "textbook-rule-loss" | "zombie-fencing" | "abort-hides-records" | "restart-with-transactional-id" | "multi-partition-commit";
+export type PresetId = "happy-path" | "lost-ack" | "lost-ack-no-idempotence" | "client-3-0-default" | "pipelined-retry" | "reorder-no-idempotence" | "failover-replicated" | "failover-unreplicated" | "producer-restart" | "state-expiry" | "records-deleted" | "epoch-bump" | "rejected-batch-duplicate" | "acks-1-loss" | "textbook-rule-loss" | "zombie-fencing" | "abort-hides-records" | "restart-with-transactional-id" | "multi-partition-commit";
 
 /**
  * `(id, caption)` of every preset.
@@ -451,6 +452,11 @@ export type EventKind = {
      * Forgotten by an `expire_producer_state` fault rather than `producer.id.expiration.ms`.
      */
     by_fault: boolean
+  }
+  | {
+    "type": "records_deleted",
+    partition: number,
+    log_start_offset: number
   }
   | {
     "type": "producer_restarted",
@@ -717,6 +723,10 @@ export type ReplicaView = {
   log_end_offset: number,
   high_watermark: number,
   last_stable_offset: number,
+  /**
+   * The first offset consumers may read (moved up by DeleteRecords).
+   */
+  log_start_offset: number,
   log: Array<LogEntryView>,
   producer_state: Array<ProducerEntry>,
   /**
@@ -757,7 +767,11 @@ export type LogEntryView = {
    * The producer's batch these records were sent in (`BatchRef::batch_id`), so a drawing can
    * give one batch one colour from the producer to the log; `None` for markers.
    */
-  batch_id: number | null
+  batch_id: number | null,
+  /**
+   * Below the log start offset (DeleteRecords): no consumer reads it any more.
+   */
+  deleted?: boolean
 };
 
 /**
@@ -1017,4 +1031,4 @@ export type Violation = {
   mechanism: Mechanism
 };
 
-export type Mechanism = "idempotence_off" | "retry_overtook" | "producer_restart" | "epoch_bump_after_expiry" | "epoch_bump_after_rejection" | "state_expired" | "state_expired_by_fault" | "snapshot_keeps_last_batch" | "crafted_request" | "new_partition_race" | "acks_not_all" | "unclean_election" | "textbook_rule" | "small_sequence_space" | "model_bug";
+export type Mechanism = "idempotence_off" | "retry_overtook" | "producer_restart" | "epoch_bump_after_expiry" | "epoch_bump_after_rejection" | "state_expired" | "state_expired_by_fault" | "records_deleted" | "snapshot_keeps_last_batch" | "crafted_request" | "new_partition_race" | "acks_not_all" | "unclean_election" | "textbook_rule" | "small_sequence_space" | "model_bug";

@@ -603,6 +603,13 @@ impl Broker {
         for replica in self.replicas.values_mut() {
             replica.parked_fetches.clear();
             replica.follower_fetch_offset.clear();
+            if !clean {
+                replica.log_start_offset = replica.checkpointed_log_start(now);
+                let kept = replica.log_start_offset;
+                replica
+                    .log_start_moves
+                    .retain(|&(_, offset)| offset <= kept);
+            }
             replica.producer_state = if clean {
                 replica.producer_state.snapshot_last_batch_only()
             } else {
@@ -628,7 +635,7 @@ impl Broker {
         for (&partition, replica) in self.replicas.iter_mut() {
             if !clean {
                 (replica.producer_state, replica.aborted) =
-                    rebuild_producer_state(&replica.log, space);
+                    rebuild_producer_state(&replica.log, replica.log_start_offset, space);
             }
             for producer_id in replica.producer_state.remove_expired(now, expiration_ms) {
                 expired.push((partition, producer_id));

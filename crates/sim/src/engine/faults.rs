@@ -72,6 +72,7 @@ impl Simulation {
                 self.producer_restart_begin(producer, down_ms)
             }
             Fault::ExpireProducerState { partition } => self.expire_producer_state(partition),
+            Fault::DeleteRecords { partition, offset } => self.delete_records(partition, offset),
             Fault::InjectProduce {
                 partition,
                 producer_id,
@@ -82,6 +83,31 @@ impl Simulation {
                 let header = (producer_id, epoch, base_sequence);
                 self.inject_produce(partition, header, record_count)
             }
+        }
+    }
+
+    /// `DeleteRecords`: the leader moves the log start offset up to `offset`, bounded by its
+    /// high watermark (`UnifiedLog.maybeIncrementLogStartOffset`); the followers that are up
+    /// follow at once (in Kafka with their next fetch response, which carries it).
+    fn delete_records(&mut self, partition: PartitionId, offset: Option<Offset>) {
+        let Some(leader) = self.partitions[partition as usize].leader else {
+            return;
+        };
+        let hw = self.brokers[leader as usize]
+            .replica(partition)
+            .high_watermark;
+        let start = offset.map_or(hw, |o| o.min(hw));
+        let mut moved = false;
+        for broker in self.brokers.iter_mut().filter(|b| b.alive) {
+            if let Some(replica) = broker.replicas.get_mut(&partition) {
+                moved |= replica.delete_records_before(start, self.now_ms);
+            }
+        }
+        if moved {
+            self.emit(EventKind::RecordsDeleted {
+                partition,
+                log_start_offset: start,
+            });
         }
     }
 
@@ -201,6 +227,19 @@ impl Simulation {
                 if self.partitions[partition as usize].leader.is_none() =>
             {
                 Some(format!("partition {partition} has no leader to send it to"))
+            }
+            Fault::DeleteRecords { partition, offset } => {
+                let Some(leader) = self.partitions[partition as usize].leader else {
+                    return Some(format!("partition {partition} has no leader to ask"));
+                };
+                let r = self.brokers[leader as usize].replica(partition);
+                let start = offset.map_or(r.high_watermark, |o| o.min(r.high_watermark));
+                (start <= r.log_start_offset).then(|| {
+                    format!(
+                        "the log of partition {partition} already starts at {}",
+                        r.log_start_offset
+                    )
+                })
             }
             _ => None,
         }

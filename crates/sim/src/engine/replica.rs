@@ -131,18 +131,33 @@ pub struct Replica {
     pub ever_written: bool,
     /// Aborted transactions in this log.
     pub aborted: AbortedIndex,
+    /// The first offset consumers may read: DeleteRecords moved it up. The records below stay
+    /// in the model's memory (so the lab can still show and check them), but no consumer reads
+    /// them and a rebuild of the producer state does not replay them.
+    pub log_start_offset: Offset,
+    /// When the log start offset moved, and to where: an unclean stop keeps only what the
+    /// periodic checkpoint had written (see [`Replica::checkpointed_log_start`]).
+    pub log_start_moves: Vec<(TimeMs, Offset)>,
 }
 
-/// Rebuilds producer state (and the aborted-transaction index) by replaying a log, as
-/// `rebuildProducerState` does after an unclean shutdown or a truncation (with no usable
-/// snapshot below the log end).
+/// `log.flush.start.offset.checkpoint.interval.ms`: how often a broker writes its log start
+/// offsets to disk (`LogManager`'s `kafka-log-start-offset-checkpoint` task, every minute from
+/// start-up). A clean shutdown writes them too.
+pub const LOG_START_CHECKPOINT_MS: TimeMs = 60_000;
+
+/// Rebuilds producer state (and the aborted-transaction index) by replaying a log from its
+/// start offset, as `rebuildProducerState` does after an unclean shutdown or a truncation
+/// (with no usable snapshot below the log end, which in a log of one segment there is not):
+/// batches wholly below `log_start_offset` were deleted and are not read again.
 pub(crate) fn rebuild_producer_state(
     log: &ChunkedVec<LogBatch>,
+    log_start_offset: Offset,
     space: SequenceSpace,
 ) -> (ProducerStateTable, AbortedIndex) {
     let mut table = ProducerStateTable::default();
     let mut aborted = AbortedIndex::default();
-    for batch in log.iter().filter(|b| b.producer_id >= 0) {
+    let kept = |b: &&LogBatch| b.producer_id >= 0 && b.last_offset() >= log_start_offset;
+    for batch in log.iter().filter(kept) {
         apply_to_state(&mut table, &mut aborted, batch, space);
     }
     (table, aborted)
@@ -178,6 +193,30 @@ fn apply_to_state(
 impl Replica {
     pub fn log_end_offset(&self) -> Offset {
         self.log.last().map_or(0, |b| b.last_offset() + 1)
+    }
+
+    /// DeleteRecords on this replica: the log start moves up to `offset` (never past the log
+    /// end, never down). The producer state is left as it is (`onLogStartOffsetIncremented`
+    /// deletes only snapshot files since 2.5, KAFKA-7190). Returns whether it moved.
+    pub fn delete_records_before(&mut self, offset: Offset, now: TimeMs) -> bool {
+        let start = offset.min(self.log_end_offset());
+        let moved = start > self.log_start_offset;
+        if moved {
+            self.log_start_offset = start;
+            self.log_start_moves.push((now, start));
+        }
+        moved
+    }
+
+    /// The log start offset an unclean stop at `now` finds on disk: the one the last periodic
+    /// checkpoint wrote. A move since then is lost, and the records it deleted are read again.
+    pub fn checkpointed_log_start(&self, now: TimeMs) -> Offset {
+        let last_checkpoint = now - now % LOG_START_CHECKPOINT_MS;
+        self.log_start_moves
+            .iter()
+            .take_while(|&&(at, _)| at <= last_checkpoint && last_checkpoint > 0)
+            .last()
+            .map_or(0, |&(_, offset)| offset)
     }
 
     pub fn record_count(&self) -> usize {
@@ -471,7 +510,9 @@ impl Replica {
         let before = self.record_count();
         let kept = self.log.partition_point(|b| b.base_offset < offset);
         self.log.truncate(kept);
-        (self.producer_state, self.aborted) = rebuild_producer_state(&self.log, space);
+        self.log_start_offset = self.log_start_offset.min(self.log_end_offset());
+        (self.producer_state, self.aborted) =
+            rebuild_producer_state(&self.log, self.log_start_offset, space);
         self.high_watermark = self.high_watermark.min(self.log_end_offset());
         (before - self.record_count()) as u32
     }
@@ -669,6 +710,40 @@ mod tests {
         assert_eq!(leader.divergence(&follower), None);
         // Sequence 2 is no longer known to the follower's state: it expects it next.
         assert_eq!(follower.check_batch(&wire(0, 2, 1, 9), &rules()), Ok(()));
+    }
+
+    #[test]
+    fn deleting_records_keeps_the_producer_state_until_a_rebuild_reads_the_log_from_its_start() {
+        let mut r = Replica::default();
+        produce(&mut r, &wire(0, 0, 2, 0));
+        r.high_watermark = 2;
+        assert!(r.delete_records_before(5, 10), "up to the log end, 2");
+        assert_eq!(r.log_start_offset, 2);
+        assert!(!r.delete_records_before(1, 11), "never down");
+        // KAFKA-7190: the retry of the deleted batch is still a duplicate...
+        assert!(matches!(
+            r.check_batch(&wire(0, 0, 2, 0), &rules()),
+            Err(BrokerVerdict::Duplicate { .. })
+        ));
+        // ...until the state is rebuilt from the log that is left (a truncation here).
+        r.truncate_to(2, rules().space);
+        assert!(r.producer_state.entries.is_empty());
+    }
+
+    #[test]
+    fn an_unclean_stop_finds_the_log_start_of_the_last_checkpoint() {
+        let mut r = Replica::default();
+        produce(&mut r, &wire(0, 0, 4, 0));
+        r.delete_records_before(1, 30_000);
+        r.delete_records_before(3, 70_000);
+        assert_eq!(r.checkpointed_log_start(59_999), 0, "no checkpoint yet");
+        assert_eq!(r.checkpointed_log_start(60_000), 1);
+        assert_eq!(
+            r.checkpointed_log_start(119_999),
+            1,
+            "the move at 70 s is not on disk"
+        );
+        assert_eq!(r.checkpointed_log_start(120_000), 3);
     }
 
     #[test]

@@ -48,6 +48,8 @@ pub(crate) struct Conditions {
     pub unknown_producer_accepted: BTreeMap<(PartitionId, ProducerId), u64>,
     /// `(producer, partition)` whose batch expired with its fate unknown.
     pub delivery_timeout: BTreeMap<(ProducerIndex, PartitionId), u64>,
+    /// Partitions whose log start offset DeleteRecords moved.
+    pub records_deleted: BTreeMap<PartitionId, u64>,
     /// `(producer, partition)` whose batch the broker refused for good.
     pub rejected: BTreeMap<(ProducerIndex, PartitionId), u64>,
     /// Producers restarted without a transactional id.
@@ -185,6 +187,9 @@ impl History {
                 maybe_written: false,
             } if error.is_refusal_of_the_batch() => {
                 remember(&mut c.rejected, (*producer, batch.partition), at)
+            }
+            EventKind::RecordsDeleted { partition, .. } => {
+                remember(&mut c.records_deleted, *partition, at)
             }
             EventKind::ProducerRestarted { producer, .. }
                 if !self.producers.get(*producer as usize).is_some_and(|p| p.1) =>

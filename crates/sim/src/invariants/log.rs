@@ -62,6 +62,9 @@ impl Suspects<'_> {
         if before(&c.expired, &key, self.until) {
             return Some(Mechanism::StateExpired);
         }
+        if before(&c.records_deleted, &self.partition, self.until) {
+            return Some(Mechanism::RecordsDeleted);
+        }
         if before(&c.crafted, &key, self.until) {
             return Some(Mechanism::CraftedRequest);
         }

@@ -26,6 +26,9 @@ pub enum Mechanism {
     StateExpired,
     /// An `expire_producer_state` fault made every replica forget the partition's producers.
     StateExpiredByFault,
+    /// DeleteRecords moved the log start past a producer's batches, and a rebuild of the
+    /// producer state (an unclean restart, a truncation) no longer found them.
+    RecordsDeleted,
     /// A clean restart loaded a snapshot that keeps only the last batch of each producer.
     SnapshotKeepsLastBatch,
     /// A crafted request (`inject_produce`) with this producer id moved the broker's state.
@@ -47,7 +50,7 @@ pub enum Mechanism {
 
 impl Mechanism {
     /// Every mechanism, in a stable order (for reports that count them).
-    pub const ALL: [Mechanism; 15] = [
+    pub const ALL: [Mechanism; 16] = [
         Mechanism::IdempotenceOff,
         Mechanism::RetryOvertook,
         Mechanism::ProducerRestart,
@@ -55,6 +58,7 @@ impl Mechanism {
         Mechanism::EpochBumpAfterRejection,
         Mechanism::StateExpired,
         Mechanism::StateExpiredByFault,
+        Mechanism::RecordsDeleted,
         Mechanism::SnapshotKeepsLastBatch,
         Mechanism::CraftedRequest,
         Mechanism::NewPartitionRace,
@@ -75,6 +79,7 @@ impl Mechanism {
             Mechanism::EpochBumpAfterRejection => "epoch_bump_after_rejection",
             Mechanism::StateExpired => "state_expired",
             Mechanism::StateExpiredByFault => "state_expired_by_fault",
+            Mechanism::RecordsDeleted => "records_deleted",
             Mechanism::SnapshotKeepsLastBatch => "snapshot_keeps_last_batch",
             Mechanism::CraftedRequest => "crafted_request",
             Mechanism::NewPartitionRace => "new_partition_race",
@@ -101,6 +106,7 @@ impl Mechanism {
             Mechanism::EpochBumpAfterRejection => "a batch was refused for good (a non-retriable error such as INVALID_RECORD or TOPIC_AUTHORIZATION_FAILED) while an earlier batch was being retried after an error that left it written (NOT_ENOUGH_REPLICAS_AFTER_APPEND, REQUEST_TIMED_OUT); the client bumped the epoch and gave the retry sequence 0 under it, so the broker took the written batch for a new one (Sender.completeBatch: failBatch with adjustSequenceNumbers; TransactionManager.handleFailedBatch and startSequencesAtBeginning; KAFKA-14034, unfixed)",
             Mechanism::StateExpired => "the broker had dropped the producer's state after producer.id.expiration.ms, and an unknown producer is accepted with any sequence (ProducerStateManager.removeExpiredProducers; KIP-360)",
             Mechanism::StateExpiredByFault => "an expire_producer_state fault made the replicas forget the producer, and an unknown producer is accepted with any sequence (ProducerStateManager.removeExpiredProducers; KIP-360)",
+            Mechanism::RecordsDeleted => "delete_records moved the log start offset past the producer's batches; the brokers keep its state in memory (KAFKA-7190, 2.5+), but an unclean restart or a truncation rebuilds it by reading the log from its start offset, which no longer holds them, and an unknown producer is accepted at any sequence (UnifiedLog.rebuildProducerState, ProducerStateManager.truncateAndReload)",
             Mechanism::SnapshotKeepsLastBatch => "a clean restart loaded a producer-state snapshot, which keeps only the last batch of each producer, so a retry of an older batch was out of order and the client bumped its epoch (ProducerStateManager.writeSnapshot; TransactionManager.canRetry)",
             Mechanism::CraftedRequest => "a crafted produce request (inject_produce) with this producer id changed what the broker expected next",
             Mechanism::NewPartitionRace => "brokers 2.5–4.4 accept an unknown producer at any sequence on a partition that never held a record, so a later batch got in before the failed first one, whose retry then bumped the epoch (KAFKA-15591, fixed in 4.5)",
