@@ -91,6 +91,9 @@ pub fn event(kind: &EventKind) -> String {
             let why = if *by_fault { "expire_producer_state fault" } else { "producer.id.expiration.ms" };
             format!("broker {broker}: p{partition} forgets producer id {producer_id} (expired: {why})")
         }
+        EventKind::RecordsDeleted { partition, log_start_offset } => format!(
+            "p{partition}: records before offset {log_start_offset} deleted; consumers start there, the brokers still remember their producers"
+        ),
         EventKind::ProducerRestarted { producer, unacknowledged_messages } => format!(
             "producer {producer} restarts; the application re-sends {unacknowledged_messages} unacknowledged message(s)"
         ),

@@ -66,6 +66,9 @@ fn cell(e: &LogEntryView, high_watermark: Offset) -> Html {
         format!("pid {} · e{} · seq {}", e.producer_id, e.epoch, e.sequence)
     };
     let title = match (marker, e.aborted, e.transactional) {
+        _ if e.deleted => {
+            Some("deleted (DeleteRecords): below the log start offset, no consumer reads it")
+        }
         (Some("commit"), _, _) => {
             Some("COMMIT marker: this producer's transactional records before it are committed")
         }
@@ -89,12 +92,16 @@ fn cell(e: &LogEntryView, high_watermark: Offset) -> Html {
             class={classes!("log-cell", e.batch_id.map(view::batch_hue), dup.then_some("dup"),
                 marker.map(|_| "control"), marker.map(|m| format!("marker-{m}")),
                 e.aborted.then_some("aborted"), (e.transactional && marker.is_none()).then_some("txn"),
-                (e.offset >= high_watermark).then_some("uncommitted"))}>
+                e.deleted.then_some("deleted"), (e.offset >= high_watermark).then_some("uncommitted"))}
+            data-deleted={e.deleted.then_some("true")}>
             <span class="log-offset">{ format!("#{}", e.offset) }</span>
             <span class="log-value">{ &e.value }</span>
             <span class="log-ids">{ ids }</span>
             if e.aborted {
                 <span class="log-aborted">{ "aborted" }</span>
+            }
+            if e.deleted {
+                <span class="log-aborted">{ "deleted" }</span>
             }
             if let Some(first) = e.duplicate_of {
                 <span class="log-dup">{ format!("dup of #{first}") }</span>
@@ -259,12 +266,16 @@ fn peek_cell(e: &LogEntryView, high_watermark: Offset, lit: Option<&'static str>
             "offset {}: {} again — a second copy of offset {first}",
             e.offset, e.value
         ),
+        None if e.deleted => format!(
+            "offset {}: {} (deleted: no consumer reads it)",
+            e.offset, e.value
+        ),
         None => format!("offset {}: {}", e.offset, e.value),
     };
     html! {
         <li key={e.offset} data-lit={lit.map(|_| "true")} data-batch={e.batch_id.map(|b| b.to_string())}
             class={classes!("peek-cell", e.batch_id.map(crate::view::batch_hue), lit, dup.then_some("dup"), e.control.map(|_| "control"),
-                e.aborted.then_some("aborted"), (e.offset >= high_watermark).then_some("uncommitted"))}
+                e.aborted.then_some("aborted"), e.deleted.then_some("deleted"), (e.offset >= high_watermark).then_some("uncommitted"))}
             data-duplicate={dup.to_string()} data-offset={e.offset.to_string()} {title}>
             <span class="peek-offset">{ format!("#{}", e.offset) }</span>
             <span class="peek-value">{ &e.value }</span>

@@ -745,12 +745,22 @@ fn replica_lines(t: &mut BoxText, b: &BrokerView, r: &ReplicaView, props: &Nodes
     };
     // The record count goes when the line would not fit the box (a follower's long role with
     // big offsets); the log panel has it.
+    // DeleteRecords moved the log's start: where consumers begin now.
+    let start = if r.log_start_offset > 0 {
+        format!(" · from @{}", r.log_start_offset)
+    } else {
+        String::new()
+    };
+    let (p, hw) = (r.partition, r.high_watermark);
     let mut line = format!(
-        "p{} {role} · {} records · HW {}",
-        r.partition, r.log_end_offset, r.high_watermark
+        "p{p} {role} · {} records · HW {hw}{start}",
+        r.log_end_offset
     );
     if line.chars().count() > t.chars {
-        line = format!("p{} {role} · HW {}", r.partition, r.high_watermark);
+        line = format!("p{p} {role} · HW {hw}{start}");
+    }
+    if line.chars().count() > t.chars {
+        line = format!("p{p} {role} · HW {hw}");
     }
     t.line("node-line", line);
     let forgot = props
