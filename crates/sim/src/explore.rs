@@ -116,8 +116,8 @@ const OLD_CLIENTS: [KafkaVersion; 2] = [KafkaVersion::new(3, 0, 0), KafkaVersion
 /// Draws the brokers' and each client's release (drawn last, so a seed's scenario is the one
 /// it was before versions, apart from them). A client whose configuration its release refuses
 /// (a 4.x client with `max.in.flight` above 5, or a `delivery.timeout.ms` below 4.x's
-/// `linger.ms` default) keeps the default release; a transactional producer that would run
-/// transactions v2, which the lab does not model yet, runs on a cluster set to version 1.
+/// `linger.ms` default) keeps the default release. A 4.x client on 4.x brokers runs
+/// transactions v2.
 fn versions(rng: &mut ChaCha8Rng, mix: Mix, scenario: &mut Scenario) {
     let pick = |rng: &mut ChaCha8Rng, safe: &[KafkaVersion], old: &[KafkaVersion]| {
         let all = if mix == Mix::All { old.len() } else { 0 };
@@ -138,11 +138,6 @@ fn versions(rng: &mut ChaCha8Rng, mix: Mix, scenario: &mut Scenario) {
         p.client_version = Some(pick(rng, &SAFE_CLIENTS, &OLD_CLIENTS));
         if p.config.validate_for(p.client()).is_err() {
             p.client_version = None;
-        }
-        let v2 =
-            scenario.cluster.transaction_version() == 2 && p.client().supports_transactions_v2();
-        if v2 && p.config.transactional_id.is_some() {
-            scenario.cluster.transaction_version = Some(1);
         }
     }
 }

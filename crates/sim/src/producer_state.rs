@@ -123,6 +123,8 @@ pub enum RejectReason {
     FencedByCoordinator,
     /// A non-transactional batch from a producer id with a transaction open here.
     TransactionOpen,
+    /// Transactions v2: the coordinator is still writing the previous transaction's markers.
+    TransactionCompleting,
 }
 
 /// Producer state of one partition replica.
@@ -281,6 +283,15 @@ impl ProducerStateTable {
         self.entries
             .get(&producer_id)
             .is_some_and(|e| e.current_txn_first_offset.is_some())
+    }
+
+    /// `UnifiedLog.hasOngoingTransaction(producerId, producerEpoch)`: a transaction of this
+    /// producer is open here under this epoch (a v2 client's next transaction, under the next
+    /// epoch, must ask the coordinator even while the last one's marker is on its way).
+    pub fn has_open_transaction_in_epoch(&self, producer_id: ProducerId, epoch: Epoch) -> bool {
+        self.entries
+            .get(&producer_id)
+            .is_some_and(|e| e.current_txn_first_offset.is_some() && e.epoch == epoch)
     }
 
     /// `ProducerAppendInfo.appendEndTxnMarker`: a COMMIT or ABORT marker ends the open

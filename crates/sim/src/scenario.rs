@@ -405,29 +405,6 @@ impl Scenario {
         }
     }
 
-    /// Transactions v2 (KIP-890 part 2: an epoch bump with every transaction, partitions added
-    /// by the first write) are what a 4.x client runs on a cluster that finalized
-    /// `transaction.version` 2. The lab does not model them yet, so such a transactional
-    /// producer is refused, with the way to run it on transactions v1.
-    fn validate_transaction_version(
-        &self,
-        i: usize,
-        p: &ProducerSpec,
-    ) -> Result<(), ScenarioError> {
-        let v2 = self.cluster.transaction_version() == 2 && p.client().supports_transactions_v2();
-        if !v2 || p.config.transactional_id.is_none() {
-            return Ok(());
-        }
-        Err(err(
-            format!("producers[{i}].client_version"),
-            format!(
-                "a {} client on {} brokers runs transactions v2 (KIP-890 part 2), which this lab does not model yet: set cluster \"transaction.version\": 1 to run this transaction on v1, or use a 3.x client",
-                p.client().0,
-                self.cluster.broker().0
-            ),
-        ))
-    }
-
     fn validate_network(&self) -> Result<(), ScenarioError> {
         check_time(
             "network.latency_ms",
@@ -454,7 +431,6 @@ impl Scenario {
                 ));
             }
         }
-        self.validate_transaction_version(i, p)?;
         if let Err(e) = p.config.validate_for(p.client()) {
             return Err(err(
                 format!("producers[{i}].config.{}", e.config),

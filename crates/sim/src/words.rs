@@ -89,6 +89,9 @@ fn rejection(error: KafkaError, reason: &RejectReason) -> String {
         RejectReason::FencedByCoordinator => format!(
             "{error}: the coordinator has fenced this producer epoch (verification, KIP-890); nothing appended"
         ),
+        RejectReason::TransactionCompleting => format!(
+            "{error}: the coordinator is still writing the markers of the producer's last transaction (transactions v2); retried"
+        ),
         RejectReason::TransactionOpen => format!(
             "{error}: a non-transactional batch while this producer id has a transaction open here; nothing appended"
         ),

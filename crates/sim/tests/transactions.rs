@@ -214,15 +214,22 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
 
     /// Across producer crashes and restarts, lost requests and responses, a read_committed
-    /// consumer sees every committed record exactly once and no aborted record.
+    /// consumer sees every committed record exactly once and no aborted record, with
+    /// transactions v1 (3.9 client and brokers) and v2 (4.0 client and brokers, KIP-890 part 2).
     #[test]
     fn read_committed_sees_committed_records_exactly_once(
         seed in any::<u64>(),
         restarts in prop::collection::vec((0u64..600, 0u64..200), 0..3),
         drop_request in 0.0f64..0.05,
         drop_response in 0.0f64..0.05,
+        v2 in any::<bool>(),
     ) {
         let mut s = transactional_base(seed);
+        if v2 {
+            let release: idempotence_sim::version::KafkaVersion = "4.0".parse().unwrap();
+            s.cluster.broker_version = Some(release);
+            s.producers[0].client_version = Some(release);
+        }
         for (at, down_ms) in restarts {
             s.faults.push(ScriptedFault { when: Trigger::AtMs(at), fault: Fault::RestartProducer { producer: 0, down_ms } });
         }

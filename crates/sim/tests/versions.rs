@@ -223,23 +223,103 @@ fn a_release_out_of_range_or_misspelt_is_refused_with_its_path() {
     }
 }
 
-/// Transactions v2 (KIP-890 part 2) are what a 4.x client runs on 4.x brokers by default. The
-/// lab does not model them yet: such a transactional producer is refused with the way to run
-/// it on v1, and runs once the cluster says v1.
+/// Transactions v2 (KIP-890 part 2) are what a 4.x client runs on 4.x brokers by default: no
+/// AddPartitionsToTxn (the leader adds the partition on the first write), and every EndTxn
+/// bumps the epoch, so the markers and the next transaction's batches carry the next one, from
+/// sequence 0. The same client on a cluster at `transaction.version` 1 keeps epoch 0 throughout.
 #[test]
-fn a_4_x_transaction_on_4_x_brokers_asks_for_transaction_version_1_until_v2_is_modelled() {
+fn a_4_x_transaction_on_4_x_brokers_runs_transactions_v2_with_an_epoch_per_transaction() {
     let json = |cluster: &str| {
         format!(
-            r#"{{"cluster":{cluster},"producers":[{{"client_version":"4.1","config":{{"transactional.id":"t"}},
-                 "workload":{{"messages":4,"transactions":{{"size":2}}}}}}]}}"#
+            r#"{{"cluster":{cluster},"producers":[{{"client_version":"4.1","config":{{"transactional.id":"t","linger.ms":0}},
+                 "workload":{{"messages":4,"transactions":{{"size":2,"abort":[1]}}}}}}]}}"#
         )
     };
-    let e = Scenario::from_json(&json(r#"{"broker_version":"4.1"}"#)).unwrap_err();
-    assert_eq!(e.path, "producers[0].client_version");
-    assert!(e.message.contains("\"transaction.version\": 1"), "{e}");
-    let v1 = Scenario::from_json(&json(r#"{"broker_version":"4.1","transaction.version":1}"#))
-        .expect("v1 runs");
-    let (_, r) = run(v1);
-    assert_eq!(r.partitions[0].read_committed.len(), 4);
+    let epochs = |r: &Report| -> Vec<(i16, i32, String)> {
+        r.partitions[0]
+            .log
+            .iter()
+            .map(|e| (e.epoch, e.sequence, e.value.clone()))
+            .collect()
+    };
+    let (sim, v2) = run(Scenario::from_json(&json(r#"{"broker_version":"4.1"}"#)).unwrap());
+    let data = |epoch, sequence, m: u32| (epoch, sequence, format!("p0-m{m}"));
+    let marker = |epoch, what: &str| (epoch, -1, what.to_string());
+    assert_eq!(
+        epochs(&v2),
+        vec![
+            data(0, 0, 0),
+            data(0, 1, 1),
+            marker(1, "COMMIT"),
+            data(1, 0, 2),
+            data(1, 1, 3),
+            marker(2, "ABORT"),
+        ]
+    );
+    assert_eq!(v2.partitions[0].read_committed, vec!["p0-m0", "p0-m1"]);
+    let bumps = sim
+        .events()
+        .iter()
+        .filter(|e| matches!(&e.kind, EventKind::EpochBumped { why, .. } if why.contains("transactions v2")))
+        .count();
+    assert_eq!(bumps, 2, "one bump per EndTxn");
+
+    let (_, v1) = run(Scenario::from_json(&json(
+        r#"{"broker_version":"4.1","transaction.version":1}"#,
+    ))
+    .unwrap());
+    assert!(epochs(&v1).iter().all(|(epoch, _, _)| *epoch == 0));
+    assert_eq!(
+        v1.partitions[0].read_committed,
+        v2.partitions[0].read_committed
+    );
     Scenario::from_json(&json(r#"{"broker_version":"3.9"}"#)).expect("3.9 brokers offer only v1");
+}
+
+/// The late batch of `brokers_before_3_6_append_a_late_batch_of_an_aborted_transaction` on
+/// transactions v2: the abort's marker carried the bumped epoch, so the late batch, still under
+/// the old one, is fenced (INVALID_PRODUCER_EPOCH) by the partition's own producer state,
+/// without asking the coordinator; read_committed reads each record once.
+#[test]
+fn transactions_v2_fence_a_late_batch_of_an_ended_transaction_by_its_epoch() {
+    let json = include_str!("fixtures/late-batch.json");
+    let on = |broker: &str, client: &str| {
+        let text = json.replace("BROKER", broker).replace("CLIENT", client);
+        run(Scenario::from_json(&text).expect("valid"))
+    };
+    let refused_with = |sim: &Simulation| -> Vec<KafkaError> {
+        sim.events()
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::BatchVerdict {
+                    batch,
+                    verdict: BrokerVerdict::Rejected { error, .. },
+                    ..
+                } if batch.batch_id == 2 => Some(*error),
+                _ => None,
+            })
+            .collect()
+    };
+    let unique = |r: &Report| {
+        let mut seen = r.partitions[0].read_committed.clone();
+        seen.sort();
+        seen.dedup();
+        seen.len() == r.partitions[0].read_committed.len()
+    };
+    let (sim, r) = on("4.0", "4.0");
+    assert_eq!(refused_with(&sim), vec![KafkaError::InvalidProducerEpoch]);
+    assert!(unique(&r) && r.invariants.iter().all(|i| i.holds));
+    let (sim, r) = on("3.6", "3.9");
+    assert_eq!(
+        refused_with(&sim),
+        vec![KafkaError::InvalidTxnState],
+        "v1: verification"
+    );
+    assert!(unique(&r));
+    let (sim, r) = on("3.5", "3.9");
+    assert!(refused_with(&sim).is_empty());
+    assert!(
+        !unique(&r),
+        "v1 without verification reads it with the next transaction"
+    );
 }

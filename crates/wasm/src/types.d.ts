@@ -566,7 +566,8 @@ export type RejectReason = { "kind": "out_of_order", expected: number, got: numb
   | { "kind": "stale_epoch", current: number, got: number }
   | { "kind": "not_in_transaction" }
   | { "kind": "fenced_by_coordinator" }
-  | { "kind": "transaction_open" };
+  | { "kind": "transaction_open" }
+  | { "kind": "transaction_completing" };
 
 /**
  * A per-partition result inside a produce response.
@@ -878,7 +879,18 @@ export type TxnMetadata = {
    * Pairs `(producer, position)` (a list, so JS sees plain arrays rather than a map keyed by
    * numbers).
    */
-  committed_positions: Array<[number, number]>
+  committed_positions: Array<[number, number]>,
+  /**
+   * Transactions v2: the producer id and epoch EndTxn bumped from, so a retried EndTxn
+   * whose answer was lost gets the same answer (`TransactionMetadata.prevProducerId` and
+   * `lastProducerEpoch`).
+   */
+  ended_from?: [number, number],
+  /**
+   * Transactions v2 with the epoch exhausted: the producer id the client continues with,
+   * at epoch 0, once the markers are written (`TransactionMetadata.nextProducerId`).
+   */
+  next_producer_id?: number
 };
 
 export type TxnStatus = "empty" | "ongoing" | "prepare_commit" | "prepare_abort" | "complete_commit" | "complete_abort";

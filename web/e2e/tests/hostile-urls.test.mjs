@@ -66,7 +66,9 @@ const cases = [
   ['client_version=2.8', 'client_version'],
   ['client_version=9.9.9.9', 'client_version'],
   ['broker_version=<script>', 'broker_version'],
-  ['client_version=4.1&broker_version=4.1&scenario=zombie-fencing', 'transaction.version'],
+  ['client_version=4.0&max_in_flight=6', 'max.in.flight'],
+  // Transactions v2 (4.x client and brokers) run: the zombie story on KIP-890 part 2.
+  ['client_version=4.1&broker_version=4.1&scenario=zombie-fencing', null],
   ['faults=%5B', 'faults must be a JSON list'],
   [faults([{ when: { at_ms: 5 }, fault: { type: 'drop_response' } }]), 'faults['],
   [faults([{ when: { at_ms: 10 }, fault: { type: 'crash_broker', broker: 7, down_ms: 1 } }]), 'broker'],

@@ -662,6 +662,7 @@ mod tests {
     /// An acks=all request with no batches: what the connection tests need.
     fn req(id: u64) -> Arc<ProduceRequest> {
         Arc::new(ProduceRequest {
+            transactions_v2: false,
             id,
             producer: Some(0),
             incarnation: 0,
@@ -720,7 +721,7 @@ mod tests {
         let metas = std::slice::from_ref(meta);
         let mut out = Out::default();
         broker
-            .on_produce_batch((&request, 0), (&cx, metas), |_, _, _| None, &mut out)
+            .on_produce_batch((&request, 0), (&cx, metas), |_, _, _, _| None, &mut out)
             .0
     }
 

@@ -59,8 +59,11 @@ impl Simulation {
         for index in 0..request.batches.len() {
             let mut out = self.take_out();
             let cx = self.produce_context();
-            let coordinator = &self.coordinator;
-            let verify = |id: &str, ids, partition| coordinator.verify(id, ids, partition);
+            let coordinator = &mut self.coordinator;
+            let now_ms = self.now_ms;
+            let verify = |id: &str, ids, partition, v2| {
+                coordinator.verify_or_add(now_ms, id, ids, partition, v2)
+            };
             let leader = &mut self.brokers[broker as usize];
             let (verdict, event) = leader.on_produce_batch(
                 (&request, index),

@@ -388,7 +388,9 @@ impl Simulation {
                 transactional: transactional_id.is_some(),
             });
         }
+        let transactions_v2 = p.txn.as_ref().is_some_and(|t| t.v2);
         ProduceRequest {
+            transactions_v2,
             id,
             producer: Some(producer),
             incarnation: p.incarnation,

@@ -20,7 +20,11 @@
 //!
 //! The state lives in the replicated `__transaction_state` log, so it survives any broker: the
 //! node is the cluster's coordinator, hosted by [`coordinator_of`] the transactional id.
-//! Not modelled: transactions v2 (KIP-890 part 2).
+//! - transactions v2 (KIP-890 part 2, a 4.x client on a cluster at `transaction.version` 2):
+//!   a partition joins the transaction when its leader asks on the first write
+//!   ([`TransactionCoordinator::verify_or_add`]), and EndTxn bumps the epoch, writes the markers
+//!   under the new epoch and answers with it, or with a new producer id once the epoch is
+//!   exhausted.
 //!
 //! Handlers, in the order a transaction meets them:
 //! 1. [`TransactionCoordinator::on_init_producer_id`] (idempotent producers) or
@@ -185,6 +189,7 @@ impl TransactionCoordinator {
                 epoch,
                 commit,
                 next_position,
+                v2,
             } => {
                 let end = EndTxn {
                     producer: caller.producer,
@@ -192,6 +197,7 @@ impl TransactionCoordinator {
                     epoch,
                     commit,
                     next_position,
+                    v2,
                 };
                 self.end(cluster, &id, end, out)
             }
@@ -273,6 +279,7 @@ impl TransactionCoordinator {
                 meta.status = TxnStatus::Empty;
                 meta.partitions.clear();
                 meta.started_ms = None;
+                meta.ended_from = None;
                 (KafkaError::None, meta.producer_id, meta.epoch)
             }
         }
@@ -320,23 +327,59 @@ impl TransactionCoordinator {
             epoch,
             commit,
             next_position,
+            v2,
         } = end;
         let Some(meta) = self.transactions.get_mut(transactional_id) else {
             return FENCED;
         };
-        if producer_id != meta.producer_id || epoch < meta.epoch {
-            return (KafkaError::ProducerFenced, meta.producer_id, meta.epoch);
-        }
         let same = matches!(
             (meta.status, commit),
             (TxnStatus::PrepareCommit | TxnStatus::CompleteCommit, true)
                 | (TxnStatus::PrepareAbort | TxnStatus::CompleteAbort, false)
         );
-        if same {
+        // v2: a retry of the EndTxn that bumped the epoch carries the epoch it bumped from.
+        if v2 && meta.ended_from == Some((producer_id, epoch)) {
+            let (id, next) = meta.next_ids();
+            let error = if same {
+                KafkaError::None
+            } else {
+                KafkaError::InvalidTxnState
+            };
+            return (error, id, next);
+        }
+        if producer_id != meta.producer_id || epoch < meta.epoch {
+            return (KafkaError::ProducerFenced, meta.producer_id, meta.epoch);
+        }
+        let completing = matches!(
+            meta.status,
+            TxnStatus::PrepareCommit | TxnStatus::PrepareAbort
+        );
+        if v2 && completing {
+            // Under the epoch the last EndTxn bumped to: the next transaction's end, which
+            // waits for the last one's markers.
+            return (KafkaError::ConcurrentTransactions, producer_id, epoch);
+        }
+        if same && !v2 {
             return (KafkaError::None, producer_id, epoch);
         }
-        if meta.status != TxnStatus::Ongoing {
+        if meta.status != TxnStatus::Ongoing && !v2 {
             return (KafkaError::InvalidTxnState, producer_id, epoch);
+        }
+        if meta.status != TxnStatus::Ongoing {
+            // v2: a transaction whose first writes never reached the coordinator ends with
+            // no partition to mark, still with its epoch bump.
+            meta.partitions.clear();
+        }
+        if v2 {
+            // prepareAbortOrCommit with an epoch bump: the markers carry the new epoch, which
+            // fences every batch of this transaction still on its way.
+            meta.ended_from = Some((producer_id, epoch));
+            meta.epoch = epoch.saturating_add(1);
+            meta.last_epoch = NO_PRODUCER_EPOCH;
+            if meta.epoch == Epoch::MAX {
+                meta.next_producer_id = Some(self.next_producer_id);
+                self.next_producer_id += 1;
+            }
         }
         meta.status = if commit {
             TxnStatus::PrepareCommit
@@ -354,7 +397,13 @@ impl TransactionCoordinator {
             partitions: meta.partitions.iter().copied().collect(),
         });
         self.send_markers(cluster, transactional_id, out);
-        (KafkaError::None, producer_id, epoch)
+        let meta = &self.transactions[transactional_id];
+        let (id, next) = if v2 {
+            meta.next_ids()
+        } else {
+            (producer_id, epoch)
+        };
+        (KafkaError::None, id, next)
     }
 
     /// `PrepareEpochFence`: abort the open transaction under the next epoch.
@@ -486,6 +535,11 @@ impl TransactionCoordinator {
             TxnStatus::CompleteAbort
         };
         meta.started_ms = None;
+        if let Some(id) = meta.next_producer_id.take() {
+            // prepareProducerIdRotation, v2: the next transaction starts under the new id.
+            meta.producer_id = id;
+            meta.epoch = 0;
+        }
         out.emit(EventKind::TransactionCompleted {
             transactional_id: transactional_id.to_string(),
             committed: commit,
@@ -534,6 +588,62 @@ impl TransactionCoordinator {
     /// a transaction that has already ended is refused with INVALID_TXN_STATE, and one from a
     /// fenced epoch with INVALID_PRODUCER_EPOCH (`AddPartitionsToTxnManager` maps
     /// PRODUCER_FENCED to it). The model answers at once rather than through a round trip.
+    pub fn verify_or_add(
+        &mut self,
+        now_ms: TimeMs,
+        transactional_id: &str,
+        ids: (ProducerId, Epoch),
+        partition: PartitionId,
+        v2: bool,
+    ) -> Option<(KafkaError, RejectReason)> {
+        if v2 {
+            self.add_implicitly(now_ms, transactional_id, ids, partition)
+        } else {
+            self.verify(transactional_id, ids, partition)
+        }
+    }
+
+    /// Transactions v2: the leader's AddPartitionsToTxn on a transaction's first write to a
+    /// partition adds it (`handleAddPartitionsToTransaction` without `verifyOnly`), and begins
+    /// the transaction if none is open. While the previous transaction's markers are being
+    /// written the answer is CONCURRENT_TRANSACTIONS, which the client retries; an epoch the
+    /// coordinator has moved past is fenced.
+    fn add_implicitly(
+        &mut self,
+        now_ms: TimeMs,
+        transactional_id: &str,
+        (producer_id, epoch): (ProducerId, Epoch),
+        partition: PartitionId,
+    ) -> Option<(KafkaError, RejectReason)> {
+        let Some(meta) = self.transactions.get_mut(transactional_id) else {
+            return Some((KafkaError::InvalidTxnState, RejectReason::NotInTransaction));
+        };
+        let completing = matches!(
+            meta.status,
+            TxnStatus::PrepareCommit | TxnStatus::PrepareAbort
+        );
+        let next = meta.next_producer_id == Some(producer_id) && epoch == 0;
+        if completing && (next || (producer_id, epoch) == (meta.producer_id, meta.epoch)) {
+            return Some((
+                KafkaError::ConcurrentTransactions,
+                RejectReason::TransactionCompleting,
+            ));
+        }
+        if (producer_id, epoch) != (meta.producer_id, meta.epoch) {
+            return Some((
+                KafkaError::InvalidProducerEpoch,
+                RejectReason::FencedByCoordinator,
+            ));
+        }
+        if meta.status != TxnStatus::Ongoing {
+            meta.status = TxnStatus::Ongoing;
+            meta.partitions.clear();
+            meta.started_ms = Some(now_ms);
+        }
+        meta.partitions.insert(partition);
+        None
+    }
+
     pub fn verify(
         &self,
         transactional_id: &str,
@@ -562,6 +672,7 @@ struct EndTxn {
     epoch: Epoch,
     commit: bool,
     next_position: u32,
+    v2: bool,
 }
 
 /// Whether an unanswered marker may still be answered: its coordinator still coordinates, the
@@ -677,13 +788,29 @@ mod tests {
             self.ask(request).0
         }
 
-        fn end(&mut self, (_, pid, epoch): Answer, commit: bool) -> (Answer, Out) {
+        fn end(&mut self, answer: Answer, commit: bool) -> (Answer, Out) {
+            self.end_as(answer, commit, false)
+        }
+
+        fn end_as(&mut self, (_, pid, epoch): Answer, commit: bool, v2: bool) -> (Answer, Out) {
             self.ask(TxnRequest::EndTxn {
                 producer_id: pid,
                 epoch,
                 commit,
                 next_position: 1,
+                v2,
             })
+        }
+
+        /// A v2 leader's first write of `(pid, epoch)` to `partition`.
+        fn first_write(
+            &mut self,
+            ids: (ProducerId, Epoch),
+            partition: PartitionId,
+        ) -> Option<KafkaError> {
+            self.coordinator
+                .verify_or_add(self.now_ms, ID, ids, partition, true)
+                .map(|(error, _)| error)
         }
 
         fn status(&self) -> TxnStatus {
@@ -923,6 +1050,74 @@ mod tests {
             h.coordinator.verify("unknown", (1000, 0), 0),
             Some((KafkaError::InvalidTxnState, RejectReason::NotInTransaction))
         );
+    }
+
+    /// Transactions v2: the first write adds the partition and begins the transaction; EndTxn
+    /// bumps the epoch, writes the markers under it and answers with it; a retry of that EndTxn
+    /// (its answer lost) gets the same answer; the next transaction's first write waits
+    /// (CONCURRENT_TRANSACTIONS) until the markers are written; the old epoch is fenced.
+    #[test]
+    fn transactions_v2_add_on_the_first_write_and_bump_the_epoch_at_every_end() {
+        let mut h = Harness::new();
+        let pid = h.init();
+        assert_eq!(h.first_write((1000, 0), 0), None);
+        assert_eq!(h.status(), TxnStatus::Ongoing);
+        let (answer, out) = h.end_as(pid, true, true);
+        assert_eq!(answer, (KafkaError::None, 1000, 1));
+        let meta = h.coordinator.transactions().next().expect("known");
+        assert_eq!(meta.epoch, 1, "the markers go out under the new epoch");
+        assert_eq!(markers(&out), vec![(0, 0, ControlMarker::Commit)]);
+        let (retry, out) = h.end_as(pid, true, true);
+        assert_eq!(retry, (KafkaError::None, 1000, 1));
+        assert!(markers(&out).is_empty());
+        assert_eq!(
+            h.first_write((1000, 1), 0),
+            Some(KafkaError::ConcurrentTransactions)
+        );
+        let mut done = markers_out(&h, 0);
+        h.write_markers(&std::mem::take(&mut done));
+        assert_eq!(h.status(), TxnStatus::CompleteCommit);
+        assert_eq!(h.first_write((1000, 1), 0), None, "the next transaction");
+        assert_eq!(
+            h.first_write((1000, 0), 1),
+            Some(KafkaError::InvalidProducerEpoch),
+            "a late batch of the ended one"
+        );
+    }
+
+    /// Transactions v2 with the epoch exhausted: the markers take the last epoch, and EndTxn
+    /// answers with a new producer id at epoch 0, which the coordinator switches to once the
+    /// markers are written.
+    #[test]
+    fn transactions_v2_hand_out_a_new_producer_id_when_the_epoch_runs_out() {
+        let mut h = Harness::new();
+        h.init();
+        h.coordinator.transactions.get_mut(ID).expect("known").epoch = Epoch::MAX - 1;
+        assert_eq!(h.first_write((1000, Epoch::MAX - 1), 0), None);
+        let (answer, _) = h.end_as((KafkaError::None, 1000, Epoch::MAX - 1), false, true);
+        assert_eq!(answer, (KafkaError::None, 1001, 0));
+        assert_eq!(
+            h.first_write((1001, 0), 0),
+            Some(KafkaError::ConcurrentTransactions)
+        );
+        let meta = h.coordinator.transactions().next().expect("known");
+        assert_eq!((meta.producer_id, meta.epoch), (1000, Epoch::MAX));
+        let mut out = Out::default();
+        out.send(
+            Node::Broker(2),
+            Node::Broker(0),
+            Payload::WriteTxnMarker {
+                transactional_id: ID.into(),
+                partition: 0,
+                producer_id: 1000,
+                epoch: Epoch::MAX,
+                marker: ControlMarker::Abort,
+            },
+        );
+        h.write_markers(&out);
+        let meta = h.coordinator.transactions().next().expect("known");
+        assert_eq!((meta.producer_id, meta.epoch), (1001, 0));
+        assert_eq!(h.first_write((1001, 0), 0), None);
     }
 
     #[test]

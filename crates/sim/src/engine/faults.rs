@@ -143,6 +143,7 @@ impl Simulation {
         let id = self.next_request_id;
         self.next_request_id += 1;
         let request = ProduceRequest {
+            transactions_v2: false,
             id,
             producer: None,
             incarnation: 0,

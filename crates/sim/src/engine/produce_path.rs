@@ -84,6 +84,7 @@ impl Broker {
             &str,
             (ProducerId, Epoch),
             PartitionId,
+            bool,
         ) -> Option<(KafkaError, RejectReason)>,
         out: &mut Out,
     ) -> (BrokerVerdict, EventKind) {
@@ -132,6 +133,7 @@ impl Broker {
             &str,
             (ProducerId, Epoch),
             PartitionId,
+            bool,
         ) -> Option<(KafkaError, RejectReason)>,
     ) -> Option<(KafkaError, RejectReason)> {
         if !wire.transactional {
@@ -140,7 +142,7 @@ impl Broker {
         let replica = self.replica(wire.partition);
         if replica
             .producer_state
-            .has_open_transaction(wire.producer_id)
+            .has_open_transaction_in_epoch(wire.producer_id, wire.epoch)
         {
             return None;
         }
@@ -148,6 +150,7 @@ impl Broker {
             request.transactional_id.as_deref()?,
             (wire.producer_id, wire.epoch),
             wire.partition,
+            request.transactions_v2,
         )
     }
 
@@ -483,6 +486,7 @@ mod tests {
         transactional: bool,
     ) -> ProduceRequest {
         ProduceRequest {
+            transactions_v2: false,
             id,
             producer: Some(0),
             incarnation: 0,
@@ -516,7 +520,8 @@ mod tests {
         out: &mut Out,
     ) -> (BrokerVerdict, Vec<String>) {
         let cx = context();
-        let (verdict, event) = broker.on_produce_batch((&r, 0), (&cx, meta), |_, _, _| None, out);
+        let (verdict, event) =
+            broker.on_produce_batch((&r, 0), (&cx, meta), |_, _, _, _| None, out);
         out.emit(event);
         let (result, wait) = broker.must_wait(0, r.acks, &verdict);
         let waiting = wait.map(|offset| vec![(0, offset)]).unwrap_or_default();
@@ -716,7 +721,7 @@ mod tests {
         let mut out = Out::default();
         let cx = context();
         let (verdict, _) =
-            broker.on_produce_batch((&served, 0), (&cx, &meta), |_, _, _| None, &mut out);
+            broker.on_produce_batch((&served, 0), (&cx, &meta), |_, _, _, _| None, &mut out);
         let (result, _) = broker.must_wait(0, Acks::None, &verdict);
         let next = broker.on_request_read(served, (vec![result], Vec::new()), cx.now_ms, &mut out);
         assert_eq!(
@@ -733,7 +738,7 @@ mod tests {
         let mut ask = |late: bool| {
             let r = request(1, Acks::Leader, 0, true);
             let mut out = Out::default();
-            let verify = |id: &str, _, _| {
+            let verify = |id: &str, _, _, _| {
                 asked += 1;
                 assert_eq!(id, "tx");
                 late.then_some((KafkaError::InvalidTxnState, RejectReason::NotInTransaction))

@@ -94,10 +94,15 @@ impl ProducerClient {
         let message_partition = (0..total)
             .map(|m| spec.workload.partition.unwrap_or(m % partition_count))
             .collect();
+        // KIP-890 part 2: a 4.x client runs transactions v2 when the cluster finalized
+        // `transaction.version` 2 (`TransactionManager.isTransactionV2Enabled`).
+        let v2 =
+            spec.client().supports_transactions_v2() && scenario.cluster.transaction_version() == 2;
         let txn = config.transactional_id.clone().map(|transactional_id| {
             let plan = spec.workload.transactions.clone();
             ClientTxn {
                 transactional_id,
+                v2,
                 size: plan.as_ref().map_or(total.max(1), |p| p.size),
                 planned_aborts: plan
                     .map(|p| p.abort.into_iter().collect())

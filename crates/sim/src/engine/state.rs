@@ -108,6 +108,9 @@ pub struct TxnOutcome {
 #[derive(Debug, Clone)]
 pub struct ClientTxn {
     pub transactional_id: String,
+    /// Runs transactions v2 (KIP-890 part 2): no AddPartitionsToTxn, and every EndTxn answers
+    /// with the next epoch.
+    pub v2: bool,
     pub size: u32,
     pub planned_aborts: BTreeSet<u32>,
     pub state: ClientTxnState,
@@ -166,6 +169,17 @@ pub struct TxnMetadata {
     /// Pairs `(producer, position)` (a list, so JS sees plain arrays rather than a map keyed by
     /// numbers).
     pub committed_positions: Vec<(ProducerIndex, u32)>,
+    /// Transactions v2: the producer id and epoch EndTxn bumped from, so a retried EndTxn
+    /// whose answer was lost gets the same answer (`TransactionMetadata.prevProducerId` and
+    /// `lastProducerEpoch`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub ended_from: Option<(ProducerId, Epoch)>,
+    /// Transactions v2 with the epoch exhausted: the producer id the client continues with,
+    /// at epoch 0, once the markers are written (`TransactionMetadata.nextProducerId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub next_producer_id: Option<ProducerId>,
 }
 
 fn no_epoch() -> Epoch {
@@ -186,7 +200,15 @@ impl TxnMetadata {
             started_ms: None,
             timeout_ms,
             committed_positions: Vec::new(),
+            ended_from: None,
+            next_producer_id: None,
         }
+    }
+
+    /// The producer id and epoch a v2 client continues with after the transaction ended.
+    pub fn next_ids(&self) -> (ProducerId, Epoch) {
+        self.next_producer_id
+            .map_or((self.producer_id, self.epoch), |id| (id, 0))
     }
 
     pub fn position_of(&self, producer: ProducerIndex) -> u32 {
@@ -237,6 +259,9 @@ pub enum TxnRequest {
         epoch: Epoch,
         commit: bool,
         next_position: u32,
+        /// Sent by a client running transactions v2 (EndTxn v5+): the coordinator bumps the
+        /// epoch and answers with the next one (KIP-890 part 2).
+        v2: bool,
     },
 }
 
@@ -276,6 +301,9 @@ pub struct ProduceRequest {
     pub transactional_id: Option<String>,
     pub batches: Vec<WireBatch>,
     pub corrupted: bool,
+    /// Sent by a client running transactions v2 (Produce v12): the leader's first-write
+    /// question to the coordinator adds the partition instead of only checking it.
+    pub transactions_v2: bool,
     /// A batch the leader refuses for good (a `reject_batch` fault): its partition and error.
     pub rejected: Option<(PartitionId, KafkaError)>,
 }

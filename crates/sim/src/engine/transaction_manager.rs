@@ -66,6 +66,16 @@ impl Simulation {
                     })
                     .map(|(i, _)| i as PartitionId)
                     .collect();
+                if txn.v2 && !wanted.is_empty() {
+                    // v2: no AddPartitionsToTxn; the leader adds each partition on its first
+                    // write (`maybeAddPartition` marks it in the transaction at once).
+                    let txn = self.producers[producer as usize]
+                        .txn
+                        .as_mut()
+                        .expect("transactional");
+                    txn.added.extend(wanted);
+                    return true;
+                }
                 if txn.abortable_error.is_none() && !wanted.is_empty() {
                     self.producers[producer as usize]
                         .txn
@@ -119,7 +129,7 @@ impl Simulation {
         txn.state = ClientTxnState::Ending { commit };
         if txn.added.is_empty() {
             // Nothing was written: the client completes the transaction without the coordinator.
-            self.complete_transaction(producer, commit);
+            self.complete_transaction(producer, commit, None);
             return;
         }
         self.send_end_txn(producer, commit);
@@ -134,6 +144,7 @@ impl Simulation {
             epoch: p.epoch,
             commit,
             next_position: txn.index + 1,
+            v2: txn.v2,
         };
         self.send_txn_request(producer, request);
     }
@@ -232,12 +243,9 @@ impl Simulation {
             return;
         }
         if error == KafkaError::ConcurrentTransactions {
-            // The coordinator is still completing a transaction: try again after the backoff.
-            if let ClientTxnState::Ending { commit } = txn.state {
-                self.send_end_txn(producer, commit);
-            } else {
-                self.wake_producer_at(producer, self.now_ms + backoff);
-            }
+            // The coordinator is still completing a transaction: try again after the backoff
+            // (an EndTxn too: the sender sends it again from the Ending state).
+            self.wake_producer_at(producer, self.now_ms + backoff);
             return;
         }
         let state = txn.state.clone();
@@ -298,8 +306,9 @@ impl Simulation {
                 true
             }
             ClientTxnState::Ending { commit } => {
+                let next = txn.v2.then_some((producer_id, epoch));
                 if error == KafkaError::None {
-                    self.complete_transaction(producer, commit);
+                    self.complete_transaction(producer, commit, next);
                 } else {
                     self.fence_producer(producer, error);
                 }
@@ -309,15 +318,25 @@ impl Simulation {
         }
     }
 
-    /// EndTxn accepted: the application learns the transaction's fate and moves on.
-    fn complete_transaction(&mut self, producer: ProducerIndex, commit: bool) {
+    /// EndTxn accepted: the application learns the transaction's fate and moves on, under the
+    /// `next` producer id and epoch the answer carried (transactions v2).
+    fn complete_transaction(
+        &mut self,
+        producer: ProducerIndex,
+        commit: bool,
+        next: Option<(ProducerId, Epoch)>,
+    ) {
         let p = &mut self.producers[producer as usize];
         let total = p.total_messages;
         let (pid, epoch) = (p.producer_id, p.epoch);
         let txn = p.txn.as_mut().expect("transactional");
         let planned = !commit && txn.planned_aborts.contains(&txn.index);
         let rerun = !commit && !planned;
-        let bump = !commit && txn.epoch_bump_required;
+        // v2: EndTxn itself bumps the epoch, so no InitProducerId follows an abort.
+        let bump = !commit && txn.epoch_bump_required && !txn.v2;
+        if txn.v2 {
+            txn.epoch_bump_required = false;
+        }
         let messages: Vec<u32> = txn.messages_of(txn.index, total).collect();
         txn.outcomes.push(TxnOutcome {
             index: txn.index,
@@ -374,6 +393,9 @@ impl Simulation {
             producer_id: pid,
             epoch,
         });
+        if let Some((next_id, next_epoch)) = next {
+            self.next_epoch_from_end_txn(producer, next_id, next_epoch);
+        }
         if bump {
             self.wake_producer_at(producer, self.now_ms);
             return;
@@ -441,6 +463,44 @@ impl Simulation {
             self.rerun_transaction(producer, &messages);
         }
         self.resume_application(producer);
+    }
+
+    /// Transactions v2: the EndTxn answer carries the epoch the next transaction runs under
+    /// (or a new producer id at epoch 0 once the epoch is exhausted). Every partition's
+    /// sequence starts at 0 again (`TransactionManager` in `EndTxnHandler`: the new producer id
+    /// and epoch, `resetSequenceNumbers`).
+    fn next_epoch_from_end_txn(
+        &mut self,
+        producer: ProducerIndex,
+        producer_id: ProducerId,
+        epoch: Epoch,
+    ) {
+        let p = &mut self.producers[producer as usize];
+        if (p.producer_id, p.epoch) == (producer_id, epoch) || !p.alive {
+            return;
+        }
+        p.producer_id = producer_id;
+        p.epoch = epoch;
+        for part in &mut p.partitions {
+            part.producer_id = producer_id;
+            part.epoch = epoch;
+            part.next_sequence = 0;
+            part.last_acked_sequence = -1;
+            part.unresolved_next_sequence = None;
+        }
+        let partitions: Vec<PartitionId> = (0..p.partitions.len() as PartitionId).collect();
+        let why = if epoch == 0 {
+            "transactions v2: the epoch was exhausted, so EndTxn handed out a new producer id; sequences restart at 0"
+        } else {
+            "transactions v2: EndTxn bumped the epoch, which fences any late batch of the ended transaction; sequences restart at 0"
+        };
+        self.emit(EventKind::EpochBumped {
+            producer,
+            producer_id,
+            epoch,
+            partitions,
+            why: why.into(),
+        });
     }
 
     /// PRODUCER_FENCED (or another fatal error): a newer instance owns the transactional id.
