@@ -13,7 +13,7 @@ use crate::engine::{
 use crate::error::KafkaError;
 use crate::event::PartitionResult;
 use crate::event::{BatchRef, BrokerVerdict, ControlMarker, Event, EventCategory, EventKind};
-use crate::fault::{BatchMatcher, Fault, FaultRates, ScriptedFault, Trigger};
+use crate::fault::{BatchMatcher, Fault, FaultRates, Rejection, ScriptedFault, Trigger};
 use crate::invariants::{InvariantResult, Mechanism, Violation};
 use crate::presets::Preset;
 use crate::producer_state::{CachedBatch, DedupRule, ProducerEntry, RejectReason};
@@ -180,7 +180,7 @@ pub fn declarations() -> String {
         // A scenario, as written.
         Scenario, ProducerSpec, ProducerConfig, Acks, ClusterConfig, DedupRule, NetworkConfig,
         Workload, Burst, TransactionPlan, ScriptedFault, Trigger, BatchMatcher, Fault,
-        FaultRates, Beat,
+        Rejection, FaultRates, Beat,
     ));
     parts.push(preset_ids());
     parts.extend(declarations!(&cfg;

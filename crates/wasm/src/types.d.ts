@@ -238,6 +238,13 @@ export type Fault = { "type": "drop_request" }
   };
 
 /**
+ * The non-retriable errors a `reject_batch` fault can answer with. Both are checked by
+ * `KafkaApis.handleProduceRequest` before the partition is looked at, so they come first,
+ * before NOT_LEADER_OR_FOLLOWER or NOT_ENOUGH_REPLICAS.
+ */
+export type Rejection = "INVALID_RECORD" | "TOPIC_AUTHORIZATION_FAILED";
+
+/**
  * Random faults, drawn from the seed.
  */
 export type FaultRates = {

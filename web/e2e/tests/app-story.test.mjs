@@ -192,7 +192,7 @@ test('Copy link without a clipboard shows the link selected and says so', async 
   }
 });
 
-test('stage text is at least 11 px and inside its box on a desktop, a tablet, an embed and a phone, for every preset', async () => {
+test('stage text is at least 11 px on a desktop, a tablet, an embed and a phone, for every preset', async () => {
   const page = await browser.context.newPage();
   try {
     const errors = collectErrors(page);
@@ -205,17 +205,6 @@ test('stage text is at least 11 px and inside its box on a desktop, a tablet, an
         for (const t of [150, 100000]) {
           await page.goto(`${baseUrl}?scenario=${id}&t=${t}&autoplay=0${extra}`);
           await page.locator('#stage').waitFor();
-          const outside = await page.evaluate(() =>
-            [...document.querySelectorAll('#stage g.node')].flatMap((g) => {
-              const box = g.querySelector('rect.node-box').getBBox();
-              return [...g.querySelectorAll('text')]
-                .filter((t) => {
-                  const b = t.getBBox();
-                  return b.width > 0 && (b.x < box.x || b.x + b.width > box.x + box.width + 0.5);
-                })
-                .map((t) => t.textContent);
-            }));
-          assert.deepEqual(outside, [], `${id} at t=${t}, ${width} px: text runs out of its box`);
           const smallest = await page.evaluate(() => {
             // The svg keeps its aspect: its scale is the smaller of width and height ratios.
             const svg = document.querySelector('#stage');
@@ -525,12 +514,13 @@ test('compare mode fits 1280x800: both stages (text >= 11 px), both log peeks an
   }
 });
 
-test('no text runs out of its box on the stage or is cut to fit, for every preset at 1280, 375 and in an embed', async () => {
+test('no text runs out of its box on the stage or is cut to fit, for every preset at 1280, 1100, 375 and in an embed', async () => {
   const page = await browser.context.newPage();
   try {
     const errors = collectErrors(page);
     const ids = await presetIds(page);
-    for (const size of SIZES) {
+    // 1100 px: the side column leaves the stage less than its widest layout.
+    for (const size of [...SIZES, { name: 'tablet', width: 1100, height: 800, query: '' }]) {
       await page.setViewportSize({ width: size.width, height: size.height });
       for (const id of ids) {
         for (const t of ['200', '100000']) {

@@ -117,7 +117,7 @@ pub fn room_for(px: f64) -> f64 {
 
 /// Characters of a box's plain line that fit in a box `w` units wide (40 at the widest).
 fn line_chars(w: f64) -> usize {
-    (((w - 16.0) / 6.6) as usize).min(LINE_CHARS)
+    (((w - 14.0) / 6.4) as usize).min(LINE_CHARS)
 }
 const CHIP: f64 = 22.0;
 const MAX_CHIPS: usize = 4;
@@ -562,13 +562,18 @@ fn transaction_lines(
     } else {
         String::new()
     };
-    // The partitions added are named while they fit (the coordinator panel lists them too);
-    // only words longer than the box are cut.
-    let mut line = format!("txn {}{attempt}: {words}{added}", txn.index);
-    if line.chars().count() > t.chars {
-        line = format!("txn {}{attempt}: {words}", txn.index);
-    }
-    t.line("node-line txn-state", fit(&line, t.chars));
+    // The partitions added are named while they fit (the coordinator panel lists them too),
+    // then the attempt goes; only words longer than the box are cut.
+    let i = txn.index;
+    let line = [
+        format!("txn {i}{attempt}: {words}{added}"),
+        format!("txn {i}{attempt}: {words}"),
+        format!("txn {i}: {words}"),
+    ]
+    .into_iter()
+    .find(|l| l.chars().count() <= t.chars)
+    .unwrap_or_else(|| fit(&format!("txn {i}: {words}"), t.chars));
+    t.line("node-line txn-state", line);
 }
 
 /// A partition as the client holds it: its next sequence, then a chip per batch in flight
