@@ -177,6 +177,12 @@ impl Broker {
         self.0 >= KafkaVersion::new(4, 5, 0)
     }
 
+    /// KAFKA-18202 (4.1): with transactions v2, a transactional producer the partition has no
+    /// state for must start at sequence 0.
+    pub fn v2_unknown_producer_requires_sequence_zero(self) -> bool {
+        self.0 >= KafkaVersion::new(4, 1, 0)
+    }
+
     /// The `transaction.version` a cluster of these brokers finalizes when it is created:
     /// 2 from 4.0 (KIP-890 part 2), 1 before. Older brokers know only 1.
     pub fn default_transaction_version(self) -> u8 {
@@ -245,6 +251,8 @@ mod tests {
         assert!(broker("3.6").verifies_transactions());
         assert!(!broker("4.4").new_partition_requires_sequence_zero());
         assert!(broker("4.5").new_partition_requires_sequence_zero());
+        assert!(!broker("4.0").v2_unknown_producer_requires_sequence_zero());
+        assert!(broker("4.1").v2_unknown_producer_requires_sequence_zero());
         assert_eq!(broker("3.9").default_transaction_version(), 1);
         assert_eq!(broker("4.0").default_transaction_version(), 2);
         assert!(!broker("3.9").supports_transaction_version(2));

@@ -75,7 +75,7 @@ fn rejection(error: KafkaError, reason: &RejectReason) -> String {
             format!("{error}: expected sequence {expected}, got {got}; nothing appended")
         }
         RejectReason::UnknownProducerNotAtZero { got } => {
-            format!("{error}: brokers 4.5+ require a new producer on an empty partition to start at 0, got {got}")
+            format!("{error}: this broker requires a producer it has no state for to start at sequence 0 (KAFKA-15591 on an empty partition, 4.5+; KAFKA-18202 for transactions v2, 4.1+), got {got}")
         }
         RejectReason::NewEpochNotAtZero { got } => {
             format!("{error}: a new epoch must start at sequence 0, got {got}")

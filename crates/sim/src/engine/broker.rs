@@ -711,6 +711,7 @@ mod tests {
                 space: SequenceSpace::default(),
                 dedup_rule: Default::default(),
                 new_partition_requires_sequence_zero: false,
+                v2_unknown_producer_requires_sequence_zero: false,
             },
             min_insync_replicas: 2,
             verifies_transactions: true,
@@ -877,9 +878,10 @@ mod tests {
             space: SequenceSpace::default(),
             dedup_rule: Default::default(),
             new_partition_requires_sequence_zero: false,
+            v2_unknown_producer_requires_sequence_zero: false,
         };
         assert!(matches!(
-            replica.check_batch(&first, &rules),
+            replica.check_batch(&first, &rules, false),
             Err(BrokerVerdict::Rejected { .. })
         ));
         assert!(broker.start(true, 600, 86_400_000, rules.space).is_empty());
@@ -888,7 +890,7 @@ mod tests {
         broker.stop(700, 10, false);
         broker.start(false, 710, 86_400_000, rules.space);
         assert!(matches!(
-            broker.replica(0).check_batch(&first, &rules),
+            broker.replica(0).check_batch(&first, &rules, false),
             Err(BrokerVerdict::Duplicate { base_offset: 0, .. })
         ));
     }

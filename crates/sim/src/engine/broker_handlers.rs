@@ -44,6 +44,9 @@ impl Simulation {
                 new_partition_requires_sequence_zero: cluster
                     .broker()
                     .new_partition_requires_sequence_zero(),
+                v2_unknown_producer_requires_sequence_zero: cluster
+                    .broker()
+                    .v2_unknown_producer_requires_sequence_zero(),
             },
             min_insync_replicas: cluster.min_insync_replicas,
             verifies_transactions: cluster.broker().verifies_transactions(),

@@ -107,7 +107,7 @@ impl Broker {
         );
         let verdict = match refusal {
             Some(refused) => refused,
-            None => self.validate_and_append(wire, meta, cx, out),
+            None => self.validate_and_append((wire, request.transactions_v2), meta, cx, out),
         };
         let event = EventKind::BatchVerdict {
             broker: self.id,
@@ -158,14 +158,14 @@ impl Broker {
     /// the fetches parked on the new data.
     fn validate_and_append(
         &mut self,
-        wire: &WireBatch,
+        (wire, transactions_v2): (&WireBatch, bool),
         meta: &PartitionMeta,
         cx: &ProduceContext,
         out: &mut Out,
     ) -> BrokerVerdict {
         let partition = wire.partition;
         let replica = self.replica_mut(partition);
-        if let Err(verdict) = replica.check_batch(wire, &cx.rules) {
+        if let Err(verdict) = replica.check_batch(wire, &cx.rules, transactions_v2) {
             return verdict;
         }
         let verdict =
@@ -466,6 +466,7 @@ mod tests {
                 space: SequenceSpace::default(),
                 dedup_rule: Default::default(),
                 new_partition_requires_sequence_zero: false,
+                v2_unknown_producer_requires_sequence_zero: false,
             },
             min_insync_replicas: 1,
             verifies_transactions: true,

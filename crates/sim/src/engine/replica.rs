@@ -262,6 +262,9 @@ pub(crate) struct ProduceRules {
     pub dedup_rule: DedupRule,
     /// KAFKA-15591 (brokers 4.5+): a producer new to an empty partition must start at 0.
     pub new_partition_requires_sequence_zero: bool,
+    /// KAFKA-18202 (brokers 4.1+): a transactions-v2 batch from a producer the partition has
+    /// no state for must start at 0.
+    pub v2_unknown_producer_requires_sequence_zero: bool,
 }
 
 /// Whether two replicas hold the same batch at the same place.
@@ -304,7 +307,12 @@ impl Replica {
     /// producer has a transaction open here is refused; then the producer state decides:
     /// a duplicate of a cached batch, a fenced epoch, a sequence out of order, or the append.
     /// A batch with no producer id is not checked. `Ok` means: append it.
-    pub fn check_batch(&self, wire: &WireBatch, rules: &ProduceRules) -> Result<(), BrokerVerdict> {
+    pub fn check_batch(
+        &self,
+        wire: &WireBatch,
+        rules: &ProduceRules,
+        transactions_v2: bool,
+    ) -> Result<(), BrokerVerdict> {
         if wire.producer_id < 0 {
             return Ok(());
         }
@@ -314,7 +322,10 @@ impl Replica {
                 reason: Some(crate::producer_state::RejectReason::TransactionOpen),
             });
         }
-        let strict = rules.new_partition_requires_sequence_zero && !self.ever_written;
+        let strict = (rules.new_partition_requires_sequence_zero && !self.ever_written)
+            || (rules.v2_unknown_producer_requires_sequence_zero
+                && transactions_v2
+                && wire.transactional);
         let batch = incoming(wire, rules.space);
         match self
             .producer_state
@@ -533,6 +544,7 @@ mod tests {
             space: SequenceSpace::default(),
             dedup_rule: DedupRule::Kafka,
             new_partition_requires_sequence_zero: false,
+            v2_unknown_producer_requires_sequence_zero: false,
         }
     }
 
@@ -554,7 +566,7 @@ mod tests {
 
     /// Checks and appends, as a leader does.
     fn produce(replica: &mut Replica, batch: &WireBatch) -> BrokerVerdict {
-        match replica.check_batch(batch, &rules()) {
+        match replica.check_batch(batch, &rules(), false) {
             Ok(()) => replica.append_produced(batch, 0, 0, rules().space),
             Err(verdict) => verdict,
         }
@@ -685,7 +697,7 @@ mod tests {
         assert_eq!(follower.high_watermark, 2, "never above the leader's");
         // The follower built the same producer state: the leader's duplicate is its duplicate.
         assert!(matches!(
-            follower.check_batch(&wire(0, 2, 2, 2), &rules()),
+            follower.check_batch(&wire(0, 2, 2, 2), &rules(), false),
             Err(BrokerVerdict::Duplicate { base_offset: 2, .. })
         ));
     }
@@ -709,7 +721,10 @@ mod tests {
         assert_eq!(follower.log_end_offset(), 2);
         assert_eq!(leader.divergence(&follower), None);
         // Sequence 2 is no longer known to the follower's state: it expects it next.
-        assert_eq!(follower.check_batch(&wire(0, 2, 1, 9), &rules()), Ok(()));
+        assert_eq!(
+            follower.check_batch(&wire(0, 2, 1, 9), &rules(), false),
+            Ok(())
+        );
     }
 
     #[test]
@@ -722,7 +737,7 @@ mod tests {
         assert!(!r.delete_records_before(1, 11), "never down");
         // KAFKA-7190: the retry of the deleted batch is still a duplicate...
         assert!(matches!(
-            r.check_batch(&wire(0, 0, 2, 0), &rules()),
+            r.check_batch(&wire(0, 0, 2, 0), &rules(), false),
             Err(BrokerVerdict::Duplicate { .. })
         ));
         // ...until the state is rebuilt from the log that is left (a truncation here).
@@ -774,12 +789,52 @@ mod tests {
         };
         let leader = Replica::default();
         assert!(matches!(
-            leader.check_batch(&wire(0, 5, 1, 5), &strict),
+            leader.check_batch(&wire(0, 5, 1, 5), &strict, false),
             Err(BrokerVerdict::Rejected {
                 reason: Some(RejectReason::UnknownProducerNotAtZero { got: 5 }),
                 ..
             })
         ));
-        assert_eq!(leader.check_batch(&wire(0, 5, 1, 5), &rules()), Ok(()));
+        assert_eq!(
+            leader.check_batch(&wire(0, 5, 1, 5), &rules(), false),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn brokers_4_1_refuse_a_transactions_v2_producer_they_do_not_know_unless_at_zero() {
+        let kafka_18202 = ProduceRules {
+            v2_unknown_producer_requires_sequence_zero: true,
+            ..rules()
+        };
+        // A partition that held records, so KAFKA-15591 is not what refuses it.
+        let mut leader = Replica::default();
+        leader.ever_written = true;
+        let transactional = WireBatch {
+            transactional: true,
+            ..wire(0, 5, 1, 5)
+        };
+        assert!(matches!(
+            leader.check_batch(&transactional, &kafka_18202, true),
+            Err(BrokerVerdict::Rejected {
+                error: KafkaError::OutOfOrderSequenceNumber,
+                reason: Some(RejectReason::UnknownProducerNotAtZero { got: 5 }),
+            })
+        ));
+        let at_zero = WireBatch {
+            base_sequence: 0,
+            ..transactional.clone()
+        };
+        assert_eq!(leader.check_batch(&at_zero, &kafka_18202, true), Ok(()));
+        // v1 requests, idempotent batches and older brokers still take any first sequence.
+        assert_eq!(
+            leader.check_batch(&transactional, &kafka_18202, false),
+            Ok(())
+        );
+        assert_eq!(
+            leader.check_batch(&wire(0, 5, 1, 5), &kafka_18202, true),
+            Ok(())
+        );
+        assert_eq!(leader.check_batch(&transactional, &rules(), true), Ok(()));
     }
 }
