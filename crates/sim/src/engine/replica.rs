@@ -808,8 +808,10 @@ mod tests {
             ..rules()
         };
         // A partition that held records, so KAFKA-15591 is not what refuses it.
-        let mut leader = Replica::default();
-        leader.ever_written = true;
+        let leader = Replica {
+            ever_written: true,
+            ..Replica::default()
+        };
         let transactional = WireBatch {
             transactional: true,
             ..wire(0, 5, 1, 5)
