@@ -58,6 +58,10 @@ pub const PRESETS: &[(&str, &str)] = &[
         include_str!("../presets/abort-hides-records.json"),
     ),
     (
+        "late-transactional-batch",
+        include_str!("../presets/late-transactional-batch.json"),
+    ),
+    (
         "restart-with-transactional-id",
         include_str!("../presets/restart-with-transactional-id.json"),
     ),

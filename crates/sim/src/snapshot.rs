@@ -105,6 +105,9 @@ pub struct BrokerView {
     #[serde(default)]
     pub down: Option<(TimeMs, TimeMs)>,
     pub replicas: Vec<ReplicaView>,
+    /// The brokers' release when the scenario names one (it changes what they do).
+    #[serde(default)]
+    pub broker_version: Option<KafkaVersion>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -414,6 +417,7 @@ impl Simulation {
         let b = &self.brokers[id as usize];
         BrokerView {
             id,
+            broker_version: self.scenario.cluster.broker_version,
             alive: b.alive,
             down: b.down,
             replicas: b

@@ -155,6 +155,14 @@ fn brokers_before_3_6_append_a_late_batch_of_an_aborted_transaction() {
         !exactly_once(&r),
         "the late batch is read with the next transaction"
     );
+    let read_committed = r
+        .invariants
+        .iter()
+        .find(|i| i.id == "read_committed_exactly_once")
+        .unwrap();
+    assert!(read_committed.violations.iter().all(|v| {
+        v.mechanism == idempotence_sim::invariants::Mechanism::UnverifiedTransactionalWrite
+    }));
 }
 
 /// KAFKA-15591 (brokers 4.5): `broker_version` "4.5" is what the old switch meant, and the

@@ -285,7 +285,7 @@ export type Beat = {
 /**
  * A preset id; `presets()` lists them with their captions.
  */
-export type PresetId = "happy-path" | "lost-ack" | "lost-ack-no-idempotence" | "client-3-0-default" | "pipelined-retry" | "reorder-no-idempotence" | "failover-replicated" | "failover-unreplicated" | "producer-restart" | "state-expiry" | "records-deleted" | "epoch-bump" | "rejected-batch-duplicate" | "acks-1-loss" | "textbook-rule-loss" | "zombie-fencing" | "abort-hides-records" | "restart-with-transactional-id" | "multi-partition-commit";
+export type PresetId = "happy-path" | "lost-ack" | "lost-ack-no-idempotence" | "client-3-0-default" | "pipelined-retry" | "reorder-no-idempotence" | "failover-replicated" | "failover-unreplicated" | "producer-restart" | "state-expiry" | "records-deleted" | "epoch-bump" | "rejected-batch-duplicate" | "acks-1-loss" | "textbook-rule-loss" | "zombie-fencing" | "abort-hides-records" | "late-transactional-batch" | "restart-with-transactional-id" | "multi-partition-commit";
 
 /**
  * `(id, caption)` of every preset.
@@ -721,7 +721,11 @@ export type BrokerView = {
    * While stopped: when it stopped and when it restarts.
    */
   down: [number, number] | null,
-  replicas: Array<ReplicaView>
+  replicas: Array<ReplicaView>,
+  /**
+   * The brokers' release when the scenario names one (it changes what they do).
+   */
+  broker_version: string | null
 };
 
 export type ReplicaView = {
@@ -1050,4 +1054,4 @@ export type Violation = {
   mechanism: Mechanism
 };
 
-export type Mechanism = "idempotence_off" | "retry_overtook" | "producer_restart" | "epoch_bump_after_expiry" | "epoch_bump_after_rejection" | "state_expired" | "state_expired_by_fault" | "records_deleted" | "snapshot_keeps_last_batch" | "crafted_request" | "new_partition_race" | "acks_not_all" | "unclean_election" | "textbook_rule" | "small_sequence_space" | "model_bug";
+export type Mechanism = "idempotence_off" | "retry_overtook" | "producer_restart" | "epoch_bump_after_expiry" | "epoch_bump_after_rejection" | "state_expired" | "state_expired_by_fault" | "records_deleted" | "snapshot_keeps_last_batch" | "crafted_request" | "new_partition_race" | "acks_not_all" | "unclean_election" | "unverified_transactional_write" | "textbook_rule" | "small_sequence_space" | "model_bug";

@@ -729,7 +729,12 @@ fn broker_title(t: &mut BoxText, b: &BrokerView, g: BoxGeom) {
     } else {
         format!("leader of {}", leader_of.join(", "))
     };
-    t.line("node-title", format!("Broker {}", b.id));
+    // A release the scenario names is part of the broker's name, as for producers.
+    let title = match b.broker_version {
+        Some(v) => format!("Broker {} · {v}", b.id),
+        None => format!("Broker {}", b.id),
+    };
+    t.line("node-title", title);
     let class = if b.alive {
         "node-tag end"
     } else {

@@ -39,6 +39,9 @@ pub enum Mechanism {
     AcksNotAll,
     /// An unclean election picked a replica outside the ISR.
     UncleanElection,
+    /// Brokers before 3.6 do not verify transactional writes: a late batch of an ended
+    /// transaction was appended.
+    UnverifiedTransactionalWrite,
     /// The textbook rule, which Kafka does not use, discarded a batch it had never written.
     TextbookRule,
     /// A sequence space far smaller than Kafka's let the client's numbering wrap into a range
@@ -50,7 +53,7 @@ pub enum Mechanism {
 
 impl Mechanism {
     /// Every mechanism, in a stable order (for reports that count them).
-    pub const ALL: [Mechanism; 16] = [
+    pub const ALL: [Mechanism; 17] = [
         Mechanism::IdempotenceOff,
         Mechanism::RetryOvertook,
         Mechanism::ProducerRestart,
@@ -64,6 +67,7 @@ impl Mechanism {
         Mechanism::NewPartitionRace,
         Mechanism::AcksNotAll,
         Mechanism::UncleanElection,
+        Mechanism::UnverifiedTransactionalWrite,
         Mechanism::TextbookRule,
         Mechanism::SmallSequenceSpace,
         Mechanism::ModelBug,
@@ -85,6 +89,7 @@ impl Mechanism {
             Mechanism::NewPartitionRace => "new_partition_race",
             Mechanism::AcksNotAll => "acks_not_all",
             Mechanism::UncleanElection => "unclean_election",
+            Mechanism::UnverifiedTransactionalWrite => "unverified_transactional_write",
             Mechanism::TextbookRule => "textbook_rule",
             Mechanism::SmallSequenceSpace => "small_sequence_space",
             Mechanism::ModelBug => "model_bug",
@@ -112,6 +117,7 @@ impl Mechanism {
             Mechanism::NewPartitionRace => "brokers 2.5–4.4 accept an unknown producer at any sequence on a partition that never held a record, so a later batch got in before the failed first one, whose retry then bumped the epoch (KAFKA-15591, fixed in 4.5)",
             Mechanism::AcksNotAll => "with acks=0 or acks=1 the leader answers before followers have the record; a leader failure then loses it",
             Mechanism::UncleanElection => "an unclean leader election picked a replica outside the ISR, which lacked records the old leader had (unclean.leader.election.enable)",
+            Mechanism::UnverifiedTransactionalWrite => "brokers before 3.6 append a transaction's batch without asking the coordinator whether its partition is in an ongoing transaction, so a late batch of a transaction that had already ended (its request read by the leader after the client had given up on it) is appended after the marker: it opens a transaction nobody ends, or is read with the next one (KIP-890 part 1, transaction.partition.verification.enable, 3.6)",
             Mechanism::TextbookRule => "the textbook rule, which Kafka does not use, decided: it accepts any higher sequence, a gap included, and discards anything else as a duplicate, even a batch it never wrote",
             Mechanism::SmallSequenceSpace => "the scenario's sequence space (sequence_max) is tiny, and the wrap shows two gaps Kafka has at 2147483647 too: the client orders retries by plain integer comparison (inflightBatchesBySequence), so after the wrap it can send a later batch before an earlier one that the broker then refuses, and failed batches can push its numbering round into a range the broker still caches, which findDuplicateBatch takes for a retry",
             Mechanism::ModelBug => "no Kafka rule and no fault of the scenario explains this: a defect of the model",

@@ -34,6 +34,8 @@ impl Simulation {
             Mechanism::SmallSequenceSpace
         } else if self.history.conditions.unclean_election.is_some() {
             Mechanism::UncleanElection
+        } else if !self.scenario.cluster.broker().verifies_transactions() {
+            Mechanism::UnverifiedTransactionalWrite
         } else {
             Mechanism::ModelBug
         }
