@@ -316,6 +316,11 @@ fn in_range(config: &str, value: u64, min: u64) -> Result<(), ConfigError> {
     }
     Ok(())
 }
+/// `producer.id.expiration.ms`'s default: a day.
+pub const PRODUCER_ID_EXPIRATION_MS: TimeMs = 86_400_000;
+/// `transactional.id.expiration.ms`'s default, which brokers before 3.4 apply to producer state:
+/// 7 days.
+pub const TRANSACTIONAL_ID_EXPIRATION_MS: TimeMs = 604_800_000;
 
 impl EffectiveProducerConfig {
     /// Exponential retry backoff (KIP-580, 3.7+): `retry.backoff.ms * 2^(attempts-1)`, capped.
@@ -398,6 +403,16 @@ impl ClusterConfig {
         Broker(self.broker_version.unwrap_or(default))
     }
 
+    /// How long a partition keeps a producer's state after its last batch: the setting on
+    /// brokers 3.4+, `transactional.id.expiration.ms` (7 days) before (KIP-854).
+    pub fn producer_state_expiration_ms(&self) -> TimeMs {
+        if self.broker().has_producer_id_expiration() {
+            self.producer_id_expiration_ms
+        } else {
+            TRANSACTIONAL_ID_EXPIRATION_MS
+        }
+    }
+
     /// The transaction version the cluster runs: as set, or what its brokers finalize.
     pub fn transaction_version(&self) -> u8 {
         self.transaction_version
@@ -413,7 +428,7 @@ impl Default for ClusterConfig {
             replication_factor: 1,
             min_insync_replicas: 1,
             unclean_leader_election: false,
-            producer_id_expiration_ms: 86_400_000,
+            producer_id_expiration_ms: PRODUCER_ID_EXPIRATION_MS,
             producer_id_expiration_check_interval_ms: 600_000,
             replica_lag_time_max_ms: 30_000,
             replica_fetch_wait_max_ms: 500,

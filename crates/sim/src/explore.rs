@@ -26,7 +26,7 @@ use crate::fault::{BatchMatcher, Fault, FaultRates, Rejection, ScriptedFault, Tr
 use crate::invariants::Mechanism;
 use crate::producer_state::DedupRule;
 use crate::scenario::{Burst, ProducerSpec, Scenario, TransactionPlan, Workload};
-use crate::version::KafkaVersion;
+use crate::version::{Broker, KafkaVersion};
 use crate::Simulation;
 
 /// Which faults and configurations the generator draws from.
@@ -129,7 +129,11 @@ fn versions(rng: &mut ChaCha8Rng, mix: Mix, scenario: &mut Scenario) {
         && !cluster.new_partition_requires_sequence_zero
         && cluster.broker_version.is_none()
     {
-        cluster.broker_version = Some(pick(rng, &SAFE_BROKERS, &OLD_BROKERS));
+        let release = pick(rng, &SAFE_BROKERS, &OLD_BROKERS);
+        // Brokers before 3.4 have no producer.id.expiration.ms to shorten (KIP-854).
+        let expiry_kept = Broker(release).has_producer_id_expiration()
+            || cluster.producer_id_expiration_ms == crate::config::PRODUCER_ID_EXPIRATION_MS;
+        cluster.broker_version = expiry_kept.then_some(release);
     }
     for p in &mut scenario.producers {
         if !rng.random_bool(0.5) {

@@ -387,6 +387,14 @@ impl Scenario {
                     format!("this is the behaviour of brokers 4.5 and newer (KAFKA-15591), but broker_version is {v}: remove it, or write \"broker_version\": \"4.5\" instead"),
                 ));
             }
+            if !Broker(v).has_producer_id_expiration()
+                && c.producer_id_expiration_ms != crate::config::PRODUCER_ID_EXPIRATION_MS
+            {
+                return Err(err(
+                    "cluster.producer.id.expiration.ms",
+                    format!("brokers before 3.4 have no such setting (KIP-854): they forget a producer's state after transactional.id.expiration.ms, 7 days; remove it, or use broker_version 3.4 or newer (broker_version is {v})"),
+                ));
+            }
         }
         match c.transaction_version {
             None => Ok(()),

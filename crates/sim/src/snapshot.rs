@@ -376,7 +376,7 @@ impl Simulation {
             .map(|e| {
                 let due = e
                     .last_timestamp_ms
-                    .saturating_add(cluster.producer_id_expiration_ms);
+                    .saturating_add(cluster.producer_state_expiration_ms());
                 // Checks run at every multiple of the interval (the first one interval in).
                 let at_ms = due.div_ceil(interval).max(1).saturating_mul(interval);
                 StateExpiryView {

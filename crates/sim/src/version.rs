@@ -171,6 +171,13 @@ impl Broker {
         self.0 >= KafkaVersion::new(3, 6, 0)
     }
 
+    /// KIP-854 (3.4): a partition forgets a producer's state `producer.id.expiration.ms` (a day)
+    /// after its last batch. Before, the broker had no such setting and used
+    /// `transactional.id.expiration.ms` (7 days) for it.
+    pub fn has_producer_id_expiration(self) -> bool {
+        self.0 >= KafkaVersion::new(3, 4, 0)
+    }
+
     /// KAFKA-15591 (4.5): on a partition whose log never held a record, an unknown producer
     /// must start at sequence 0.
     pub fn new_partition_requires_sequence_zero(self) -> bool {
@@ -249,6 +256,8 @@ mod tests {
         );
         assert!(!broker("3.5").verifies_transactions());
         assert!(broker("3.6").verifies_transactions());
+        assert!(!broker("3.3").has_producer_id_expiration());
+        assert!(broker("3.4").has_producer_id_expiration());
         assert!(!broker("4.4").new_partition_requires_sequence_zero());
         assert!(broker("4.5").new_partition_requires_sequence_zero());
         assert!(!broker("4.0").v2_unknown_producer_requires_sequence_zero());

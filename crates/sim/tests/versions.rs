@@ -331,3 +331,26 @@ fn transactions_v2_fence_a_late_batch_of_an_ended_transaction_by_its_epoch() {
         "v1 without verification reads it with the next transaction"
     );
 }
+
+/// KIP-854 (3.4) added `producer.id.expiration.ms` (a day). Brokers 2.5–3.3 forgot a
+/// producer's partition state only after `transactional.id.expiration.ms`, 7 days, and had no
+/// setting to shorten it: a scenario that sets one on those brokers is told so.
+#[test]
+fn brokers_before_3_4_keep_producer_state_for_7_days() {
+    let json = |v: &str, extra: &str| {
+        format!(
+            r#"{{"cluster":{{"broker_version":"{v}"{extra}}},"producers":[{{"workload":{{"messages":1}}}}]}}"#
+        )
+    };
+    let e = Scenario::from_json(&json("3.3", r#","producer.id.expiration.ms":1000"#)).unwrap_err();
+    assert_eq!(e.path, "cluster.producer.id.expiration.ms");
+    assert!(e.message.contains("KIP-854"), "{e}");
+    Scenario::from_json(&json("3.4", r#","producer.id.expiration.ms":1000"#)).expect("3.4 has it");
+    let forgotten_at = |v: &str| {
+        let (sim, _) = run(Scenario::from_json(&json(v, "")).unwrap());
+        sim.snapshot().brokers[0].replicas[0].expiries[0].at_ms
+    };
+    let day = 86_400_000;
+    assert!((day..day + 600_000).contains(&forgotten_at("3.4")));
+    assert!((7 * day..7 * day + 600_000).contains(&forgotten_at("3.3")));
+}

@@ -365,7 +365,7 @@ impl Simulation {
     pub(crate) fn expiry_check(&mut self) {
         let cluster = &self.scenario.cluster;
         let (expiration, interval) = (
-            cluster.producer_id_expiration_ms,
+            cluster.producer_state_expiration_ms(),
             cluster.producer_id_expiration_check_interval_ms,
         );
         let mut out = self.take_out();

@@ -304,7 +304,7 @@ impl Simulation {
 
     pub(crate) fn broker_restart(&mut self, broker: BrokerId, clean: bool) {
         self.pending_recoveries -= 1;
-        let expiration = self.scenario.cluster.producer_id_expiration_ms;
+        let expiration = self.scenario.cluster.producer_state_expiration_ms();
         let expired =
             self.brokers[broker as usize].start(clean, self.now_ms, expiration, self.space);
         self.emit(EventKind::BrokerStarted {
