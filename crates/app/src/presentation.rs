@@ -437,8 +437,52 @@ pub fn problems(c: &Counters) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(", "))
 }
 
-/// One line comparing the "off" and "on" runs: `off: 5 duplicates, 0 reorderings; on: none`.
-pub fn compare_summary(off: &Counters, on: &Counters) -> String {
+/// The two lanes of compare mode, each with its key (`data-lane`, element ids) and title:
+/// idempotence off and on, or the run's releases and the ones it is compared with.
+pub fn lane_titles(settings: &crate::settings::Settings) -> [(&'static str, String); 2] {
+    if !settings.comparing_releases() {
+        return [
+            ("off", "enable.idempotence = false".into()),
+            ("on", "enable.idempotence = true".into()),
+        ];
+    }
+    let title = |s: Result<idempotence_sim::Scenario, String>| {
+        s.map(|s| releases_title(&s)).unwrap_or_default()
+    };
+    [
+        ("a", title(settings.scenario())),
+        ("b", title(settings.versus_scenario())),
+    ]
+}
+
+/// `client 3.9 · brokers 3.5`, and `· transactions v2` when its transactional producers run
+/// them (as the scenario's releases decide).
+fn releases_title(s: &idempotence_sim::Scenario) -> String {
+    let Some(client) = s.producers.first().map(|p| p.client()) else {
+        return String::new();
+    };
+    let mut title = format!("client {} · brokers {}", client.0, s.cluster.broker().0);
+    let transactional = s
+        .producers
+        .iter()
+        .any(|p| p.config.transactional_id.is_some());
+    if transactional {
+        let v2 = client.supports_transactions_v2() && s.cluster.transaction_version() == 2;
+        title.push_str(if v2 {
+            " · transactions v2"
+        } else {
+            " · transactions v1"
+        });
+    }
+    title
+}
+
+/// One line comparing the two runs: `enable.idempotence = false: 5 duplicates, 0 reorderings;
+/// enable.idempotence = true: none`.
+pub fn compare_summary(
+    (a, a_counters): (&str, &Counters),
+    (b, b_counters): (&str, &Counters),
+) -> String {
     fn plural(n: u64, one: &str, many: &str) -> String {
         format!("{n} {}", if n == 1 { one } else { many })
     }
@@ -456,7 +500,7 @@ pub fn compare_summary(off: &Counters, on: &Counters) -> String {
         }
         s
     }
-    format!("off: {}; on: {}", side(off), side(on))
+    format!("{a}: {}; {b}: {}", side(a_counters), side(b_counters))
 }
 
 #[cfg(test)]
@@ -553,11 +597,11 @@ mod tests {
             ..Counters::default()
         };
         assert_eq!(
-            compare_summary(&c(0, 0, 0), &c(0, 0, 0)),
+            compare_summary(("off", &c(0, 0, 0)), ("on", &c(0, 0, 0))),
             "off: none; on: none"
         );
         assert_eq!(
-            compare_summary(&c(1, 5, 0), &c(0, 0, 2)),
+            compare_summary(("off", &c(1, 5, 0)), ("on", &c(0, 0, 2))),
             "off: 1 duplicate, 5 reorderings; on: 0 duplicates, 0 reorderings, 2 lost after ack"
         );
     }

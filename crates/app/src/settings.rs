@@ -103,6 +103,9 @@ pub struct Settings {
     pub config: ConfigOverrides,
     /// Idempotence off and on side by side.
     pub compare: bool,
+    /// Releases to compare with (`vs_client_version`, `vs_broker_version`): the run as set
+    /// beside the same run on these releases, same seed and faults.
+    pub versus: ConfigOverrides,
     /// Guided mode: playing stops at each of the story's key beats until the reader continues.
     pub guided: bool,
     pub theme: Theme,
@@ -120,6 +123,7 @@ impl Default for Settings {
             faults: Vec::new(),
             config: ConfigOverrides::default(),
             compare: false,
+            versus: ConfigOverrides::default(),
             guided: false,
             theme: Theme::Auto,
             embed: EmbedOptions::default(),
@@ -197,6 +201,16 @@ impl Settings {
                 Err(e) => return Err(format!("faults must be a JSON list of scripted faults ({e}); ignoring them.")),
             },
             "compare" => self.compare = flag(key, value).map_err(|e| format!("{e} Not comparing."))?,
+            "vs_client_version" | "vs_broker_version" => {
+                let field = &key["vs_".len()..];
+                self.versus
+                    .set(field, value)
+                    .map_err(|e| format!("{e} Not comparing releases."))?;
+                // One comparison at a time: releases replace idempotence off/on.
+                if self.comparing_releases() {
+                    self.compare = false;
+                }
+            }
             "theme" => match Theme::parse(value) {
                 Some(t) => self.theme = t,
                 None => return Err(format!("theme must be auto, light or dark, not “{value}”; using auto.")),
@@ -240,6 +254,12 @@ impl Settings {
             if let Err(e) = s.apply_param(&key, &value) {
                 errors.push(e);
             }
+        }
+        if s.compare && s.comparing_releases() {
+            s.compare = false;
+            errors.push(
+                "compare=1 and vs_… ask for two comparisons: comparing the releases.".to_string(),
+            );
         }
         if s.compare && s.transactional() {
             s.compare = false;
@@ -290,6 +310,9 @@ impl Settings {
         if self.compare {
             parts.push("compare=1".into());
         }
+        for (key, v) in self.versus.entries() {
+            parts.push(format!("vs_{key}={}", url::encode(&v)));
+        }
         if self.guided {
             parts.push("guided=1".into());
         }
@@ -329,6 +352,20 @@ impl Settings {
     /// intervention applied. Not validated here: `Simulation::new` does that.
     pub fn scenario(&self) -> Result<Scenario, String> {
         self.scenario_with(self.idempotence)
+    }
+
+    /// Whether the run is shown beside the same run on other releases.
+    pub fn comparing_releases(&self) -> bool {
+        !self.versus.is_empty()
+    }
+
+    /// The scenario of the second lane when comparing releases: the first lane's, on the
+    /// releases named by `vs_…` (its story is the first lane's, so it tells none).
+    pub fn versus_scenario(&self) -> Result<Scenario, String> {
+        let mut scenario = self.scenario()?;
+        self.versus.apply(&mut scenario);
+        scenario.beats.clear();
+        Ok(scenario)
     }
 
     /// `scenario()` with a given idempotence override (compare mode builds both sides).

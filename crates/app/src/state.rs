@@ -105,6 +105,12 @@ pub enum Action {
     /// Clear every configuration override.
     ResetConfig,
     SetCompare(bool),
+    /// Show the run beside the same run on these releases (`client`, `broker`; both empty:
+    /// stop comparing).
+    CompareReleases {
+        client: String,
+        broker: String,
+    },
     Intervene(Intervention),
     /// Remove every intervention.
     ClearInterventions,
@@ -114,15 +120,19 @@ pub enum Action {
 
 /// Builds the run the settings describe (two lanes in compare mode), or says why it cannot run.
 fn build_run(settings: &Settings) -> Result<Run, String> {
-    let lanes = if settings.compare {
-        vec![Some(Some(false)), Some(Some(true))]
+    let scenarios = if settings.comparing_releases() {
+        vec![settings.scenario()?, settings.versus_scenario()?]
     } else {
-        vec![settings.idempotence]
+        let lanes = if settings.compare {
+            vec![Some(Some(false)), Some(Some(true))]
+        } else {
+            vec![settings.idempotence]
+        };
+        lanes
+            .into_iter()
+            .map(|i| settings.scenario_with(i))
+            .collect::<Result<Vec<_>, _>>()?
     };
-    let scenarios = lanes
-        .into_iter()
-        .map(|i| settings.scenario_with(i))
-        .collect::<Result<Vec<_>, _>>()?;
     let scenario = scenarios[0].clone();
     let mut timeline = Timeline::new(scenarios).map_err(|e| {
         if e.message.starts_with("ConfigException") {
@@ -481,6 +491,18 @@ impl State {
         self.playing = false;
     }
 
+    /// Both releases of the comparison at once (one rebuild): empty ones are not compared.
+    fn compare_releases(&mut self, client: &str, broker: &str) {
+        self.settings_mut().versus = ConfigOverrides::default();
+        for (key, value) in [("vs_client_version", client), ("vs_broker_version", broker)] {
+            if let Err(e) = self.settings_mut().apply_param(key, value) {
+                self.notices.push(e);
+            }
+        }
+        self.rebuild();
+        self.playing = false;
+    }
+
     /// The preset's own configuration again: a new run, paused.
     fn reset_config(&mut self) {
         let settings = self.settings_mut();
@@ -547,9 +569,14 @@ impl Reducible for State {
             Action::ResetConfig => s.reset_config(),
             Action::SetCompare(on) if on && s.settings.transactional() => return self,
             Action::SetCompare(on) => {
-                s.settings_mut().compare = on;
+                let settings = s.settings_mut();
+                settings.compare = on;
+                if on {
+                    settings.versus = ConfigOverrides::default();
+                }
                 s.rebuild_and_play();
             }
+            Action::CompareReleases { client, broker } => s.compare_releases(&client, &broker),
             Action::Intervene(i) => s.intervene(&i),
             Action::ClearInterventions => {
                 s.settings_mut().faults.clear();
@@ -814,6 +841,29 @@ mod tests {
     }
 
     #[test]
+    fn releases_compare_the_same_run_on_other_brokers_and_the_link_keeps_them() {
+        let query = "?scenario=late-transactional-batch&vs_broker_version=3.6";
+        let s = play_to_end(Rc::new(State::from_query(query)));
+        assert!(s.finished());
+        assert_eq!(counters(&s, 0).duplicates_written, 1, "3.5: the late batch");
+        assert_eq!(counters(&s, 1).duplicates_written, 0, "3.6 verifies");
+        let titles = crate::presentation::lane_titles(&s.settings);
+        assert_eq!(titles[0].1, "client 3.9 · brokers 3.5 · transactions v1");
+        assert_eq!(titles[1].1, "client 3.9 · brokers 3.6 · transactions v1");
+        assert!(s.settings.to_query().contains("vs_broker_version=3.6"));
+        // Both releases at 4.0: transactions v2, which fence the late batch by its epoch.
+        let v2 = "?scenario=late-transactional-batch&vs_broker_version=4.0&vs_client_version=4.0";
+        let s = play_to_end(Rc::new(State::from_query(v2)));
+        assert_eq!(counters(&s, 1).duplicates_written, 0);
+        let titles = crate::presentation::lane_titles(&s.settings);
+        assert_eq!(titles[1].1, "client 4.0 · brokers 4.0 · transactions v2");
+        // A release out of range is named, and nothing is compared.
+        let (bad, errors) = crate::settings::Settings::from_query("?vs_broker_version=1.0");
+        assert!(!bad.comparing_releases());
+        assert!(errors[0].contains("Not comparing releases"), "{errors:?}");
+    }
+
+    #[test]
     fn compare_runs_both_sides_on_one_clock() {
         let s = play_to_end(Rc::new(State::from_query("?scenario=lost-ack&compare=1")));
         assert!(s.finished());
@@ -822,7 +872,7 @@ mod tests {
         assert_eq!(off.duplicates_written, 5);
         assert_eq!(on.duplicates_written, 0);
         assert_eq!(
-            compare_summary(&off, &on),
+            compare_summary(("off", &off), ("on", &on)),
             "off: 5 duplicates, 0 reorderings; on: none"
         );
         let back = reduce(s, Action::SeekTime(30));

@@ -220,3 +220,34 @@ test('refuse a batch by clicking its request: it fails to the application with I
     await page.close();
   }
 });
+
+test('config panel: compare the same run on other releases; the late transactional batch is fenced on transactions v2', async () => {
+  const page = await browser.context.newPage();
+  try {
+    const errors = collectErrors(page);
+    await openConfigPanel(page, 'late-transactional-batch');
+    await page.locator('#cfg-vs_client_version').fill('4.0');
+    await page.locator('#cfg-vs_broker_version').fill('4.0');
+    await page.locator('#cfg-compare-releases').click();
+    await page.waitForFunction(() => location.search.includes('vs_broker_version=4.0'));
+    await page.locator('[data-lane="b"]').first().waitFor();
+    assert.match(await page.locator('[data-lane="a"] .lane-title').first().textContent(), /brokers 3\.5 · transactions v1/);
+    assert.match(await page.locator('[data-lane="b"] .lane-title').first().textContent(), /client 4\.0 · brokers 4\.0 · transactions v2/);
+    await page.locator('#speed').selectOption('16');
+    await page.locator('#play').click();
+    await waitFinished(page);
+    const summary = await page.locator('#compare-summary').textContent();
+    assert.match(summary, /brokers 3\.5 · transactions v1: 1 duplicate/);
+    assert.match(summary, /transactions v2: none/);
+    assert.equal(Number(await page.locator('#b-counter-duplicates-written').textContent()), 0);
+    // The link holds the comparison; emptying both releases ends it.
+    const link = await page.locator('#share-link').inputValue();
+    assert.match(link, /vs_client_version=4\.0&vs_broker_version=4\.0/);
+    await page.locator('#stop-compare').click();
+    await page.waitForFunction(() => !location.search.includes('vs_'));
+    assert.equal(await page.locator('[data-lane="b"]').count(), 0);
+    errors.assertNone();
+  } finally {
+    await page.close();
+  }
+});

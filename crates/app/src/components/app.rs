@@ -21,7 +21,9 @@ use crate::hooks::{
     use_keyboard, use_narrow, use_state_notices, use_theme, use_url_sync, window_query,
 };
 use crate::interventions::Intervention;
-use crate::presentation::{caption, compare_summary, Extent, Frame, InvariantCache, LaneFrame};
+use crate::presentation::{
+    caption, compare_summary, lane_titles, Extent, Frame, InvariantCache, LaneFrame,
+};
 use crate::settings::{ControlsMode, Theme};
 use crate::state::{Action, State};
 
@@ -293,22 +295,39 @@ impl Page<'_> {
 
     /// Compare mode: the two lanes' stages one above the other, then their details side by side.
     fn compare_body(&self, frame: &Frame) -> Html {
+        let [(key_a, title_a), (key_b, title_b)] = lane_titles(&self.state.settings);
+        // Idempotence off/on is short enough to name by its key; releases by their titles.
+        let (label_a, label_b) = if self.state.settings.comparing_releases() {
+            (title_a.as_str(), title_b.as_str())
+        } else {
+            (key_a, key_b)
+        };
+        let summary = compare_summary(
+            (label_a, &frame.lanes[0].counters),
+            (label_b, &frame.lanes[1].counters),
+        );
         html! {
             <>
                 <p id="compare-summary" class="compare-summary" role="status">
                     <strong>{ "Same seed, same faults. " }</strong>
-                    { compare_summary(&frame.lanes[0].counters, &frame.lanes[1].counters) }
+                    { summary }
+                    if self.state.settings.comparing_releases() {
+                        <button id="stop-compare" class="ghost" onclick={self.dispatch.reform(|_: MouseEvent| Action::CompareReleases {
+                            client: String::new(),
+                            broker: String::new(),
+                        })}>{ "Stop comparing" }</button>
+                    }
                 </p>
                 if self.interactive {
                     { self.actions(&frame.lanes[0].snapshot) }
                 }
                 <div class="compare">
-                    { self.compare_lane(frame, 0, "off", "enable.idempotence = false") }
-                    { self.compare_lane(frame, 1, "on", "enable.idempotence = true") }
+                    { self.compare_lane(frame, 0, key_a, &title_a) }
+                    { self.compare_lane(frame, 1, key_b, &title_b) }
                 </div>
                 <div class="compare-details">
-                    { self.compare_details(frame, 0, "off", "enable.idempotence = false") }
-                    { self.compare_details(frame, 1, "on", "enable.idempotence = true") }
+                    { self.compare_details(frame, 0, key_a, &title_a) }
+                    { self.compare_details(frame, 1, key_b, &title_b) }
                 </div>
                 <div class="sr-only" aria-live="polite" id="live">{ frame.latest.clone() }</div>
             </>
@@ -316,13 +335,7 @@ impl Page<'_> {
     }
 
     /// One lane of compare mode: the stage beside its title, newest log cells and verdict.
-    fn compare_lane(
-        &self,
-        frame: &Frame,
-        i: usize,
-        key: &'static str,
-        title: &'static str,
-    ) -> Html {
+    fn compare_lane(&self, frame: &Frame, i: usize, key: &'static str, title: &str) -> Html {
         let l = &frame.lanes[i];
         let on_select = if i == 0 { self.select.clone() } else { None };
         html! {
@@ -343,13 +356,7 @@ impl Page<'_> {
     }
 
     /// A lane's counters, full log and consumers (side by side under both stages).
-    fn compare_details(
-        &self,
-        frame: &Frame,
-        i: usize,
-        key: &'static str,
-        title: &'static str,
-    ) -> Html {
+    fn compare_details(&self, frame: &Frame, i: usize, key: &'static str, title: &str) -> Html {
         let l = &frame.lanes[i];
         html! {
             <section class="panel lane-details" data-lane={key} aria-label={format!("{title}: counters, logs and consumers")}>

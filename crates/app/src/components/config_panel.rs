@@ -106,7 +106,53 @@ pub fn ConfigPanel(props: &ConfigPanelProps) -> Html {
             if let Some(e) = error {
                 <p id="cfg-error" class="cfg-error" role="alert">{ e }</p>
             }
+            <Versus settings={props.settings.clone()} dispatch={props.dispatch.clone()} />
             <button id="cfg-reset" onclick={reset} disabled={!overridden}>{ "Reset to the scenario's configuration" }</button>
         </details>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct VersusProps {
+    settings: Rc<Settings>,
+    dispatch: Callback<Action>,
+}
+
+/// The same run, same seed and faults, on other releases, beside this one: both releases are
+/// read when the reader asks for the comparison (the page then changes to two lanes).
+#[component]
+fn Versus(props: &VersusProps) -> Html {
+    let (client, broker) = (use_node_ref(), use_node_ref());
+    let compare = {
+        let (client, broker, d) = (client.clone(), broker.clone(), props.dispatch.clone());
+        Callback::from(move |_: MouseEvent| {
+            let text = |r: &NodeRef| {
+                r.cast::<HtmlInputElement>()
+                    .map(|i| i.value().trim().to_string())
+                    .unwrap_or_default()
+            };
+            d.emit(Action::CompareReleases {
+                client: text(&client),
+                broker: text(&broker),
+            });
+        })
+    };
+    let versus = &props.settings.versus;
+    html! {
+        <fieldset class="config-grid versus" id="cfg-versus">
+            <legend>{ "Compare with other releases" }</legend>
+            <label class="field">
+                <span>{ "client_version" }</span>
+                <input id="cfg-vs_client_version" ref={client} type="text" inputmode="decimal"
+                    placeholder="as above" value={versus.get("client_version").unwrap_or_default()} />
+            </label>
+            <label class="field">
+                <span>{ "broker_version" }</span>
+                <input id="cfg-vs_broker_version" ref={broker} type="text" inputmode="decimal"
+                    placeholder="as above" value={versus.get("broker_version").unwrap_or_default()} />
+            </label>
+            <button id="cfg-compare-releases" onclick={compare}>{ "Compare side by side" }</button>
+            <small class="muted">{ "e.g. brokers 3.6 (verification), or client and brokers 4.0 (transactions v2): same seed, same faults" }</small>
+        </fieldset>
     }
 }
