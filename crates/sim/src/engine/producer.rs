@@ -396,6 +396,21 @@ impl ProducerClient {
         next
     }
 
+    /// A transactional producer's new producer id and epoch from the coordinator (after
+    /// InitProducerId bumped it, or with every EndTxn under transactions v2): every
+    /// partition's sequence starts at 0 under it (`resetSequenceNumbers`).
+    pub fn restart_sequences(&mut self, producer_id: ProducerId, epoch: Epoch) {
+        self.producer_id = producer_id;
+        self.epoch = epoch;
+        for part in &mut self.partitions {
+            part.producer_id = producer_id;
+            part.epoch = epoch;
+            part.next_sequence = 0;
+            part.last_acked_sequence = -1;
+            part.unresolved_next_sequence = None;
+        }
+    }
+
     /// `bumpIdempotentProducerEpoch`, the client's part: the next epoch, and the partitions whose
     /// sequences restart at 0 under it (taken from those marked). An exhausted epoch gives up
     /// the producer id instead (`resetIdempotentProducerId`): `None`, and a new id is asked for.

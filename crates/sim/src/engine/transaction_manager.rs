@@ -426,15 +426,7 @@ impl Simulation {
     /// application carries on.
     fn epoch_bumped(&mut self, producer: ProducerIndex, producer_id: ProducerId, epoch: Epoch) {
         let p = &mut self.producers[producer as usize];
-        p.producer_id = producer_id;
-        p.epoch = epoch;
-        for part in &mut p.partitions {
-            part.producer_id = producer_id;
-            part.epoch = epoch;
-            part.next_sequence = 0;
-            part.last_acked_sequence = -1;
-            part.unresolved_next_sequence = None;
-        }
+        p.restart_sequences(producer_id, epoch);
         let total = p.total_messages;
         let txn = p.txn.as_mut().expect("transactional");
         let rerun = txn.bumping_from.take().is_some_and(|(_, _, rerun)| rerun);
@@ -479,15 +471,7 @@ impl Simulation {
         if (p.producer_id, p.epoch) == (producer_id, epoch) || !p.alive {
             return;
         }
-        p.producer_id = producer_id;
-        p.epoch = epoch;
-        for part in &mut p.partitions {
-            part.producer_id = producer_id;
-            part.epoch = epoch;
-            part.next_sequence = 0;
-            part.last_acked_sequence = -1;
-            part.unresolved_next_sequence = None;
-        }
+        p.restart_sequences(producer_id, epoch);
         let partitions: Vec<PartitionId> = (0..p.partitions.len() as PartitionId).collect();
         let why = if epoch == 0 {
             "transactions v2: the epoch was exhausted, so EndTxn handed out a new producer id; sequences restart at 0"
