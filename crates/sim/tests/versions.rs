@@ -285,9 +285,9 @@ fn a_4_x_transaction_on_4_x_brokers_runs_transactions_v2_with_an_epoch_per_trans
 }
 
 /// The late batch of `brokers_before_3_6_append_a_late_batch_of_an_aborted_transaction` on
-/// transactions v2: the abort's marker carried the bumped epoch, so the late batch, still under
-/// the old one, is fenced (INVALID_PRODUCER_EPOCH) by the partition's own producer state,
-/// without asking the coordinator; read_committed reads each record once.
+/// transactions v2: the abort bumped the epoch, so the late batch, still under the old one, is
+/// fenced (INVALID_PRODUCER_EPOCH: the coordinator the leader asks knows only the new epoch);
+/// read_committed reads each record once.
 #[test]
 fn transactions_v2_fence_a_late_batch_of_an_ended_transaction_by_its_epoch() {
     let json = include_str!("fixtures/late-batch.json");
