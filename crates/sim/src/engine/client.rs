@@ -490,8 +490,44 @@ impl Simulation {
             );
             return;
         }
+        // `NetworkClient.poll` handles the responses it received before it expires requests:
+        // an answer arriving in this same millisecond is read first, then the timer looks again.
+        let deferred = self.producers[producer as usize].connections[broker as usize]
+            .timeout_deferred_at
+            == Some(self.now_ms);
+        if !deferred && self.response_arrives_now(producer, broker, generation) {
+            let conn = &mut self.producers[producer as usize].connections[broker as usize];
+            conn.timeout_deferred_at = Some(self.now_ms);
+            conn.request_timeout.arm(self.now_ms);
+            self.schedule(
+                self.now_ms,
+                Action::RequestTimeout {
+                    producer,
+                    broker,
+                    generation,
+                },
+            );
+            return;
+        }
         // NetworkClient closes the connection to the node on a request timeout.
         self.close_connection(producer, broker, Some(oldest), KafkaError::NetworkException);
+    }
+
+    /// Whether a produce response on this connection arrives at the client in this millisecond
+    /// (and so is read before the connection's requests are expired).
+    fn response_arrives_now(
+        &self,
+        producer: ProducerIndex,
+        broker: BrokerId,
+        generation: u32,
+    ) -> bool {
+        let incarnation = self.producers[producer as usize].incarnation;
+        self.messages.values().any(|m| {
+            m.arrive_ms == self.now_ms
+                && !m.doomed
+                && matches!(&m.payload, Payload::ProduceResponse { producer: p, broker: b, generation: g, incarnation: i, .. }
+                    if (*p, *b, *g, *i) == (producer, broker, generation, incarnation))
+        })
     }
 
     /// Fails every request in flight on the connection; `timed_out` gets REQUEST_TIMED_OUT.

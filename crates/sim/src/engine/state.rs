@@ -42,6 +42,9 @@ pub struct ClientConnection {
     /// The `request.timeout.ms` check for the oldest request in flight (one timer per
     /// connection keeps the event queue small).
     pub request_timeout: Timer,
+    /// The millisecond the timer last waited for a response arriving in it (once per
+    /// millisecond, so a response that does not come cannot hold the timer forever).
+    pub timeout_deferred_at: Option<TimeMs>,
 }
 
 /// The transactional client's state (`TransactionManager.State`), named by what it waits for.
