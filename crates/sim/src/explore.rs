@@ -333,7 +333,13 @@ fn fault(rng: &mut ChaCha8Rng, mix: Mix, cluster: &ClusterConfig, producers: u32
                 cluster.replication_factor,
             );
             let broker = replicas[rng.random_range(0..replicas.len())];
-            (at, Fault::ShrinkIsr { partition, broker })
+            // Sometimes between two requests a leader reads, rather than at a time.
+            let when = if rng.random_bool(0.3) {
+                Trigger::Read(matcher(rng, producers, partitions))
+            } else {
+                at
+            };
+            (when, Fault::ShrinkIsr { partition, broker })
         }
         8 => (
             at,
@@ -594,7 +600,7 @@ fn without_producer(s: &Scenario, gone: u32) -> Scenario {
         }
     };
     for f in &mut c.faults {
-        if let Trigger::Request(m) | Trigger::Response(m) = &mut f.when {
+        if let Trigger::Request(m) | Trigger::Response(m) | Trigger::Read(m) = &mut f.when {
             if let Some(p) = m.producer.as_mut() {
                 shift(p);
             }
@@ -610,7 +616,9 @@ fn without_producer(s: &Scenario, gone: u32) -> Scenario {
 
 fn refers_to_producer(f: &ScriptedFault, producer: u32) -> bool {
     let by_trigger = match &f.when {
-        Trigger::Request(m) | Trigger::Response(m) => m.producer == Some(producer),
+        Trigger::Request(m) | Trigger::Response(m) | Trigger::Read(m) => {
+            m.producer == Some(producer)
+        }
         Trigger::AtMs(_) => false,
     };
     let by_fault = matches!(

@@ -238,6 +238,10 @@ pub enum Trigger {
     Request(BatchMatcher),
     /// When a broker sends a produce response for a matching batch.
     Response(BatchMatcher),
+    /// When the leader reads a produce request holding a matching batch, before it handles
+    /// it: between two requests pipelined on one connection, as a broker reads them one at a
+    /// time (e.g. an ISR shrink that the first request does not see and the second does).
+    Read(BatchMatcher),
 }
 
 /// A fault in a scenario's script.

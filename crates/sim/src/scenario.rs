@@ -562,7 +562,7 @@ impl Scenario {
         let producers = self.producers.len() as u32;
         let partitions = self.cluster.partitions;
         match (&f.when, &f.fault) {
-            (Trigger::AtMs(_), fault) if fault.acts_on_message() => {
+            (Trigger::AtMs(_) | Trigger::Read(_), fault) if fault.acts_on_message() => {
                 return Err(err(
                     format!("{path}.when"),
                     "this fault acts on a message: trigger it with `request` or `response`",
@@ -586,11 +586,11 @@ impl Scenario {
                     "this fault needs a `request` trigger",
                 ))
             }
-            (Trigger::Request(m) | Trigger::Response(m), _) => {
-                let kind = if matches!(f.when, Trigger::Request(_)) {
-                    "request"
-                } else {
-                    "response"
+            (Trigger::Request(m) | Trigger::Response(m) | Trigger::Read(m), _) => {
+                let kind = match f.when {
+                    Trigger::Request(_) => "request",
+                    Trigger::Response(_) => "response",
+                    _ => "read",
                 };
                 if m.producer.is_some_and(|p| p >= producers) {
                     return Err(err(

@@ -28,3 +28,43 @@ fn a_response_arriving_as_its_request_times_out_is_read_first() {
         "every attempt times out, until delivery.timeout.ms"
     );
 }
+
+/// A `read` trigger fires as the leader reads a request, between two requests pipelined on one
+/// connection (a broker reads them one at a time): the ISR shrinks after the first request was
+/// answered and before the second is handled, so only the second meets NOT_ENOUGH_REPLICAS and
+/// is retried until the follower is back. A fault that acts on a message cannot use it.
+#[test]
+fn a_fault_between_two_pipelined_requests_meets_only_the_second() {
+    let json = r#"{"seed":1,"cluster":{"brokers":2,"replication.factor":2,"min.insync.replicas":2},
+        "producers":[{"config":{"linger.ms":0},"workload":{"messages":10}}],
+        "faults":[{"when":{"read":{"partition":0,"batch":1,"attempt":1}},
+                   "fault":{"type":"shrink_isr","partition":0,"broker":1}}]}"#;
+    let mut sim = Simulation::new(Scenario::from_json(json).unwrap()).unwrap();
+    sim.run_to_end();
+    let r = sim.report();
+    let answers: Vec<(i32, u32, &str)> = r
+        .responses
+        .iter()
+        .map(|x| (x.base_sequence, x.attempt, x.error.name()))
+        .collect();
+    assert_eq!(
+        answers[0],
+        (0, 1, "NONE"),
+        "the first request, before the shrink"
+    );
+    assert_eq!(answers[1], (5, 1, "NOT_ENOUGH_REPLICAS"));
+    assert_eq!(
+        answers.last(),
+        Some(&(5, 4, "NONE")),
+        "once the follower rejoined"
+    );
+    assert_eq!((r.counters.acked, r.counters.duplicates_written), (10, 0));
+    let bad = json.replace(
+        r#""fault":{"type":"shrink_isr","partition":0,"broker":1}"#,
+        r#""fault":{"type":"drop_request"}"#,
+    );
+    assert_eq!(
+        Scenario::from_json(&bad).unwrap_err().path,
+        "faults[0].when"
+    );
+}

@@ -178,7 +178,8 @@ export type ScriptedFault = { when: Trigger, fault: Fault };
  */
 export type Trigger = { "at_ms": number }
   | { "request": BatchMatcher }
-  | { "response": BatchMatcher };
+  | { "response": BatchMatcher }
+  | { "read": BatchMatcher };
 
 /**
  * Picks out batches of produce requests or responses. Every field given must match.

@@ -57,6 +57,13 @@ impl Simulation {
     /// Each batch in turn ([`super::Broker::on_produce_batch`]), what it set off performed
     /// before the next; then the request is answered or parked.
     fn handle_produce(&mut self, broker: BrokerId, request: Arc<ProduceRequest>) {
+        if self.has_read_triggers {
+            self.faults_on_read(&request);
+            if !self.brokers[broker as usize].alive {
+                // A fault on reading it stopped the broker: the request goes with it.
+                return;
+            }
+        }
         let mut results = Vec::with_capacity(request.batches.len());
         let mut waiting = Vec::new();
         for index in 0..request.batches.len() {

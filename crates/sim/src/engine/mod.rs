@@ -233,6 +233,8 @@ pub struct Simulation {
     pub(crate) batches: crate::chunked::ChunkedVec<ClientBatch>,
     pub(crate) messages: std::collections::BTreeMap<u64, Message>,
     pub(crate) scripted_fired: Vec<bool>,
+    /// Some scripted fault fires when a leader reads a request (checked per request only then).
+    pub(crate) has_read_triggers: bool,
     /// Produce requests not yet answered, failed or abandoned, with the producer that sent
     /// them (`None`: crafted). Kept apart so the end check is cheap.
     pub(crate) open_requests: std::collections::BTreeMap<u64, Option<ProducerIndex>>,
@@ -305,6 +307,10 @@ impl Simulation {
             batches: Default::default(),
             messages: Default::default(),
             scripted_fired: vec![false; scenario.faults.len()],
+            has_read_triggers: scenario
+                .faults
+                .iter()
+                .any(|f| matches!(f.when, crate::fault::Trigger::Read(_))),
             open_requests: Default::default(),
             response_rows: Default::default(),
             links_cut: Vec::new(),

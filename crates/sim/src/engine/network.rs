@@ -94,6 +94,23 @@ impl Simulation {
         fate
     }
 
+    /// The scripted faults with a `read` trigger that match a batch of `request`, fired as
+    /// the leader reads it, before it handles it.
+    pub(crate) fn faults_on_read(&mut self, request: &ProduceRequest) {
+        let refs = request.batch_refs(self.space);
+        for index in 0..self.scenario.faults.len() {
+            let Trigger::Read(matcher) = &self.scenario.faults[index].when else {
+                continue;
+            };
+            if self.scripted_fired[index] || !refs.iter().any(|r| self.matches(matcher, r)) {
+                continue;
+            }
+            self.scripted_fired[index] = true;
+            let fault = self.scenario.faults[index].fault.clone();
+            self.apply_fault(&fault, Some(request.id));
+        }
+    }
+
     /// The scripted fault that drops produce request `request` (or its response) if the run is
     /// replayed from the start. `None` unless the request is on the wire or awaiting its answer
     /// now, or if the fault injector sent it.
