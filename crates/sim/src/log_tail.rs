@@ -30,6 +30,9 @@ pub struct LogTail {
     pub duplicates: usize,
     /// Of those, how many are older than `newest`.
     pub omitted_duplicates: usize,
+    /// The newest second copy in the whole log, so a drawing of the newest cells can keep one
+    /// in sight when it is older than they are.
+    pub newest_duplicate: Option<LogEntryView>,
     /// Data records of aborted transactions.
     pub aborted: usize,
     /// What a consumer reading from the start with `isolation.level=read_uncommitted` receives:
@@ -197,6 +200,9 @@ struct LogWalk {
     aborted: usize,
     /// The replica's log start offset: records below it are shown as deleted.
     log_start: Offset,
+    /// The newest second copy so far: its offset and the first copy's (its view is built
+    /// once, after the walk).
+    newest_duplicate: Option<(Offset, Offset)>,
 }
 
 impl LogWalk {
@@ -206,6 +212,9 @@ impl LogWalk {
             (first != record.offset).then_some(first)
         });
         let omitted = self.index < self.skip;
+        if let Some(first) = duplicate_of {
+            self.newest_duplicate = Some((record.offset, first));
+        }
         self.duplicates += usize::from(duplicate_of.is_some());
         self.omitted_duplicates += usize::from(duplicate_of.is_some() && omitted);
         self.aborted += usize::from(aborted);
@@ -220,6 +229,15 @@ impl LogWalk {
         self.index += 1;
         duplicate_of
     }
+}
+
+/// The view of the second copy at `offset` (never aborted data: that is no copy).
+fn duplicate_view(replica: &Replica, offset: Offset, first: Offset) -> Option<LogEntryView> {
+    let i = replica.log.partition_point(|b| b.last_offset() < offset);
+    let batch = replica.log.get(i)?;
+    let record = batch.records.iter().find(|r| r.offset == offset)?;
+    let flags = (false, replica.log_start_offset);
+    Some(entry_view(batch, record, flags, Some(first)))
 }
 
 impl Simulation {
@@ -247,6 +265,7 @@ impl Simulation {
             omitted_duplicates: 0,
             aborted: 0,
             log_start: replica.log_start_offset,
+            newest_duplicate: None,
         };
         let mut uncommitted = ConsumerList::new(tail, self.message_map());
         let mut committed = ConsumerList::new(tail, self.message_map());
@@ -279,6 +298,9 @@ impl Simulation {
             newest: walk.newest,
             duplicates: walk.duplicates,
             omitted_duplicates: walk.omitted_duplicates,
+            newest_duplicate: walk
+                .newest_duplicate
+                .and_then(|(offset, first)| duplicate_view(replica, offset, first)),
             aborted: walk.aborted,
             read_uncommitted: uncommitted.finish(),
             read_committed: committed.finish(),
@@ -322,6 +344,7 @@ mod tests {
                     assert_eq!(t.newest.len(), keep.min(full.len()));
                     let dups = full.iter().filter(|e| e.duplicate_of.is_some());
                     assert_eq!(t.duplicates, dups.clone().count(), "{id}");
+                    assert_eq!(t.newest_duplicate.as_ref(), dups.clone().last(), "{id}");
                     assert_eq!(
                         t.omitted_duplicates,
                         full[..t.omitted()]

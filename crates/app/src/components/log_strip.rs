@@ -223,6 +223,9 @@ pub struct LogPeekProps {
 const PEEK_CELLS: usize = 16;
 /// Partitions the peek shows (the full log panel below has every one).
 const PEEK_PARTITIONS: usize = 3;
+/// Newest cells a peek row shows even on a phone: a second copy older than these is pinned at
+/// the row's start, so the copy the run is about stays in sight.
+const PEEK_ALWAYS_SHOWN: usize = 4;
 
 /// The newest cells of each partition log in one row under the stage, newest at the right, so
 /// what was just written (and any second copy) is on screen while the run plays.
@@ -232,6 +235,15 @@ pub fn LogPeek(props: &LogPeekProps) -> Html {
         <div class="log-peek" aria-label="Newest records of each partition log">
             { for props.logs.iter().take(PEEK_PARTITIONS).map(|log| {
                 let shown = &log.newest[log.newest.len().saturating_sub(PEEK_CELLS)..];
+                let surely_shown = &shown[shown.len().saturating_sub(PEEK_ALWAYS_SHOWN)..];
+                let pinned = log.newest_duplicate.as_ref().filter(|d| {
+                    surely_shown.first().is_some_and(|e| d.offset < e.offset)
+                });
+                let shown = match pinned {
+                    // The pinned copy is drawn once, at the start.
+                    Some(d) => &shown[shown.partition_point(|e| e.offset <= d.offset)..],
+                    None => shown,
+                };
                 html! {
                     <div class="peek-row" key={log.partition} data-partition={log.partition.to_string()}>
                         <span class="peek-label">
@@ -241,6 +253,12 @@ pub fn LogPeek(props: &LogPeekProps) -> Html {
                                     if log.duplicates == 1 { "y" } else { "ies" }) }</span>
                             }
                         </span>
+                        if let Some(d) = pinned {
+                            <ol class="peek-cells peek-pinned" aria-label="The newest second copy">
+                                { peek_cell(d, log.high_watermark, None) }
+                                <li class="peek-gap muted" aria-hidden="true">{ "…" }</li>
+                            </ol>
+                        }
                         <ol class="peek-cells">
                             if shown.is_empty() {
                                 <li class="peek-empty muted">{ "empty" }</li>
