@@ -438,21 +438,18 @@ pub fn problems(c: &Counters) -> Option<String> {
 }
 
 /// The two lanes of compare mode, each with its key (`data-lane`, element ids) and title:
-/// idempotence off and on, or the run's releases and the ones it is compared with.
-pub fn lane_titles(settings: &crate::settings::Settings) -> [(&'static str, String); 2] {
-    if !settings.comparing_releases() {
-        return [
+/// idempotence off and on, or the releases of each lane's scenario (worked out once per run).
+pub fn lane_titles(
+    releases: bool,
+    scenarios: &[idempotence_sim::Scenario],
+) -> [(&'static str, String); 2] {
+    match (releases, scenarios) {
+        (true, [a, b]) => [("a", releases_title(a)), ("b", releases_title(b))],
+        _ => [
             ("off", "enable.idempotence = false".into()),
             ("on", "enable.idempotence = true".into()),
-        ];
+        ],
     }
-    let title = |s: Result<idempotence_sim::Scenario, String>| {
-        s.map(|s| releases_title(&s)).unwrap_or_default()
-    };
-    [
-        ("a", title(settings.scenario())),
-        ("b", title(settings.versus_scenario())),
-    ]
 }
 
 /// `client 3.9 · brokers 3.5`, and `· transactions v2` when its transactional producers run

@@ -30,6 +30,8 @@ pub struct Run {
     pub idempotent: bool,
     /// Why another setting switched idempotence off implicitly, when it did (the core's reason).
     pub idempotence_off_because: Option<String>,
+    /// Compare mode's lanes: key and title of each.
+    pub lane_titles: [(&'static str, String); 2],
 }
 
 impl std::fmt::Debug for Run {
@@ -134,6 +136,7 @@ fn build_run(settings: &Settings) -> Result<Run, String> {
             .collect::<Result<Vec<_>, _>>()?
     };
     let scenario = scenarios[0].clone();
+    let lane_titles = crate::presentation::lane_titles(settings.comparing_releases(), &scenarios);
     let mut timeline = Timeline::new(scenarios).map_err(|e| {
         if e.message.starts_with("ConfigException") {
             format!("{} (at {})", e.message, e.path)
@@ -155,6 +158,7 @@ fn build_run(settings: &Settings) -> Result<Run, String> {
         idempotent,
         idempotence_off_because: crate::settings::effective_idempotence(&scenario).1,
         scenario,
+        lane_titles,
     })
 }
 
@@ -847,7 +851,7 @@ mod tests {
         assert!(s.finished());
         assert_eq!(counters(&s, 0).duplicates_written, 1, "3.5: the late batch");
         assert_eq!(counters(&s, 1).duplicates_written, 0, "3.6 verifies");
-        let titles = crate::presentation::lane_titles(&s.settings);
+        let titles = s.run.as_ref().unwrap().lane_titles.clone();
         assert_eq!(titles[0].1, "client 3.9 · brokers 3.5 · transactions v1");
         assert_eq!(titles[1].1, "client 3.9 · brokers 3.6 · transactions v1");
         assert!(s.settings.to_query().contains("vs_broker_version=3.6"));
@@ -855,7 +859,7 @@ mod tests {
         let v2 = "?scenario=late-transactional-batch&vs_broker_version=4.0&vs_client_version=4.0";
         let s = play_to_end(Rc::new(State::from_query(v2)));
         assert_eq!(counters(&s, 1).duplicates_written, 0);
-        let titles = crate::presentation::lane_titles(&s.settings);
+        let titles = s.run.as_ref().unwrap().lane_titles.clone();
         assert_eq!(titles[1].1, "client 4.0 · brokers 4.0 · transactions v2");
         // A release out of range is named, and nothing is compared.
         let (bad, errors) = crate::settings::Settings::from_query("?vs_broker_version=1.0");

@@ -68,6 +68,7 @@ const cases = [
   ['broker_version=<script>', 'broker_version'],
   ['client_version=4.0&max_in_flight=6', 'max.in.flight'],
   ['broker_version=3.3&scenario=state-expiry', 'KIP-854'],
+  ['vs_broker_version=99999999999999999999&vs_client_version=<script>', 'Not comparing releases'],
   // Transactions v2 (4.x client and brokers) run: the zombie story on KIP-890 part 2.
   ['client_version=4.1&broker_version=4.1&scenario=zombie-fencing', null],
   ['faults=%5B', 'faults must be a JSON list'],

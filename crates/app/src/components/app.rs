@@ -295,7 +295,11 @@ impl Page<'_> {
 
     /// Compare mode: the two lanes' stages one above the other, then their details side by side.
     fn compare_body(&self, frame: &Frame) -> Html {
-        let [(key_a, title_a), (key_b, title_b)] = lane_titles(&self.state.settings);
+        let [(key_a, title_a), (key_b, title_b)] = self
+            .state
+            .run
+            .as_ref()
+            .map_or_else(|| lane_titles(false, &[]), |r| r.lane_titles.clone());
         // Idempotence off/on is short enough to name by its key; releases by their titles.
         let (label_a, label_b) = if self.state.settings.comparing_releases() {
             (title_a.as_str(), title_b.as_str())
