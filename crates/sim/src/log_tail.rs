@@ -344,7 +344,11 @@ mod tests {
                     assert_eq!(t.newest.len(), keep.min(full.len()));
                     let dups = full.iter().filter(|e| e.duplicate_of.is_some());
                     assert_eq!(t.duplicates, dups.clone().count(), "{id}");
-                    assert_eq!(t.newest_duplicate.as_ref(), dups.clone().next_back(), "{id}");
+                    assert_eq!(
+                        t.newest_duplicate.as_ref(),
+                        dups.clone().next_back(),
+                        "{id}"
+                    );
                     assert_eq!(
                         t.omitted_duplicates,
                         full[..t.omitted()]
