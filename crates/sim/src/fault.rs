@@ -39,7 +39,8 @@ pub enum Fault {
         duration_ms: TimeMs,
     },
     /// Stop a broker; it restarts after `down_ms`. A clean stop writes a producer-state
-    /// snapshot (only the last batch per producer survives); an unclean one rebuilds from the log.
+    /// snapshot (only the last batch per producer survives); an unclean one loads the newest
+    /// snapshot an earlier start-up wrote, if any, and replays the log after it.
     CrashBroker {
         broker: BrokerId,
         #[serde(default)]
@@ -79,8 +80,9 @@ pub enum Fault {
     /// DeleteRecords (or retention): the partition's log start offset moves up to `offset`
     /// (the high watermark when left out, and never past it), and consumers no longer read
     /// what is below. The brokers keep the producer state of the deleted batches in memory
-    /// (2.5+, KAFKA-7190), so a retry of one is still a duplicate; only an unclean restart,
-    /// which rebuilds the state from the log that is left, forgets them.
+    /// (2.5+, KAFKA-7190), so a retry of one is still a duplicate; a restart forgets them
+    /// unless a snapshot file above the new log start remembers them (an unclean restart
+    /// replays the log that is left; snapshots at or below the log start are deleted).
     DeleteRecords {
         partition: PartitionId,
         #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -51,46 +51,69 @@ fn a_retry_of_a_deleted_batch_is_still_a_duplicate() {
     assert!(r.invariants.iter().all(|i| i.holds));
 }
 
-/// The same, then the broker stops a minute later, after its periodic checkpoint wrote the new
-/// log start, while the client cannot reach it. A clean stop's snapshot keeps the producer's
-/// last batch, so the retry is a duplicate (`ProducerStateManagerTest.testLoadFromSnapshotRetainsNonExpiredProducers`);
-/// an unclean stop rebuilds the state by reading the log from its start, which no longer holds
-/// the producer's batches, so the retry is written again.
-#[test]
-fn an_unclean_restart_after_the_checkpoint_forgets_a_producer_whose_batches_were_deleted() {
-    let late = |clean: bool| {
-        let mut s = presets::get("records-deleted").unwrap();
-        s.beats.clear();
-        s.duration_ms = 200_000;
-        let extra = format!(
-            r#"[{{"when":{{"at_ms":45}},"fault":{{"type":"cut_link","producer":0,"broker":0,"duration_ms":70000}}}},
-                {{"when":{{"at_ms":61000}},"fault":{{"type":"crash_broker","broker":0,"clean":{clean},"down_ms":100}}}}]"#
-        );
-        s.faults.extend(
-            serde_json::from_str::<Vec<idempotence_sim::fault::ScriptedFault>>(&extra).unwrap(),
-        );
-        s.faults[1].when = idempotence_sim::fault::Trigger::AtMs(50);
-        run(s)
-    };
-    let clean = late(true);
-    assert_eq!(clean.counters.duplicates_prevented, 1);
-    assert_eq!(clean.counters.duplicates_written, 0);
-    let unclean = late(false);
-    assert_eq!(unclean.counters.duplicates_written, 1);
-    let dups = unclean
-        .invariants
-        .iter()
-        .find(|i| i.id == "no_duplicates")
-        .unwrap();
-    assert!(dups
-        .violations
-        .iter()
-        .all(|v| v.mechanism == Mechanism::RecordsDeleted));
-    assert_eq!(
-        unclean.partitions[0].read_uncommitted,
-        values(3..10),
-        "offsets 0-3 stay deleted; the second copy of m3 is at offset 4"
+/// `records-deleted` without its story, where the broker stops a minute later (after its
+/// periodic checkpoint wrote the new log start) while the client cannot reach it, and the
+/// deletion went up to `delete_to` (the high watermark, 4, when `None`).
+fn stop_after_the_checkpoint(clean: bool, delete_to: Option<i64>) -> Report {
+    let mut s = presets::get("records-deleted").unwrap();
+    s.beats.clear();
+    s.duration_ms = 200_000;
+    let extra = format!(
+        r#"[{{"when":{{"at_ms":45}},"fault":{{"type":"cut_link","producer":0,"broker":0,"duration_ms":70000}}}},
+            {{"when":{{"at_ms":61000}},"fault":{{"type":"crash_broker","broker":0,"clean":{clean},"down_ms":100}}}}]"#
     );
+    s.faults.extend(
+        serde_json::from_str::<Vec<idempotence_sim::fault::ScriptedFault>>(&extra).unwrap(),
+    );
+    s.faults[1].when = idempotence_sim::fault::Trigger::AtMs(50);
+    if let Some(offset) = delete_to {
+        s.faults[1].fault = idempotence_sim::fault::Fault::DeleteRecords {
+            partition: 0,
+            offset: Some(offset),
+        };
+    }
+    run(s)
+}
+
+/// Every batch of the producer deleted: whichever way the broker stopped, it forgets the
+/// producer and writes the retry again. An unclean stop rebuilds the state by reading the log
+/// from its start, which no longer holds the batches. A clean stop's snapshot is at the log
+/// end, 4, which is also the log start, and `ProducerStateManager.truncateAndReload` deletes
+/// every snapshot at or below the log start before it loads one.
+#[test]
+fn a_restart_after_the_checkpoint_forgets_a_producer_whose_batches_were_all_deleted() {
+    for clean in [false, true] {
+        let r = stop_after_the_checkpoint(clean, None);
+        assert_eq!(r.counters.duplicates_written, 1, "clean: {clean}");
+        let dups = r
+            .invariants
+            .iter()
+            .find(|i| i.id == "no_duplicates")
+            .unwrap();
+        assert!(dups
+            .violations
+            .iter()
+            .all(|v| v.mechanism == Mechanism::RecordsDeleted));
+        assert_eq!(
+            r.partitions[0].read_uncommitted,
+            values(3..10),
+            "offsets 0-3 stay deleted; the second copy of m3 is at offset 4"
+        );
+    }
+}
+
+/// The last batch kept (deleted up to offset 3): a clean stop's snapshot at the log end, 4, is
+/// above the log start and is loaded
+/// (`ProducerStateManagerTest.testLoadFromSnapshotRetainsNonExpiredProducers`); an unclean stop
+/// replays the batch at offset 3. Either way the retry is a duplicate.
+#[test]
+fn a_restart_remembers_a_producer_whose_last_batch_is_kept() {
+    for clean in [false, true] {
+        let r = stop_after_the_checkpoint(clean, Some(3));
+        assert_eq!(r.counters.duplicates_prevented, 1, "clean: {clean}");
+        assert_eq!(r.counters.duplicates_written, 0, "clean: {clean}");
+        assert_eq!(r.partitions[0].read_uncommitted, values(3..10));
+    }
 }
 
 /// An unclean stop within a minute of DeleteRecords finds the log start offset the last

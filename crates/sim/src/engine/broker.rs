@@ -27,7 +27,7 @@ use std::sync::Arc;
 
 use super::controller::PartitionMeta;
 use super::node::Out;
-use super::replica::{rebuild_producer_state, LogBatch, Replica};
+use super::replica::{LogBatch, Replica};
 use super::{Action, Node, Payload, ProduceRequest};
 use crate::config::Acks;
 use crate::error::KafkaError;
@@ -589,9 +589,10 @@ impl Broker {
     // Life.
 
     /// The broker stops at `now` for `down_ms`: connections, parked requests and fetch
-    /// sessions die with the process. A clean shutdown writes a producer-state snapshot at the
-    /// log end, which keeps only the last batch of each producer; an unclean stop keeps
-    /// nothing (the log is replayed on start).
+    /// sessions die with the process, and so does the producer state in memory. A clean
+    /// shutdown writes a producer-state snapshot at the log end, which keeps only the last
+    /// batch of each producer; an unclean stop writes nothing (the log after the newest
+    /// snapshot is replayed on start).
     pub fn stop(&mut self, now: TimeMs, down_ms: TimeMs, clean: bool) {
         self.alive = false;
         self.down = Some((now, now.saturating_add(down_ms)));
@@ -610,39 +611,38 @@ impl Broker {
                     .log_start_moves
                     .retain(|&(_, offset)| offset <= kept);
             }
-            replica.producer_state = if clean {
-                replica.producer_state.snapshot_last_batch_only()
-            } else {
-                Default::default()
-            };
+            replica.shut_down(clean);
         }
     }
 
-    /// The broker starts again at `now`: after an unclean stop each replica rebuilds its
-    /// producer state from its log. Entries older than `producer.id.expiration.ms` are dropped
+    /// The broker starts again at `now`: each replica loads its newest producer-state
+    /// snapshot and replays the log after it (after a clean stop the snapshot is at the log
+    /// end, so nothing is replayed). Entries older than `producer.id.expiration.ms` are dropped
     /// as the snapshot or log is loaded (`ProducerStateManager.loadFromSnapshot`,
-    /// `testRemoveExpiredPidsOnReload`); returns them.
-    pub fn start(
-        &mut self,
-        clean: bool,
-        now: TimeMs,
-        expiration_ms: TimeMs,
-        space: SequenceSpace,
-    ) -> Vec<(PartitionId, ProducerId)> {
+    /// `testRemoveExpiredPidsOnReload`).
+    pub fn start(&mut self, now: TimeMs, expiration_ms: TimeMs, space: SequenceSpace) -> StartUp {
         self.alive = true;
         self.down = None;
-        let mut expired = Vec::new();
+        let mut start_up = StartUp::default();
         for (&partition, replica) in self.replicas.iter_mut() {
-            if !clean {
-                (replica.producer_state, replica.aborted) =
-                    rebuild_producer_state(&replica.log, replica.log_start_offset, space);
+            if let Some(offset) = replica.load(space) {
+                start_up.snapshots_loaded.push((partition, offset));
             }
             for producer_id in replica.producer_state.remove_expired(now, expiration_ms) {
-                expired.push((partition, producer_id));
+                start_up.expired.push((partition, producer_id));
             }
         }
-        expired
+        start_up
     }
+}
+
+/// What a broker's start-up found on disk.
+#[derive(Debug, Default)]
+pub struct StartUp {
+    /// The replicas whose producer state came from a snapshot file, and its offset.
+    pub snapshots_loaded: Vec<(PartitionId, Offset)>,
+    /// Producer state dropped as it was loaded because it had expired.
+    pub expired: Vec<(PartitionId, ProducerId)>,
 }
 
 #[cfg(test)]
@@ -871,7 +871,6 @@ mod tests {
         assert!(!broker.alive && broker.connections.is_empty() && broker.pending.is_empty());
         assert_eq!(broker.down, Some((100, 600)));
         assert_eq!(broker.incarnation, 1);
-        // The snapshot kept only the last batch: a retry of the first is no longer a duplicate.
         let first = batch(0, 2);
         let replica = broker.replica(0);
         let rules = ProduceRules {
@@ -880,15 +879,36 @@ mod tests {
             new_partition_requires_sequence_zero: false,
             v2_unknown_producer_requires_sequence_zero: false,
         };
-        assert!(matches!(
-            replica.check_batch(&first, &rules, false),
-            Err(BrokerVerdict::Rejected { .. })
-        ));
-        assert!(broker.start(true, 600, 86_400_000, rules.space).is_empty());
+        assert_eq!(
+            replica.snapshots.offsets(),
+            vec![4],
+            "written at the log end"
+        );
+        assert!(broker
+            .start(600, 86_400_000, rules.space)
+            .expired
+            .is_empty());
         assert!(broker.alive && broker.down.is_none());
-        // After an unclean stop the log is replayed: the first batch is a duplicate again.
+        // The snapshot kept only the last batch: a retry of the first is no longer a duplicate.
+        let out_of_order = |broker: &Broker| {
+            matches!(
+                broker.replica(0).check_batch(&first, &rules, false),
+                Err(BrokerVerdict::Rejected {
+                    error: KafkaError::OutOfOrderSequenceNumber,
+                    ..
+                })
+            )
+        };
+        assert!(out_of_order(&broker));
+        // An unclean stop loads the snapshot the start-up wrote at the log end, 4, and replays
+        // nothing: the first batch is still forgotten.
         broker.stop(700, 10, false);
-        broker.start(false, 710, 86_400_000, rules.space);
+        broker.start(710, 86_400_000, rules.space);
+        assert!(out_of_order(&broker));
+        // With no snapshot file left the whole log is replayed: the first batch is a duplicate.
+        broker.stop(800, 10, false);
+        broker.replicas.get_mut(&0).expect("replica").snapshots = Default::default();
+        broker.start(810, 86_400_000, rules.space);
         assert!(matches!(
             broker.replica(0).check_batch(&first, &rules, false),
             Err(BrokerVerdict::Duplicate { base_offset: 0, .. })

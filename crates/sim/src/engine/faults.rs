@@ -305,18 +305,13 @@ impl Simulation {
     pub(crate) fn broker_restart(&mut self, broker: BrokerId, clean: bool) {
         self.pending_recoveries -= 1;
         let expiration = self.scenario.cluster.producer_state_expiration_ms();
-        let expired =
-            self.brokers[broker as usize].start(clean, self.now_ms, expiration, self.space);
+        let start_up = self.brokers[broker as usize].start(self.now_ms, expiration, self.space);
         self.emit(EventKind::BrokerStarted {
             broker,
-            from_snapshot: clean,
-            producer_state_from: if clean {
-                "snapshot (last batch per producer)".into()
-            } else {
-                "log replay (up to 5 batches per producer)".into()
-            },
+            from_snapshot: clean || !start_up.snapshots_loaded.is_empty(),
+            producer_state_from: producer_state_source(clean, &start_up.snapshots_loaded),
         });
-        for (partition, producer_id) in expired {
+        for (partition, producer_id) in start_up.expired {
             self.emit(EventKind::ProducerStateExpired {
                 broker,
                 partition,
@@ -357,4 +352,24 @@ impl Simulation {
             }
         }
     }
+}
+
+/// Where a restarted broker's producer state came from, in words: after a clean stop, the
+/// snapshot written at the log end; after an unclean one, the newest snapshot an earlier
+/// start-up or clean stop left (if any), then the log after it.
+fn producer_state_source(clean: bool, snapshots_loaded: &[(PartitionId, Offset)]) -> String {
+    if clean {
+        return "snapshot (last batch per producer)".into();
+    }
+    if snapshots_loaded.is_empty() {
+        return "log replay (up to 5 batches per producer)".into();
+    }
+    let at: Vec<String> = snapshots_loaded
+        .iter()
+        .map(|(partition, offset)| format!("p{partition} @{offset}"))
+        .collect();
+    format!(
+        "an earlier snapshot ({}: last batch per producer), then log replay after it",
+        at.join(", ")
+    )
 }

@@ -64,6 +64,15 @@ impl AbortedIndex {
         list.push(txn);
     }
 
+    /// Keeps the transactions that ended before `offset` (the index files of the log below a
+    /// loaded snapshot stay on disk; what is above is replayed).
+    fn keep_ended_before(&mut self, offset: Offset) {
+        for list in self.0.values_mut() {
+            list.retain(|a| a.last_offset < offset);
+        }
+        self.0.retain(|_, list| !list.is_empty());
+    }
+
     /// Whether the record at `offset` of `producer_id` belongs to an aborted transaction.
     pub fn contains(&self, producer_id: ProducerId, offset: Offset) -> bool {
         let Some(list) = self.0.get(&producer_id) else {
@@ -138,6 +147,9 @@ pub struct Replica {
     /// When the log start offset moved, and to where: an unclean stop keeps only what the
     /// periodic checkpoint had written (see [`Replica::checkpointed_log_start`]).
     pub log_start_moves: Vec<(TimeMs, Offset)>,
+    /// The producer-state snapshot files on disk: a restart or a truncation loads the newest
+    /// and replays the log after it.
+    pub snapshots: SnapshotFiles,
 }
 
 /// `log.flush.start.offset.checkpoint.interval.ms`: how often a broker writes its log start
@@ -145,22 +157,66 @@ pub struct Replica {
 /// start-up). A clean shutdown writes them too.
 pub const LOG_START_CHECKPOINT_MS: TimeMs = 60_000;
 
-/// Rebuilds producer state (and the aborted-transaction index) by replaying a log from its
-/// start offset, as `rebuildProducerState` does after an unclean shutdown or a truncation
-/// (with no usable snapshot below the log end, which in a log of one segment there is not):
-/// batches wholly below `log_start_offset` were deleted and are not read again.
-pub(crate) fn rebuild_producer_state(
-    log: &ChunkedVec<LogBatch>,
-    log_start_offset: Offset,
-    space: SequenceSpace,
-) -> (ProducerStateTable, AbortedIndex) {
-    let mut table = ProducerStateTable::default();
-    let mut aborted = AbortedIndex::default();
-    let kept = |b: &&LogBatch| b.producer_id >= 0 && b.last_offset() >= log_start_offset;
-    for batch in log.iter().filter(kept) {
-        apply_to_state(&mut table, &mut aborted, batch, space);
+/// The producer-state snapshot files of one log (`<offset>.snapshot`, written by
+/// `ProducerStateManager.takeSnapshot`), by offset. Each keeps only the last batch of every
+/// producer. Kafka writes one at every segment roll, on clean shutdown (`UnifiedLog.close`) and
+/// at the end of every rebuild (start-up, truncation); the model's logs are one segment
+/// (`segment.bytes` is 1 GiB and `segment.ms` 7 days, which its logs do not reach), so only the
+/// last two kinds occur.
+#[derive(Debug, Clone, Default)]
+pub struct SnapshotFiles(BTreeMap<Offset, ProducerStateTable>);
+
+impl SnapshotFiles {
+    /// `takeSnapshot` at `offset` (a file already there is written again).
+    pub fn take(&mut self, offset: Offset, state: &ProducerStateTable) {
+        self.0.insert(offset, state.snapshot_last_batch_only());
     }
-    (table, aborted)
+
+    /// `removeStraySnapshots` at start-up: a file that is not at a segment's base offset goes,
+    /// except the newest, which a clean shutdown wrote. With one segment, based at 0, only the
+    /// newest file (and one at 0) survives.
+    pub fn remove_strays(&mut self) {
+        let newest = self.0.keys().next_back().copied();
+        self.0
+            .retain(|&offset, _| offset == 0 || Some(offset) == newest);
+    }
+
+    /// `truncateAndReload`'s first step: files above the log end, or at or below the log
+    /// start, are deleted. Returns the newest file left, the one the state is loaded from.
+    pub fn keep_within(
+        &mut self,
+        log_start_offset: Offset,
+        log_end_offset: Offset,
+    ) -> Option<(Offset, &ProducerStateTable)> {
+        self.0
+            .retain(|&offset, _| offset > log_start_offset && offset <= log_end_offset);
+        self.0
+            .iter()
+            .next_back()
+            .map(|(&offset, table)| (offset, table))
+    }
+
+    /// The offsets of the files on disk, oldest first.
+    #[cfg(test)]
+    pub fn offsets(&self) -> Vec<Offset> {
+        self.0.keys().copied().collect()
+    }
+}
+
+/// Replays a log into producer state (and the aborted-transaction index), as
+/// `rebuildProducerState` does after a snapshot is loaded, or with none: batches from offset
+/// `from` on are read, and batches wholly below `log_start_offset` were deleted and are not.
+fn replay_log(
+    (table, aborted): (&mut ProducerStateTable, &mut AbortedIndex),
+    log: &ChunkedVec<LogBatch>,
+    (from, log_start_offset): (Offset, Offset),
+    space: SequenceSpace,
+) {
+    let first = log.partition_point(|b| b.base_offset < from);
+    let kept = |b: &&LogBatch| b.producer_id >= 0 && b.last_offset() >= log_start_offset;
+    for batch in log.iter_from(first).filter(kept) {
+        apply_to_state(table, aborted, batch, space);
+    }
 }
 
 /// What every replica does with an appended batch: leaders after their checks, followers blindly.
@@ -522,10 +578,51 @@ impl Replica {
         let kept = self.log.partition_point(|b| b.base_offset < offset);
         self.log.truncate(kept);
         self.log_start_offset = self.log_start_offset.min(self.log_end_offset());
-        (self.producer_state, self.aborted) =
-            rebuild_producer_state(&self.log, self.log_start_offset, space);
+        self.rebuild_producer_state(space);
         self.high_watermark = self.high_watermark.min(self.log_end_offset());
         (before - self.record_count()) as u32
+    }
+
+    /// `rebuildProducerState` up to the log end: the snapshot files outside the log are
+    /// deleted, the newest one left is loaded (so the batches before it are known by their
+    /// producers' last batch only) and the log after it is replayed; with no file, the whole
+    /// log from its start. A snapshot is then written at the log end. Returns the offset of
+    /// the snapshot loaded.
+    pub fn rebuild_producer_state(&mut self, space: SequenceSpace) -> Option<Offset> {
+        let log_end = self.log_end_offset();
+        let loaded = self.snapshots.keep_within(self.log_start_offset, log_end);
+        let snapshot_offset = loaded.map(|(offset, _)| offset);
+        let (from, table) = match loaded {
+            Some((offset, table)) => (offset, table.clone()),
+            None => (self.log_start_offset, ProducerStateTable::default()),
+        };
+        self.producer_state = table;
+        self.aborted.keep_ended_before(from);
+        replay_log(
+            (&mut self.producer_state, &mut self.aborted),
+            &self.log,
+            (from, self.log_start_offset),
+            space,
+        );
+        self.snapshots.take(log_end, &self.producer_state);
+        snapshot_offset
+    }
+
+    /// A clean shutdown (`UnifiedLog.close`) writes a snapshot at the log end; the state in
+    /// memory is lost with the process either way.
+    pub fn shut_down(&mut self, clean: bool) {
+        if clean {
+            self.snapshots
+                .take(self.log_end_offset(), &self.producer_state);
+        }
+        self.producer_state = ProducerStateTable::default();
+    }
+
+    /// Start-up (`LogLoader.load`): stray snapshot files are removed and the producer state is
+    /// rebuilt from the newest. Returns the offset of the snapshot loaded.
+    pub fn load(&mut self, space: SequenceSpace) -> Option<Offset> {
+        self.snapshots.remove_strays();
+        self.rebuild_producer_state(space)
     }
 }
 
@@ -838,5 +935,57 @@ mod tests {
             Ok(())
         );
         assert_eq!(leader.check_batch(&transactional, &rules(), true), Ok(()));
+    }
+
+    /// `ProducerStateManagerTest.testTruncateAndReloadRemovesOutOfRangeSnapshots` and
+    /// `testRemoveStraySnapshotsKeepCleanShutdownSnapshot`.
+    #[test]
+    fn snapshot_files_outside_the_log_are_deleted_and_strays_all_but_the_newest() {
+        let mut files = SnapshotFiles::default();
+        for offset in [0, 2, 5, 8] {
+            files.take(offset, &ProducerStateTable::default());
+        }
+        let newest = files.keep_within(2, 6).map(|(offset, _)| offset);
+        assert_eq!(newest, Some(5));
+        assert_eq!(
+            files.offsets(),
+            vec![5],
+            "at or below the log start, or above the end"
+        );
+        for offset in [0, 7, 9] {
+            files.take(offset, &ProducerStateTable::default());
+        }
+        files.remove_strays();
+        assert_eq!(
+            files.offsets(),
+            vec![0, 9],
+            "a segment's base, and the newest"
+        );
+    }
+
+    /// After a restart the batches before its snapshot are known by the last one only, also
+    /// to a later truncation, which loads that snapshot and replays the log after it.
+    #[test]
+    fn a_truncation_loads_the_newest_snapshot_below_it_and_replays_the_rest() {
+        let mut r = Replica::default();
+        produce(&mut r, &wire(0, 0, 2, 0));
+        produce(&mut r, &wire(0, 2, 2, 2));
+        r.shut_down(true);
+        assert_eq!(r.load(rules().space), Some(4));
+        produce(&mut r, &wire(0, 4, 2, 4));
+        produce(&mut r, &wire(0, 6, 2, 6));
+        let duplicate = |r: &Replica, base: Sequence| {
+            matches!(
+                r.check_batch(&wire(0, base, 2, base as u32), &rules(), false),
+                Err(BrokerVerdict::Duplicate { .. })
+            )
+        };
+        assert!(!duplicate(&r, 0), "not in the snapshot");
+        assert!(duplicate(&r, 2) && duplicate(&r, 4));
+        assert_eq!(r.truncate_to(6, rules().space), 2);
+        assert_eq!(r.snapshots.offsets(), vec![4, 6]);
+        assert!(!duplicate(&r, 0));
+        assert!(duplicate(&r, 2), "the snapshot's last batch");
+        assert!(duplicate(&r, 4), "replayed");
     }
 }
