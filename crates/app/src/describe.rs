@@ -57,6 +57,12 @@ pub fn event(kind: &EventKind) -> String {
             batch(b),
             if *maybe_written { "; it may have been written anyway" } else { "" }
         ),
+        EventKind::BatchSplit { producer, batch: b, into } => format!(
+            "producer {producer}: p{} {} too large (MESSAGE_TOO_LARGE); split into {}, sent again",
+            b.partition,
+            batch(b),
+            into.iter().map(batch).collect::<Vec<_>>().join(" and ")
+        ),
         EventKind::EpochBumped { producer, producer_id, epoch, why, .. } => {
             format!("producer {producer} bumps to pid {producer_id} epoch {epoch}: {why}")
         }
@@ -212,6 +218,7 @@ pub const ERROR_ABBREVIATIONS: &[(&str, &str)] = &[
     ("OUT_OF_ORDER_SEQUENCE_NUMBER", "OOOS"),
     ("UNKNOWN_TOPIC_OR_PARTITION", "UTOP"),
     ("DUPLICATE_SEQUENCE_NUMBER", "DSN"),
+    ("MESSAGE_TOO_LARGE", "MTL"),
     ("CONCURRENT_TRANSACTIONS", "CONC_TXN"),
     ("INVALID_PRODUCER_EPOCH", "IPE"),
     ("NOT_LEADER_OR_FOLLOWER", "NLOF"),

@@ -32,10 +32,12 @@ pub enum Intervention {
         request: u64,
         response: bool,
     },
-    /// Make the leader refuse the first batch of this produce request for good (a
-    /// `reject_batch` fault): the batch fails, and an idempotent client bumps its epoch.
+    /// Make the leader refuse the first batch of this produce request (a `reject_batch`
+    /// fault): with INVALID_RECORD the batch fails and an idempotent client bumps its epoch;
+    /// with MESSAGE_TOO_LARGE the client splits a batch of several records.
     RefuseBatch {
         request: u64,
+        error: Rejection,
     },
 }
 
@@ -65,8 +67,6 @@ pub fn intervention_fault(i: &Intervention, sim: &Simulation) -> Option<Scripted
         Intervention::DropMessage { request, response } => {
             return sim.fault_dropping(request, response)
         }
-        Intervention::RefuseBatch { request } => {
-            return sim.fault_refusing(request, Rejection::InvalidRecord)
-        }
+        Intervention::RefuseBatch { request, error } => return sim.fault_refusing(request, error),
     })
 }

@@ -30,6 +30,10 @@ pub enum KafkaError {
     InvalidRecord,
     /// The producer may not write to the topic (an ACL); not retriable.
     TopicAuthorizationFailed,
+    /// The batch is larger than the topic's `max.message.bytes` (`UnifiedLog`'s
+    /// `analyzeAndValidateRecords`); not retriable, but a client splits a batch of more than
+    /// one record and sends the parts.
+    MessageTooLarge,
 }
 
 impl KafkaError {
@@ -55,6 +59,7 @@ impl KafkaError {
             KafkaError::DeliveryTimeout => "DELIVERY_TIMEOUT",
             KafkaError::InvalidRecord => "INVALID_RECORD",
             KafkaError::TopicAuthorizationFailed => "TOPIC_AUTHORIZATION_FAILED",
+            KafkaError::MessageTooLarge => "MESSAGE_TOO_LARGE",
         }
     }
 
@@ -79,6 +84,7 @@ impl KafkaError {
             KafkaError::ProducerFenced => 90,
             KafkaError::InvalidRecord => 87,
             KafkaError::TopicAuthorizationFailed => 29,
+            KafkaError::MessageTooLarge => 10,
             KafkaError::DeliveryTimeout => return None,
         })
     }
@@ -106,7 +112,9 @@ impl KafkaError {
     pub fn is_refusal_of_the_batch(self) -> bool {
         matches!(
             self,
-            KafkaError::InvalidRecord | KafkaError::TopicAuthorizationFailed
+            KafkaError::InvalidRecord
+                | KafkaError::TopicAuthorizationFailed
+                | KafkaError::MessageTooLarge
         )
     }
 

@@ -158,6 +158,14 @@ pub enum EventKind {
         /// Whether the broker may have written it anyway (the fate is unknown to the client).
         maybe_written: bool,
     },
+    /// MESSAGE_TOO_LARGE for a batch of more than one record: the client replaced it with
+    /// smaller batches that keep its producer id, epoch and sequences, and sends them as if
+    /// they had never been tried (`RecordAccumulator.splitAndReenqueue`).
+    BatchSplit {
+        producer: ProducerIndex,
+        batch: BatchRef,
+        into: Vec<BatchRef>,
+    },
     EpochBumped {
         producer: ProducerIndex,
         producer_id: ProducerId,
@@ -359,7 +367,7 @@ impl EventKind {
                 _ => C::Error,
             },
             EventKind::BatchAcked { .. } => C::Ack,
-            EventKind::BatchRetrying { .. } => C::Retry,
+            EventKind::BatchRetrying { .. } | EventKind::BatchSplit { .. } => C::Retry,
             EventKind::BatchFailed { .. } => C::Error,
             EventKind::ProducerFenced { .. } | EventKind::TransactionFenced { .. } => C::Error,
             EventKind::TransactionBegun { .. }

@@ -380,11 +380,12 @@ fn fault(rng: &mut ChaCha8Rng, mix: Mix, cluster: &ClusterConfig, producers: u32
             },
         ),
         _ => {
-            // All only: an idempotent client's epoch bump after it can duplicate (KAFKA-14034).
-            let error = if rng.random_bool(0.5) {
-                Rejection::InvalidRecord
-            } else {
-                Rejection::TopicAuthorizationFailed
+            // All only: an idempotent client's epoch bump after it can duplicate (KAFKA-14034);
+            // MESSAGE_TOO_LARGE splits a batch of several records instead.
+            let error = match rng.random_range(0..3) {
+                0 => Rejection::InvalidRecord,
+                1 => Rejection::TopicAuthorizationFailed,
+                _ => Rejection::MessageTooLarge,
             };
             (
                 Trigger::Request(matcher(rng, producers, partitions)),

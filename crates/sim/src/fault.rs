@@ -177,9 +177,10 @@ impl Fault {
     }
 }
 
-/// The non-retriable errors a `reject_batch` fault can answer with. Both are checked by
-/// `KafkaApis.handleProduceRequest` before the partition is looked at, so they come first,
-/// before NOT_LEADER_OR_FOLLOWER or NOT_ENOUGH_REPLICAS.
+/// The non-retriable errors a `reject_batch` fault can answer with. The first two are checked
+/// by `KafkaApis.handleProduceRequest` before the partition is looked at, so they come first,
+/// before NOT_LEADER_OR_FOLLOWER or NOT_ENOUGH_REPLICAS; MESSAGE_TOO_LARGE is the log's, after
+/// the partition's checks.
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -191,6 +192,12 @@ pub enum Rejection {
     InvalidRecord,
     /// TOPIC_AUTHORIZATION_FAILED (29): the producer lost its write ACL on the topic.
     TopicAuthorizationFailed,
+    /// MESSAGE_TOO_LARGE (10): the batch is larger than the topic's `max.message.bytes` (for
+    /// example, compression did less than the client guessed). The client splits a batch of
+    /// more than one record in two halves, which keep its producer id, epoch and sequences,
+    /// and sends them (`Sender.completeBatch`, `RecordAccumulator.splitAndReenqueue`); a batch
+    /// of one record fails like the others.
+    MessageTooLarge,
 }
 
 impl Rejection {
@@ -198,6 +205,7 @@ impl Rejection {
         match self {
             Rejection::InvalidRecord => KafkaError::InvalidRecord,
             Rejection::TopicAuthorizationFailed => KafkaError::TopicAuthorizationFailed,
+            Rejection::MessageTooLarge => KafkaError::MessageTooLarge,
         }
     }
 }

@@ -172,3 +172,117 @@ fn a_reject_batch_fault_is_checked() {
         "names what is allowed: {e}"
     );
 }
+
+/// MESSAGE_TOO_LARGE for the middle one of three pipelined batches: nothing fails. The client
+/// splits it into halves of 3 and 2 records that keep its epoch and sequences 5–7 and 8–9, and
+/// sends them one at a time; the batch behind it, refused as out of order meanwhile, follows
+/// with its own sequences. No epoch bump, nothing written twice, the order kept. (Kafka's
+/// `SenderTest.testIdempotentSplitBatchAndSend`: the parts go out one per request with
+/// sequences 0 and 1, and the next sequence stays 2.)
+#[test]
+fn a_batch_too_large_is_split_and_its_halves_keep_its_sequences() {
+    let json = THREE_BATCHES.replace("CONFIG", "").replace(
+        r#""reject_batch""#,
+        r#""reject_batch", "error": "MESSAGE_TOO_LARGE""#,
+    );
+    let r = run(&json);
+    assert!(failed_with(&r).is_empty(), "{:?}", failed_with(&r));
+    let want: Vec<(i64, i16, i32)> = (0..15).map(|s| (1000, 0, s)).collect();
+    assert_eq!(log(&r), want);
+    assert_eq!(r.counters.epoch_bumps, 0);
+    assert_eq!(r.counters.duplicates_written, 0);
+    let answers: Vec<(i32, i32, &str)> = r
+        .responses
+        .iter()
+        .filter(|x| (5..10).contains(&x.base_sequence))
+        .map(|x| (x.base_sequence, x.last_sequence, x.error.name()))
+        .collect();
+    assert_eq!(
+        answers,
+        vec![(5, 9, "MESSAGE_TOO_LARGE"), (5, 7, "NONE"), (8, 9, "NONE")]
+    );
+    assert!(r.invariants.iter().all(|i| i.holds));
+}
+
+/// A batch of one record cannot be split: it fails with MESSAGE_TOO_LARGE like any batch
+/// refused for good, and the idempotent client bumps its epoch.
+#[test]
+fn a_single_record_too_large_fails() {
+    let json = THREE_BATCHES
+        .replace("CONFIG", r#""batch.size": 1"#)
+        .replace(
+            r#""reject_batch""#,
+            r#""reject_batch", "error": "MESSAGE_TOO_LARGE""#,
+        );
+    let r = run(&json);
+    assert_eq!(failed_with(&r), vec![(1, KafkaError::MessageTooLarge)]);
+    assert_eq!(r.counters.epoch_bumps, 1);
+}
+
+/// Without idempotence the halves have no sequences and simply go back at the front of the
+/// deque, in order.
+#[test]
+fn without_idempotence_a_batch_too_large_is_split_too() {
+    let json = THREE_BATCHES
+        .replace("CONFIG", r#""enable.idempotence": false"#)
+        .replace(
+            r#""reject_batch""#,
+            r#""reject_batch", "error": "MESSAGE_TOO_LARGE""#,
+        );
+    let r = run(&json);
+    assert!(failed_with(&r).is_empty());
+    assert_eq!(r.partitions[0].read_uncommitted.len(), 15);
+    assert_eq!(r.counters.duplicates_written, 0);
+}
+
+/// A transactional batch too large is split like any other and the transaction commits: the
+/// split is not a failure, so nothing aborts. (`SenderTest.testTransactionalSplitBatchAndSend`.)
+#[test]
+fn a_transactional_batch_too_large_is_split_and_the_transaction_commits() {
+    let r = run(r#"{"seed": 1,
+      "producers": [{"config": {"transactional.id": "t"},
+                     "workload": {"messages": 10, "transactions": {"size": 5}}}],
+      "faults": [{"when": {"request": {"partition": 0, "batch": 0, "attempt": 1}},
+                  "fault": {"type": "reject_batch", "error": "MESSAGE_TOO_LARGE"}}]}"#);
+    let results: Vec<String> = r
+        .transactions
+        .iter()
+        .map(|t| format!("{:?}", t.outcome.result))
+        .collect();
+    assert_eq!(results, vec!["Committed", "Committed"]);
+    let committed: Vec<String> = (0..10).map(|m| format!("p0-m{m}")).collect();
+    assert_eq!(r.partitions[0].read_committed, committed);
+    let sequences: Vec<(i16, i32)> = log(&r).iter().map(|e| (e.1, e.2)).collect();
+    assert_eq!(&sequences[..5], &[(0, 0), (0, 1), (0, 2), (0, 3), (0, 4)]);
+    assert!(r.invariants.iter().all(|i| i.holds), "{:?}", r.invariants);
+}
+
+/// The hazard the random sweep found: batch 0 is written but its answer is lost, and its retry
+/// is answered MESSAGE_TOO_LARGE (the topic's `max.message.bytes` shrank in between; the size
+/// is checked before duplicates). The client splits it; the broker caches no batch with the
+/// halves' sequence ranges, so the first half is out of order, and as the next batch after
+/// the last acknowledged one it makes the client bump its epoch: the five records are written
+/// again from sequence 0.
+#[test]
+fn a_split_retry_of_a_written_batch_is_written_again() {
+    let r = run(r#"{"seed": 1,
+      "producers": [{"workload": {"messages": 5}}],
+      "faults": [{"when": {"response": {"partition": 0, "batch": 0, "attempt": 1}},
+                  "fault": {"type": "drop_response"}},
+                 {"when": {"request": {"partition": 0, "batch": 0, "attempt": 2}},
+                  "fault": {"type": "reject_batch", "error": "MESSAGE_TOO_LARGE"}}]}"#);
+    let mut want: Vec<(i64, i16, i32)> = (0..5).map(|s| (1000, 0, s)).collect();
+    want.extend((0..5).map(|s| (1000, 1, s)));
+    assert_eq!(log(&r), want);
+    assert_eq!(r.counters.duplicates_written, 5);
+    let dups = r
+        .invariants
+        .iter()
+        .find(|i| i.id == "no_duplicates")
+        .unwrap();
+    assert!(!dups.holds);
+    assert!(dups
+        .violations
+        .iter()
+        .all(|v| v.mechanism == Mechanism::SplitAfterWrite));
+}

@@ -239,11 +239,12 @@ export type Fault = { "type": "drop_request" }
   };
 
 /**
- * The non-retriable errors a `reject_batch` fault can answer with. Both are checked by
- * `KafkaApis.handleProduceRequest` before the partition is looked at, so they come first,
- * before NOT_LEADER_OR_FOLLOWER or NOT_ENOUGH_REPLICAS.
+ * The non-retriable errors a `reject_batch` fault can answer with. The first two are checked
+ * by `KafkaApis.handleProduceRequest` before the partition is looked at, so they come first,
+ * before NOT_LEADER_OR_FOLLOWER or NOT_ENOUGH_REPLICAS; MESSAGE_TOO_LARGE is the log's, after
+ * the partition's checks.
  */
-export type Rejection = "INVALID_RECORD" | "TOPIC_AUTHORIZATION_FAILED";
+export type Rejection = "INVALID_RECORD" | "TOPIC_AUTHORIZATION_FAILED" | "MESSAGE_TOO_LARGE";
 
 /**
  * Random faults, drawn from the seed.
@@ -389,6 +390,12 @@ export type EventKind = {
      * Whether the broker may have written it anyway (the fate is unknown to the client).
      */
     maybe_written: boolean
+  }
+  | {
+    "type": "batch_split",
+    producer: number,
+    batch: BatchRef,
+    into: Array<BatchRef>
   }
   | {
     "type": "epoch_bumped",
@@ -590,7 +597,7 @@ export type ControlMarker = "commit" | "abort";
 /**
  * A Kafka error as it appears in a produce response. `None` is success.
  */
-export type KafkaError = "NONE" | "CORRUPT_MESSAGE" | "UNKNOWN_TOPIC_OR_PARTITION" | "LEADER_NOT_AVAILABLE" | "NOT_LEADER_OR_FOLLOWER" | "REQUEST_TIMED_OUT" | "NETWORK_EXCEPTION" | "NOT_ENOUGH_REPLICAS" | "NOT_ENOUGH_REPLICAS_AFTER_APPEND" | "OUT_OF_ORDER_SEQUENCE_NUMBER" | "DUPLICATE_SEQUENCE_NUMBER" | "INVALID_PRODUCER_EPOCH" | "UNKNOWN_PRODUCER_ID" | "INVALID_TXN_STATE" | "CONCURRENT_TRANSACTIONS" | "PRODUCER_FENCED" | "DELIVERY_TIMEOUT" | "INVALID_RECORD" | "TOPIC_AUTHORIZATION_FAILED";
+export type KafkaError = "NONE" | "CORRUPT_MESSAGE" | "UNKNOWN_TOPIC_OR_PARTITION" | "LEADER_NOT_AVAILABLE" | "NOT_LEADER_OR_FOLLOWER" | "REQUEST_TIMED_OUT" | "NETWORK_EXCEPTION" | "NOT_ENOUGH_REPLICAS" | "NOT_ENOUGH_REPLICAS_AFTER_APPEND" | "OUT_OF_ORDER_SEQUENCE_NUMBER" | "DUPLICATE_SEQUENCE_NUMBER" | "INVALID_PRODUCER_EPOCH" | "UNKNOWN_PRODUCER_ID" | "INVALID_TXN_STATE" | "CONCURRENT_TRANSACTIONS" | "PRODUCER_FENCED" | "DELIVERY_TIMEOUT" | "INVALID_RECORD" | "TOPIC_AUTHORIZATION_FAILED" | "MESSAGE_TOO_LARGE";
 
 /**
  * An endpoint of the network.
@@ -1055,4 +1062,4 @@ export type Violation = {
   mechanism: Mechanism
 };
 
-export type Mechanism = "idempotence_off" | "retry_overtook" | "producer_restart" | "epoch_bump_after_expiry" | "epoch_bump_after_rejection" | "state_expired" | "state_expired_by_fault" | "records_deleted" | "snapshot_keeps_last_batch" | "crafted_request" | "new_partition_race" | "acks_not_all" | "unclean_election" | "unverified_transactional_write" | "textbook_rule" | "small_sequence_space" | "model_bug";
+export type Mechanism = "idempotence_off" | "retry_overtook" | "producer_restart" | "epoch_bump_after_expiry" | "epoch_bump_after_rejection" | "split_after_write" | "state_expired" | "state_expired_by_fault" | "records_deleted" | "snapshot_keeps_last_batch" | "crafted_request" | "new_partition_race" | "acks_not_all" | "unclean_election" | "unverified_transactional_write" | "textbook_rule" | "small_sequence_space" | "model_bug";

@@ -221,6 +221,32 @@ test('refuse a batch by clicking its request: it fails to the application with I
   }
 });
 
+test('a batch too large is split by the client: nothing fails and nothing is written twice', async () => {
+  const page = await browser.context.newPage();
+  try {
+    const errors = collectErrors(page);
+    await page.goto(`${baseUrl}?scenario=happy-path&speed=1`);
+    await page.locator('#app-root').waitFor({ timeout: 30_000 });
+    await page.locator('#stage .msg-produce.clickable').first().waitFor({ timeout: 30_000 });
+    await page.locator('#play').click();
+    await page.locator('#stage .msg-produce.clickable').first().click();
+    await page.locator('#too-large').waitFor();
+    await page.locator('#too-large').click();
+    await page.waitForFunction(() => location.search.includes('faults='));
+    const link = await page.locator('#share-link').inputValue();
+    assert.match(decodeURIComponent(link), /"type":"reject_batch","error":"MESSAGE_TOO_LARGE"/);
+    await page.locator('#speed').selectOption('16');
+    await page.locator('#play').click();
+    await waitFinished(page);
+    assert.ok((await eventLogRows(page, 'too large (MESSAGE_TOO_LARGE); split into')) >= 1, 'the event log tells the split');
+    assert.equal(await eventLogRows(page, 'failed for good'), 0);
+    assert.equal(Number(await page.locator('#counter-duplicates-written').textContent()), 0);
+    errors.assertNone();
+  } finally {
+    await page.close();
+  }
+});
+
 test('config panel: compare the same run on other releases; the late transactional batch is fenced on transactions v2', async () => {
   const page = await browser.context.newPage();
   try {

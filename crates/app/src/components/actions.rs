@@ -1,5 +1,6 @@
 use crate::presentation::Shared;
 
+use idempotence_sim::fault::Rejection;
 use idempotence_sim::Snapshot;
 use yew::prelude::*;
 
@@ -98,7 +99,9 @@ pub fn Actions(props: &ActionsProps) -> Html {
                         Intervention::DropMessage { request: *request, response: *response }, !on_wire) }
                     if !*response {
                         { act("refuse-batch".into(), "Refuse its batch (INVALID_RECORD)".into(),
-                            Intervention::RefuseBatch { request: *request }, !on_wire) }
+                            Intervention::RefuseBatch { request: *request, error: Rejection::InvalidRecord }, !on_wire) }
+                        { act("too-large".into(), "Too large: split it (MESSAGE_TOO_LARGE)".into(),
+                            Intervention::RefuseBatch { request: *request, error: Rejection::MessageTooLarge }, !on_wire) }
                     }
                 </>
             }

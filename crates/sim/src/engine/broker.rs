@@ -204,7 +204,9 @@ impl Broker {
     /// `ReplicaManager.appendRecords`': a bad CRC, a broker that does not lead the partition, the transaction's
     /// verification (asked only when the earlier checks pass), and for acks=all an ISR smaller
     /// than `min.insync.replicas` — checked before duplicate detection, so even a duplicate
-    /// gets that error. `None`: on to the log's checks.
+    /// gets that error. Last, a batch too large for the log (a `reject_batch` fault with
+    /// MESSAGE_TOO_LARGE: `analyzeAndValidateRecords`, still before the producer state).
+    /// `None`: on to the log's checks.
     pub fn refuse_batch(
         &self,
         (rejected, corrupted): (Option<KafkaError>, bool),
@@ -216,7 +218,8 @@ impl Broker {
             error,
             reason: None,
         };
-        if let Some(error) = rejected {
+        let too_large = rejected == Some(KafkaError::MessageTooLarge);
+        if let Some(error) = rejected.filter(|_| !too_large) {
             return Some(refused(error));
         }
         if corrupted {
@@ -234,7 +237,7 @@ impl Broker {
         if acks == Acks::All && meta.isr.len() < min_insync_replicas as usize {
             return Some(refused(KafkaError::NotEnoughReplicas));
         }
-        None
+        too_large.then(|| refused(KafkaError::MessageTooLarge))
     }
 
     /// The answer a verdict gives for its partition, and, for acks=all, the offset the high

@@ -618,6 +618,7 @@ impl Simulation {
         match p.decide(b, error, base_offset, self.now_ms) {
             Completion::Acked { base_offset } => self.ack_batch(batch_id, base_offset),
             Completion::Retry => self.reenqueue(batch_id, error),
+            Completion::Split => self.split_batch(batch_id),
             Completion::Failed {
                 maybe_written,
                 adjust_sequences,
@@ -656,6 +657,22 @@ impl Simulation {
             self.request_metadata_refresh(producer);
         }
         self.wake_producer_at(producer, self.now_ms + backoff);
+    }
+
+    /// MESSAGE_TOO_LARGE for a batch of several records ([`super::ProducerClient::split`]):
+    /// its halves are queued and the sender runs at once.
+    fn split_batch(&mut self, batch_id: u64) {
+        let batch = self.batch_ref(batch_id);
+        let producer = batch.producer.unwrap_or_default();
+        let p = &mut self.producers[producer as usize];
+        let parts = p.split(batch_id, &mut self.batches, self.now_ms, self.space);
+        let into = parts.iter().map(|&id| self.batch_ref(id)).collect();
+        self.emit(EventKind::BatchSplit {
+            producer,
+            batch,
+            into,
+        });
+        self.wake_producer_at(producer, self.now_ms);
     }
 
     /// `Sender.failBatch` + `TransactionManager.handleFailedBatch`.

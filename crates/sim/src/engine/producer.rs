@@ -33,6 +33,8 @@ pub(crate) enum Completion {
     Acked { base_offset: Offset },
     /// Sent again after the backoff.
     Retry,
+    /// Too large: split in two and sent again, not counted as a retry.
+    Split,
     /// Failed to the application.
     Failed {
         /// The broker may have written it (the client cannot know): a timeout, a lost
@@ -300,6 +302,7 @@ impl ProducerClient {
         match error {
             KafkaError::None => Completion::Acked { base_offset },
             KafkaError::DuplicateSequenceNumber => Completion::Acked { base_offset: -1 },
+            KafkaError::MessageTooLarge if batch.record_count() > 1 => Completion::Split,
             _ if self.can_retry(batch, error, now_ms) => Completion::Retry,
             _ => Completion::Failed {
                 maybe_written: matches!(
@@ -641,6 +644,60 @@ pub(crate) mod tests {
         );
         assert_eq!(p.bump_epoch(), Some(vec![0]));
         assert_eq!(p.bump_after_rejection, None, "the bump took it");
+    }
+
+    /// `Sender.completeBatch`: MESSAGE_TOO_LARGE splits a batch of several records, whatever
+    /// its attempts; a batch of one record fails like any refusal. The halves keep the id,
+    /// epoch and sequences, are in flight, and wait at the deque's front in sequence order.
+    #[test]
+    fn a_batch_too_large_is_split_in_halves_unless_it_holds_one_record() {
+        let mut p = client(r#"{"enable.idempotence": true}"#);
+        let mut all = crate::chunked::ChunkedVec::default();
+        let mut big = batch(0, 5, 3);
+        big.messages = vec![0, 1, 2];
+        all.push(big.clone());
+        p.partitions[0].in_flight.insert(0);
+        p.live_batches.insert((0, 0));
+        assert_eq!(
+            p.decide(&big, KafkaError::MessageTooLarge, -1, 10),
+            Completion::Split
+        );
+        let ids = p.split(0, &mut all, 10, SequenceSpace::default());
+        assert_eq!(ids, vec![1, 2]);
+        let parts: Vec<_> = ids
+            .iter()
+            .map(|&id| {
+                let b = &all[id as usize];
+                (
+                    b.messages.clone(),
+                    b.base_sequence,
+                    b.epoch,
+                    b.attempts,
+                    b.created_ms,
+                )
+            })
+            .collect();
+        assert_eq!(
+            parts,
+            vec![(vec![0, 1], Some(5), 0, 0, 0), (vec![2], Some(7), 0, 0, 0)]
+        );
+        assert_eq!(all[0].state, BatchState::Done);
+        let part = &p.partitions[0];
+        assert_eq!(
+            part.in_flight.iter().copied().collect::<Vec<_>>(),
+            vec![1, 2]
+        );
+        assert_eq!(part.deque.iter().copied().collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!(
+            part.first_in_flight(&all),
+            Some(1),
+            "one at a time, lowest first"
+        );
+        let single = all[2].clone();
+        assert_eq!(
+            p.decide(&single, KafkaError::MessageTooLarge, -1, 10),
+            failed(false, true)
+        );
     }
 
     #[test]

@@ -223,6 +223,64 @@ impl ProducerClient {
         backoff
     }
 
+    /// `RecordAccumulator.splitAndReenqueue` after MESSAGE_TOO_LARGE: the batch is replaced by
+    /// two halves (Kafka sizes the parts by `batch.size` with its compression estimate reset;
+    /// the model has no bytes, so it halves). They keep the batch's creation time (its
+    /// `delivery.timeout.ms` runs on), producer id and epoch, and take consecutive sequences
+    /// from its base (`ProducerBatch.split`): safe, because the broker wrote nothing of it.
+    /// They go back at the front of the deque as if never tried, and count in flight.
+    /// Returns their ids.
+    pub fn split(
+        &mut self,
+        batch_id: u64,
+        batches: &mut ChunkedVec<ClientBatch>,
+        now_ms: TimeMs,
+        space: SequenceSpace,
+    ) -> Vec<u64> {
+        let big = batches[batch_id as usize].clone();
+        batches[batch_id as usize].state = BatchState::Done;
+        self.live_batches.remove(&(big.created_ms, big.id));
+        let part = &mut self.partitions[big.partition as usize];
+        part.in_flight.remove(&big.id);
+        let half = big.messages.len().div_ceil(2).max(1);
+        let mut sequence = big.base_sequence;
+        let mut ids = Vec::new();
+        for messages in big.messages.chunks(half) {
+            let id = batches.len() as u64;
+            let nth = part.batches_created;
+            part.batches_created += 1;
+            batches.push(ClientBatch {
+                id,
+                nth,
+                messages: messages.to_vec(),
+                base_sequence: sequence,
+                attempts: 0,
+                retry_since_ms: now_ms,
+                retry_at_ms: now_ms,
+                in_retry: false,
+                state: BatchState::Queued,
+                sent_as: None,
+                ..big.clone()
+            });
+            sequence = sequence.map(|s| space.increment(s, messages.len() as i32));
+            self.live_batches.insert((big.created_ms, id));
+            if sequence.is_some() {
+                part.in_flight.insert(id);
+            }
+            ids.push(id);
+        }
+        if self.config.idempotent {
+            for &id in &ids {
+                part.insert_in_sequence_order(id, batches);
+            }
+        } else {
+            for &id in ids.iter().rev() {
+                part.deque.push_front(id);
+            }
+        }
+        ids
+    }
+
     /// `TransactionManager.maybeResolveSequences`: once nothing is in flight on a partition
     /// whose next sequence was left unresolved by an expired retry, either the last
     /// acknowledged sequence says where to go on, or the partition needs an epoch bump.

@@ -52,6 +52,8 @@ pub(crate) struct Conditions {
     pub records_deleted: BTreeMap<PartitionId, u64>,
     /// `(producer, partition)` whose batch the broker refused for good.
     pub rejected: BTreeMap<(ProducerIndex, PartitionId), u64>,
+    /// `(producer, partition)` whose retried batch was split after MESSAGE_TOO_LARGE.
+    pub retry_split: BTreeMap<(ProducerIndex, PartitionId), u64>,
     /// Producers restarted without a transactional id.
     pub producer_restart: BTreeMap<ProducerIndex, u64>,
 }
@@ -191,6 +193,11 @@ impl History {
             EventKind::RecordsDeleted { partition, .. } => {
                 remember(&mut c.records_deleted, *partition, at)
             }
+            EventKind::BatchSplit {
+                producer, batch, ..
+            } if batch.attempt > 1 => {
+                remember(&mut c.retry_split, (*producer, batch.partition), at)
+            }
             EventKind::ProducerRestarted { producer, .. }
                 if !self.producers.get(*producer as usize).is_some_and(|p| p.1) =>
             {
@@ -302,6 +309,9 @@ impl History {
                 producer, batch, ..
             }
             | EventKind::BatchFailed {
+                producer, batch, ..
+            }
+            | EventKind::BatchSplit {
                 producer, batch, ..
             } => {
                 if let Some(wire) = self.retries_on_wire.get_mut(&(*producer, batch.partition)) {

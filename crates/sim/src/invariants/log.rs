@@ -56,6 +56,12 @@ impl Suspects<'_> {
         {
             return Some(Mechanism::EpochBumpAfterRejection);
         }
+        if self
+            .producer
+            .is_some_and(|p| before(&c.retry_split, &(p, self.partition), self.until))
+        {
+            return Some(Mechanism::SplitAfterWrite);
+        }
         if before(&c.expired_by_fault, &self.partition, self.until) {
             return Some(Mechanism::StateExpiredByFault);
         }

@@ -22,6 +22,10 @@ pub enum Mechanism {
     /// A batch was refused for good (a non-retriable error about the batch itself); the client
     /// bumped the epoch and renumbered a batch it was retrying, which the broker already had.
     EpochBumpAfterRejection,
+    /// A retry of a batch the broker had written was refused as too large and split; the
+    /// halves were new sequence ranges to the broker, out of order, and the client bumped its
+    /// epoch and wrote them again.
+    SplitAfterWrite,
     /// The broker had forgotten the producer after `producer.id.expiration.ms`.
     StateExpired,
     /// An `expire_producer_state` fault made every replica forget the partition's producers.
@@ -53,12 +57,13 @@ pub enum Mechanism {
 
 impl Mechanism {
     /// Every mechanism, in a stable order (for reports that count them).
-    pub const ALL: [Mechanism; 17] = [
+    pub const ALL: [Mechanism; 18] = [
         Mechanism::IdempotenceOff,
         Mechanism::RetryOvertook,
         Mechanism::ProducerRestart,
         Mechanism::EpochBumpAfterExpiry,
         Mechanism::EpochBumpAfterRejection,
+        Mechanism::SplitAfterWrite,
         Mechanism::StateExpired,
         Mechanism::StateExpiredByFault,
         Mechanism::RecordsDeleted,
@@ -81,6 +86,7 @@ impl Mechanism {
             Mechanism::ProducerRestart => "producer_restart",
             Mechanism::EpochBumpAfterExpiry => "epoch_bump_after_expiry",
             Mechanism::EpochBumpAfterRejection => "epoch_bump_after_rejection",
+            Mechanism::SplitAfterWrite => "split_after_write",
             Mechanism::StateExpired => "state_expired",
             Mechanism::StateExpiredByFault => "state_expired_by_fault",
             Mechanism::RecordsDeleted => "records_deleted",
@@ -109,6 +115,7 @@ impl Mechanism {
             Mechanism::ProducerRestart => "the producer restarted without a transactional.id: the new session got a new producer id and the application re-sent what it had no answer for; idempotence holds within one session only (TransactionCoordinator.handleInitProducerId with a null transactional.id; KIP-854)",
             Mechanism::EpochBumpAfterExpiry => "a batch failed after delivery.timeout.ms while the broker may have written it; the client bumped the epoch and renumbered the batches behind it, so a batch the broker already had looked new (Sender.failBatch, TransactionManager.handleFailedBatch and maybeResolveSequences; KAFKA-14034)",
             Mechanism::EpochBumpAfterRejection => "a batch was refused for good (a non-retriable error such as INVALID_RECORD or TOPIC_AUTHORIZATION_FAILED) while an earlier batch was being retried after an error that left it written (NOT_ENOUGH_REPLICAS_AFTER_APPEND, REQUEST_TIMED_OUT); the client bumped the epoch and gave the retry sequence 0 under it, so the broker took the written batch for a new one (Sender.completeBatch: failBatch with adjustSequenceNumbers; TransactionManager.handleFailedBatch and startSequencesAtBeginning; KAFKA-14034, unfixed)",
+            Mechanism::SplitAfterWrite => "a retry of a batch the broker had already written was answered MESSAGE_TOO_LARGE (the size check comes before duplicate detection, and the topic's max.message.bytes can shrink between attempts); the client split it into halves with the same sequences, which match no batch the broker caches, so the first half was out of order, and as the next batch after the last acknowledged one it made the client bump its epoch and send the halves again from sequence 0 (Sender.completeBatch splits whatever the earlier attempts did; TransactionManager.canRetry)",
             Mechanism::StateExpired => "the broker had dropped the producer's state after producer.id.expiration.ms, and an unknown producer is accepted with any sequence (ProducerStateManager.removeExpiredProducers; KIP-360)",
             Mechanism::StateExpiredByFault => "an expire_producer_state fault made the replicas forget the producer, and an unknown producer is accepted with any sequence (ProducerStateManager.removeExpiredProducers; KIP-360)",
             Mechanism::RecordsDeleted => "delete_records moved the log start offset past the producer's batches; the brokers keep its state in memory (KAFKA-7190, 2.5+), but an unclean restart or a truncation rebuilds it by reading the log from its start offset, which no longer holds them, and an unknown producer is accepted at any sequence (UnifiedLog.rebuildProducerState, ProducerStateManager.truncateAndReload)",
