@@ -225,7 +225,10 @@ test('a batch too large is split by the client: nothing fails and nothing is wri
   const page = await browser.context.newPage();
   try {
     const errors = collectErrors(page);
-    await page.goto(`${baseUrl}?scenario=happy-path&speed=1`);
+    // Brokers 4.5: on this fresh partition, older brokers would take the batches behind the
+    // refused first one from an unknown producer at any sequence (KAFKA-15591), and the halves
+    // would then wait out of order.
+    await page.goto(`${baseUrl}?scenario=happy-path&broker_version=4.5&speed=1`);
     await page.locator('#app-root').waitFor({ timeout: 30_000 });
     await page.locator('#stage .msg-produce.clickable').first().waitFor({ timeout: 30_000 });
     await page.locator('#play').click();
@@ -238,7 +241,7 @@ test('a batch too large is split by the client: nothing fails and nothing is wri
     await page.locator('#speed').selectOption('16');
     await page.locator('#play').click();
     await waitFinished(page);
-    assert.ok((await eventLogRows(page, 'too large (MESSAGE_TOO_LARGE); split into')) >= 1, 'the event log tells the split');
+    assert.ok((await eventLogRows(page, 'split into')) >= 1, 'the event log tells the split');
     assert.equal(await eventLogRows(page, 'failed for good'), 0);
     assert.equal(Number(await page.locator('#counter-duplicates-written').textContent()), 0);
     errors.assertNone();
