@@ -173,7 +173,7 @@ fn a_reject_batch_fault_is_checked() {
     );
 }
 
-/// MESSAGE_TOO_LARGE for the middle one of three pipelined batches: nothing fails. The client
+/// `fixtures/too-large.json`: MESSAGE_TOO_LARGE for the middle one of three pipelined batches: nothing fails. The client
 /// splits it into halves of 3 and 2 records that keep its epoch and sequences 5–7 and 8–9, and
 /// sends them one at a time; the batch behind it, refused as out of order meanwhile, follows
 /// with its own sequences. No epoch bump, nothing written twice, the order kept. (Kafka's
@@ -181,11 +181,7 @@ fn a_reject_batch_fault_is_checked() {
 /// sequences 0 and 1, and the next sequence stays 2.)
 #[test]
 fn a_batch_too_large_is_split_and_its_halves_keep_its_sequences() {
-    let json = THREE_BATCHES.replace("CONFIG", "").replace(
-        r#""reject_batch""#,
-        r#""reject_batch", "error": "MESSAGE_TOO_LARGE""#,
-    );
-    let r = run(&json);
+    let r = run(include_str!("fixtures/too-large.json"));
     assert!(failed_with(&r).is_empty(), "{:?}", failed_with(&r));
     let want: Vec<(i64, i16, i32)> = (0..15).map(|s| (1000, 0, s)).collect();
     assert_eq!(log(&r), want);
@@ -257,7 +253,7 @@ fn a_transactional_batch_too_large_is_split_and_the_transaction_commits() {
     assert!(r.invariants.iter().all(|i| i.holds), "{:?}", r.invariants);
 }
 
-/// The hazard the random sweep found: batch 0 is written but its answer is lost, and its retry
+/// `fixtures/split-after-write.json`, the hazard the random sweep found: batch 0 is written but its answer is lost, and its retry
 /// is answered MESSAGE_TOO_LARGE (the topic's `max.message.bytes` shrank in between; the size
 /// is checked before duplicates). The client splits it; the broker caches no batch with the
 /// halves' sequence ranges, so the first half is out of order, and as the next batch after
@@ -265,12 +261,7 @@ fn a_transactional_batch_too_large_is_split_and_the_transaction_commits() {
 /// again from sequence 0.
 #[test]
 fn a_split_retry_of_a_written_batch_is_written_again() {
-    let r = run(r#"{"seed": 1,
-      "producers": [{"workload": {"messages": 5}}],
-      "faults": [{"when": {"response": {"partition": 0, "batch": 0, "attempt": 1}},
-                  "fault": {"type": "drop_response"}},
-                 {"when": {"request": {"partition": 0, "batch": 0, "attempt": 2}},
-                  "fault": {"type": "reject_batch", "error": "MESSAGE_TOO_LARGE"}}]}"#);
+    let r = run(include_str!("fixtures/split-after-write.json"));
     let mut want: Vec<(i64, i16, i32)> = (0..5).map(|s| (1000, 0, s)).collect();
     want.extend((0..5).map(|s| (1000, 1, s)));
     assert_eq!(log(&r), want);
