@@ -157,3 +157,53 @@ fn a_delete_records_fault_is_checked() {
     assert_eq!(deleted, vec![0], "never past the high watermark, 1");
     assert!(r.partitions[0].read_uncommitted.is_empty());
 }
+
+/// `fixtures/restart-twice.json`: a clean restart, then a crash. The crash restart loads the
+/// snapshot the first start-up wrote at the log end, 10, which keeps only the producer's last
+/// batch, and replays nothing after it (`UnifiedLog.rebuildProducerState`: the newest snapshot
+/// inside the log, then the segments after it). A late copy of the first batch is then out of
+/// order; replaying the whole log, as the model did before it kept snapshot files, called it a
+/// duplicate.
+#[test]
+fn a_crash_after_a_restart_loads_the_snapshot_that_start_up_wrote() {
+    let scenario = Scenario::from_json(include_str!("fixtures/restart-twice.json")).unwrap();
+    let mut sim = Simulation::new(scenario).expect("valid scenario");
+    sim.run_to_end();
+    let late = sim
+        .events()
+        .iter()
+        .filter(|e| e.time_ms >= 500)
+        .find_map(|e| match &e.kind {
+            idempotence_sim::EventKind::BatchVerdict { verdict, .. } => Some(verdict.clone()),
+            _ => None,
+        })
+        .expect("the crafted batch's verdict");
+    assert!(
+        matches!(
+            late,
+            idempotence_sim::event::BrokerVerdict::Rejected {
+                error: idempotence_sim::KafkaError::OutOfOrderSequenceNumber,
+                ..
+            }
+        ),
+        "{late:?}"
+    );
+    let started: Vec<String> = sim
+        .events()
+        .iter()
+        .filter_map(|e| match &e.kind {
+            idempotence_sim::EventKind::BrokerStarted {
+                producer_state_from,
+                ..
+            } => Some(producer_state_from.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        started,
+        vec![
+            "snapshot (last batch per producer)",
+            "an earlier snapshot (p0 @10: last batch per producer), then log replay after it"
+        ]
+    );
+}
