@@ -74,6 +74,7 @@ pub fn generate(seed: u64, mix: Mix) -> Scenario {
         FaultRates {
             drop_request: rng.random_range(0.0..loss),
             drop_response: rng.random_range(0.0..loss),
+            corrupt_request: 0.0,
         }
     };
     let mut scenario = Scenario {

@@ -276,4 +276,14 @@ pub struct FaultRates {
     /// Probability that a produce response is lost (resetting its connection).
     #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub drop_response: f64,
+    /// Probability that a produce request arrives with a bad CRC: the leader answers
+    /// CORRUPT_MESSAGE (retriable) and appends nothing, while later requests on the
+    /// connection are handled as usual, so the log can see a gap in the sequences.
+    #[serde(skip_serializing_if = "is_zero")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
+    pub corrupt_request: f64,
+}
+
+fn is_zero(rate: &f64) -> bool {
+    *rate == 0.0
 }

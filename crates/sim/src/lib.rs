@@ -31,6 +31,7 @@ pub mod scenario;
 pub mod sequence;
 pub mod snapshot;
 pub mod story;
+pub mod sweep;
 pub mod types;
 #[cfg(feature = "ts")]
 pub mod typescript;

@@ -546,6 +546,10 @@ impl Scenario {
                 "random_faults.drop_response",
                 self.random_faults.drop_response,
             ),
+            (
+                "random_faults.corrupt_request",
+                self.random_faults.corrupt_request,
+            ),
         ] {
             if !(0.0..=1.0).contains(&rate) {
                 return Err(err(

@@ -89,6 +89,7 @@ fn with_faults(
     s.random_faults = FaultRates {
         drop_request,
         drop_response,
+        corrupt_request: 0.0,
     };
     s
 }

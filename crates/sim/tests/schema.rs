@@ -29,3 +29,16 @@ fn schema_names_kafka_configs_and_fault_types() {
         assert!(schema.contains(needle), "schema lacks {needle}");
     }
 }
+
+/// The same for the sweep format (`docs/sweep.schema.json`): regenerate with
+/// `cargo run -p idempotence-sim -- sweep-schema > docs/sweep.schema.json`.
+#[test]
+fn committed_sweep_schema_matches_the_types() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/sweep.schema.json");
+    let committed = std::fs::read_to_string(path).expect("docs/sweep.schema.json exists");
+    assert_eq!(
+        committed,
+        idempotence_sim::sweep::SweepSpec::json_schema(),
+        "regenerate docs/sweep.schema.json"
+    );
+}

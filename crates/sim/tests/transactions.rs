@@ -233,7 +233,11 @@ proptest! {
         for (at, down_ms) in restarts {
             s.faults.push(ScriptedFault { when: Trigger::AtMs(at), fault: Fault::RestartProducer { producer: 0, down_ms } });
         }
-        s.random_faults = FaultRates { drop_request, drop_response };
+        s.random_faults = FaultRates {
+            drop_request,
+            drop_response,
+            corrupt_request: 0.0,
+        };
         let mut sim = Simulation::new(s).unwrap();
         sim.run_to_end();
         prop_assert!(sim.finished().is_some_and(|why| why != "step limit reached" && why != "duration_ms reached"), "{:?}", sim.finished());

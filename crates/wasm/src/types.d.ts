@@ -257,7 +257,13 @@ export type FaultRates = {
   /**
    * Probability that a produce response is lost (resetting its connection).
    */
-  drop_response?: number
+  drop_response?: number,
+  /**
+   * Probability that a produce request arrives with a bad CRC: the leader answers
+   * CORRUPT_MESSAGE (retriable) and appends nothing, while later requests on the
+   * connection are handled as usual, so the log can see a gap in the sequences.
+   */
+  corrupt_request?: number
 };
 
 /**

@@ -631,7 +631,13 @@ impl Simulation {
         let b = &mut self.batches[batch_id as usize];
         b.state = BatchState::Done;
         let producer = b.producer;
-        self.producers[producer as usize].record_ack(b, batch_ref.last_sequence, base_offset);
+        let p = &mut self.producers[producer as usize];
+        p.record_ack(b, batch_ref.last_sequence, base_offset);
+        for &m in &b.messages {
+            let latency = self.now_ms.saturating_sub(p.send_times_ms[m as usize]);
+            p.ack_latencies_ms
+                .push(u32::try_from(latency).unwrap_or(u32::MAX));
+        }
         self.emit(EventKind::BatchAcked {
             producer,
             batch: batch_ref,

@@ -91,6 +91,18 @@ impl Simulation {
             });
             fate.lost = true;
         }
+        let corrupt = self.scenario.random_faults.corrupt_request;
+        if matches!(side, Side::Request)
+            && !fate.lost
+            && corrupt > 0.0
+            && self.rng.random_bool(corrupt)
+        {
+            self.emit(EventKind::FaultInjected {
+                description: "random fault: request corrupted (bad CRC)".into(),
+                fault: None,
+            });
+            fate.corrupted = true;
+        }
         fate
     }
 

@@ -75,6 +75,9 @@ pub struct ProducerClient {
     pub resend_queue: VecDeque<u32>,
     /// When the application sends each message.
     pub send_times_ms: Vec<TimeMs>,
+    /// For each acknowledgement, in order: milliseconds from its message's `send()` (as the
+    /// workload scheduled it) to the acknowledgement (what a sweep reports as latency).
+    pub ack_latencies_ms: Vec<u32>,
     /// Batches not yet done, by creation time: the next delivery timeout is the first.
     pub live_batches: BTreeSet<(TimeMs, u64)>,
     /// Present for a producer with `transactional.id`.
@@ -145,6 +148,7 @@ impl ProducerClient {
             resend_queue: VecDeque::new(),
             txn,
             send_times_ms,
+            ack_latencies_ms: Vec::new(),
             live_batches: BTreeSet::new(),
             timers: ClientTimers::default(),
         }

@@ -1,8 +1,10 @@
 //! Headless runner: `idempotence-sim run FILE|PRESET` prints the run as JSON;
-//! `idempotence-sim explore` is the random-fault sweep.
+//! `idempotence-sim explore` is the random-fault sweep; `idempotence-sim sweep` the fault-rate
+//! sweep.
 
 mod explore;
 mod memory;
+mod sweep;
 
 #[global_allocator]
 static ALLOCATOR: memory::Counting = memory::Counting;
@@ -122,8 +124,16 @@ fn run(args: &[String]) -> Result<Option<String>, String> {
                 .ok_or_else(|| format!("error: no preset '{id}'"))
         }
         Some("time") => time_runs(&args[1..]).map(Some),
+        Some("sweep") => sweep::sweep(&args[1..]).map(Some),
+        Some("sweeps") => Ok(Some(sweep::list())),
+        #[cfg(feature = "schema")]
+        Some("sweep-schema") => Ok(Some(
+            idempotence_sim::sweep::SweepSpec::json_schema()
+                .trim_end()
+                .to_string(),
+        )),
         Some("run") => run_scenario(&args[1..]).map(|()| None),
-        _ => Err(format!("{USAGE}{}", explore::USAGE)),
+        _ => Err(format!("{USAGE}{}\n{}", explore::USAGE, sweep::USAGE)),
     }
 }
 

@@ -1,0 +1,202 @@
+//! Fault-rate sweeps: the presets plan, the guarantees hold at every point where Kafka gives
+//! them (and the control breaks them), the numbers do not depend on the order runs are made
+//! in, and a wrong spec is refused with the place it is wrong.
+
+use idempotence_sim::sweep::{self, RunMeasures, SweepPlan, SweepSpec};
+
+/// A preset cut down for a debug build: fewer x values, seeds and messages.
+fn small(name: &str, steps: u32, seeds: u32, messages: u32) -> SweepPlan {
+    let mut spec = sweep::preset(name).expect("preset");
+    spec.seeds = seeds;
+    if let Some(r) = spec.x.range.as_mut() {
+        r.steps = steps;
+    }
+    spec.settings.push(sweep::Setting {
+        set: "messages".into(),
+        to: messages.into(),
+    });
+    SweepPlan::new(spec).expect("plans")
+}
+
+#[test]
+fn every_preset_plans_within_the_limits() {
+    for (name, _) in sweep::PRESETS {
+        let plan = SweepPlan::new(sweep::preset(name).expect(name)).expect(name);
+        assert!(plan.run_count() <= sweep::MAX_RUNS, "{name}");
+        assert!(
+            !plan.spec.title.is_empty() && !plan.spec.finding.is_empty(),
+            "{name}"
+        );
+    }
+}
+
+/// With idempotence on and only lost responses, no point has a duplicate or a lost
+/// acknowledgement; with it off (the control), the higher rates have duplicates.
+#[test]
+fn lost_responses_idempotence_on_is_clean_at_every_point_and_off_is_not() {
+    let plan = small("lost-responses", 4, 8, 300);
+    let result = plan.run_all();
+    let (off, on) = (&result.series[0], &result.series[1]);
+    assert_eq!(
+        (off.label.as_str(), on.label.as_str()),
+        ("idempotence off", "idempotence on")
+    );
+    for p in &on.points {
+        assert_eq!(p.stats.runs, 8);
+        assert_eq!(p.stats.duplicates_written.mean, 0.0, "x = {}", p.x);
+        assert_eq!(p.stats.acked_then_lost.mean, 0.0, "x = {}", p.x);
+        assert_eq!(p.stats.reorderings.mean, 0.0, "x = {}", p.x);
+    }
+    assert_eq!(
+        off.points[0].stats.duplicates_written.mean, 0.0,
+        "nothing lost at x = 0"
+    );
+    let last = &off.points.last().unwrap().stats;
+    assert!(last.duplicates_written.lo > 0.0, "{last:?}");
+    assert!(last.runs_with_anomalies > 0);
+}
+
+/// acks=1 loses acknowledged messages to leader crashes; acks=all does not.
+#[test]
+fn acks_1_loses_acknowledged_messages_when_leaders_crash_and_acks_all_does_not() {
+    let mut spec = sweep::preset("acks-1-crashes").unwrap();
+    spec.seeds = 6;
+    spec.x.values = vec![0.into(), 3000.into()];
+    spec.settings.push(sweep::Setting {
+        set: "messages".into(),
+        to: 300.into(),
+    });
+    let result = SweepPlan::new(spec).unwrap().run_all();
+    let lost = |s: usize, i: usize| result.series[s].points[i].stats.acked_then_lost.mean;
+    assert_eq!(lost(0, 0), 0.0, "no crash, nothing lost");
+    assert!(lost(0, 1) > 0.0, "acks=1 with crashes");
+    assert_eq!(lost(1, 1), 0.0, "acks=all with crashes");
+}
+
+/// Runs are pure functions of (point, seed index): made in any order, on any thread, they
+/// give the same numbers, and the same spec gives the same result.
+#[test]
+fn the_numbers_do_not_depend_on_the_order_of_the_runs() {
+    let plan = small("max-in-flight", 0, 3, 200);
+    let forward: Vec<Vec<RunMeasures>> = (0..plan.points.len())
+        .map(|p| (0..3).map(|k| plan.run(p, k)).collect())
+        .collect();
+    let mut backward: Vec<Vec<RunMeasures>> = (0..plan.points.len())
+        .rev()
+        .map(|p| (0..3).rev().map(|k| plan.run(p, k)).collect())
+        .collect();
+    backward.reverse();
+    for runs in &mut backward {
+        runs.reverse();
+    }
+    assert_eq!(forward, backward);
+    assert_eq!(plan.result(&forward), plan.run_all());
+}
+
+#[test]
+fn csv_has_one_row_per_series_and_x_with_mean_lo_hi_columns() {
+    let result = small("lost-responses", 2, 2, 50).run_all();
+    let csv = result.to_csv();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with(
+        "series,x,runs,duplicates_written_mean,duplicates_written_lo,duplicates_written_hi,acked_then_lost_mean"
+    ));
+    assert_eq!(lines.len(), 1 + 2 * 2);
+    assert!(lines[1].starts_with("idempotence off,0,2,"), "{}", lines[1]);
+    let columns = lines[0].split(',').count();
+    assert!(lines.iter().all(|l| l.split(',').count() == columns));
+}
+
+fn refused(json: &str) -> sweep::SweepError {
+    match SweepSpec::from_json(json) {
+        Err(e) => e,
+        Ok(spec) => SweepPlan::new(spec).expect_err("refused"),
+    }
+}
+
+#[test]
+fn a_wrong_spec_is_refused_with_where_and_why() {
+    let spec =
+        |x: &str, extra: &str| format!(r#"{{"base": "lost-ack", "x": {x}, "seeds": 2{extra}}}"#);
+    let values = r#"{"set": "drop_response", "values": [0, 0.1]}"#;
+    let cases = [
+        (spec(values, r#", "seeds": 0"#), ".", "duplicate field"),
+        (
+            spec(values, "").replace(r#""seeds": 2"#, r#""seeds": 0"#),
+            "seeds",
+            "1 to 10000",
+        ),
+        (
+            spec(r#"{"set": "speed", "values": [1]}"#, ""),
+            "x.set",
+            "neither a knob",
+        ),
+        (
+            spec(r#"{"set": "drop_response"}"#, ""),
+            "x",
+            "give the axis values",
+        ),
+        (
+            spec(r#"{"set": "drop_response", "values": [2]}"#, ""),
+            "the sweep at x = 2",
+            "random_faults.drop_response",
+        ),
+        (
+            spec(
+                r#"{"set": "/producers/7/config/acks", "values": ["1"]}"#,
+                "",
+            ),
+            "x.values[0]",
+            "past the end",
+        ),
+        (
+            spec(r#"{"set": "idempotence", "values": ["yes"]}"#, ""),
+            "the sweep at x = \"yes\"",
+            "enable.idempotence",
+        ),
+        (
+            spec(r#"{"set": "leader_crash_interval_ms", "values": [5]}"#, ""),
+            "x.values[0]",
+            "1000 to",
+        ),
+        (
+            spec(
+                r#"{"set": "drop_response", "range": {"from": 0, "to": 1, "steps": 100000}}"#,
+                "",
+            ),
+            "x.range",
+            "2 to 200 steps",
+        ),
+        (
+            spec(values, "").replace(r#""lost-ack""#, r#""no-such""#),
+            "base",
+            "not a preset",
+        ),
+        (
+            spec(values, "").replace(r#""lost-ack""#, "[1]"),
+            "base",
+            "preset's name or a scenario object",
+        ),
+        (spec(values, r#", "speed": 3"#), "speed", "unknown field"),
+        (
+            spec(values, "")
+                .replace(r#""seeds": 2"#, r#""seeds": 10000"#)
+                .replace("[0, 0.1]", &format!("[{}]", vec!["0"; 150].join(","))),
+            "seeds",
+            "at most 1000000",
+        ),
+    ];
+    for (json, path, words) in cases {
+        let e = refused(&json);
+        assert!(
+            e.path.starts_with(path),
+            "{json}: path {} (want {path})",
+            e.path
+        );
+        assert!(
+            e.message.contains(words),
+            "{json}: {} (want '{words}')",
+            e.message
+        );
+    }
+}
