@@ -26,6 +26,10 @@ use crate::snapshot::{
     MessageView, PartitionView, ProducerView, ReplicaView, Snapshot, StateExpiryView,
 };
 use crate::story::Beat;
+use crate::sweep::{
+    Axis, Estimate, PointResult, PointStats, Range, RunMeasures, Series, SeriesResult, Setting,
+    SweepPreset, SweepResult, SweepSpec,
+};
 
 const HEADER: &str = "\
 // Typed shapes of the objects the Lab API takes and returns, appended to
@@ -196,6 +200,9 @@ pub fn declarations() -> String {
         // Reports.
         Report, ResponseRecord, PartitionReport, RecordReport, TransactionReport, BeatReport,
         Counters, InvariantResult, Violation, Mechanism,
+        // Sweeps.
+        SweepSpec, Setting, Axis, Range, Series, SweepPreset, RunMeasures, Estimate, PointStats,
+        SweepResult, SeriesResult, PointResult,
     ));
     parts.join("\n")
 }

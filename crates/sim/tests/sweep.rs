@@ -200,3 +200,17 @@ fn a_wrong_spec_is_refused_with_where_and_why() {
         );
     }
 }
+
+/// `fixtures/sweep-small.json` gives exactly `golden/sweep-small.csv`; the wasm build's test
+/// (`crates/wasm/tests/api.rs`) compares its own run with the same file, so both builds give
+/// the same numbers. Regenerate with `UPDATE_GOLDEN=1`.
+#[test]
+fn a_small_sweep_gives_its_golden_csv() {
+    let spec = SweepSpec::from_json(include_str!("fixtures/sweep-small.json")).unwrap();
+    let csv = SweepPlan::new(spec).unwrap().run_all().to_csv();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/sweep-small.csv");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(path, &csv).unwrap();
+    }
+    assert_eq!(csv, std::fs::read_to_string(path).expect("golden exists"));
+}

@@ -116,8 +116,23 @@ pub(crate) enum ScenarioText {
 }
 
 pub(crate) fn scenario_arg(name: &str, value: &JsValue) -> Result<ScenarioText, JsError> {
+    document_arg(
+        name,
+        value,
+        MAX_SCENARIO_BYTES,
+        "a scenario object, a JSON string or a preset id",
+    )
+}
+
+/// A JSON document given as text (a string starting with `{`), as an object, or by name.
+fn document_arg(
+    name: &str,
+    value: &JsValue,
+    max_bytes: usize,
+    expected: &str,
+) -> Result<ScenarioText, JsError> {
     if value.is_string() {
-        let text = string_arg(name, value)?;
+        let text = bounded_string(name, value, max_bytes)?;
         return Ok(if text.trim_start().starts_with('{') {
             ScenarioText::Json(text)
         } else {
@@ -125,16 +140,26 @@ pub(crate) fn scenario_arg(name: &str, value: &JsValue) -> Result<ScenarioText, 
         });
     }
     if value.is_object() && !js_sys::Array::is_array(value) {
-        return Ok(ScenarioText::Json(json_of(
-            name,
-            value,
-            MAX_SCENARIO_BYTES,
-        )?));
+        return Ok(ScenarioText::Json(json_of(name, value, max_bytes)?));
     }
     Err(JsError::new(&format!(
-        "expected a scenario object, a JSON string or a preset id for {name}, got {}",
+        "expected {expected} for {name}, got {}",
         describe(value)
     )))
+}
+
+/// A sweep spec argument: an object, its JSON text, or a sweep preset's name.
+pub(crate) fn sweep_arg(
+    name: &str,
+    value: &JsValue,
+    max_bytes: usize,
+) -> Result<ScenarioText, JsError> {
+    document_arg(
+        name,
+        value,
+        max_bytes,
+        "a sweep spec object, its JSON text or a sweep preset's name",
+    )
 }
 
 /// A fault object such as `{type: "crash_broker", broker: 0, down_ms: 500}`.

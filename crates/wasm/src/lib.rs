@@ -15,6 +15,9 @@
 //! types by `idempotence_sim::typescript` and checked by its `typescript` test.
 
 mod args;
+mod sweep;
+
+pub use sweep::{sweep_presets, Sweep};
 
 use args::{fault_arg, millis_arg, optional_millis_arg, scenario_arg, string_arg, whole_arg};
 use idempotence_sim::{presets as sim_presets, Scenario, Simulation};

@@ -1069,3 +1069,155 @@ export type Violation = {
 };
 
 export type Mechanism = "idempotence_off" | "retry_overtook" | "producer_restart" | "epoch_bump_after_expiry" | "epoch_bump_after_rejection" | "split_after_write" | "state_expired" | "state_expired_by_fault" | "records_deleted" | "snapshot_keeps_last_batch" | "crafted_request" | "new_partition_race" | "acks_not_all" | "unclean_election" | "unverified_transactional_write" | "textbook_rule" | "small_sequence_space" | "model_bug";
+
+/**
+ * A sweep as a user writes it (`idempotence-sim sweep SPEC.json`, `docs/sweep.schema.json`).
+ */
+export type SweepSpec = {
+  name?: string,
+  /**
+   * What the chart asks, as its title.
+   */
+  title?: string,
+  /**
+   * What the sweep shows, in one line (the presets' finding).
+   */
+  finding?: string,
+  /**
+   * The scenario every run starts from: a preset's name or a scenario object. Its scripted
+   * faults and story are kept; its seed is replaced by each run's.
+   */
+  base: string | Record<string, unknown>,
+  /**
+   * Settings applied to the base before the series' and the axis'.
+   */
+  settings?: Array<Setting>,
+  /**
+   * What varies along the x axis.
+   */
+  x: Axis,
+  /**
+   * One line per series; none means one series with no settings of its own.
+   */
+  series?: Array<Series>,
+  /**
+   * Runs per point, each with its own seed.
+   */
+  seeds: number,
+  /**
+   * The first seed; run `k` of every point uses `explore::run_seed(seed, k)` (cut to 53
+   * bits), so the same seed index meets the same network at every point.
+   */
+  seed?: number
+};
+
+/**
+ * One change to the scenario: a knob (`drop_response`, `idempotence`, `acks`, …, or
+ * `leader_crash_interval_ms`) or a JSON Pointer into the scenario (`/cluster/brokers`), and
+ * its value.
+ */
+export type Setting = { set: string, to: unknown };
+
+/**
+ * The x axis: a knob and its values, listed or as an even range.
+ */
+export type Axis = {
+  set: string,
+  /**
+   * How the chart labels the axis; the knob's name when left out.
+   */
+  label?: string,
+  /**
+   * The values, in order.
+   */
+  values?: Array<unknown>,
+  /**
+   * Or `steps` numbers evenly from `from` to `to`, both included.
+   */
+  range?: Range,
+  /**
+   * Suggest a logarithmic x scale to charts.
+   */
+  log?: boolean
+};
+
+export type Range = { from: number, to: number, steps: number };
+
+/**
+ * One line of the chart: a label and the settings that make it.
+ */
+export type Series = { label: string, settings?: Array<Setting> };
+
+/**
+ * A sweep preset as lists show it.
+ */
+export type SweepPreset = { name: string, title: string, finding: string };
+
+/**
+ * The measures of one run.
+ */
+export type RunMeasures = {
+  /**
+   * Records that are a second copy of a message in a partition log.
+   */
+  duplicates_written: number,
+  /**
+   * Messages `send()` was told were written that are not in the log at the end.
+   */
+  acked_then_lost: number,
+  /**
+   * Messages a consumer reads after a later message of the same producer.
+   */
+  reorderings: number,
+  /**
+   * Messages whose `send()` failed.
+   */
+  failed: number,
+  /**
+   * Milliseconds from `send()` to its acknowledgement, median and 99th percentile over the
+   * run's acknowledged messages (0 when none was).
+   */
+  latency_p50_ms: number,
+  latency_p99_ms: number
+};
+
+/**
+ * A mean and its 95 % confidence interval (Student's t, cut at 0 below, as every measure
+ * is a count or a duration; the interval is the mean itself when there is one run).
+ */
+export type Estimate = { mean: number, lo: number, hi: number };
+
+/**
+ * The statistics of one point of a sweep: every measure's estimate over its runs.
+ */
+export type PointStats = {
+  runs: number,
+  duplicates_written: Estimate,
+  acked_then_lost: Estimate,
+  reorderings: Estimate,
+  failed: Estimate,
+  latency_p50_ms: Estimate,
+  latency_p99_ms: Estimate,
+  /**
+   * Runs with at least one duplicate written, lost acknowledgement or reordering: the
+   * runs worth opening.
+   */
+  runs_with_anomalies: number
+};
+
+/**
+ * The result of a whole sweep: per series, per x value, the point's statistics.
+ */
+export type SweepResult = {
+  name: string,
+  title: string,
+  finding: string,
+  x_label: string,
+  x_log: boolean,
+  seeds: number,
+  series: Array<SeriesResult>
+};
+
+export type SeriesResult = { label: string, points: Array<PointResult> };
+
+export type PointResult = { x: unknown, stats: PointStats };

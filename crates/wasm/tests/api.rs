@@ -443,3 +443,63 @@ fn error_messages_say_what_was_expected_and_what_came() {
     );
     assert!(m(run_scenario_json(JsValue::from(3.0)).map(drop)).contains("got a number (3)"));
 }
+
+/// The native golden of `sweep-small`: the same spec run here gives the same CSV, number for
+/// number, so a sweep in the browser shows what the CLI prints.
+const NATIVE_SWEEP_SMALL_CSV: &str = include_str!("../../sim/tests/golden/sweep-small.csv");
+const SWEEP_SMALL_SPEC: &str = include_str!("../../sim/tests/fixtures/sweep-small.json");
+
+#[wasm_bindgen_test]
+fn a_sweep_gives_the_native_numbers_whether_run_at_once_or_in_slices() {
+    let sweep = idempotence_wasm::Sweep::new(SWEEP_SMALL_SPEC.into()).unwrap();
+    assert_eq!(
+        (sweep.point_count(), sweep.seeds(), sweep.run_count()),
+        (6, 5, 30.0)
+    );
+    let all = sweep.run_range(0.0.into(), 30.0.into()).unwrap();
+    assert_eq!(
+        sweep.result_csv(all.clone()).unwrap(),
+        NATIVE_SWEEP_SMALL_CSV
+    );
+    // As two workers would: two slices, joined in run order.
+    let first = js_sys::Array::from(&sweep.run_range(0.0.into(), 13.0.into()).unwrap());
+    let second = js_sys::Array::from(&sweep.run_range(13.0.into(), 30.0.into()).unwrap());
+    let joined = first.concat(&second);
+    assert_eq!(
+        sweep.result_csv(joined.into()).unwrap(),
+        NATIVE_SWEEP_SMALL_CSV
+    );
+    let result = sweep.result(all).unwrap();
+    let series = js_sys::Reflect::get(&result, &"series".into()).unwrap();
+    assert_eq!(js_sys::Array::from(&series).length(), 2);
+}
+
+#[wasm_bindgen_test]
+fn a_sweep_refuses_what_is_not_a_spec_or_a_slice_with_a_message() {
+    let message = |r: Result<idempotence_wasm::Sweep, JsError>| match r {
+        Err(e) => error_message(e.into()),
+        Ok(_) => panic!("accepted"),
+    };
+    assert!(message(idempotence_wasm::Sweep::new(JsValue::from(3)))
+        .contains("expected a sweep spec object"));
+    assert!(message(idempotence_wasm::Sweep::new("no-such".into()))
+        .contains("unknown sweep preset 'no-such'"));
+    let bad = SWEEP_SMALL_SPEC.replace("\"seeds\": 5", "\"seeds\": 0");
+    assert!(message(idempotence_wasm::Sweep::new(bad.into())).contains("at seeds"));
+    let sweep = idempotence_wasm::Sweep::new(SWEEP_SMALL_SPEC.into()).unwrap();
+    let e = |r: Result<JsValue, JsError>| error_message(r.unwrap_err().into());
+    assert!(e(sweep.run_range(5.0.into(), 2.0.into())).contains("must not be after"));
+    assert!(e(sweep.run_range(0.0.into(), 31.0.into())).contains("from 0 to 30"));
+    assert!(e(sweep.run_range(JsValue::from(f64::NAN), 1.0.into())).contains("whole number"));
+    assert!(e(sweep.result(js_sys::Array::new().into())).contains("one entry per run, 30, got 0"));
+    let junk = js_sys::Array::new();
+    for _ in 0..30 {
+        junk.push(&"x".into());
+    }
+    assert!(e(sweep.result(junk.into())).contains("are not run measures"));
+    assert!(e(sweep.scenario(6.0.into(), 0.0.into()))
+        .contains("point must be a whole number from 0 to 5"));
+    assert!(sweep.scenario(5.0.into(), 4.0.into()).is_ok());
+    let presets = js_sys::Array::from(&idempotence_wasm::sweep_presets().unwrap());
+    assert!(presets.length() >= 4);
+}

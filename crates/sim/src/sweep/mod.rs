@@ -29,6 +29,8 @@ pub const MAX_RUNS: u64 = 1_000_000;
 /// Most series, and most x values.
 pub const MAX_SERIES: usize = 8;
 pub const MAX_X_VALUES: usize = 200;
+/// Run seeds are cut to the whole numbers a JS number holds exactly (`2^53 - 1`).
+pub const JS_SAFE_SEED: u64 = (1 << 53) - 1;
 /// Most bytes of a sweep spec (its base scenario included).
 pub const MAX_SPEC_BYTES: usize = 1 << 20;
 
@@ -66,8 +68,8 @@ pub struct SweepSpec {
     pub series: Vec<Series>,
     /// Runs per point, each with its own seed.
     pub seeds: u32,
-    /// The first seed; run `k` of every point uses `explore::run_seed(seed, k)`, so the same
-    /// seed index meets the same network at every point.
+    /// The first seed; run `k` of every point uses `explore::run_seed(seed, k)` (cut to 53
+    /// bits), so the same seed index meets the same network at every point.
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub seed: u64,
@@ -334,7 +336,9 @@ impl SweepPlan {
     pub fn scenario(&self, point: usize, seed_index: u32) -> Scenario {
         let p = &self.points[point];
         let mut scenario = p.scenario.clone();
-        scenario.seed = crate::explore::run_seed(self.spec.seed, u64::from(seed_index));
+        // 53 bits, so JavaScript (a chart, a link to the run) carries the seed exactly.
+        scenario.seed =
+            crate::explore::run_seed(self.spec.seed, u64::from(seed_index)) & JS_SAFE_SEED;
         add_leader_crashes(&mut scenario, p.leader_crash_interval_ms);
         scenario
     }
@@ -524,6 +528,29 @@ pub const PRESETS: &[(&str, &str)] = &[
         include_str!("../../sweeps/max-in-flight.json"),
     ),
 ];
+
+/// A sweep preset as lists show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SweepPreset {
+    pub name: String,
+    pub title: String,
+    pub finding: String,
+}
+
+/// Every sweep preset with its question and finding.
+pub fn preset_list() -> Vec<SweepPreset> {
+    PRESETS
+        .iter()
+        .filter_map(|(name, _)| {
+            preset(name).map(|s| SweepPreset {
+                name: name.to_string(),
+                title: s.title,
+                finding: s.finding,
+            })
+        })
+        .collect()
+}
 
 /// A sweep preset by name.
 pub fn preset(name: &str) -> Option<SweepSpec> {

@@ -45,8 +45,8 @@ impl RunMeasures {
     }
 }
 
-/// A mean and its 95 % confidence interval (Student's t; the interval is the mean itself
-/// when there is one run).
+/// A mean and its 95 % confidence interval (Student's t, cut at 0 below, as every measure
+/// is a count or a duration; the interval is the mean itself when there is one run).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Estimate {
@@ -119,9 +119,10 @@ fn estimate(values: impl Iterator<Item = f64> + Clone) -> Estimate {
     }
     let variance = values.map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1) as f64;
     let half = t_975(n - 1) * (variance / n as f64).sqrt();
+    // Every measure is a count or a duration: an interval below 0 says nothing more than 0.
     Estimate {
         mean,
-        lo: mean - half,
+        lo: (mean - half).max(0.0),
         hi: mean + half,
     }
 }

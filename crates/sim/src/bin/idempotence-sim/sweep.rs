@@ -154,10 +154,9 @@ pub fn sweep(args: &[String]) -> Result<String, String> {
 
 /// `sweeps`: each preset with its question and finding.
 pub fn list() -> String {
-    sweep::PRESETS
-        .iter()
-        .filter_map(|(name, _)| sweep::preset(name).map(|s| (name, s)))
-        .map(|(name, s)| format!("{name}\n  {}\n  {}\n", s.title, s.finding))
+    sweep::preset_list()
+        .into_iter()
+        .map(|p| format!("{}\n  {}\n  {}\n", p.name, p.title, p.finding))
         .collect::<Vec<_>>()
         .join("\n")
 }
