@@ -1105,6 +1105,11 @@ export type SweepSpec = {
    */
   seeds: number,
   /**
+   * The measure a chart shows first (one of `duplicates_written`, `acked_then_lost`,
+   * `reorderings`, `failed`, `latency_p50_ms`, `latency_p99_ms`).
+   */
+  measure?: string,
+  /**
    * The first seed; run `k` of every point uses `explore::run_seed(seed, k)` (cut to 53
    * bits), so the same seed index meets the same network at every point.
    */
@@ -1214,6 +1219,10 @@ export type SweepResult = {
   finding: string,
   x_label: string,
   x_log: boolean,
+  /**
+   * The measure a chart shows first.
+   */
+  measure: string,
   seeds: number,
   series: Array<SeriesResult>
 };

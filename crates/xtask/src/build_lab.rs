@@ -5,7 +5,7 @@
 //! - `lab/idempotence_wasm.js`, `lab/idempotence_wasm_bg.wasm`, `lab/idempotence_wasm.d.ts`
 //!   (+ `_bg.wasm.d.ts`): `cargo build -p idempotence-wasm --target wasm32-unknown-unknown
 //!   --release`, `wasm-bindgen --target web`, `wasm-opt -Oz`;
-//! - `embed/` and `examples/`: copies of `web/embed/` and `web/examples/`.
+//! - `embed/`, `examples/` and `sweep/`: copies of `web/embed/`, `web/examples/` and `web/sweep/`.
 //!
 //! Debug (`--debug`, or `TRUNK_PROFILE=debug` under a plain `trunk serve`) builds the dev
 //! profile and skips wasm-opt, so edit-reload stays quick.
@@ -18,7 +18,7 @@ const PACKAGE: &str = "idempotence-wasm";
 const WASM_FILE: &str = "idempotence_wasm.wasm";
 const TARGET: &str = "wasm32-unknown-unknown";
 /// web/<dir> is copied to <out>/<dir>.
-const COPIED_DIRS: &[&str] = &["embed", "examples"];
+const COPIED_DIRS: &[&str] = &["embed", "examples", "sweep"];
 
 pub fn build_lab(ctx: &Ctx, args: &[String]) -> Result<(), String> {
     let mut out: Option<PathBuf> = None;

@@ -497,6 +497,10 @@ fn topbar(
                         <p class="tagline">{ "Kafka producers, brokers and a lossy network: watch how producer ids and sequence numbers keep retries from writing duplicates, where that guarantee ends, and how transactions close the gap." }</p>
                     </div>
                     <div class="topbar-buttons">
+                        <a id="sweeps-link" class="button-link" href="?view=sweep" aria-label="Sweeps: how often each configuration breaks as faults grow, over thousands of runs">
+                            <svg width="16" height="14" viewBox="0 0 16 14" aria-hidden="true"><polyline points="1,13 5,7 9,9 15,1" fill="none" stroke="currentColor" stroke-width="2" /></svg>
+                            <span class="btn-word">{ " Sweeps" }</span>
+                        </a>
                         <button id="theme" onclick={on(Action::CycleTheme)} aria-label={format!("Theme: {}", state.settings.theme.as_str())}>{ theme_label(state.settings.theme) }</button>
                         <button id="help-button" onclick={on(Action::ToggleHelp)} aria-label="Keyboard shortcuts">{ "?" }</button>
                     </div>

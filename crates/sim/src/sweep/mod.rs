@@ -68,11 +68,20 @@ pub struct SweepSpec {
     pub series: Vec<Series>,
     /// Runs per point, each with its own seed.
     pub seeds: u32,
+    /// The measure a chart shows first (one of `duplicates_written`, `acked_then_lost`,
+    /// `reorderings`, `failed`, `latency_p50_ms`, `latency_p99_ms`).
+    #[serde(default = "default_measure")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
+    pub measure: String,
     /// The first seed; run `k` of every point uses `explore::run_seed(seed, k)` (cut to 53
     /// bits), so the same seed index meets the same network at every point.
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub seed: u64,
+}
+
+fn default_measure() -> String {
+    MEASURES[0].to_string()
 }
 
 /// One change to the scenario: a knob (`drop_response`, `idempotence`, `acks`, …, or
@@ -204,6 +213,16 @@ impl SweepPlan {
                 format!(
                     "expected 1 to {MAX_SEEDS} seeds per point, got {}",
                     spec.seeds
+                ),
+            ));
+        }
+        if !MEASURES.contains(&spec.measure.as_str()) {
+            return Err(err(
+                "measure",
+                format!(
+                    "expected one of {}, got '{}'",
+                    MEASURES.join(", "),
+                    spec.measure
                 ),
             ));
         }
@@ -567,6 +586,8 @@ pub struct SweepResult {
     pub finding: String,
     pub x_label: String,
     pub x_log: bool,
+    /// The measure a chart shows first.
+    pub measure: String,
     pub seeds: u32,
     pub series: Vec<SeriesResult>,
 }
@@ -615,6 +636,7 @@ impl SweepPlan {
                 x.label.clone()
             },
             x_log: x.log,
+            measure: self.spec.measure.clone(),
             seeds: self.spec.seeds,
             series,
         }
