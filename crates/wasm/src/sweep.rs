@@ -93,11 +93,7 @@ impl Sweep {
         #[wasm_bindgen(unchecked_param_type = "RunMeasures[]")] measures: JsValue,
     ) -> Result<JsValue, JsError> {
         let all = self.measures_from_js(&measures)?;
-        let runs: Vec<Vec<RunMeasures>> = all
-            .chunks(self.plan.spec.seeds as usize)
-            .map(<[_]>::to_vec)
-            .collect();
-        to_js(&self.plan.result(&runs))
+        to_js(&self.plan.result_of_runs(&all))
     }
 
     /// The same as `result`, as CSV text (one row per series and x value).
@@ -107,11 +103,7 @@ impl Sweep {
         #[wasm_bindgen(unchecked_param_type = "RunMeasures[]")] measures: JsValue,
     ) -> Result<String, JsError> {
         let all = self.measures_from_js(&measures)?;
-        let runs: Vec<Vec<RunMeasures>> = all
-            .chunks(self.plan.spec.seeds as usize)
-            .map(<[_]>::to_vec)
-            .collect();
-        Ok(self.plan.result(&runs).to_csv())
+        Ok(self.plan.result_of_runs(&all).to_csv())
     }
 
     /// The scenario of one run, to open it in the player: seed `seed` of point `point`.

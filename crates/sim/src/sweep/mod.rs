@@ -642,6 +642,17 @@ impl SweepPlan {
         }
     }
 
+    /// The same from every run's measures in run order (point-major: run `i` is seed
+    /// `i % seeds` of point `i / seeds`), as the CLI's threads and the browser's workers
+    /// return them.
+    pub fn result_of_runs(&self, measures: &[RunMeasures]) -> SweepResult {
+        let runs: Vec<Vec<RunMeasures>> = measures
+            .chunks(self.spec.seeds as usize)
+            .map(<[_]>::to_vec)
+            .collect();
+        self.result(&runs)
+    }
+
     /// Runs the whole sweep on this thread (the CLI spreads the same runs over threads).
     pub fn run_all(&self) -> SweepResult {
         let runs: Vec<Vec<RunMeasures>> = (0..self.points.len())

@@ -143,8 +143,7 @@ pub fn sweep(args: &[String]) -> Result<String, String> {
         clock.elapsed().as_secs_f64(),
         rayon::current_num_threads()
     );
-    let runs: Vec<Vec<RunMeasures>> = flat.chunks(seeds as usize).map(<[_]>::to_vec).collect();
-    let result = plan.result(&runs);
+    let result = plan.result_of_runs(&flat);
     Ok(if o.csv {
         result.to_csv()
     } else {
