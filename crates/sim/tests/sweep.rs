@@ -138,7 +138,7 @@ fn a_wrong_spec_is_refused_with_where_and_why() {
         ),
         (
             spec(r#"{"set": "drop_response", "values": [2]}"#, ""),
-            "the sweep at x = 2",
+            "x = 2",
             "random_faults.drop_response",
         ),
         (
@@ -151,8 +151,14 @@ fn a_wrong_spec_is_refused_with_where_and_why() {
         ),
         (
             spec(r#"{"set": "idempotence", "values": ["yes"]}"#, ""),
-            "the sweep at x = \"yes\"",
+            "x = \"yes\"",
             "enable.idempotence",
+        ),
+        (
+            spec(r#"{"set": "messages", "values": [200000]}"#, "")
+                .replace(r#""seeds": 2"#, r#""seeds": 10000"#),
+            "seeds",
+            "messages in all",
         ),
         (
             spec(r#"{"set": "leader_crash_interval_ms", "values": [5]}"#, ""),

@@ -29,6 +29,8 @@ pub const MAX_RUNS: u64 = 1_000_000;
 /// Most series, and most x values.
 pub const MAX_SERIES: usize = 8;
 pub const MAX_X_VALUES: usize = 200;
+/// Most messages all the runs of a sweep send together (1,000 per run at the most runs).
+pub const MAX_SWEEP_MESSAGES: u64 = 1_000_000_000;
 /// Run seeds are cut to the whole numbers a JS number holds exactly (`2^53 - 1`).
 pub const JS_SAFE_SEED: u64 = (1 << 53) - 1;
 /// Most bytes of a sweep spec (its base scenario included).
@@ -237,7 +239,11 @@ impl SweepPlan {
         }
         let x_values = x_values(&spec.x)?;
         let series_labels: Vec<String> = if spec.series.is_empty() {
-            vec![spec.name.clone()]
+            vec![if spec.name.is_empty() {
+                "all runs".into()
+            } else {
+                spec.name.clone()
+            }]
         } else {
             spec.series.iter().map(|s| s.label.clone()).collect()
         };
@@ -262,11 +268,23 @@ impl SweepPlan {
             x_values,
             points: Vec::with_capacity(points),
         };
+        let mut messages: u64 = 0;
         for s in 0..plan.series_labels.len() {
             for i in 0..plan.x_values.len() {
                 let point = plan.build_point(&base, s, i)?;
+                let per_run: u64 = point
+                    .scenario
+                    .producers
+                    .iter()
+                    .map(|p| p.workload.total_messages())
+                    .sum();
+                messages =
+                    messages.saturating_add(per_run.saturating_mul(u64::from(plan.spec.seeds)));
                 plan.points.push(point);
             }
+        }
+        if messages > MAX_SWEEP_MESSAGES {
+            return Err(err("seeds", format!("the runs would send {messages} messages in all; at most {MAX_SWEEP_MESSAGES}: fewer seeds, points or messages")));
         }
         Ok(plan)
     }
@@ -278,7 +296,10 @@ impl SweepPlan {
         x_index: usize,
     ) -> Result<Point, SweepError> {
         let x = self.x_values[x_index].clone();
-        let where_ = format!("{} at x = {x}", self.series_path(series));
+        let where_ = match self.spec.series.get(series) {
+            Some(s) => format!("series[{series}] ({}) at x = {x}", s.label),
+            None => format!("x = {x}"),
+        };
         let mut doc = base.clone();
         let mut crash_interval = 0;
         let own: &[Setting] = self.spec.series.get(series).map_or(&[], |s| &s.settings);
@@ -341,7 +362,7 @@ impl SweepPlan {
     fn series_path(&self, series: usize) -> String {
         match self.spec.series.get(series) {
             Some(s) => format!("series[{series}] ({})", s.label),
-            None => "the sweep".into(),
+            None => "series".into(),
         }
     }
 
