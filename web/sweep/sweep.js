@@ -2,7 +2,7 @@
 // (one per core by default), and charts each measure's mean and 95 % interval per series.
 // The chart is SVG drawn here: a few lines, bands and axes do not need a charting library's
 // weight. The page state lives in the URL, like the player's.
-import init, { Sweep, sweepPresets } from '../lab/idempotence_wasm.js';
+import init, { Sweep, sweepPresets } from './engine/idempotence_wasm.js';
 
 const MEASURES = [
   ['duplicates_written', 'duplicates written (records)'],

@@ -1,7 +1,7 @@
-// One worker of the sweep pool: it loads the JS API's wasm once, plans the sweep it is given
+// One worker of the sweep pool: it loads the JS API's wasm (the build for speed) once, plans the sweep it is given
 // (kept while the spec stays the same) and runs the slices of runs it is sent, answering each
 // with their measures. The main thread owns the queue, so a slow slice never holds the rest.
-import init, { Sweep } from '../lab/idempotence_wasm.js';
+import init, { Sweep } from './engine/idempotence_wasm.js';
 
 const ready = init();
 let planned = { text: null, sweep: null };
