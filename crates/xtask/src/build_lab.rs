@@ -9,8 +9,8 @@
 //! - `sweep/engine/`: the same JS API built for speed (`--profile speed`, `wasm-opt -O3`) for
 //!   the sweep view and its workers, which run thousands of simulations: measured in headless
 //!   Chromium, 8,000 runs of `lost-responses` on one worker took 10.2 s with the size-optimised
-//!   build and 5.4 s with this one (the native CLI on one thread: 5.4 s). Only the sweep page
-//!   loads it.
+//!   build and 5.4 s with this one (the native CLI built the same way, on one thread: 3.7 s).
+//!   Only the sweep page loads it.
 //!
 //! Debug (`--debug`, or `TRUNK_PROFILE=debug` under a plain `trunk serve`) builds the dev
 //! profile once for both and skips wasm-opt, so edit-reload stays quick.

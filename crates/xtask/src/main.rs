@@ -226,6 +226,34 @@ fn bench(ctx: &Ctx, extra: &[String]) -> Result<(), String> {
             "target/wasm-bench",
             "crates/sim/benches/bench-scenario.json",
         ],
+    ))?;
+    bench_sweeps(ctx)
+}
+
+/// The `lost-responses` sweep natively on 1 and 2 threads, then in the sweep view in headless
+/// Chromium on 1 and 2 workers (the release site, built first), so the four timings and the
+/// speed-ups come from one run on one machine.
+fn bench_sweeps(ctx: &Ctx) -> Result<(), String> {
+    for threads in ["1", "2"] {
+        // The CSV goes nowhere: the timing line is on stderr.
+        let mut cmd = ctx.cmd(
+            "target/speed/idempotence-sim",
+            &[
+                "sweep",
+                "lost-responses",
+                "--format",
+                "csv",
+                "--threads",
+                threads,
+            ],
+        );
+        cmd.stdout(std::process::Stdio::null());
+        run(cmd)?;
+    }
+    run(ctx.cmd("trunk", &["build", "--release", "--skip-version-check"]))?;
+    run(ctx.cmd(
+        "node",
+        &["web/e2e/run.mjs", "web/e2e/bench/sweep.bench.mjs"],
     ))
 }
 
