@@ -220,3 +220,84 @@ fn a_small_sweep_gives_its_golden_csv() {
     }
     assert_eq!(csv, std::fs::read_to_string(path).expect("golden exists"));
 }
+
+mod hostile {
+    //! Any knob with any JSON value, on any axis: planning answers with a plan or a message,
+    //! and a planned sweep's runs complete. Never a panic.
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::{json, Value};
+
+    fn value() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            (-1.0e12f64..1.0e12).prop_map(Value::from),
+            (0.0f64..1.0).prop_map(Value::from),
+            (0u64..10).prop_map(Value::from),
+            prop::sample::select(vec![
+                "1", "all", "0", "3.9", "4.5", "kafka", "textbook", "x", ""
+            ])
+            .prop_map(Value::from),
+            Just(json!([1, 2])),
+            Just(json!({"a": 1})),
+        ]
+    }
+
+    fn knob() -> impl Strategy<Value = String> {
+        let mut knobs: Vec<String> = sweep::setting::NAMED
+            .iter()
+            .map(|(n, _)| n.to_string())
+            .collect();
+        knobs.extend(
+            [
+                "leader_crash_interval_ms",
+                "/cluster/brokers",
+                "/producers/0/config/batch.size",
+                "/producers/*/workload/interval_ms",
+                "/network/latency_ms",
+                "/producers/3/config",
+                "/seed/x",
+                "nonsense",
+                "/",
+            ]
+            .map(String::from),
+        );
+        prop::sample::select(knobs)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_knob_and_value_is_planned_or_refused_and_runs(
+            x_knob in knob(),
+            xs in prop::collection::vec(value(), 1..4),
+            series_knob in knob(),
+            series_value in value(),
+            seeds in 0u32..3,
+        ) {
+            let spec = json!({
+                "base": {"producers": [{"workload": {"messages": 20, "interval_ms": 1}}]},
+                "x": {"set": x_knob, "values": xs},
+                "series": [{"label": "s", "settings": [{"set": series_knob, "to": series_value}]}],
+                "seeds": seeds,
+            });
+            match SweepSpec::from_json(&spec.to_string()).and_then(SweepPlan::new) {
+                Err(e) => prop_assert!(!e.message.is_empty() && !e.path.is_empty()),
+                Ok(plan) => {
+                    // Keep the work small whatever the knobs asked for.
+                    if plan.points.iter().all(|p| {
+                        p.scenario.producers.iter().map(|s| s.workload.total_messages()).sum::<u64>() <= 2_000
+                    }) {
+                        for p in 0..plan.points.len() {
+                            let _ = plan.run(p, 0);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
