@@ -17,7 +17,7 @@ use serde_json::Value;
 use crate::fault::{Fault, ScriptedFault, Trigger};
 use crate::scenario::{parse_object, Scenario};
 use crate::types::TimeMs;
-use crate::{MessageOutcome, Simulation};
+use crate::Simulation;
 pub use stats::{summarise, Estimate, PointStats, RunMeasures, MEASURES};
 
 /// Most points (series × x values) a sweep may have.
@@ -529,21 +529,11 @@ pub fn measure(scenario: Scenario) -> RunMeasures {
         .flat_map(|p| p.ack_latencies_ms.iter().map(|&l| u64::from(l)))
         .collect();
     latencies.sort_unstable();
-    let failed = sim
-        .producers
-        .iter()
-        .map(|p| {
-            p.outcomes
-                .iter()
-                .filter(|o| matches!(o, MessageOutcome::Failed { .. }))
-                .count() as u64
-        })
-        .sum();
     RunMeasures {
         duplicates_written: counters.duplicates_written,
         acked_then_lost: counters.lost,
         reorderings: counters.reorderings,
-        failed,
+        failed: counters.failed,
         latency_p50_ms: stats::quantile(&latencies, 0.5),
         latency_p99_ms: stats::quantile(&latencies, 0.99),
     }

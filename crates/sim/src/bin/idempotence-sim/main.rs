@@ -61,30 +61,37 @@ fn load(target: &str) -> Result<Scenario, String> {
     if let Some(s) = presets::get(target) {
         return Ok(s);
     }
-    let known = || presets::ids().collect::<Vec<&str>>().join(", ");
-    let unreadable = |e: std::io::Error| {
-        format!(
-            "error: '{target}' is neither a preset ({}) nor a readable file: {e}",
-            known()
-        )
-    };
+    let known = presets::ids().collect::<Vec<&str>>().join(", ");
+    let text = read_text(
+        target,
+        MAX_SCENARIO_BYTES,
+        &format!("a preset ({known})"),
+        "a scenario",
+    )?;
+    Scenario::from_json(&text).map_err(|e| format!("error: {target}: at {}: {}", e.path, e.message))
+}
+
+/// A UTF-8 file of at most `max_bytes`, or an error naming `target`. `named` says what else
+/// `target` could have been (a preset), `what` what the file should hold.
+pub(crate) fn read_text(
+    target: &str,
+    max_bytes: usize,
+    named: &str,
+    what: &str,
+) -> Result<String, String> {
     // Read at most one byte past the limit: a device such as /dev/zero or a pipe has no
     // length to check first, and must not be read forever.
     let mut bytes = Vec::new();
     std::fs::File::open(target)
-        .and_then(|f| {
-            f.take(MAX_SCENARIO_BYTES as u64 + 1)
-                .read_to_end(&mut bytes)
-        })
-        .map_err(unreadable)?;
-    if bytes.len() > MAX_SCENARIO_BYTES {
+        .and_then(|f| f.take(max_bytes as u64 + 1).read_to_end(&mut bytes))
+        .map_err(|e| format!("error: '{target}' is neither {named} nor a readable file: {e}"))?;
+    if bytes.len() > max_bytes {
         return Err(format!(
-            "error: {target}: the file is longer than {MAX_SCENARIO_BYTES} bytes, the most a scenario may be"
+            "error: {target}: the file is longer than {max_bytes} bytes, the most {what} may be"
         ));
     }
-    let text = String::from_utf8(bytes)
-        .map_err(|e| format!("error: {target}: the file is not UTF-8 text ({e})"))?;
-    Scenario::from_json(&text).map_err(|e| format!("error: {target}: at {}: {}", e.path, e.message))
+    String::from_utf8(bytes)
+        .map_err(|e| format!("error: {target}: the file is not UTF-8 text ({e})"))
 }
 
 /// The report (and the events, when asked for) written straight to stdout as pretty JSON:

@@ -2,7 +2,6 @@
 //! with a progress bar on stderr (indicatif), printed as JSON or CSV. `sweeps` lists the
 //! presets.
 
-use std::io::Read;
 use std::time::Instant;
 
 use idempotence_sim::sweep::{self, RunMeasures, SweepPlan, SweepSpec, MAX_SPEC_BYTES};
@@ -86,22 +85,8 @@ fn load(target: &str) -> Result<SweepSpec, String> {
         return Ok(spec);
     }
     let names: Vec<&str> = sweep::PRESETS.iter().map(|(n, _)| *n).collect();
-    let mut bytes = Vec::new();
-    std::fs::File::open(target)
-        .and_then(|f| f.take(MAX_SPEC_BYTES as u64 + 1).read_to_end(&mut bytes))
-        .map_err(|e| {
-            format!(
-                "error: '{target}' is neither a sweep preset ({}) nor a readable file: {e}",
-                names.join(", ")
-            )
-        })?;
-    if bytes.len() > MAX_SPEC_BYTES {
-        return Err(format!(
-            "error: {target}: longer than {MAX_SPEC_BYTES} bytes, the most a sweep may be"
-        ));
-    }
-    let text =
-        String::from_utf8(bytes).map_err(|_| format!("error: {target} is not UTF-8 text"))?;
+    let named = format!("a sweep preset ({})", names.join(", "));
+    let text = crate::read_text(target, MAX_SPEC_BYTES, &named, "a sweep")?;
     SweepSpec::from_json(&text).map_err(|e| format!("{target}: {e}"))
 }
 
