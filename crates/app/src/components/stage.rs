@@ -116,8 +116,10 @@ pub fn room_for(px: f64) -> f64 {
 }
 
 /// Characters of a box's plain line that fit in a box `w` units wide (40 at the widest).
+/// Characters a box line holds: 12 px of margin on each side, so a full line never touches
+/// the border.
 fn line_chars(w: f64) -> usize {
-    (((w - 14.0) / 6.4) as usize).min(LINE_CHARS)
+    (((w - 24.0) / 6.4) as usize).min(LINE_CHARS)
 }
 const CHIP: f64 = 22.0;
 const MAX_CHIPS: usize = 4;
