@@ -85,12 +85,22 @@ class Pool {
 // ---------------------------------------------------------------------------------------------
 // Running.
 
+/// A preset's spec. The planned sweep is freed at once: its wasm memory is not the GC's.
+function presetSpec(name) {
+  const planned = new Sweep(name);
+  try {
+    return planned.spec();
+  } finally {
+    planned.free();
+  }
+}
+
 async function run() {
   cancel(false);
   notice(state.startNotices.join(' ') || null);
   let sweep;
   try {
-    const spec = new Sweep(state.preset).spec();
+    const spec = presetSpec(state.preset);
     spec.seeds = clampInt($('seeds').value, 1, 10000, spec.seeds);
     sweep = new Sweep(spec);
   } catch (e) {
@@ -118,7 +128,8 @@ async function run() {
     if (state.pool !== pool) return;
     const ms = performance.now() - started;
     const result = sweep.result(measures);
-    state.run = { sweep, measures, result, stats: { runs: total, ms, workers } };
+    state.run?.sweep.free();
+    state.run = { sweep, measures, result, stats: { runs: total, ms, workers }, links: new Map() };
     window.__sweep = { stats: state.run.stats, measures };
     $('status').textContent = `${total.toLocaleString('en')} runs in ${(ms / 1000).toFixed(2)} s on ${workers} worker${workers > 1 ? 's' : ''}`;
     render();
@@ -198,7 +209,12 @@ function yScale(max, log, top, height) {
   return { at: (v) => top + height - (v / top_) * height, ticks };
 }
 
+/// The link to one run of a point: the first of its runs with `measure` above 0 (else its
+/// first run). Built once per point and measure, not on every redraw.
 function runHref(point, measure) {
+  const key = `${point}/${measure}`;
+  const cached = state.run.links.get(key);
+  if (cached) return cached;
   const { sweep, measures } = state.run;
   const seeds = sweep.seeds;
   let seed = 0;
@@ -206,7 +222,9 @@ function runHref(point, measure) {
     if (measures[point * seeds + k][measure] > 0) { seed = k; break; }
   }
   const scenario = sweep.scenario(point, seed);
-  return [`../?scenario=${encodeURIComponent(JSON.stringify(scenario))}`, seed];
+  const link = [`../?scenario=${encodeURIComponent(JSON.stringify(scenario))}`, seed];
+  state.run.links.set(key, link);
+  return link;
 }
 
 function render() {
@@ -312,7 +330,7 @@ async function main() {
   for (const p of presets) $('sweep-preset').append(new Option(p.name, p.name, false, p.name === state.preset));
   for (const [m, label] of MEASURES) $('measure').append(new Option(label, m));
   const loadPreset = (keepParams) => {
-    const spec = new Sweep(state.preset).spec();
+    const spec = presetSpec(state.preset);
     $('question').textContent = spec.title;
     $('finding').textContent = spec.finding;
     const measure = keepParams && MEASURES.some(([m]) => m === state.measure) ? state.measure : spec.measure;
@@ -329,6 +347,7 @@ async function main() {
   $('log-scale').checked = state.log;
   $('sweep-preset').onchange = () => {
     state.preset = $('sweep-preset').value;
+    state.run?.sweep.free();
     state.run = null;
     state.startNotices = [];
     loadPreset(false);
@@ -340,7 +359,12 @@ async function main() {
   $('run').onclick = run;
   $('cancel').onclick = () => cancel(true);
   $('csv').onclick = downloadCsv;
-  window.addEventListener('resize', () => render());
+  // A resize redraws once per frame at most.
+  let redraw = 0;
+  window.addEventListener('resize', () => {
+    cancelAnimationFrame(redraw);
+    redraw = requestAnimationFrame(render);
+  });
   $('status').textContent = 'Ready.';
   if (params.get('autorun') !== '0') run();
 }
