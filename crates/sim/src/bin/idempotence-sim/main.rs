@@ -19,7 +19,9 @@ const USAGE: &str = "usage:
   idempotence-sim run FILE|PRESET [--seed N] [--events]   run a scenario file or a preset, print JSON
   idempotence-sim presets                                  list the presets with their captions
   idempotence-sim show PRESET                              print a preset's scenario JSON
-  idempotence-sim time FILE|PRESET [--repeat N]            time N runs, print JSON (for benchmarks)
+  idempotence-sim time FILE|PRESET [--repeat N] [--no-events]
+                                                         time N runs, print JSON (for benchmarks);
+                                                         --no-events keeps no event list, as a sweep
   idempotence-sim schema                                   print the scenario format's JSON Schema
 ";
 
@@ -153,18 +155,27 @@ fn list_presets() -> Result<String, String> {
     serde_json::to_string_pretty(&list).map_err(|e| e.to_string())
 }
 
-/// `time SCENARIO [--repeat N]`: the best of N runs, and batches per second.
+/// `time SCENARIO [--repeat N] [--no-events]`: the best of N runs, and batches per second.
+/// `--no-events` times a run as a sweep makes it, without the event list.
 fn time_runs(args: &[String]) -> Result<String, String> {
     let target = args.first().ok_or_else(|| USAGE.to_string())?;
     let scenario = load(target)?;
     let repeat_error = |got: &dyn std::fmt::Display| {
         format!("error: --repeat expects a whole number from 1 to {MAX_REPEAT}, got {got}")
     };
-    let repeat: u32 = match (args.get(1).map(String::as_str), args.get(2)) {
-        (Some("--repeat"), Some(n)) => n.parse().map_err(|_| repeat_error(&format!("'{n}'")))?,
-        (None, _) => 5,
-        _ => return Err(USAGE.to_string()),
-    };
+    let mut repeat: u32 = 5;
+    let mut keep_events = true;
+    let mut rest = args[1..].iter();
+    while let Some(flag) = rest.next() {
+        match flag.as_str() {
+            "--repeat" => {
+                let n = rest.next().ok_or_else(|| USAGE.to_string())?;
+                repeat = n.parse().map_err(|_| repeat_error(&format!("'{n}'")))?;
+            }
+            "--no-events" => keep_events = false,
+            other => return Err(format!("error: unknown option '{other}'\n{USAGE}")),
+        }
+    }
     if repeat == 0 || repeat > MAX_REPEAT {
         return Err(repeat_error(&repeat));
     }
@@ -174,12 +185,14 @@ fn time_runs(args: &[String]) -> Result<String, String> {
         let started = std::time::Instant::now();
         let mut sim = Simulation::new(scenario.clone())
             .map_err(|e| format!("error: at {}: {}", e.path, e.message))?;
+        sim.keep_events(keep_events);
         sim.run_to_end();
         best_ms = best_ms.min(started.elapsed().as_secs_f64() * 1000.0);
         batches = sim.counters().batches_sent;
     }
     let timing = serde_json::json!({
         "runs": repeat,
+        "events": keep_events,
         "best_ms": best_ms,
         "batches": batches,
         "batches_per_second": batches as f64 / (best_ms / 1000.0),
