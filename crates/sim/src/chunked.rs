@@ -4,15 +4,19 @@
 //! A player keeps many clones of one simulation (its checkpoints, see the app's timeline). With
 //! a plain `Vec`, each clone copies every batch ever written, so checkpoints of a long run cost
 //! megabytes each and only a few fit a memory budget. Here the elements live in fixed-size
-//! chunks behind `Arc`s: a clone copies one pointer per chunk, and a write to a chunk that is
-//! shared copies that chunk only (`Arc::make_mut`), so the old, settled part of a history is
+//! chunks behind `Rc`s: a clone copies one pointer per chunk, and a write to a chunk that is
+//! shared copies that chunk only (`Rc::make_mut`), so the old, settled part of a history is
 //! stored once for all checkpoints. Reads cost one shift and one mask more than a `Vec`'s.
 //!
 //! Persistent-vector crates (`imbl`, `rpds`) do this with trees, for arbitrary inserts and
 //! splits; these histories only push, index and cut their tail, so fixed chunks suffice and add
 //! little to the web build.
+//!
+//! `Rc`, not `Arc`: a run lives on one thread (a sweep runs many simulations in parallel, each
+//! whole on its thread), and every push to a history did an atomic `make_mut` check; ten per
+//! produced batch on the happy path.
 
-use std::sync::Arc;
+use std::rc::Rc;
 
 /// Elements per chunk: a write to a shared chunk copies at most this many.
 const CHUNK_BITS: u32 = 7;
@@ -22,7 +26,7 @@ const MASK: usize = CHUNK - 1;
 /// A `Vec`-like array stored in shared, copy-on-write chunks of `CHUNK` elements.
 #[derive(Clone)]
 pub struct ChunkedVec<T> {
-    chunks: Vec<Arc<Vec<T>>>,
+    chunks: Vec<Rc<Vec<T>>>,
     len: usize,
 }
 
@@ -109,10 +113,10 @@ impl<T> ChunkedVec<T> {
 impl<T: Clone> ChunkedVec<T> {
     pub fn push(&mut self, value: T) {
         if self.len & MASK == 0 {
-            self.chunks.push(Arc::new(Vec::with_capacity(CHUNK)));
+            self.chunks.push(Rc::new(Vec::with_capacity(CHUNK)));
         }
         let last = self.chunks.last_mut().expect("a chunk was just ensured");
-        Arc::make_mut(last).push(value);
+        Rc::make_mut(last).push(value);
         self.len += 1;
     }
 
@@ -121,7 +125,7 @@ impl<T: Clone> ChunkedVec<T> {
         if index >= self.len {
             return None;
         }
-        Some(&mut Arc::make_mut(&mut self.chunks[index >> CHUNK_BITS])[index & MASK])
+        Some(&mut Rc::make_mut(&mut self.chunks[index >> CHUNK_BITS])[index & MASK])
     }
 
     pub fn last_mut(&mut self) -> Option<&mut T> {
@@ -138,7 +142,7 @@ impl<T: Clone> ChunkedVec<T> {
         if let Some(last) = self.chunks.last_mut() {
             let keep = len - (chunks - 1) * CHUNK;
             if last.len() != keep {
-                Arc::make_mut(last).truncate(keep);
+                Rc::make_mut(last).truncate(keep);
             }
         }
         self.len = len;
@@ -148,7 +152,7 @@ impl<T: Clone> ChunkedVec<T> {
     pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut T> + '_ {
         self.chunks
             .iter_mut()
-            .flat_map(|c| Arc::make_mut(c).iter_mut())
+            .flat_map(|c| Rc::make_mut(c).iter_mut())
     }
 
     pub fn to_vec(&self) -> Vec<T> {
@@ -164,7 +168,7 @@ impl<T: Clone> ChunkedVec<T> {
             .iter()
             .map(|c| {
                 let per = c.first().map_or(0, &element_bytes);
-                (c.capacity() * std::mem::size_of::<T>() + c.len() * per) / Arc::strong_count(c)
+                (c.capacity() * std::mem::size_of::<T>() + c.len() * per) / Rc::strong_count(c)
             })
             .sum()
     }
@@ -174,7 +178,7 @@ impl<T: Clone> ChunkedVec<T> {
     pub fn shared_chunks(&self) -> usize {
         self.chunks
             .iter()
-            .filter(|c| Arc::strong_count(c) > 1)
+            .filter(|c| Rc::strong_count(c) > 1)
             .count()
     }
 }
@@ -214,9 +218,9 @@ impl<T: Clone> From<Vec<T>> for ChunkedVec<T> {
 impl<'a, T> IntoIterator for &'a ChunkedVec<T> {
     type Item = &'a T;
     type IntoIter = std::iter::FlatMap<
-        std::slice::Iter<'a, Arc<Vec<T>>>,
+        std::slice::Iter<'a, Rc<Vec<T>>>,
         std::slice::Iter<'a, T>,
-        fn(&'a Arc<Vec<T>>) -> std::slice::Iter<'a, T>,
+        fn(&'a Rc<Vec<T>>) -> std::slice::Iter<'a, T>,
     >;
     fn into_iter(self) -> Self::IntoIter {
         self.chunks.iter().flat_map(|c| c.iter())

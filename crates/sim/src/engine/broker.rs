@@ -23,7 +23,7 @@
 //! And its life: [`Broker::stop`] (crash or clean shutdown) and [`Broker::start`].
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::sync::Arc;
+use std::rc::Rc;
 
 use super::controller::PartitionMeta;
 use super::node::Out;
@@ -55,7 +55,7 @@ pub(crate) type ConnectionKey = (ProducerIndex, u32, u32);
 /// A produce request waiting in `DelayedProduce` for the high watermark (acks=all).
 #[derive(Debug, Clone)]
 pub struct PendingProduce {
-    pub request: Arc<ProduceRequest>,
+    pub request: Rc<ProduceRequest>,
     pub results: Vec<PartitionResult>,
     /// Partitions still waiting: `(partition, offset the HW must pass)`.
     pub waiting: Vec<(PartitionId, Offset)>,
@@ -75,7 +75,7 @@ pub struct PendingMarker {
 #[derive(Debug, Clone, Default)]
 pub struct BrokerConnection {
     /// Read off the socket, waiting for the one being served.
-    pub queue: VecDeque<Arc<ProduceRequest>>,
+    pub queue: VecDeque<Rc<ProduceRequest>>,
     pub busy: Option<u64>,
     pub closed: bool,
 }
@@ -144,8 +144,8 @@ impl Broker {
     pub fn accept(
         &mut self,
         key: ConnectionKey,
-        request: Arc<ProduceRequest>,
-    ) -> Option<Arc<ProduceRequest>> {
+        request: Rc<ProduceRequest>,
+    ) -> Option<Rc<ProduceRequest>> {
         let conn = self.connections.entry(key).or_default();
         if conn.closed {
             return None;
@@ -160,7 +160,7 @@ impl Broker {
         &mut self,
         key: ConnectionKey,
         request: u64,
-    ) -> Option<Arc<ProduceRequest>> {
+    ) -> Option<Rc<ProduceRequest>> {
         if let Some(conn) = self.connections.get_mut(&key) {
             if conn.busy == Some(request) {
                 conn.busy = None;
@@ -169,7 +169,7 @@ impl Broker {
         self.serve_next(key)
     }
 
-    fn serve_next(&mut self, key: ConnectionKey) -> Option<Arc<ProduceRequest>> {
+    fn serve_next(&mut self, key: ConnectionKey) -> Option<Rc<ProduceRequest>> {
         let conn = self.connections.get_mut(&key)?;
         if conn.busy.is_some() || conn.closed {
             return None;
@@ -277,7 +277,7 @@ impl Broker {
     /// `(partition, offset)`.
     pub fn park(
         &mut self,
-        request: Arc<ProduceRequest>,
+        request: Rc<ProduceRequest>,
         results: Vec<PartitionResult>,
         waiting: Vec<(PartitionId, Offset)>,
     ) {
@@ -327,7 +327,7 @@ impl Broker {
     pub fn take_completed(
         &mut self,
         request: u64,
-    ) -> Option<(Arc<ProduceRequest>, Vec<PartitionResult>)> {
+    ) -> Option<(Rc<ProduceRequest>, Vec<PartitionResult>)> {
         self.pending
             .remove(&request)
             .map(|p| (p.request, p.results))
@@ -338,7 +338,7 @@ impl Broker {
     pub fn expire_delayed(
         &mut self,
         request: u64,
-    ) -> Option<(Arc<ProduceRequest>, Vec<PartitionResult>)> {
+    ) -> Option<(Rc<ProduceRequest>, Vec<PartitionResult>)> {
         let mut pending = self.pending.remove(&request)?;
         for (partition, _) in pending.waiting.drain(..) {
             if let Some(r) = pending
@@ -663,8 +663,8 @@ mod tests {
     const KEY: ConnectionKey = (0, 0, 0);
 
     /// An acks=all request with no batches: what the connection tests need.
-    fn req(id: u64) -> Arc<ProduceRequest> {
-        Arc::new(ProduceRequest {
+    fn req(id: u64) -> Rc<ProduceRequest> {
+        Rc::new(ProduceRequest {
             transactions_v2: false,
             id,
             producer: Some(0),
@@ -680,7 +680,7 @@ mod tests {
         })
     }
 
-    fn id(request: Option<Arc<ProduceRequest>>) -> Option<u64> {
+    fn id(request: Option<Rc<ProduceRequest>>) -> Option<u64> {
         request.map(|r| r.id)
     }
 

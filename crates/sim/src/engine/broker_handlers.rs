@@ -5,7 +5,7 @@
 //! themselves live in those modules; what stays here is the order, which is what makes runs
 //! reproducible event for event.
 
-use std::sync::Arc;
+use std::rc::Rc;
 
 use super::broker::FetchAnswer;
 use super::network::Side;
@@ -21,7 +21,7 @@ impl Simulation {
     // -----------------------------------------------------------------------------------------
     // Produce path ([`super::produce_path`]).
 
-    pub(crate) fn produce_arrived(&mut self, request: Arc<ProduceRequest>) {
+    pub(crate) fn produce_arrived(&mut self, request: Rc<ProduceRequest>) {
         let broker = request.broker;
         let Some(key) = request.connection() else {
             // Crafted request: its own connection, served at once.
@@ -56,7 +56,7 @@ impl Simulation {
 
     /// Each batch in turn ([`super::Broker::on_produce_batch`]), what it set off performed
     /// before the next; then the request is answered or parked.
-    fn handle_produce(&mut self, broker: BrokerId, request: Arc<ProduceRequest>) {
+    fn handle_produce(&mut self, broker: BrokerId, request: Rc<ProduceRequest>) {
         if self.has_read_triggers {
             self.faults_on_read(&request);
             if !self.brokers[broker as usize].alive {
@@ -148,7 +148,7 @@ impl Simulation {
     fn respond(
         &mut self,
         broker: BrokerId,
-        request: Arc<ProduceRequest>,
+        request: Rc<ProduceRequest>,
         results: Vec<PartitionResult>,
     ) {
         self.emit(EventKind::ResponseSent {
@@ -202,11 +202,15 @@ impl Simulation {
         request: &ProduceRequest,
         results: &[PartitionResult],
     ) {
+        // A request is answered once, so its rows are these, one after another.
+        let first_row = self.responses.len();
+        let replaced = self
+            .response_rows
+            .insert(request.id, first_row..first_row + request.batches.len());
+        debug_assert!(replaced.is_none(), "request {} answered twice", request.id);
         for (index, wire) in request.batches.iter().enumerate() {
             let result = results.iter().find(|r| r.partition == wire.partition);
             let r = request.batch_ref(index, self.space);
-            let row = self.responses.len();
-            self.response_rows.entry(request.id).or_default().push(row);
             self.responses.push(super::ResponseRecord {
                 time_ms: self.now_ms,
                 producer: request.producer,

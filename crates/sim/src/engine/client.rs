@@ -322,7 +322,7 @@ impl Simulation {
         // connection never arrive either.
         conn.stalled |= fate.lost;
         let stalled = conn.stalled;
-        let request = std::sync::Arc::new(request);
+        let request = std::rc::Rc::new(request);
         let payload = Payload::Produce { request };
         self.send_on_stream(
             Node::Producer(producer),
@@ -733,7 +733,7 @@ impl Simulation {
             .open_requests
             .iter()
             .filter(|(_, from)| **from == Some(producer))
-            .map(|(&id, _)| id)
+            .map(|(id, _)| id)
             .collect();
         for id in open {
             self.close_request(id);

@@ -189,7 +189,7 @@ impl Simulation {
             Node::Injector,
             Node::Broker(leader),
             Payload::Produce {
-                request: std::sync::Arc::new(request),
+                request: std::rc::Rc::new(request),
             },
         );
     }

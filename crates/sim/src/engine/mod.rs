@@ -31,6 +31,7 @@ mod client;
 mod controller;
 mod coordinator;
 mod faults;
+mod in_flight;
 mod network;
 mod node;
 mod produce_path;
@@ -231,19 +232,19 @@ pub struct Simulation {
     pub(crate) brokers: Vec<Broker>,
     pub(crate) partitions: Vec<PartitionMeta>,
     pub(crate) batches: crate::chunked::ChunkedVec<ClientBatch>,
-    pub(crate) messages: std::collections::BTreeMap<u64, Message>,
+    pub(crate) messages: in_flight::InFlight<Message>,
     pub(crate) scripted_fired: Vec<bool>,
     /// Some scripted fault fires when a leader reads a request (checked per request only then).
     pub(crate) has_read_triggers: bool,
     /// Produce requests not yet answered, failed or abandoned, with the producer that sent
     /// them (`None`: crafted). Kept apart so the end check is cheap.
-    pub(crate) open_requests: std::collections::BTreeMap<u64, Option<ProducerIndex>>,
+    pub(crate) open_requests: in_flight::InFlight<Option<ProducerIndex>>,
     /// For the report: the rows of `responses` each request's answer fills, until the client
     /// receives it.
-    pub(crate) response_rows: std::collections::BTreeMap<u64, Vec<usize>>,
+    pub(crate) response_rows: in_flight::InFlight<std::ops::Range<usize>>,
     pub(crate) links_cut: Vec<LinkCut>,
-    /// Last arrival time per (from, to): TCP delivers in order, so jitter never reorders a link.
-    pub(crate) link_last_arrival_ms: std::collections::BTreeMap<(Node, Node), TimeMs>,
+    /// Last arrival time per link: TCP delivers in order, so jitter never reorders a link.
+    pub(crate) link_clocks: network::LinkClocks,
     pub(crate) responses: crate::chunked::ChunkedVec<ResponseRecord>,
     pub(crate) next_message_id: u64,
     pub(crate) next_request_id: u64,
@@ -314,7 +315,10 @@ impl Simulation {
             open_requests: Default::default(),
             response_rows: Default::default(),
             links_cut: Vec::new(),
-            link_last_arrival_ms: Default::default(),
+            link_clocks: network::LinkClocks::new(
+                scenario.producers.len(),
+                cluster.brokers as usize,
+            ),
             responses: Default::default(),
             next_message_id: 0,
             next_request_id: 0,
@@ -810,13 +814,13 @@ impl Simulation {
     }
 
     pub(crate) fn close_request(&mut self, request: u64) {
-        self.open_requests.remove(&request);
-        self.response_rows.remove(&request);
+        self.open_requests.remove(request);
+        self.response_rows.remove(request);
     }
 
     /// The client received the answer to `request`: its rows in the report say so.
     pub(crate) fn mark_response_delivered(&mut self, request: u64) {
-        for i in self.response_rows.remove(&request).unwrap_or_default() {
+        for i in self.response_rows.remove(request).unwrap_or_default() {
             self.responses[i].delivered = true;
         }
     }

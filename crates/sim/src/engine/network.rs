@@ -32,6 +32,44 @@ pub(crate) struct MessageFate {
     pub rejected: Option<(PartitionId, KafkaError)>,
 }
 
+/// The last arrival time on each link `(from, to)`: TCP delivers in order, so a message never
+/// arrives before the one sent ahead of it on its link, whatever the jitter drew. A table with
+/// one cell per ordered pair of nodes (producers, brokers, the injector), as sends happen on
+/// every step and a map's walk was a measurable share of them.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LinkClocks {
+    producers: usize,
+    nodes: usize,
+    last_arrival_ms: Vec<TimeMs>,
+}
+
+impl LinkClocks {
+    pub(crate) fn new(producers: usize, brokers: usize) -> LinkClocks {
+        let nodes = producers + brokers + 1;
+        LinkClocks {
+            producers,
+            nodes,
+            last_arrival_ms: vec![0; nodes * nodes],
+        }
+    }
+
+    fn index(&self, node: Node) -> usize {
+        match node {
+            Node::Producer(p) => p as usize,
+            Node::Broker(b) => self.producers + b as usize,
+            Node::Injector => self.nodes - 1,
+        }
+    }
+
+    /// When a message sent now on `(from, to)` arrives, at the earliest at `earliest_ms`.
+    fn arrival(&mut self, from: Node, to: Node, earliest_ms: TimeMs) -> TimeMs {
+        let cell = self.index(from) * self.nodes + self.index(to);
+        let last = &mut self.last_arrival_ms[cell];
+        *last = earliest_ms.max(*last);
+        *last
+    }
+}
+
 impl Simulation {
     /// The faults aimed at a produce message carrying `refs`, applied as it is sent: each
     /// scripted fault whose trigger matches one of its batches fires once (a fault that does
@@ -214,9 +252,7 @@ impl Simulation {
         let id = self.next_message_id;
         self.next_message_id += 1;
         let earliest = self.now_ms + self.latency_ms().max(1);
-        let last = self.link_last_arrival_ms.entry((from, to)).or_insert(0);
-        let arrive_ms = earliest.max(*last);
-        *last = arrive_ms;
+        let arrive_ms = self.link_clocks.arrival(from, to, earliest);
         let doomed = self.link_is_cut(from, to, self.now_ms);
         let incarnation = |node: Node| match node {
             Node::Broker(b) => self.brokers[b as usize].incarnation,
@@ -246,7 +282,7 @@ impl Simulation {
     pub(crate) fn send_on_stream(&mut self, from: Node, to: Node, payload: Payload, stalled: bool) {
         let id = self.send_message(from, to, payload);
         if stalled {
-            if let Some(m) = self.messages.get_mut(&id) {
+            if let Some(m) = self.messages.get_mut(id) {
                 m.doomed = true;
             }
         }
@@ -285,7 +321,7 @@ impl Simulation {
 
     /// A message reaches its destination, unless the network lost it on the way.
     pub(crate) fn deliver(&mut self, id: u64) {
-        let Some(message) = self.messages.remove(&id) else {
+        let Some(message) = self.messages.remove(id) else {
             return;
         };
         if message.doomed || self.link_is_cut(message.from, message.to, self.now_ms) {

@@ -19,7 +19,7 @@
 //! Transaction markers take the same path: [`Broker::on_write_marker`], then, once its
 //! commands ran, [`Broker::park_marker`].
 
-use std::sync::Arc;
+use std::rc::Rc;
 
 use super::broker::PendingMarker;
 use super::controller::PartitionMeta;
@@ -52,9 +52,9 @@ pub(crate) struct ProduceContext {
 #[derive(Debug)]
 pub(crate) enum RequestRead {
     /// Send this response (through the network, which decides its fate).
-    Respond(Arc<ProduceRequest>, Vec<PartitionResult>),
+    Respond(Rc<ProduceRequest>, Vec<PartitionResult>),
     /// acks=0: no response; handle the connection's next request.
-    Serve(Arc<ProduceRequest>),
+    Serve(Rc<ProduceRequest>),
     /// Nothing now: parked in `DelayedProduce`, or acks=0 with nothing behind it.
     Wait,
 }
@@ -181,7 +181,7 @@ impl Broker {
     /// nothing, the request waiting in `DelayedProduce` with its timeout.
     pub fn on_request_read(
         &mut self,
-        request: Arc<ProduceRequest>,
+        request: Rc<ProduceRequest>,
         (results, waiting): (Vec<PartitionResult>, Vec<(PartitionId, Offset)>),
         now_ms: TimeMs,
         out: &mut Out,
@@ -212,7 +212,7 @@ impl Broker {
 
     /// The response to `request` is out, or none is due: the connection's next request, if
     /// one waits, is to be handled now.
-    pub fn serve_next_after(&mut self, request: &ProduceRequest) -> Option<Arc<ProduceRequest>> {
+    pub fn serve_next_after(&mut self, request: &ProduceRequest) -> Option<Rc<ProduceRequest>> {
         let key = request.connection()?;
         self.finish_request(key, request.id)
     }
@@ -526,7 +526,7 @@ mod tests {
         out.emit(event);
         let (result, wait) = broker.must_wait(0, r.acks, &verdict);
         let waiting = wait.map(|offset| vec![(0, offset)]).unwrap_or_default();
-        let next = broker.on_request_read(Arc::new(r), (vec![result], waiting), cx.now_ms, out);
+        let next = broker.on_request_read(Rc::new(r), (vec![result], waiting), cx.now_ms, out);
         (verdict, trace(out, next))
     }
 
@@ -711,11 +711,11 @@ mod tests {
     fn acks_0_gets_no_response_and_the_connection_reads_its_next_request() {
         let (mut broker, meta) = leader(1);
         let key = (0, 0, 0);
-        let first = Arc::new(request(1, Acks::None, 0, false));
+        let first = Rc::new(request(1, Acks::None, 0, false));
         let served = broker.accept(key, first.clone()).expect("served at once");
         assert!(
             broker
-                .accept(key, Arc::new(request(2, Acks::None, 3, false)))
+                .accept(key, Rc::new(request(2, Acks::None, 3, false)))
                 .is_none(),
             "waits behind 1"
         );

@@ -364,7 +364,7 @@ pub enum Payload {
     },
     /// Shared, not copied: the request's content travels with it.
     Produce {
-        request: std::sync::Arc<ProduceRequest>,
+        request: std::rc::Rc<ProduceRequest>,
     },
     /// What the client needs to find the request it answers.
     ProduceResponse {
