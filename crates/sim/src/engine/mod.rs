@@ -25,6 +25,7 @@
 //! That order is what the golden traces pin, event for event.
 
 mod accumulator;
+mod agenda;
 mod broker;
 mod broker_handlers;
 mod client;
@@ -42,8 +43,7 @@ mod state;
 mod timer;
 mod transaction_manager;
 
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BTreeMap;
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -185,23 +185,12 @@ pub(crate) enum Action {
     },
 }
 
+/// An action taken from the queue, with when it was due.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Scheduled {
     time_ms: TimeMs,
     order: u64,
     action: Action,
-}
-
-impl Ord for Scheduled {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.time_ms, self.order).cmp(&(other.time_ms, other.order))
-    }
-}
-
-impl PartialOrd for Scheduled {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
 }
 
 /// A running simulation.
@@ -210,7 +199,7 @@ pub struct Simulation {
     pub(crate) scenario: Scenario,
     pub(crate) space: SequenceSpace,
     pub(crate) now_ms: TimeMs,
-    queue: BinaryHeap<Reverse<Scheduled>>,
+    queue: agenda::Agenda,
     /// `DelayedProduce` timeouts, by `(time, order)`, kept out of `queue`: nearly every one is
     /// cancelled (its request completes first), and thousands of dead timers in the heap made
     /// every pop slower. They are taken in the same `(time, order)` order as the queue's.
@@ -292,7 +281,7 @@ impl Simulation {
                 max: cluster.sequence_max,
             },
             now_ms: 0,
-            queue: BinaryHeap::new(),
+            queue: agenda::Agenda::default(),
             delayed_timeouts: BTreeMap::new(),
             delayed_timeout_keys: BTreeMap::new(),
             next_order: 0,
@@ -407,11 +396,7 @@ impl Simulation {
                 .insert((broker, request), (time_ms, order));
             return;
         }
-        self.queue.push(Reverse(Scheduled {
-            time_ms,
-            order,
-            action,
-        }));
+        self.queue.push(time_ms, order, action);
     }
 
     /// The request completed before its `DelayedProduce` timed out: the timeout will not fire
@@ -424,8 +409,8 @@ impl Simulation {
 
     /// The next scheduled action's `(time, order)`, from the queue or the timeouts.
     fn peek_next(&self) -> Option<(TimeMs, u64)> {
-        let queued = self.queue.peek().map(|Reverse(s)| (s.time_ms, s.order));
-        let delayed = self.delayed_timeouts.keys().next().copied();
+        let queued = self.queue.peek();
+        let delayed = self.delayed_timeouts.first_key_value().map(|(at, _)| *at);
         match (queued, delayed) {
             (Some(q), Some(d)) => Some(q.min(d)),
             (q, d) => q.or(d),
@@ -435,10 +420,15 @@ impl Simulation {
     /// Takes the next scheduled action, in `(time, order)` order over both.
     fn pop_next(&mut self) -> Option<Scheduled> {
         let next = self.peek_next()?;
-        if self.delayed_timeouts.keys().next() == Some(&next) {
+        if self.delayed_timeouts.first_key_value().map(|(at, _)| *at) == Some(next) {
             return self.pop_delayed();
         }
-        self.queue.pop().map(|Reverse(s)| s)
+        let (time_ms, order, action) = self.queue.pop()?;
+        Some(Scheduled {
+            time_ms,
+            order,
+            action,
+        })
     }
 
     fn pop_delayed(&mut self) -> Option<Scheduled> {
