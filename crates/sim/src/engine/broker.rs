@@ -674,7 +674,7 @@ mod tests {
             acks: Acks::All,
             timeout_ms: 30_000,
             transactional_id: None,
-            batches: Vec::new(),
+            batches: Default::default(),
             corrupted: false,
             rejected: None,
         })
@@ -993,7 +993,7 @@ mod tests {
         ));
         assert_eq!(f.replica(0).high_watermark, 2);
         let truncate = FetchAnswer {
-            batches: Vec::new(),
+            batches: Default::default(),
             high_watermark: 2,
             truncate_to: Some(2),
         };
@@ -1012,7 +1012,7 @@ mod tests {
         f.on_fetch_response(
             0,
             FetchAnswer {
-                batches: Vec::new(),
+                batches: Default::default(),
                 high_watermark: 0,
                 truncate_to: None,
             },

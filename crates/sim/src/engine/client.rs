@@ -15,8 +15,8 @@
 use super::network::Side;
 use super::sender::DrainContext;
 use super::{
-    Action, BatchState, Completion, InFlightRequest, MessageOutcome, Node, Payload, ProduceRequest,
-    Simulation, WireBatch,
+    Action, BatchIds, BatchState, Completion, InFlightRequest, MessageOutcome, Node, Payload,
+    ProduceRequest, Simulation, WireBatch, WireBatches,
 };
 use crate::config::Acks;
 use crate::error::KafkaError;
@@ -298,7 +298,7 @@ impl Simulation {
         }
     }
 
-    fn send_produce(&mut self, producer: ProducerIndex, broker: BrokerId, batch_ids: Vec<u64>) {
+    fn send_produce(&mut self, producer: ProducerIndex, broker: BrokerId, batch_ids: BatchIds) {
         let request = self.produce_request(producer, broker, &batch_ids);
         let (request_id, acks, timeout_ms) = (request.id, request.acks, request.timeout_ms);
         // As the request was sent: a fault it triggers (a producer restart) may move the
@@ -370,7 +370,7 @@ impl Simulation {
         self.next_request_id += 1;
         let p = &self.producers[producer as usize];
         let transactional_id = p.config.transactional_id.clone();
-        let mut batches = Vec::with_capacity(batch_ids.len());
+        let mut batches = WireBatches::with_capacity(batch_ids.len());
         for &batch_id in batch_ids {
             let b = &mut self.batches[batch_id as usize];
             b.attempts += 1;

@@ -151,7 +151,7 @@ impl Simulation {
             generation: 0,
             acks: Acks::Leader,
             timeout_ms: 30_000,
-            batches: vec![WireBatch {
+            batches: smallvec::smallvec![WireBatch {
                 batch_id: u64::MAX,
                 partition,
                 producer_id,
@@ -160,7 +160,7 @@ impl Simulation {
                 record_count,
                 attempt: 1,
                 max_timestamp_ms: self.now_ms,
-                payload: vec![None; record_count as usize],
+                payload: smallvec::smallvec![None; record_count as usize],
                 transactional: false,
             }],
             corrupted: false,

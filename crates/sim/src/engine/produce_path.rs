@@ -496,7 +496,7 @@ mod tests {
             acks,
             timeout_ms: 30_000,
             transactional_id: transactional.then(|| "tx".to_string()),
-            batches: vec![WireBatch {
+            batches: smallvec::smallvec![WireBatch {
                 batch_id: id,
                 partition: 0,
                 producer_id: 1000,

@@ -37,7 +37,7 @@ pub(crate) struct DrainContext {
 /// client must ask where a partition's leader went ([`ProducerClient::request_metadata`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Drained {
-    pub batches: Vec<u64>,
+    pub batches: super::BatchIds,
     pub needs_metadata: bool,
 }
 
@@ -499,7 +499,7 @@ mod tests {
         p.connections[0].in_flight.push_back(InFlightRequest {
             id: request,
             sent_ms: 0,
-            batches: ids.to_vec(),
+            batches: ids.into(),
         });
     }
 
@@ -515,7 +515,7 @@ mod tests {
             idempotent(5, r#"{"enable.idempotence": true, "batch.size": 2}"#);
         assert_eq!(batches.len(), 3, "2 + 2 + 1 records");
         assert_eq!(batches[2].messages, [4]);
-        let drained = p.drain(0, &mut batches, cx(0)).batches;
+        let drained = p.drain(0, &mut batches, cx(0)).batches.to_vec();
         assert_eq!(drained, [0], "one batch per partition per request");
         assert_eq!(
             sequences(&batches, &[0, 1]),
@@ -533,7 +533,7 @@ mod tests {
         let (mut p, mut batches) =
             idempotent(6, r#"{"enable.idempotence": true, "batch.size": 2}"#);
         for request in 0..3 {
-            let ids = p.drain(0, &mut batches, cx(0)).batches;
+            let ids = p.drain(0, &mut batches, cx(0)).batches.to_vec();
             send(&mut p, &mut batches, &ids, request);
         }
         assert_eq!(sequences(&batches, &[0, 1, 2]), [Some(0), Some(2), Some(4)]);
@@ -554,19 +554,20 @@ mod tests {
             "backing off"
         );
         let backoff = p.config.backoff_ms(1);
-        let first = p.drain(0, &mut batches, cx(10 + backoff)).batches;
+        let first = p.drain(0, &mut batches, cx(10 + backoff)).batches.to_vec();
         assert_eq!(first, [0], "only the lowest sequence in flight may go");
         send(&mut p, &mut batches, &first, 3);
         assert!(
             p.drain(0, &mut batches, cx(10 + backoff))
                 .batches
+                .to_vec()
                 .is_empty(),
             "the next waits for it"
         );
         p.connections[0].in_flight.clear();
         p.record_ack(&batches[0], 1, 0);
         assert_eq!(
-            p.drain(0, &mut batches, cx(10 + backoff)).batches,
+            p.drain(0, &mut batches, cx(10 + backoff)).batches.to_vec(),
             [1],
             "then the next, same sequence"
         );
@@ -579,7 +580,7 @@ mod tests {
             6,
             r#"{"enable.idempotence": false, "acks": "1", "batch.size": 2}"#,
         );
-        let ids = p.drain(0, &mut batches, cx(0)).batches;
+        let ids = p.drain(0, &mut batches, cx(0)).batches.to_vec();
         send(&mut p, &mut batches, &ids, 0);
         p.connections[0].in_flight.clear();
         p.requeue(0, &mut batches, 0);
@@ -587,7 +588,7 @@ mod tests {
         let backoff = p.config.backoff_ms(1);
         let mut sent = Vec::new();
         for request in 1..4 {
-            let ids = p.drain(0, &mut batches, cx(backoff)).batches;
+            let ids = p.drain(0, &mut batches, cx(backoff)).batches.to_vec();
             send(&mut p, &mut batches, &ids, request);
             sent.extend(ids);
         }
@@ -617,7 +618,7 @@ mod tests {
         assert_eq!(
             p.drain(0, &mut batches, cx(0)),
             Drained {
-                batches: vec![0],
+                batches: smallvec::smallvec![0],
                 needs_metadata: false
             }
         );
@@ -629,7 +630,7 @@ mod tests {
             idempotent(2, r#"{"enable.idempotence": true, "batch.size": 1}"#);
         let mut out = Out::default();
         for request in 0..2 {
-            let ids = p.drain(0, &mut batches, cx(0)).batches;
+            let ids = p.drain(0, &mut batches, cx(0)).batches.to_vec();
             send(&mut p, &mut batches, &ids, request);
         }
         p.record_ack(&batches[0], 0, 0);
@@ -666,7 +667,7 @@ mod tests {
             idempotent(4, r#"{"enable.idempotence": true, "batch.size": 2}"#);
         p.next_message = 4;
         p.outcomes[0] = MessageOutcome::Acked { offset: 0 };
-        let ids = p.drain(0, &mut batches, cx(0)).batches;
+        let ids = p.drain(0, &mut batches, cx(0)).batches.to_vec();
         send(&mut p, &mut batches, &ids, 0);
         let resend = p.stop(&mut batches);
         assert_eq!(resend, [1, 2, 3], "what was never answered, in order");

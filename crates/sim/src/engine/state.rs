@@ -271,6 +271,16 @@ pub enum TxnRequest {
 // ---------------------------------------------------------------------------------------------
 // Wire.
 
+/// The records of a batch on the wire, inline up to a few: a request is built for every batch
+/// sent, and three small allocations per request were a measurable share of a run.
+pub type RecordPayload = smallvec::SmallVec<[Option<(ProducerIndex, u32)>; 4]>;
+
+/// A produce request's batches: one per partition, so usually one, held inline.
+pub type WireBatches = smallvec::SmallVec<[WireBatch; 1]>;
+
+/// Client batch ids of a request, in request order (inline up to two).
+pub type BatchIds = smallvec::SmallVec<[u64; 2]>;
+
 /// A batch as encoded in a produce request: the header fields plus the payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WireBatch {
@@ -283,7 +293,7 @@ pub struct WireBatch {
     pub attempt: u32,
     pub max_timestamp_ms: TimeMs,
     /// `(producer, message index)` of each record; `None` for crafted records.
-    pub payload: Vec<Option<(ProducerIndex, u32)>>,
+    pub payload: RecordPayload,
     pub transactional: bool,
 }
 
@@ -302,7 +312,7 @@ pub struct ProduceRequest {
     /// `transactional.id` for a transactional producer (what the leader's verification asks
     /// the coordinator about).
     pub transactional_id: Option<String>,
-    pub batches: Vec<WireBatch>,
+    pub batches: WireBatches,
     pub corrupted: bool,
     /// Sent by a client running transactions v2 (Produce v12): the leader's first-write
     /// question to the coordinator adds the partition instead of only checking it.
@@ -347,7 +357,7 @@ pub struct InFlightRequest {
     pub id: u64,
     pub sent_ms: TimeMs,
     /// The client batches it carries, in request order.
-    pub batches: Vec<u64>,
+    pub batches: BatchIds,
 }
 
 /// What travels on the wire.
