@@ -209,10 +209,10 @@ impl Simulation {
                     .count() as u64
             })
             .sum();
-        let log = self.log_analysis();
-        c.duplicates_written = log.duplicates.len() as u64;
-        c.reorderings = log.reorderings.len() as u64;
-        c.lost = log.lost_acked.len() as u64;
+        let log = self.log_counts();
+        c.duplicates_written = log.duplicates;
+        c.reorderings = log.reorderings;
+        c.lost = log.lost_acked;
         c
     }
 }

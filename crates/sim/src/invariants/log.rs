@@ -19,6 +19,35 @@ pub(crate) struct LogAnalysis {
     pub lost_acked: Vec<Violation>,
 }
 
+/// How many violations of each kind [`LogAnalysis`] would hold.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct LogCounts {
+    pub duplicates: u64,
+    pub reorderings: u64,
+    pub lost_acked: u64,
+}
+
+/// What a walk over a partition's log finds, before anyone explains it.
+enum LogFinding<'a> {
+    /// `message` at offset `at` of `second`; it was first at `first` (offset, batch index).
+    Duplicate {
+        partition: PartitionId,
+        message: (ProducerIndex, u32),
+        at: Offset,
+        first: (Offset, usize),
+        second: &'a LogBatch,
+    },
+    /// `message` at offset `at` of `batch`, after the producer's message `after` (number,
+    /// offset).
+    Reordering {
+        partition: PartitionId,
+        message: (ProducerIndex, u32),
+        at: Offset,
+        batch: &'a LogBatch,
+        after: (u32, Offset),
+    },
+}
+
 /// What a weakened guarantee on one partition for one producer id can be blamed on, in the
 /// order the checks below try them.
 pub(crate) struct Suspects<'a> {
@@ -159,47 +188,96 @@ impl Simulation {
         suspects.state_mechanism().unwrap_or(Mechanism::ModelBug)
     }
 
+    /// Every duplicate, reordering and lost acknowledgement, each explained.
     pub(crate) fn log_analysis(&self) -> LogAnalysis {
         let mut out = LogAnalysis::default();
+        let present = self.scan_logs(|finding| match finding {
+            LogFinding::Duplicate { partition, message, at, first, second } => {
+                let (first_offset, first_batch) = first;
+                let (log, batch) = (&self.log_of(partition), second);
+                out.duplicates.push(Violation::new(
+                    Some(batch.appended_event),
+                    format!(
+                        "producer {} message {} is at offsets {first_offset} and {at} of partition {partition}",
+                        message.0, message.1
+                    ),
+                    self.duplicate_mechanism(partition, &log[first_batch], batch),
+                ));
+            }
+            LogFinding::Reordering { partition, message, at, batch, after } => {
+                let (high, high_offset) = after;
+                out.reorderings.push(Violation::new(
+                    Some(batch.appended_event),
+                    format!(
+                        "producer {} message {} landed at offset {at} of partition {partition}, after message {high} at offset {high_offset}",
+                        message.0, message.1
+                    ),
+                    self.reordering_mechanism(partition, batch),
+                ));
+            }
+        });
+        out.lost_acked = self.lost_acknowledgements(&present);
+        out
+    }
+
+    /// How many of each [`Simulation::log_analysis`] finds, without explaining them: what the
+    /// counters need (a sweep reads them after every run, and idempotence-off runs have
+    /// hundreds of duplicates whose sentences nobody reads).
+    pub(crate) fn log_counts(&self) -> LogCounts {
+        let mut counts = LogCounts::default();
+        let present = self.scan_logs(|finding| match finding {
+            LogFinding::Duplicate { .. } => counts.duplicates += 1,
+            LogFinding::Reordering { .. } => counts.reorderings += 1,
+        });
+        counts.lost_acked = self.lost_acknowledgements(&present).len() as u64;
+        counts
+    }
+
+    fn log_of(&self, partition: PartitionId) -> &crate::chunked::ChunkedVec<LogBatch> {
+        &self.brokers[self.reference_broker(partition) as usize]
+            .replica(partition)
+            .log
+    }
+
+    /// Walks each partition's reference log in offset order and reports each message found a
+    /// second time, and each message that landed after a later one of its producer. Returns
+    /// every message the logs hold (outside aborted transactions).
+    fn scan_logs<'a>(&'a self, mut found: impl FnMut(LogFinding<'a>)) -> MessageMap<()> {
         let mut present: MessageMap<()> = self.message_map();
         for meta in &self.partitions {
             let replica = self.brokers[self.reference_broker(meta.id) as usize].replica(meta.id);
-            let log = &replica.log;
             let mut first: MessageMap<(Offset, usize)> = self.message_map();
             let mut highest: BTreeMap<ProducerIndex, (u32, Offset)> = BTreeMap::new();
-            for (batch_index, batch) in log.iter().enumerate() {
+            for (batch_index, batch) in replica.log.iter().enumerate() {
                 // Data of aborted transactions is invisible to read_committed consumers; the
                 // transactional guarantees are checked on what they read.
-                let aborted = batch.transactional && replica.is_aborted_batch(batch);
-                for record in batch.records.iter().filter(|_| !aborted) {
+                if batch.transactional && replica.is_aborted_batch(batch) {
+                    continue;
+                }
+                for record in batch.records.iter() {
                     let Some(message) = record.message else {
                         continue;
                     };
                     present.insert(message, ());
-                    if let Some((first_offset, first_batch)) = first.get(message) {
-                        let mechanism = self.duplicate_mechanism(meta.id, &log[first_batch], batch);
-                        out.duplicates.push(Violation::new(
-                            Some(batch.appended_event),
-                            format!(
-                                "producer {} message {} is at offsets {first_offset} and {} of partition {}",
-                                message.0, message.1, record.offset, meta.id
-                            ),
-                            mechanism,
-                        ));
+                    if let Some(earlier) = first.get(message) {
+                        found(LogFinding::Duplicate {
+                            partition: meta.id,
+                            message,
+                            at: record.offset,
+                            first: earlier,
+                            second: batch,
+                        });
                         continue;
                     }
                     first.insert(message, (record.offset, batch_index));
                     match highest.get(&message.0) {
-                        Some(&(high, high_offset)) if message.1 < high => {
-                            out.reorderings.push(Violation::new(
-                                Some(batch.appended_event),
-                                format!(
-                                    "producer {} message {} landed at offset {} of partition {}, after message {high} at offset {high_offset}",
-                                    message.0, message.1, record.offset, meta.id
-                                ),
-                                self.reordering_mechanism(meta.id, batch),
-                            ));
-                        }
+                        Some(&after) if message.1 < after.0 => found(LogFinding::Reordering {
+                            partition: meta.id,
+                            message,
+                            at: record.offset,
+                            batch,
+                            after,
+                        }),
                         _ => {
                             highest.insert(message.0, (message.1, record.offset));
                         }
@@ -207,8 +285,7 @@ impl Simulation {
                 }
             }
         }
-        out.lost_acked = self.lost_acknowledgements(&present);
-        out
+        present
     }
 
     fn lost_acknowledgements(&self, present: &MessageMap<()>) -> Vec<Violation> {
