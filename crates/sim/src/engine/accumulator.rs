@@ -14,7 +14,7 @@
 //!   ([`ClientPartition::is_next_sequence`]); otherwise the epoch is bumped and the batches in
 //!   flight are renumbered from 0 ([`ClientPartition::renumber_from_zero`]).
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 
 use crate::chunked::ChunkedVec;
 use crate::sequence::SequenceSpace;
@@ -74,7 +74,7 @@ pub struct ClientPartition {
     /// `-1` when nothing is acknowledged.
     pub last_acked_sequence: i64,
     /// Batches with a sequence that have not completed, by batch id.
-    pub in_flight: BTreeSet<u64>,
+    pub in_flight: super::in_flight::SortedSet<u64>,
     /// `markSequenceUnresolved`: the next sequence after an expired batch whose fate is unknown.
     pub unresolved_next_sequence: Option<Sequence>,
     /// The producer id and epoch this partition's sequences belong to.
@@ -108,7 +108,7 @@ impl Default for ClientPartition {
             deque: VecDeque::new(),
             next_sequence: 0,
             last_acked_sequence: -1,
-            in_flight: BTreeSet::new(),
+            in_flight: Default::default(),
             unresolved_next_sequence: None,
             producer_id: NO_PRODUCER_ID,
             epoch: NO_PRODUCER_EPOCH,
@@ -255,7 +255,7 @@ mod tests {
         let assigned: Vec<_> = (0..3).map(|i| all[i].base_sequence).collect();
         assert_eq!(assigned, vec![Some(0), Some(5), Some(10)]);
         assert_eq!(part.next_sequence, 15);
-        assert_eq!(part.in_flight.len(), 3);
+        assert_eq!(part.in_flight.iter().count(), 3);
     }
 
     #[test]

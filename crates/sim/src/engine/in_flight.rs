@@ -1,22 +1,22 @@
-//! A map of things in flight, keyed by ids the engine hands out in increasing order (messages
-//! on the wire, open produce requests).
+//! Maps and sets of things in flight, keyed by ids or times that mostly grow (messages on the
+//! wire, open produce requests, a client's unfinished batches).
 //!
 //! Every produce request puts a few entries in such maps and takes them out a few steps later.
 //! A `BTreeMap` paid a node walk and a rebalance for each, about a tenth of a happy-path run's
-//! instructions. Here an entry is appended at the back (its id is the newest), and removed
+//! instructions. Here an entry is appended at the back (its key is the newest), and removed
 //! after a binary search, shifting the shorter side: what is in flight is a handful of
-//! entries, and the oldest usually leaves first. Iteration stays in id order, which the
+//! entries, and the oldest usually leaves first. Iteration stays in key order, which the
 //! snapshot and the network's "first message on the wire" rely on.
 
 use std::collections::VecDeque;
 
-/// Entries sorted by id; ids usually arrive in increasing order (then insertion is a push).
+/// Entries sorted by key; keys usually arrive in increasing order (then insertion is a push).
 #[derive(Debug, Clone)]
-pub(crate) struct InFlight<T> {
-    entries: VecDeque<(u64, T)>,
+pub(crate) struct InFlight<T, K = u64> {
+    entries: VecDeque<(K, T)>,
 }
 
-impl<T> Default for InFlight<T> {
+impl<T, K> Default for InFlight<T, K> {
     fn default() -> Self {
         InFlight {
             entries: VecDeque::new(),
@@ -24,8 +24,8 @@ impl<T> Default for InFlight<T> {
     }
 }
 
-impl<T> InFlight<T> {
-    fn position(&self, id: u64) -> Result<usize, usize> {
+impl<T, K: Ord + Copy> InFlight<T, K> {
+    fn position(&self, id: K) -> Result<usize, usize> {
         // Most lookups are for the oldest entry: check it before searching.
         match self.entries.front() {
             Some((first, _)) if *first == id => Ok(0),
@@ -34,7 +34,7 @@ impl<T> InFlight<T> {
     }
 
     /// Puts `value` under `id`, returning the value it replaces.
-    pub(crate) fn insert(&mut self, id: u64, value: T) -> Option<T> {
+    pub(crate) fn insert(&mut self, id: K, value: T) -> Option<T> {
         match self.entries.back() {
             Some((last, _)) if *last >= id => {}
             _ => {
@@ -51,12 +51,12 @@ impl<T> InFlight<T> {
         }
     }
 
-    pub(crate) fn get_mut(&mut self, id: u64) -> Option<&mut T> {
+    pub(crate) fn get_mut(&mut self, id: K) -> Option<&mut T> {
         let at = self.position(id).ok()?;
         Some(&mut self.entries[at].1)
     }
 
-    pub(crate) fn remove(&mut self, id: u64) -> Option<T> {
+    pub(crate) fn remove(&mut self, id: K) -> Option<T> {
         let at = self.position(id).ok()?;
         self.entries.remove(at).map(|(_, value)| value)
     }
@@ -69,14 +69,58 @@ impl<T> InFlight<T> {
         self.entries.is_empty()
     }
 
-    /// In id order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (u64, &T)> {
+    /// In key order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (K, &T)> {
         self.entries.iter().map(|(id, value)| (*id, value))
     }
 
-    /// In id order.
+    /// In key order.
     pub(crate) fn values(&self) -> impl Iterator<Item = &T> {
         self.entries.iter().map(|(_, value)| value)
+    }
+}
+
+/// A set kept as a sorted deque ([`InFlight`] without values), for the client's small,
+/// busy sets: its batches in flight per partition, its unfinished batches by creation time.
+#[derive(Debug, Clone)]
+pub(crate) struct SortedSet<K> {
+    keys: InFlight<(), K>,
+}
+
+impl<K> Default for SortedSet<K> {
+    fn default() -> Self {
+        SortedSet {
+            keys: InFlight::default(),
+        }
+    }
+}
+
+impl<K: Ord + Copy> SortedSet<K> {
+    /// Whether `key` was not in the set.
+    pub(crate) fn insert(&mut self, key: K) -> bool {
+        self.keys.insert(key, ()).is_none()
+    }
+
+    /// Whether `key` was in the set.
+    pub(crate) fn remove(&mut self, key: &K) -> bool {
+        self.keys.remove(*key).is_some()
+    }
+
+    /// In order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &K> {
+        self.keys.entries.iter().map(|(key, _)| key)
+    }
+
+    pub(crate) fn first(&self) -> Option<&K> {
+        self.keys.entries.front().map(|(key, _)| key)
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.keys.entries.clear();
     }
 }
 

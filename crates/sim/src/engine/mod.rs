@@ -32,7 +32,7 @@ mod client;
 mod controller;
 mod coordinator;
 mod faults;
-mod in_flight;
+pub(crate) mod in_flight;
 mod network;
 mod node;
 mod produce_path;

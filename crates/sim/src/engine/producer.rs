@@ -79,7 +79,7 @@ pub struct ProducerClient {
     /// workload scheduled it) to the acknowledgement (what a sweep reports as latency).
     pub ack_latencies_ms: Vec<u32>,
     /// Batches not yet done, by creation time: the next delivery timeout is the first.
-    pub live_batches: BTreeSet<(TimeMs, u64)>,
+    pub live_batches: super::in_flight::SortedSet<(TimeMs, u64)>,
     /// Present for a producer with `transactional.id`.
     pub txn: Option<ClientTxn>,
     pub timers: ClientTimers,
@@ -149,7 +149,7 @@ impl ProducerClient {
             txn,
             send_times_ms,
             ack_latencies_ms: Vec::new(),
-            live_batches: BTreeSet::new(),
+            live_batches: Default::default(),
             timers: ClientTimers::default(),
         }
     }
