@@ -429,17 +429,25 @@ impl Simulation {
         let request = conn.in_flight.remove(pos).expect("found above");
         self.mark_response_delivered(request_id);
         self.close_request(request_id);
+        // Each batch's answer, read before the event takes the results (no copy of them).
+        let answers: smallvec::SmallVec<[(u64, KafkaError, Offset); 2]> = request
+            .batches
+            .iter()
+            .map(|&batch_id| {
+                let partition = self.batches[batch_id as usize].partition;
+                let result = results.iter().find(|r| r.partition == partition);
+                let (error, offset) = result.map_or((KafkaError::NetworkException, -1), |r| {
+                    (r.error, r.base_offset)
+                });
+                (batch_id, error, offset)
+            })
+            .collect();
         self.emit(EventKind::ResponseReceived {
             producer,
             request: request_id,
-            results: results.clone(),
+            results,
         });
-        for batch_id in request.batches {
-            let partition = self.batches[batch_id as usize].partition;
-            let result = results.iter().find(|r| r.partition == partition);
-            let (error, offset) = result.map_or((KafkaError::NetworkException, -1), |r| {
-                (r.error, r.base_offset)
-            });
+        for (batch_id, error, offset) in answers {
             self.complete_batch(batch_id, error, offset);
         }
         self.wake_producer_at(producer, self.now_ms);
