@@ -454,14 +454,20 @@ impl Simulation {
                 *explanation = crate::words::verdict(verdict);
             }
         }
+        let index = self.event_count;
+        self.event_count += 1;
+        self.history.observe(index, &kind);
+        let has_story = !self.scenario.beats.is_empty();
+        if !(self.keep_events || has_story) {
+            // Nobody reads the event itself: it is counted and observed, not built.
+            return;
+        }
         let event = Event {
-            index: self.event_count,
+            index,
             time_ms: self.now_ms,
             kind,
         };
-        self.event_count += 1;
-        self.history.observe(&event);
-        if !self.scenario.beats.is_empty() {
+        if has_story {
             self.story.observe(&self.scenario.beats, &event);
         }
         if self.keep_events {

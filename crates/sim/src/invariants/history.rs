@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::KafkaError;
-use crate::event::{BrokerVerdict, Event, EventKind};
+use crate::event::{BrokerVerdict, EventKind};
 use crate::fault::Fault;
 use crate::report::Counters;
 use crate::types::*;
@@ -97,12 +97,14 @@ impl History {
         }
     }
 
-    pub fn observe(&mut self, e: &Event) {
-        self.count(&e.kind);
-        self.note_conditions(e);
-        self.check_duplicate_answers(e);
-        self.check_legacy_errors(e);
-        self.check_one_retry_in_flight(e);
+    /// Takes in the event numbered `index` (the history needs no time, and a run that keeps
+    /// no events builds none).
+    pub fn observe(&mut self, index: u64, kind: &EventKind) {
+        self.count(kind);
+        self.note_conditions(index, kind);
+        self.check_duplicate_answers(index, kind);
+        self.check_legacy_errors(index, kind);
+        self.check_one_retry_in_flight(index, kind);
     }
 
     fn count(&mut self, kind: &EventKind) {
@@ -127,10 +129,10 @@ impl History {
         }
     }
 
-    fn note_conditions(&mut self, e: &Event) {
+    fn note_conditions(&mut self, index: u64, kind: &EventKind) {
         let c = &mut self.conditions;
-        let at = e.index;
-        match &e.kind {
+        let at = index;
+        match kind {
             EventKind::LeaderElected { unclean: true, .. } => {
                 c.unclean_election.get_or_insert(at);
             }
@@ -210,8 +212,8 @@ impl History {
     /// P3: a duplicate answered NONE carries the original base offset. Other answers come from
     /// the DelayedProduce that waits for the original (NOT_ENOUGH_REPLICAS_AFTER_APPEND when the
     /// ISR shrank meanwhile, NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT), as in Kafka.
-    fn check_duplicate_answers(&mut self, e: &Event) {
-        match &e.kind {
+    fn check_duplicate_answers(&mut self, index: u64, kind: &EventKind) {
+        match kind {
             EventKind::BatchVerdict {
                 request,
                 batch,
@@ -219,7 +221,7 @@ impl History {
                 ..
             } => {
                 self.duplicate_answers
-                    .insert((*request, batch.partition), (e.index, *base_offset));
+                    .insert((*request, batch.partition), (index, *base_offset));
             }
             EventKind::ResponseSent {
                 request, results, ..
@@ -254,10 +256,10 @@ impl History {
     }
 
     /// P4: brokers 2.5+ never send UNKNOWN_PRODUCER_ID or DUPLICATE_SEQUENCE_NUMBER.
-    fn check_legacy_errors(&mut self, e: &Event) {
+    fn check_legacy_errors(&mut self, index: u64, kind: &EventKind) {
         let EventKind::ResponseSent {
             broker, results, ..
-        } = &e.kind
+        } = kind
         else {
             return;
         };
@@ -268,7 +270,7 @@ impl History {
             )
         }) {
             self.p4.push(Violation::new(
-                Some(e.index),
+                Some(index),
                 format!("broker {broker} answered {}", r.error),
                 Mechanism::ModelBug,
             ));
@@ -276,8 +278,8 @@ impl History {
     }
 
     /// P6: while retries are pending on a partition, one retried batch at a time is in flight.
-    fn check_one_retry_in_flight(&mut self, e: &Event) {
-        match &e.kind {
+    fn check_one_retry_in_flight(&mut self, index: u64, kind: &EventKind) {
+        match kind {
             EventKind::RequestSent {
                 producer: Some(p),
                 batches,
@@ -292,7 +294,7 @@ impl History {
                     if wire.len() > 1 {
                         let n = wire.len();
                         self.p6.push(Violation::new(
-                            Some(e.index),
+                            Some(index),
                             format!(
                                 "producer {p} had {n} retried batches of partition {} in flight",
                                 b.partition
