@@ -5,8 +5,8 @@
 //! A `BTreeMap` paid a node walk and a rebalance for each (replacing three of them saved 5 % of
 //! a happy-path run's instructions). Here an entry is appended at the back (its key is the
 //! newest), and removed after a binary search, shifting the shorter side: what is in flight is
-//! a handful of entries, and the oldest usually leaves first. Iteration stays in key order, which the
-//! snapshot and the network's "first message on the wire" rely on.
+//! a handful of entries, and the oldest usually leaves first. Iteration stays in key order,
+//! which the snapshot and the network's "first message on the wire" rely on.
 
 use std::collections::VecDeque;
 
