@@ -56,6 +56,7 @@ impl Simulation {
         if p.incarnation != incarnation || !p.alive || p.next_message >= p.total_messages {
             return;
         }
+        let mut wake = false;
         loop {
             let p = &mut self.producers[producer as usize];
             let message = p.next_message;
@@ -78,13 +79,21 @@ impl Simulation {
                 break;
             }
             self.producers[producer as usize].next_message += 1;
-            self.accumulate(producer, message, false);
+            wake |= self.accumulate(producer, message, false);
         }
-        self.wake_producer_at(producer, self.now_ms);
+        if wake {
+            self.wake_producer_at(producer, self.now_ms);
+        }
     }
 
-    /// A record reaches the accumulator ([`super::ProducerClient::append_record`]).
-    pub(crate) fn accumulate(&mut self, producer: ProducerIndex, message: u32, resend: bool) {
+    /// A record reaches the accumulator ([`super::ProducerClient::append_record`]): whether
+    /// `send()` wakes the sender for it.
+    pub(crate) fn accumulate(
+        &mut self,
+        producer: ProducerIndex,
+        message: u32,
+        resend: bool,
+    ) -> bool {
         let p = &mut self.producers[producer as usize];
         let partition = p.message_partition[message as usize];
         p.outcomes[message as usize] = MessageOutcome::Pending;
@@ -95,7 +104,7 @@ impl Simulation {
             resend,
         });
         let p = &mut self.producers[producer as usize];
-        p.append_record(message, &mut self.batches, self.now_ms);
+        p.append_record(message, &mut self.batches, self.now_ms)
     }
 
     // -----------------------------------------------------------------------------------------

@@ -51,13 +51,16 @@ pub(crate) struct WakePlan {
 
 impl ProducerClient {
     /// `RecordAccumulator.append`: `message` joins the open batch of its partition (never
-    /// sent, not full), or starts a new batch, whose id is the next in `batches`.
+    /// sent, not full), or starts a new batch, whose id is the next in `batches`. Returns
+    /// whether `send()` wakes the sender: a new batch, or a batch now full or with another
+    /// behind it (`KafkaProducer.doSend`: `result.batchIsFull || result.newBatchCreated`).
+    /// Otherwise the sender sleeps on to the linger deadline it planned for that batch.
     pub fn append_record(
         &mut self,
         message: u32,
         batches: &mut ChunkedVec<ClientBatch>,
         now_ms: TimeMs,
-    ) {
+    ) -> bool {
         let partition = self.message_partition[message as usize];
         let batch_size = self.config.batch_size_records as usize;
         let part = &mut self.partitions[partition as usize];
@@ -69,7 +72,7 @@ impl ProducerClient {
             let b = &mut batches[id as usize];
             b.messages.push(message);
             b.max_timestamp_ms = now_ms;
-            return;
+            return b.messages.len() >= batch_size || part.deque.len() > 1;
         }
         let id = batches.len() as u64;
         let nth = part.batches_created;
@@ -95,6 +98,7 @@ impl ProducerClient {
             state: BatchState::Queued,
             sent_as: None,
         });
+        true
     }
 
     /// `RecordAccumulator.drain` for `broker`: the head batch of every partition it leads
@@ -526,6 +530,32 @@ mod tests {
         assert_eq!(batches[2].messages, [4, 5], "the open batch takes it");
         p.append_record(6, &mut batches, 1);
         assert_eq!(batches.len(), 4, "a full batch is closed");
+    }
+
+    /// `KafkaProducer.doSend` wakes the sender for a new batch or a full one (or one with
+    /// another behind it), not for a record joining an open batch, whose linger deadline the
+    /// sender already planned.
+    #[test]
+    fn send_wakes_the_sender_for_a_new_or_full_batch_only() {
+        let mut p = client(r#"{"enable.idempotence": true, "batch.size": 3, "linger.ms": 50}"#);
+        let mut batches = ChunkedVec::default();
+        let wakes: Vec<bool> = (0..4)
+            .map(|m| p.append_record(m, &mut batches, 0))
+            .collect();
+        assert_eq!(wakes, [true, false, true, true], "new, joins, fills, new");
+        let mut batches = ChunkedVec::default();
+        let mut p = client(r#"{"enable.idempotence": true, "batch.size": 3}"#);
+        p.append_record(0, &mut batches, 0);
+        let sent = p.drain(0, &mut batches, cx(0)).batches.to_vec();
+        assert_eq!(sent, [0]);
+        assert!(
+            p.append_record(1, &mut batches, 0),
+            "a sent batch is not reopened: new"
+        );
+        assert!(
+            !p.append_record(2, &mut batches, 0),
+            "joins the new open batch"
+        );
     }
 
     #[test]
