@@ -920,6 +920,11 @@ fn the_cli_refuses_bad_arguments_and_files() {
             "--repeat expects",
         ),
         (vec!["time", "lost-ack", "--repeat"], "usage"),
+        (vec!["time", "lost-ack", "--no-events", "--repeat"], "usage"),
+        (
+            vec!["time", "lost-ack", "--no-events", "--repeat", "0"],
+            "--repeat expects",
+        ),
         (vec!["time", "lost-ack", "--times", "3"], "usage"),
     ];
     for (args, needle) in cases {

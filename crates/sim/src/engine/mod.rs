@@ -32,7 +32,7 @@ mod client;
 mod controller;
 mod coordinator;
 mod faults;
-pub(crate) mod in_flight;
+mod in_flight;
 mod network;
 mod node;
 mod produce_path;

@@ -29,12 +29,13 @@ pub(crate) struct LogCounts {
 
 /// What a walk over a partition's log finds, before anyone explains it.
 enum LogFinding<'a> {
-    /// `message` at offset `at` of `second`; it was first at `first` (offset, batch index).
+    /// `message` at offset `at` of `second`; it was first at `first_offset` of `first`.
     Duplicate {
         partition: PartitionId,
         message: (ProducerIndex, u32),
         at: Offset,
-        first: (Offset, usize),
+        first_offset: Offset,
+        first: &'a LogBatch,
         second: &'a LogBatch,
     },
     /// `message` at offset `at` of `batch`, after the producer's message `after` (number,
@@ -192,16 +193,14 @@ impl Simulation {
     pub(crate) fn log_analysis(&self) -> LogAnalysis {
         let mut out = LogAnalysis::default();
         let present = self.scan_logs(|finding| match finding {
-            LogFinding::Duplicate { partition, message, at, first, second } => {
-                let (first_offset, first_batch) = first;
-                let (log, batch) = (&self.log_of(partition), second);
+            LogFinding::Duplicate { partition, message, at, first_offset, first, second } => {
                 out.duplicates.push(Violation::new(
-                    Some(batch.appended_event),
+                    Some(second.appended_event),
                     format!(
                         "producer {} message {} is at offsets {first_offset} and {at} of partition {partition}",
                         message.0, message.1
                     ),
-                    self.duplicate_mechanism(partition, &log[first_batch], batch),
+                    self.duplicate_mechanism(partition, first, second),
                 ));
             }
             LogFinding::Reordering { partition, message, at, batch, after } => {
@@ -233,12 +232,6 @@ impl Simulation {
         counts
     }
 
-    fn log_of(&self, partition: PartitionId) -> &crate::chunked::ChunkedVec<LogBatch> {
-        &self.brokers[self.reference_broker(partition) as usize]
-            .replica(partition)
-            .log
-    }
-
     /// Walks each partition's reference log in offset order and reports each message found a
     /// second time, and each message that landed after a later one of its producer. Returns
     /// every message the logs hold (outside aborted transactions).
@@ -259,12 +252,13 @@ impl Simulation {
                         continue;
                     };
                     present.insert(message, ());
-                    if let Some(earlier) = first.get(message) {
+                    if let Some((first_offset, first_batch)) = first.get(message) {
                         found(LogFinding::Duplicate {
                             partition: meta.id,
                             message,
                             at: record.offset,
-                            first: earlier,
+                            first_offset,
+                            first: &replica.log[first_batch],
                             second: batch,
                         });
                         continue;
